@@ -1,0 +1,65 @@
+"""What every command shares: the database it works on, output consoles, the --format option."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+
+@dataclass
+class State:
+    """Global options, kept on the Typer context for the commands."""
+
+    url: str | None = None
+    _engine: Engine | None = field(default=None, repr=False)
+
+    def engine(self) -> Engine:
+        from relations_db.db import make_engine
+
+        if self._engine is None:
+            self._engine = make_engine(self.url)
+        return self._engine
+
+
+def notice(message: str) -> None:
+    """One line for the user on stderr (never mixed into data on stdout)."""
+    typer.echo(message, err=True)
+
+
+def ready_engine(ctx: typer.Context) -> Engine:
+    """The engine of a database ready for use: migrated and seeded on first use, refused when outdated."""
+    from relations_db import db
+
+    state: State = ctx.obj
+    engine = state.engine()
+    if db.check_current(engine) == "empty":
+        from relations_db.seed import load_default_seed
+
+        db.upgrade(engine)
+        with db.session_scope(engine, write=True) as session:
+            report = load_default_seed(session)
+        notice(f"Created a new database at {engine.url.render_as_string(hide_password=True)} "
+               f"and loaded the seed data ({report.summary()}).")
+    return engine
+
+
+@contextmanager
+def session(ctx: typer.Context, *, write: bool = False) -> Iterator[Session]:
+    """One session and one transaction for the command (committed at the end, rolled back on error)."""
+    from relations_db.db import session_scope
+
+    with session_scope(ready_engine(ctx), write=write) as s:
+        yield s
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

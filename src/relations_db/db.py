@@ -1,0 +1,225 @@
+"""Where the database is, how to connect to it, and how its schema is migrated.
+
+The URL comes from the caller (`--db`), else `RELATIONS_DB_URL`, else an SQLite file in the user data
+directory. Alembic is imported only by the functions that migrate (it costs ≈400 ms to import); every other
+command checks the schema by reading `alembic_version` and comparing it with `SCHEMA_HEAD`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from relations_db.errors import DatabaseError, SchemaOutdated
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+ENV_VAR = "RELATIONS_DB_URL"
+APP_NAME = "relations-db"
+
+# The newest migration. A test checks that it equals Alembic's head, so that commands can compare it with the
+# database without importing Alembic.
+SCHEMA_HEAD = "0001"
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def default_path() -> Path:
+    """The SQLite file used when neither --db nor RELATIONS_DB_URL is given."""
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False) / "relations.db"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The URL to use: the explicit one, else $RELATIONS_DB_URL, else the default SQLite file."""
+    if url:
+        return normalise_url(url)
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        return normalise_url(env)
+    path = default_path()
+    return f"sqlite:///{path}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept a bare file path as SQLite and `postgresql://` as psycopg 3 (the driver this package uses)."""
+    url = url.strip()
+    if "://" not in url:
+        return f"sqlite:///{Path(url).expanduser()}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def is_sqlite(url_or_engine: str | Engine) -> bool:
+    name = url_or_engine if isinstance(url_or_engine, str) else url_or_engine.dialect.name
+    return name.startswith("sqlite")
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for the URL, with SQLite set up for a shared file: foreign keys, WAL, busy timeout.
+
+    On SQLite, pysqlite's own transaction handling is switched off and every transaction begins explicitly:
+    `BEGIN IMMEDIATE` for writers (see `session_scope(write=True)`), so that two writers queue on the busy
+    timeout instead of failing at once with SQLITE_BUSY_SNAPSHOT, and plain `BEGIN` for readers.
+    """
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    url = resolve_url(url)
+    try:
+        if is_sqlite(url):
+            _ensure_sqlite_directory(url)
+            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+            event.listen(engine, "connect", _sqlite_on_connect)
+            event.listen(engine, "begin", _sqlite_on_begin)
+        else:
+            engine = create_engine(url, pool_pre_ping=False)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise DatabaseError(f"cannot use database URL {url!r}: {exc}") from None
+    except ModuleNotFoundError as exc:
+        hint = " (install the PostgreSQL driver: pip install 'relations-db[postgres]')" if "psycopg" in str(exc) else ""
+        raise DatabaseError(f"cannot use database URL {url!r}: missing driver {exc.name}{hint}") from None
+    return engine
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    if path and path != ":memory:" and not path.startswith("file:"):
+        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see make_engine)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn) -> None:
+    write = conn.get_execution_options().get("relations_db_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """One session, one transaction: committed when the block ends, rolled back on any exception.
+
+    Commands own their session through this; services and queries only flush.
+    """
+    from sqlalchemy.orm import Session
+
+    bind = engine.execution_options(relations_db_write=True) if write else engine
+    with Session(bind, expire_on_commit=False) as session:
+        with session.begin():
+            yield session
+
+
+# --- schema state -----------------------------------------------------------------------------------------
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision stamped in the database, or None for a database without tables."""
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                if inspect(conn).get_table_names():
+                    raise SchemaOutdated(
+                        "this database has tables but no relations-db schema version; "
+                        "point --db at an empty or relations-db database"
+                    )
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, ProgrammingError) as exc:
+        raise DatabaseError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
+                            f"{_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", exc) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def check_current(engine: Engine) -> str:
+    """'empty' for a database without tables, 'current' when at SCHEMA_HEAD; else SchemaOutdated."""
+    revision = schema_revision(engine)
+    if revision is None:
+        return "empty"
+    if revision == SCHEMA_HEAD:
+        return "current"
+    known = set(_known_revisions())
+    if revision in known:
+        raise SchemaOutdated(
+            f"the database is at schema revision {revision}, behind this version's {SCHEMA_HEAD}: "
+            "run `relations-db db upgrade` (back up the database first)"
+        )
+    raise SchemaOutdated(
+        f"the database is at schema revision {revision}, which this version of relations-db does not know "
+        "(it was written by a newer version): upgrade relations-db"
+    )
+
+
+def _known_revisions() -> list[str]:
+    """Revision ids of the shipped migrations, read from the file names (no Alembic import)."""
+    versions = migrations_path() / "versions"
+    return [p.name.split("_", 1)[0] for p in versions.glob("*.py") if not p.name.startswith("__")]
+
+
+# --- Alembic, driven from code ----------------------------------------------------------------------------
+
+
+def migrations_path() -> Path:
+    """The Alembic script directory shipped inside the package (`migrations/` in the repository)."""
+    from importlib.resources import files
+
+    return Path(str(files("relations_db.migrations")))
+
+
+def alembic_config(engine: Engine, connection=None):
+    """An Alembic Config pointing at the shipped migrations and at this engine (no alembic.ini needed)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_path()))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    config.attributes["engine"] = engine
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database up to `revision` (default: the newest)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)
+
+
+def downgrade(engine: Engine, revision: str = "-1") -> None:
+    """Migrate the database down to `revision` (default: one step; `base` removes every table)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(engine), revision)
+
+
+def head_revision() -> str:
+    """Alembic's idea of the newest revision (used by tests and `db current`)."""
+    from alembic.script import ScriptDirectory
+
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_path()))
+    return ScriptDirectory.from_config(config).get_current_head()

@@ -1,0 +1,48 @@
+"""Every error the library raises on purpose.
+
+The command line turns these into one message on stderr and an exit code, once, at its edge
+(`relations_db.cli`). Anything else that escapes is a bug and is allowed to show a traceback.
+"""
+
+from __future__ import annotations
+
+
+class RelationsDBError(Exception):
+    """Base of all expected errors. `exit_code` is what the command line exits with."""
+
+    exit_code = 1
+
+
+class UserError(RelationsDBError):
+    """The user asked for something that cannot be done: bad input, unknown name, missing source."""
+
+
+class DateError(UserError, ValueError):
+    """A date that is not EDTF level 0–1 (the message shows the accepted forms)."""
+
+
+class NotFound(UserError):
+    """A named record (event, actor, source, place) does not exist."""
+
+
+class Ambiguous(UserError):
+    """A name matches several records; the message lists them."""
+
+
+class ValidationError(UserError):
+    """A file or a set of values with one or more problems; `problems` holds every one of them."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        self.problems = list(problems or [])
+        full = message if not self.problems else message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(full)
+
+
+class DatabaseError(RelationsDBError):
+    """The database cannot be opened or used (bad URL, server down, missing driver)."""
+
+
+class SchemaOutdated(RelationsDBError):
+    """The database is behind (or ahead of) the migrations this version knows."""
+
+    exit_code = 3
