@@ -14,7 +14,8 @@ exactly what the source said. Supported:
     1957/  /1948                          unknown end / unknown start
 
 Only years 0001-9999 are supported, because `datetime.date` stops there. Qualifiers are flags: they never
-widen `start`/`end`, so "c. 1956" still sorts and filters as 1956.
+widen `start`/`end`, so "c. 1956" still sorts and filters as 1956. A qualifier may end any single date,
+including 196X~ and 1960-21? (strict level 1 qualifies only plain dates; a historian needs "c. 1960s").
 
 Only `re`, `datetime`, `calendar` and `dataclasses` are imported: this module is loaded by every command.
 """
@@ -147,7 +148,7 @@ def _parse(text: str) -> tuple[str, list]:
     if _MONTH_WORD.search(text):  # before the space check: "June 1960" is a month-name problem first
         raise _Invalid("month names are not accepted; write the month as a number, e.g. June 1960 as 1960-06")
     if any(c.isspace() for c in text):
-        raise _Invalid("it contains a space; write the date without spaces, e.g. 1960-06")
+        raise _Invalid("it contains a space or line break; write the date without spaces, e.g. 1960-06")
     if text.count("/") > 1:
         raise _Invalid("an interval has exactly one '/', e.g. 1954/1956")
     if "/" not in text:
