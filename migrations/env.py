@@ -7,17 +7,11 @@ The engine comes from `config.attributes["engine"]` when called from code, else 
 from alembic import context
 from sqlalchemy import create_engine
 
+from relations_db.db import include_object
 from relations_db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    # Full-text index tables are created by hand in migrations (FTS5 on SQLite); they have no model.
-    if name is not None and (name.startswith("events_fts") or name == "ix_event_search_fts"):
-        return False
-    return True
 
 
 def _configure(connection) -> None:

@@ -112,6 +112,9 @@ def parse_yaml(text: str, name: str = "<seed>") -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark is not None:  # where the unfinished construct began
+            problem += f" ({context} at line {context_mark.line + 1})"
         raise ValidationError(f"{name}{where}: not valid YAML: {problem}") from None
 
 

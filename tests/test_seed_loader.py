@@ -1,0 +1,209 @@
+"""The seed loader: validates everything first (with line numbers), writes all or nothing, is idempotent."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from sqlalchemy import func, select
+
+from relations_db import db, seed
+from relations_db.errors import ValidationError
+from relations_db.models import Actor, ActorAlias, Citation, Event, Meeting, Place, Source
+
+GOOD = textwrap.dedent("""\
+    format: relations-db/seed 1
+    sources:
+      - key: lala-2014
+        kind: article
+        author: Lala, Brisejda
+        title: Disruption of Albanian-Soviet Relations
+        year: 2014
+      - key: duka-2007
+        kind: book
+        author: Duka, V.
+        title: Albanian History 1912-2000
+        year: 2007
+    actors:
+      - name: Soviet Union
+        kind: state
+        aliases: [SU, USSR]
+      - name: Albania
+        kind: state
+      - name: Nikita Khrushchev
+        kind: person
+        aliases: [Hrushov, Hrusshov]
+    places:
+      - name: Vlorë
+        aliases: [Vlora, Valona]
+    events:
+      - slug: 1961-06-04-submarines-leave-vlora
+        kind: meeting
+        date: 1961-06-04
+        title: Soviet submarines leave Vlora
+        type: military
+        tone: -9
+        place: vlora
+        meeting: {format: bilateral, outcome: departure}
+        participants:
+          - {actor: su, role: initiator}
+          - {actor: Albania, role: target}
+        citations:
+          - source: lala-2014
+            locator: p. 343
+            quote: the largest floating dock with 8, out of 12, submarines
+            confidence: 3
+      - slug: 1961-12-03-break
+        date: 1961-12-03
+        title: The Soviet Union breaks off relations
+        type: break
+        participants:
+          - {actor: hrushov, role: subject}
+        citations:
+          - source: duka-2007
+            cited_as: (Duka, 2007)
+            cited_in: lala-2014
+            cited_in_locator: p. 343
+            quote: on 3 December 1961, the Soviet Union has ended the relations with Albania
+    """)
+
+
+def _counts(session) -> dict[str, int]:
+    return {m.__tablename__: session.scalar(select(func.count()).select_from(m))
+            for m in (Source, Actor, ActorAlias, Place, Event, Citation)}
+
+
+def test_loads_every_section_and_resolves_aliases(engine):
+    with db.session_scope(engine, write=True) as session:
+        report = seed.load_seed_text(session, GOOD)
+    assert report.counts["events"]["added"] == 2
+    with db.session_scope(engine) as session:
+        meeting = session.scalar(select(Meeting))
+        assert meeting.place.name == "Vlorë" and meeting.format == "bilateral"
+        assert [(p.actor.name, p.role) for p in meeting.participations] == [("Soviet Union", "initiator"),
+                                                                           ("Albania", "target")]
+        brk = session.scalar(select(Event).where(Event.slug == "1961-12-03-break"))
+        assert brk.participations[0].actor.name == "Nikita Khrushchev"
+        assert brk.precision == "day" and str(brk.start_date) == "1961-12-03"
+        cit = brk.citations[0]
+        assert (cit.source.key, cit.cited_in.key, cit.cited_in_locator) == ("duka-2007", "lala-2014", "p. 343")
+        assert {s.key: s.short for s in session.scalars(select(Source))} == {"lala-2014": "Lala 2014",
+                                                                         "duka-2007": "Duka 2007"}
+
+
+def test_loading_twice_changes_nothing(engine):
+    with db.session_scope(engine, write=True) as session:
+        seed.load_seed_text(session, GOOD)
+    with db.session_scope(engine) as session:
+        before = _counts(session)
+    with db.session_scope(engine, write=True) as session:
+        report = seed.load_seed_text(session, GOOD)
+    assert report.counts["events"] == {"added": 0, "updated": 0, "unchanged": 2}
+    assert all(c["added"] == c["updated"] == 0 for c in report.counts.values())
+    with db.session_scope(engine) as session:
+        assert _counts(session) == before
+
+
+def test_an_edited_file_updates_what_changed(engine):
+    with db.session_scope(engine, write=True) as session:
+        seed.load_seed_text(session, GOOD)
+    edited = GOOD.replace("title: The Soviet Union breaks off relations",
+                          "title: The Soviet Union ends diplomatic relations").replace("date: 1961-12-03", "date: 1961-12")
+    with db.session_scope(engine, write=True) as session:
+        report = seed.load_seed_text(session, edited)
+    assert report.counts["events"] == {"added": 0, "updated": 1, "unchanged": 1}
+    with db.session_scope(engine) as session:
+        event = session.scalar(select(Event).where(Event.slug == "1961-12-03-break"))
+        assert event.title == "The Soviet Union ends diplomatic relations"
+        assert (event.date, event.precision, str(event.end_date)) == ("1961-12", "month", "1961-12-31")
+        assert len(event.citations) == 1
+
+
+BROKEN = {
+    "unknown actor": ("{actor: hrushov, role: subject}", "{actor: Brezhnev, role: subject}",
+                      "participant actor 'Brezhnev' is not defined"),
+    "unknown source": ("source: duka-2007", "source: duka-2008", "citation source 'duka-2008' is not a source key"),
+    "bad date": ("date: 1961-06-04", "date: 1961-13-45", "month 13 does not exist"),
+    "missing citation": ("""    citations:
+      - source: duka-2007
+        cited_as: (Duka, 2007)
+        cited_in: lala-2014
+        cited_in_locator: p. 343
+        quote: on 3 December 1961, the Soviet Union has ended the relations with Albania
+""", "", "no citation; every event needs at least one source"),
+    "duplicate slug": ("slug: 1961-12-03-break", "slug: 1961-06-04-submarines-leave-vlora",
+                       "duplicate event slug"),
+    "alias of two actors": ("aliases: [Hrushov, Hrusshov]", "aliases: [Hrushov, Hrusshov, SU]",
+                            "belongs to several actors"),
+    "tone out of range": ("tone: -9", "tone: -12", "tone must be a whole number from -10 to 10"),
+    "unknown field": ("type: break", "type: break\n    colour: red", "unknown field 'colour'"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN), ids=list(BROKEN))
+def test_broken_files_are_refused_with_line_numbers_and_nothing_written(engine, case):
+    old, new, expected = BROKEN[case]
+    assert old in GOOD
+    broken = GOOD.replace(old, new, 1)
+    with pytest.raises(ValidationError) as info:
+        with db.session_scope(engine, write=True) as session:
+            seed.load_seed_text(session, broken, "broken.yaml")
+    message = str(info.value)
+    assert expected in message
+    assert "broken.yaml" in message and "line " in message and "nothing was written" in message
+    with db.session_scope(engine) as session:
+        assert sum(_counts(session).values()) == 0
+
+
+def test_every_problem_is_reported_at_once_with_its_line(engine):
+    broken = GOOD.replace("date: 1961-06-04", "date: June").replace("source: duka-2007", "source: nope")
+    with pytest.raises(ValidationError) as info:
+        with db.session_scope(engine, write=True) as session:
+            seed.load_seed_text(session, broken)
+    problems = info.value.problems
+    assert len(problems) == 2
+    date_line = broken.splitlines().index("    date: June") + 1
+    assert problems[0].startswith(f"line {date_line}:") and "'June' is not a valid date" in problems[0]
+    assert "Accepted forms" in problems[0]
+
+
+def test_anchors_and_aliases_are_refused():
+    text = GOOD.replace("kind: article", "kind: &k article").replace("kind: book", "kind: *k")
+    with pytest.raises(ValidationError, match="anchors and aliases"):
+        seed.parse_yaml(text)
+
+
+def test_oversized_files_are_refused_before_parsing(tmp_path, monkeypatch):
+    monkeypatch.setattr(seed, "MAX_BYTES", 100)
+    path = tmp_path / "big.yaml"
+    path.write_text(GOOD)
+    with pytest.raises(ValidationError, match="larger than"):
+        seed.read_file(path)
+
+
+def test_yaml_syntax_errors_name_the_line():
+    with pytest.raises(ValidationError, match=r"line 4: not valid YAML.*started at line 3"):
+        seed.parse_yaml("format: relations-db/seed 1\nsources:\n  - key: [unclosed\n")
+
+
+def test_unquoted_dates_stay_edtf_text():
+    data = seed.parse_yaml("format: relations-db/seed 1\nevents:\n  - date: 1961-06-04\n")
+    assert data["events"][0]["date"] == "1961-06-04"
+
+
+def test_references_may_point_to_records_already_in_the_database(engine):
+    with db.session_scope(engine, write=True) as session:
+        seed.load_seed_text(session, GOOD)
+    more = textwrap.dedent("""\
+        format: relations-db/seed 1
+        events:
+          - slug: 1960-11-moscow-meeting
+            date: 1960-11
+            title: Meeting of the 81 parties
+            type: congress
+            participants: [{actor: Hrusshov, role: speaker}]
+            citations: [{source: lala-2014, quote: The conflict culminated}]
+        """)
+    with db.session_scope(engine, write=True) as session:
+        report = seed.load_seed_text(session, more)
+    assert report.counts["events"]["added"] == 1
