@@ -182,7 +182,7 @@ def test_oversized_files_are_refused_before_parsing(tmp_path, monkeypatch):
 
 
 def test_yaml_syntax_errors_name_the_line():
-    with pytest.raises(ValidationError, match=r"line 4: not valid YAML.*started at line 3"):
+    with pytest.raises(ValidationError, match=r"line 4: not valid YAML.*flow sequence at line 3"):
         seed.parse_yaml("format: relations-db/seed 1\nsources:\n  - key: [unclosed\n")
 
 
