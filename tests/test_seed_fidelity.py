@@ -1,0 +1,529 @@
+"""Fidelity of data/seed.yaml to the paper it extracts (Lala 2014).
+
+These tests read only the seed file and the paper's text; they do not import relations_db.
+Tests that compare the seed with the paper skip, with a stated reason, when the paper is not
+found: at ../shared/paper/ beside the repository, or at the path in RELATIONS_DB_PAPER.
+The full EDTF parser is tested elsewhere; here dates are only checked for shape and order.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime as dt
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+HERE = Path(__file__).resolve()
+SEED_PATH = HERE.parents[1] / "data" / "seed.yaml"
+PAPER_NAME = "lala-2014-disruption-of-albanian-soviet-relations.txt"
+DEFAULT_PAPER_PATH = HERE.parents[2] / "shared" / "paper" / PAPER_NAME
+PAPER_KEY = "lala-2014"
+
+# Vocabulary of docs/seed-format.md.
+TOP_LEVEL = {"format", "sources", "actors", "places", "events"}
+SOURCE_FIELDS = {"key", "kind", "author", "title", "year", "container", "volume", "issue", "pages",
+                 "publisher", "place", "url", "doi", "fund", "file", "note"}
+STRING_SOURCE_FIELDS = SOURCE_FIELDS - {"year"}
+SOURCE_KINDS = {"book", "article", "chapter", "archive", "newspaper", "memoir", "report", "web", "other"}
+ACTOR_FIELDS = {"name", "kind", "description", "aliases"}
+ACTOR_KINDS = {"person", "state", "party", "government", "military", "organisation"}
+PLACE_FIELDS = {"name", "country", "aliases"}
+EVENT_FIELDS = {"slug", "kind", "date", "title", "summary", "type", "tone", "place", "meeting", "agreement",
+                "invokes", "participants", "citations"}
+EVENT_KINDS = {"event", "meeting", "agreement"}
+EVENT_TYPES = {"visit", "meeting", "congress", "conference", "letter", "agreement", "decision", "statement",
+               "military", "economic", "diplomatic", "process", "break", "leadership", "uprising"}
+ROLES = {"host", "guest", "delegate", "speaker", "signatory", "party", "target", "subject", "author",
+         "recipient", "commander", "representative", "initiator"}
+MEETING_FORMATS = {"bilateral", "multilateral", "congress", "conference", "reception", "visit"}
+AGREEMENT_STATUSES = {"signed", "in force", "disputed", "broken", "ended"}
+CITATION_FIELDS = {"source", "locator", "quote", "cited_as", "cited_in", "cited_in_locator", "confidence", "note"}
+KEY_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+_DAY = r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?[?~%]?"
+EDTF_RE = re.compile(rf"^(?:{_DAY}|(?:{_DAY}|\.\.)/(?:{_DAY}|\.\.))$")
+LOCATOR_RE = re.compile(r"^(?:p\. (?P<page>\d+)|pp\. (?P<first>\d+)-(?P<last>\d+))$")
+MONTHS = list(calendar.month_name)  # index 1..12, English names
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def norm(text: str) -> str:
+    """Collapse all whitespace runs to one space (the only difference a quote may have)."""
+    return " ".join(text.split())
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive key: NFKD, drop combining marks, casefold."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate mapping keys (PyYAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    keys = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in keys:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        keys.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _day_bounds(text: str) -> tuple[dt.date, dt.date]:
+    text = text.rstrip("?~%")
+    parts = [int(p) for p in text.split("-")]
+    if len(parts) == 1:
+        return dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31)
+    year, month = parts[0], parts[1]
+    if len(parts) == 2:
+        return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+    day = dt.date(year, month, parts[2])  # raises on 1961-02-30
+    return day, day
+
+
+def date_bounds(edtf: str) -> tuple[dt.date, dt.date]:
+    """Earliest and latest day an EDTF string (of the shapes EDTF_RE accepts) can mean."""
+    if "/" in edtf:
+        left, right = edtf.split("/")
+        start = dt.date.min if left == ".." else _day_bounds(left)[0]
+        end = dt.date.max if right == ".." else _day_bounds(right)[1]
+        return start, end
+    return _day_bounds(edtf)
+
+
+def citations(seed):
+    for event in seed["events"]:
+        for citation in event.get("citations") or []:
+            yield event, citation
+
+
+# --------------------------------------------------------------------------- the paper
+
+
+@dataclass
+class Paper:
+    path: Path
+    raw: str
+    text: str  # whitespace-normalised full text
+    page_starts: list[int]  # offsets in `text` where each page begins
+    first_page: int
+    body_end: int  # offset in `text` where the reference list begins
+    references: list[str]  # reference-list entries, continuation lines joined
+
+    def pages_of(self, start: int, end: int) -> set[int]:
+        first = bisect.bisect_right(self.page_starts, start) - 1
+        last = bisect.bisect_right(self.page_starts, end - 1) - 1
+        return {self.first_page + i for i in range(first, last + 1)}
+
+    def find_unique(self, needle: str) -> int | None:
+        """Offset of the only occurrence of normalised `needle`, None if absent; fails if ambiguous."""
+        needle = norm(needle)
+        first = self.text.find(needle)
+        if first < 0:
+            return None
+        assert self.text.find(needle, first + 1) < 0, f"ambiguous: occurs more than once in the paper: {needle!r}"
+        return first
+
+
+# A page break in the text file: a line that stops in mid-sentence, a blank line, and a line going on in
+# lower case (e.g. "sent a letter to Albanian" / "" / "government").
+PAGE_BREAK_RE = re.compile(r"(?<=[A-Za-z,])[ \t]*\n[ \t]*\n[ \t]*(?=[a-z])")
+
+
+def load_paper(path: Path) -> Paper:
+    raw = path.read_text(encoding="utf-8")
+    doi = re.search(r"v\d+n\d+p(\d+)", raw)
+    assert doi, "the paper's DOI (giving its first page) was not found"
+    pieces, last = [], 0
+    for match in PAGE_BREAK_RE.finditer(raw):
+        pieces.append(raw[last:match.start()])
+        last = match.end()
+    pieces.append(raw[last:])
+    starts, text = [], ""
+    for piece in pieces:
+        piece = norm(piece)
+        text = f"{text} {piece}" if text else piece
+        starts.append(len(text) - len(piece))
+    assert text == norm(raw)
+    head, sep, tail = raw.partition("\nReferences\n")
+    assert sep, "the paper's References section was not found"
+    entries: list[str] = []
+    for line in tail.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith(("<", "http")) and entries:  # a URL continuing the previous entry
+            entries[-1] += " " + line
+            continue
+        entries.append(line[2:] if line.startswith("- ") else line)
+    return Paper(path, raw, text, starts, int(doi.group(1)), len(norm(head)), entries)
+
+
+@pytest.fixture(scope="module")
+def seed():
+    with SEED_PATH.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_StrictLoader)
+
+
+@pytest.fixture(scope="module")
+def paper() -> Paper:
+    path = Path(os.environ.get("RELATIONS_DB_PAPER") or DEFAULT_PAPER_PATH)
+    if not path.is_file():
+        pytest.skip(f"paper not found at {path}: fidelity tests need ../shared/paper")
+    return load_paper(path)
+
+
+@pytest.fixture(scope="module")
+def sources(seed):
+    return {s["key"]: s for s in seed["sources"]}
+
+
+@pytest.fixture(scope="module")
+def events(seed):
+    return {e["slug"]: e for e in seed["events"]}
+
+
+# --------------------------------------------------------------------------- file and structure
+
+
+def test_format_header_and_sections(seed):
+    text = SEED_PATH.read_text(encoding="utf-8")
+    assert text.startswith("#"), "the seed file should open with a comment header"
+    assert seed["format"] == "relations-db/seed 1"
+    assert set(seed) == TOP_LEVEL
+    for section in TOP_LEVEL - {"format"}:
+        assert isinstance(seed[section], list) and seed[section], section
+
+
+def test_no_yaml_anchors_or_aliases():
+    with SEED_PATH.open(encoding="utf-8") as handle:
+        bad = [t for t in yaml.scan(handle) if isinstance(t, (yaml.AnchorToken, yaml.AliasToken))]
+    assert not bad, [f"line {t.start_mark.line + 1}" for t in bad]
+
+
+def test_records_use_only_documented_fields(seed):
+    problems = []
+    for section, allowed in (("sources", SOURCE_FIELDS), ("actors", ACTOR_FIELDS),
+                             ("places", PLACE_FIELDS), ("events", EVENT_FIELDS)):
+        for record in seed[section]:
+            problems += [(section, record.get("key") or record.get("name") or record.get("slug"), f)
+                         for f in set(record) - allowed]
+    for event, citation in citations(seed):
+        problems += [("citation", event["slug"], f) for f in set(citation) - CITATION_FIELDS]
+    assert not problems
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def test_source_keys_unique_and_well_formed(seed):
+    keys = [s["key"] for s in seed["sources"]]
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+    for source in seed["sources"]:
+        assert KEY_RE.match(source["key"]), source["key"]
+        assert source["kind"] in SOURCE_KINDS, source
+        assert isinstance(source.get("title"), str) and source["title"].strip(), source["key"]
+        if "year" in source:
+            assert type(source["year"]) is int, source["key"]
+        for field in STRING_SOURCE_FIELDS & set(source):
+            assert isinstance(source[field], str), (source["key"], field)
+
+
+def test_the_paper_itself_is_a_source(sources):
+    lala = sources[PAPER_KEY]
+    assert lala["kind"] == "article"
+    assert lala["author"] == "Lala, Brisejda"
+    assert lala["title"] == "Disruption of Albanian-Soviet Relations"
+    assert lala["year"] == 2014
+    assert lala["container"] == "Academic Journal of Interdisciplinary Studies"
+    assert (lala["volume"], lala["issue"]) == ("3", "3")
+    assert lala["doi"] == "10.5901/ajis.2014.v3n3p340"
+
+
+def _reference_year(entry: str) -> int:
+    match = re.search(r"\((\d{4})\)", entry) or re.search(r"\b(1[89]\d\d|20\d\d)\b", entry)
+    assert match, f"no year in reference {entry!r}"
+    return int(match.group(1))
+
+
+def test_every_reference_maps_to_exactly_one_source(paper, seed):
+    """Each entry of the paper's reference list is one source, with its printed fields as printed."""
+    assert paper.references, "no reference entries parsed"
+    others = [s for s in seed["sources"] if s["key"] != PAPER_KEY]
+    matched: dict[str, str] = {}
+    for entry in paper.references:
+        lead = fold(re.split(r"[.,(]", entry)[0])
+        year = _reference_year(entry)
+        candidates = [s for s in others if s.get("year") == year
+                      and (fold(s.get("author", "")).startswith(lead) or fold(s["title"]).startswith(lead))]
+        assert len(candidates) == 1, f"{entry!r} matches {[s['key'] for s in candidates]}"
+        source = candidates[0]
+        assert source["key"] not in matched, f"{source['key']} matches both {matched[source['key']]!r} and {entry!r}"
+        matched[source["key"]] = entry
+        printed = norm(entry)
+        for field in ("author", "title", "publisher", "place", "url", "container", "volume", "issue",
+                      "fund", "file"):
+            if field in source:
+                assert norm(source[field]) in printed, f"{source['key']}.{field} {source[field]!r} not in {entry!r}"
+    unmatched = sorted(s["key"] for s in others if s["key"] not in matched)
+    assert not unmatched, f"sources not in the paper's reference list: {unmatched}"
+
+
+def test_every_source_is_cited(seed):
+    used = set()
+    for _, citation in citations(seed):
+        used.add(citation["source"])
+        used.update([citation["cited_in"]] if citation.get("cited_in") else [])
+    unused = sorted({s["key"] for s in seed["sources"]} - used)
+    assert not unused
+
+
+# --------------------------------------------------------------------------- actors and places
+
+
+def test_actors_are_well_formed(seed):
+    names = [a["name"] for a in seed["actors"]]
+    assert len(names) == len(set(names))
+    for actor in seed["actors"]:
+        assert actor["kind"] in ACTOR_KINDS, actor["name"]
+        assert isinstance(actor.get("description"), str) and actor["description"].strip(), actor["name"]
+        aliases = actor.get("aliases") or []
+        assert all(isinstance(a, str) and a.strip() for a in aliases), actor["name"]
+        assert len(aliases) == len(set(aliases)), actor["name"]
+        assert actor["name"] not in aliases, actor["name"]
+
+
+def _assert_names_resolve_uniquely(records, what):
+    owner: dict[str, str] = {}
+    for record in records:
+        for spelling in [record["name"], *(record.get("aliases") or [])]:
+            key = fold(spelling)
+            assert owner.setdefault(key, record["name"]) == record["name"], (
+                f"{what} spelling {spelling!r} resolves to both {owner[key]!r} and {record['name']!r}")
+
+
+def test_every_actor_alias_resolves_to_one_actor(seed):
+    _assert_names_resolve_uniquely(seed["actors"], "actor")
+
+
+def test_every_place_alias_resolves_to_one_place(seed):
+    _assert_names_resolve_uniquely(seed["places"], "place")
+
+
+def test_fold_is_case_and_accent_insensitive():
+    assert fold("A. Grečko") == fold("a. grecko")
+    assert fold("Tiranë") == fold("TIRANE")
+    assert fold("Vlorë") != fold("Vlora")
+
+
+# --------------------------------------------------------------------------- events
+
+
+def test_event_slugs_unique_and_well_formed(seed):
+    slugs = [e["slug"] for e in seed["events"]]
+    assert len(slugs) == len(set(slugs)), sorted(s for s in slugs if slugs.count(s) > 1)
+    assert all(KEY_RE.match(s) for s in slugs)
+
+
+def test_events_have_required_fields_and_vocabulary(seed):
+    for event in seed["events"]:
+        slug = event["slug"]
+        assert isinstance(event.get("title"), str) and event["title"].strip(), slug
+        assert "\n" not in event["title"], slug
+        assert event["type"] in EVENT_TYPES, slug
+        kind = event.get("kind", "event")
+        assert kind in EVENT_KINDS, slug
+        if kind == "meeting":
+            assert event["meeting"]["format"] in MEETING_FORMATS, slug
+            assert set(event["meeting"]) <= {"format", "outcome"}, slug
+        else:
+            assert "meeting" not in event, slug
+        if kind == "agreement":
+            assert event["agreement"]["status"] in AGREEMENT_STATUSES, slug
+            assert set(event["agreement"]) <= {"status", "subject"}, slug
+        else:
+            assert "agreement" not in event, slug
+
+
+def test_dates_look_like_edtf(seed):
+    for event in seed["events"]:
+        date = event["date"]
+        assert isinstance(date, str), f"{event['slug']}: quote the date, YAML read {date!r}"
+        assert EDTF_RE.match(date) and date != "../..", f"{event['slug']}: {date!r}"
+        start, end = date_bounds(date)
+        assert start <= end, event["slug"]
+
+
+def test_events_are_in_date_order(seed):
+    keys = [(date_bounds(e["date"]), e["slug"]) for e in seed["events"]]
+    for (before, slug_before), (after, slug_after) in zip(keys, keys[1:]):
+        assert before <= after, f"{slug_before} ({before}) is listed before {slug_after} ({after})"
+
+
+def test_precise_dates_are_printed_in_a_quote(seed):
+    """A month or a day in a date must be printed in one of the event's quotes (no outside precision)."""
+    for event in seed["events"]:
+        quotes = " ".join(norm(c["quote"]) for c in event["citations"])
+        for side in event["date"].split("/"):
+            parts = side.rstrip("?~%").split("-")
+            if side == ".." or len(parts) == 1:
+                continue
+            month = MONTHS[int(parts[1])]
+            if len(parts) == 2:
+                assert month in quotes, f"{event['slug']}: {month} is printed in none of its quotes"
+            else:
+                day = int(parts[2])
+                assert re.search(rf"\b{day} {month}\b|\b{month} {day}\b", quotes), (
+                    f"{event['slug']}: {day} {month} is printed in none of its quotes")
+
+
+def test_tone_within_range(seed):
+    for event in seed["events"]:
+        tone = event.get("tone")
+        assert tone is None or (type(tone) is int and -10 <= tone <= 10), event["slug"]
+
+
+def test_participants_and_places_exist(seed):
+    actors = {a["name"] for a in seed["actors"]}
+    places = {p["name"] for p in seed["places"]}
+    for event in seed["events"]:
+        if "place" in event:
+            assert event["place"] in places, f"{event['slug']}: unknown place {event['place']!r}"
+        seen = set()
+        for participant in event.get("participants") or []:
+            assert set(participant) <= {"actor", "role"}, event["slug"]
+            assert participant["actor"] in actors, f"{event['slug']}: unknown actor {participant['actor']!r}"
+            assert participant.get("role", "party") in ROLES, f"{event['slug']}: role {participant.get('role')!r}"
+            assert participant["actor"] not in seen, f"{event['slug']}: {participant['actor']} listed twice"
+            seen.add(participant["actor"])
+
+
+def test_invokes_names_agreements(events):
+    for event in events.values():
+        for slug in event.get("invokes") or []:
+            assert slug in events, f"{event['slug']} invokes unknown {slug!r}"
+            target = events[slug]
+            assert target.get("kind") == "agreement", f"{event['slug']} invokes {slug}, not an agreement"
+            assert date_bounds(target["date"])[0] <= date_bounds(event["date"])[1], (event["slug"], slug)
+
+
+# --------------------------------------------------------------------------- citations
+
+
+def test_every_event_has_a_citation(seed):
+    for event in seed["events"]:
+        assert isinstance(event.get("citations"), list) and event["citations"], event["slug"]
+
+
+def test_citations_are_well_formed(seed, sources):
+    for event, citation in citations(seed):
+        slug = event["slug"]
+        assert citation["source"] in sources, f"{slug}: unknown source {citation['source']!r}"
+        assert isinstance(citation.get("quote"), str) and citation["quote"].strip(), slug
+        confidence = citation.get("confidence", 2)
+        assert type(confidence) is int and 0 <= confidence <= 4, slug
+        if citation["source"] == PAPER_KEY:
+            # the paper's own statement: no in-text citation, located by its page
+            assert "cited_in" not in citation and "cited_as" not in citation, slug
+            assert LOCATOR_RE.match(citation.get("locator", "")), f"{slug}: locator {citation.get('locator')!r}"
+        else:
+            # a reference the paper cites: second-hand, through the paper
+            assert citation.get("cited_in") in sources, f"{slug}: cited_in {citation.get('cited_in')!r}"
+            assert citation["cited_in"] != citation["source"], slug
+            assert citation.get("cited_as"), f"{slug}: {citation['source']} cited without its printed form"
+            assert LOCATOR_RE.match(citation.get("cited_in_locator", "")), (
+                f"{slug}: cited_in_locator {citation.get('cited_in_locator')!r}")
+
+
+def test_cited_as_is_inside_its_quote(seed):
+    for event, citation in citations(seed):
+        if "cited_as" in citation:
+            assert norm(citation["cited_as"]) in norm(citation["quote"]), (event["slug"], citation["cited_as"])
+
+
+def _cited_name_and_year(cited_as: str) -> tuple[str, int]:
+    inner = cited_as.strip().removeprefix("(").removesuffix(")").replace("*", "").replace('"', "")
+    return re.split(r"[.,]", inner)[0].strip(), int(re.findall(r"\d{4}", cited_as)[-1])
+
+
+def test_cited_as_mismatches_are_explained(seed, sources):
+    """A cited_as whose name or year differs from the linked source carries a note saying so."""
+    for event, citation in citations(seed):
+        if "cited_as" not in citation:
+            continue
+        source = sources[citation["source"]]
+        name, year = _cited_name_and_year(citation["cited_as"])
+        same_name = fold(name) in fold(source.get("author", "")) or fold(name) in fold(source["title"])
+        if year != source.get("year") or not same_name:
+            assert citation.get("note"), f"{event['slug']}: {citation['cited_as']} -> {source['key']} needs a note"
+
+
+def test_quotes_occur_verbatim_in_the_paper(seed, paper):
+    missing = [(e["slug"], c["quote"][:60]) for e, c in citations(seed) if paper.find_unique(c["quote"]) is None]
+    assert not missing
+
+
+def test_cited_as_occurs_verbatim_in_the_paper(seed, paper):
+    missing = [(e["slug"], c["cited_as"]) for e, c in citations(seed)
+               if "cited_as" in c and c["cited_as"] not in paper.raw]
+    assert not missing
+
+
+def test_page_breaks_are_found(paper):
+    assert len(paper.page_starts) == 4, "expected the three page breaks printed as blank lines mid-sentence"
+    assert paper.first_page == 340
+
+
+def test_locators_give_the_page_of_the_quote(seed, paper):
+    for event, citation in citations(seed):
+        if citation["source"] == PAPER_KEY:
+            locator = citation["locator"]
+        elif citation.get("cited_in") == PAPER_KEY:
+            locator = citation["cited_in_locator"]
+        else:
+            continue
+        start = paper.find_unique(citation["quote"])
+        if start is None:
+            continue  # reported by test_quotes_occur_verbatim_in_the_paper
+        pages = paper.pages_of(start, start + len(norm(citation["quote"])))
+        match = LOCATOR_RE.match(locator)
+        if match["page"]:
+            claimed = {int(match["page"])}
+        else:
+            first, last = int(match["first"]), int(match["last"])
+            assert first < last, locator
+            claimed = set(range(first, last + 1))
+        assert claimed == pages, f"{event['slug']}: {locator!r} but the quote stands on {sorted(pages)}"
+
+
+def test_every_in_text_citation_of_the_paper_is_encoded(seed, paper):
+    """Each parenthesised author-year citation in the body is covered by a citation quoting it there."""
+    covered = []
+    for _, citation in citations(seed):
+        if "cited_as" in citation:
+            start = paper.find_unique(citation["quote"])
+            if start is not None:
+                covered.append((norm(citation["cited_as"]), start, start + len(norm(citation["quote"]))))
+    body = paper.text[:paper.body_end]
+    found = list(re.finditer(r"\([^()]*\b\d{4}\b[^()]*\)", body))
+    assert found, "no in-text citations parsed"
+    missing = [(m.group(), m.start()) for m in found
+               if not any(c == m.group() and s <= m.start() and m.end() <= e for c, s, e in covered)]
+    assert not missing, f"in-text citations with no citation quoting them: {missing}"
