@@ -8,17 +8,16 @@ absent the PostgreSQL half of each test is skipped with the reason.
 
 from __future__ import annotations
 
-import glob
-import os
 import shutil
-import socket
-import subprocess
-import tempfile
+import sys
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import pgcluster  # noqa: E402  (a plain module beside this file, shared with bench/run.py)
+from pgcluster import PgServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKENDS = ["sqlite", "postgresql"]
@@ -27,93 +26,17 @@ BACKENDS = ["sqlite", "postgresql"]
 # --- the PostgreSQL server ---------------------------------------------------------------------------------
 
 
-@dataclass
-class PgServer:
-    port: int
-    bin_dir: Path
-
-    def url(self, dbname: str) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
-
-    def admin(self):
-        import psycopg
-
-        return psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True)
-
-    def create_database(self, template: str | None = None) -> str:
-        name = "t_" + uuid.uuid4().hex[:16]
-        with self.admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
-        return name
-
-    def drop_database(self, name: str) -> None:
-        with self.admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _pg_bin_dir() -> Path | None:
-    explicit = os.environ.get("RELATIONS_DB_PG_BIN")
-    candidates = [explicit] if explicit else sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True
-    )
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "initdb").exists() and (Path(candidate) / "pg_ctl").exists():
-            return Path(candidate)
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _as_server_user(cmd: list[str]) -> list[str]:
-    # initdb and postgres refuse to run as root; run them as the `postgres` system user instead.
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *cmd]
-    return cmd
-
-
 @pytest.fixture(scope="session")
 def pg_server():
-    """A running throwaway PostgreSQL cluster, or a skip that says why there is none."""
-    bin_dir = _pg_bin_dir()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin "
-                    "(install postgresql, or set RELATIONS_DB_PG_BIN)")
+    """A running throwaway PostgreSQL cluster (tests/pgcluster.py), or a skip that says why there is none."""
+    reason = pgcluster.unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    server = pgcluster.start()
     try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pytest.skip("psycopg is not installed: pip install -e '.[test]'")
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        pytest.skip("running as root without runuser: cannot start PostgreSQL as the postgres user")
-    # Not pytest's tmp dir: it is private to root, and the server runs as `postgres`.
-    base = Path(tempfile.mkdtemp(prefix="relations-db-pg-", dir="/tmp"))
-    data, log = base / "data", base / "server.log"
-    data.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-        shutil.chown(data, "postgres")
-    base.chmod(0o755)
-    port = _free_port()
-    subprocess.run(
-        _as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                         "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]),
-        check=True, capture_output=True,
-    )
-    options = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60")
-    subprocess.run(
-        _as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start"]),
-        check=True, capture_output=True,
-    )
-    try:
-        yield PgServer(port=port, bin_dir=bin_dir)
+        yield server
     finally:
-        subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+        server.stop()
 
 
 # --- a fresh database per test, on each backend --------------------------------------------------------------
