@@ -1,3 +1,271 @@
 """`relations-db` commands: check, timeline, relations — the audit and the picture."""
 
 from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+import typer
+
+from relations_db.cli.app import app
+from relations_db.cli.options import (
+    ActorOpt,
+    FromOpt,
+    LimitOpt,
+    PlaceOpt,
+    SearchOpt,
+    SourceOpt,
+    ToOpt,
+    TypeOpt,
+    YearOpt,
+    filters_from,
+    format_option,
+)
+
+CheckFormat = format_option("table", "json", help="table (default: one block per finding) or json (one array).")
+RuleOpt = Annotated[Optional[list[str]], typer.Option(
+    "--rule", "-r", metavar="RULE", help="Run only this rule (repeat for several); see the list above.")]
+
+
+@app.command("check")
+def check_cmd(ctx: typer.Context, format_: CheckFormat = None, rule: RuleOpt = None) -> None:
+    """Audit the database the way an editor reads a manuscript: every finding with its severity, the records
+    involved and how to fix it. Exits 1 when there is an error (so a team can run it in CI), else 0.
+
+    Errors:
+      event-uncited          an event that no citation supports
+      interval-reversed      a stored end before the start
+      date-out-of-step       stored start, end or precision not those of the EDTF date
+      alias-shared           one spelling that names two actors (or two places)
+    Warnings:
+      duplicate-event        two events on the same dates with similar titles
+      participant-no-role    an actor in an event without a role
+      citation-no-quote      a citation without the words that support the claim
+      cited-as-mismatch      an in-text citation whose name or year is not its source's
+      cited-as-unreferenced  an in-text citation that names no source at all
+      source-before-event    a work dated before the event it is cited for
+    Info:
+      source-uncited         a source that no citation uses
+      actor-unused           an actor in no event
+
+    A citation with a note is a known inconsistency: its findings are still listed, marked "noted".
+
+    Example: relations-db check --format json
+    """
+    import json
+    import sys
+
+    from relations_db.audit import counts, run_checks
+    from relations_db.cli import output
+    from relations_db.cli.common import session
+
+    with session(ctx) as s:
+        findings = run_checks(s, rule or None)
+    if format_ == "json":
+        json.dump([f.as_dict() for f in findings], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_findings(findings)
+    tally = counts(findings)
+    if findings:
+        output.message(f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: " +
+                       ", ".join(f"{n} {sev}{'s' if n != 1 and sev != 'info' else ''}" for sev, n in tally.items()))
+    else:
+        output.message("No findings.")
+    if tally["error"]:
+        raise typer.Exit(1)
+
+
+def _print_findings(findings) -> None:
+    import textwrap
+
+    from relations_db.cli.output import console
+
+    width = max(60, min(console().width, 120))
+    for finding in findings:
+        records = ", ".join(f"{kind} {key}" for kind, key in finding.records)
+        head = f"{finding.severity.upper():<8}{finding.rule}: {records}"
+        lines = [head]
+        for label, text in (("", finding.message), ("fix: ", finding.fix),
+                            ("noted: ", finding.noted or "")):
+            if text:
+                lines.append(textwrap.fill(label + text, width=width, initial_indent=" " * 8,
+                                           subsequent_indent=" " * 8, break_long_words=False,
+                                           break_on_hyphens=False))
+        typer.echo("\n".join(lines) + "\n")
+
+
+TimelineFormat = format_option("table", "csv", "json",
+                               help="table (default: bars), csv or json (the numbers: period, events, mean_tone, "
+                                    "min_tone, max_tone, key_events: the three of strongest tone).")
+ByOpt = Annotated[Optional[Literal["year", "month"]], typer.Option(
+    "--by", case_sensitive=False, help="One row per year (default) or per month.")]
+
+
+@app.command("timeline")
+def timeline_cmd(
+    ctx: typer.Context,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    type_: TypeOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    limit: LimitOpt = None,
+    by: ByOpt = None,
+    format_: TimelineFormat = None,
+) -> None:
+    """The relationship at a glance: one row per year (or month) with a bar of the number of events, a bar of
+    the mean tone from hostile (-, left) to cooperative (+, right), and the key events, strongest tone first.
+
+    An event counts in the one year (month) that holds its whole span. With --by month, an event known only
+    to the year or season counts in a row of its own: the bare year. Events spanning several years (1948/1961,
+    a decade, an open end) are counted in no row and in no tone mean: they are listed under the table (on
+    stderr with csv and json). Events without a tone count as events but not in the tone. Years without
+    events between the first and the last are shown, empty. Takes the same filters as `events`.
+
+    Example: relations-db timeline --from 1953 --to 1961
+    """
+    from relations_db.cli import output
+    from relations_db.cli.common import session
+    from relations_db.queries import event_rows
+    from relations_db.timeline import build
+
+    by = (by or "year").lower()
+    filters = filters_from(year, from_, to, actor, type_, place, source, search, limit)
+    with session(ctx) as s:
+        timeline = build(event_rows(s, filters), by=by)
+    fmt = format_ or "table"
+    if not timeline.periods and not timeline.spanning:
+        output.message("No events match." if not filters.is_empty() else "The database has no events.")
+        if fmt == "json":
+            typer.echo("[]")
+        elif fmt == "csv":
+            _timeline_csv(timeline)
+        return
+    if fmt == "table":
+        _timeline_table(timeline, output.console().width)
+        return
+    if fmt == "csv":
+        _timeline_csv(timeline)
+    else:
+        import json
+        import sys
+
+        json.dump([p.as_dict() for p in timeline.periods], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    if timeline.spanning:
+        output.message(f"Not counted: {len(timeline.spanning)} event{'s' if len(timeline.spanning) != 1 else ''} "
+                       f"spanning several years: {', '.join(e['slug'] for e in timeline.spanning)}.")
+
+
+def _timeline_csv(timeline) -> None:
+    import csv
+    import sys
+
+    from relations_db.export import neutralise
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(("period", "events", "mean_tone", "min_tone", "max_tone", "key_events"))
+    for period in timeline.periods:
+        row = period.as_dict()
+        writer.writerow([row["period"], row["events"], "" if row["mean_tone"] is None else row["mean_tone"],
+                         "" if row["min_tone"] is None else row["min_tone"],
+                         "" if row["max_tone"] is None else row["max_tone"],
+                         neutralise("; ".join(row["key_events"]))])
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def _timeline_table(timeline, width: int) -> None:
+    from relations_db import dates
+    from relations_db.timeline import count_bar, tone_bar, tone_word
+
+    width = max(width, 60)
+    months = any(len(p.period) > 4 for p in timeline.periods)
+    # With --by month, a bare year is the row of events known only to the year (or season).
+    label = {p.period: p.period + (" (year)" if months and len(p.period) == 4 else "") for p in timeline.periods}
+    label_w = max([6, *(len(v) for v in label.values())])
+    bar_w, half = (12, 8) if width >= 100 else (8, 6)
+    tone_w = 2 * half + 1 + 6 + 9  # bar, signed mean, word
+    keys_w = max(12, width - (label_w + 2 + 4 + bar_w + 2 + tone_w + 2))
+    echo = typer.echo
+    echo(_fit(f"{'period':<{label_w}}  {'events':<{4 + bar_w}}  {'hostile':>{half}}|{'cooperative':<{half}}"
+              f"{'mean':>6}{'':9}  key events (strongest tone first)", width))
+    for period in timeline.periods:
+        mean = period.mean_tone
+        tone = f"{tone_bar(mean, half)}{'' if mean is None else f'{mean:+.1f}':>6} {tone_word(mean):<8}"
+        keys = "; ".join(e["title"] for e in period.key_events())
+        bar = count_bar(period.count, timeline.max_count, bar_w)
+        echo(f"{label[period.period]:<{label_w}}  {period.count:>3} {bar:<{bar_w}}  {tone}  {_fit(keys, keys_w)}"
+             .rstrip())
+    if timeline.spanning:
+        echo("\nSpanning several years (counted in no row, in no mean):")
+        for event in timeline.spanning:
+            tone = f" (tone {event['tone']:+d})" if event.get("tone") is not None else ""
+            echo(_fit(f"  {dates.display(event['date'])}: {event['title']}{tone}", width))
+
+
+RelationsFormat = format_option("table", "csv", "json", "dot", "graphml",
+                                help="table (default), csv, json, dot (Graphviz) or graphml (Gephi, yEd).")
+FocusOpt = Annotated[Optional[str], typer.Option(
+    "--actor", "-a", metavar="NAME",
+    help="Only the pairs that include this actor (any alias, any case or accents).")]
+
+
+@app.command("relations")
+def relations_cmd(
+    ctx: typer.Context,
+    actor: FocusOpt = None,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    type_: TypeOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    format_: RelationsFormat = None,
+) -> None:
+    """Who met whom: every pair of actors who took part in the same events, how often, over which years,
+    and which events (most frequent pairs first). With --actor, only that actor's pairs. The other filters
+    choose which events count, as in `events`. DOT and GraphML give the network as a graph file.
+
+    Example: relations-db relations --actor Hoxha --from 1955 --to 1961
+    """
+    import sys
+
+    from relations_db import network
+    from relations_db.cli import output
+    from relations_db.cli.common import session
+    from relations_db.queries import event_rows
+    from relations_db.services import resolve_actor
+
+    with session(ctx) as s:
+        focus = resolve_actor(s, actor).name if actor else None
+        filters = filters_from(year, from_, to, [focus] if focus else None, type_, place, source, search)
+        graph = network.actor_pairs(event_rows(s, filters), actor=focus)
+    fmt = format_ or "table"
+    if fmt == "dot":
+        network.write_dot(graph, sys.stdout)
+    elif fmt == "graphml":
+        network.write_graphml(graph, sys.stdout)
+    else:
+        columns = [output.Column("Actor", ratio=2), output.Column("Actor", ratio=2),
+                   output.Column("Events", width=6, justify="right"), output.Column("Years", width=9),
+                   output.Column("Event slugs", ratio=3)]
+        output.emit_records((p.as_dict() for p in graph.pairs), fmt, columns,
+                            lambda r: [r["actor_a"], r["actor_b"], str(r["events"]),
+                                       network.span_text(r["first_year"], r["last_year"]), _some(r["slugs"])],
+                            csv_fields=network.CSV_COLUMNS)
+    if not graph.pairs:
+        output.message(f"{focus} shares no event with another actor." if focus
+                       else "No two actors share an event.")
+
+
+def _some(slugs: list[str], shown: int = 1) -> str:
+    """The first slugs of a long list, and how many more (all of them are in csv and json)."""
+    more = len(slugs) - shown
+    return ", ".join(slugs[:shown]) + (f", +{more} more" if more > 0 else "")

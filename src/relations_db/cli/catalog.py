@@ -1,3 +1,246 @@
 """`relations-db` commands: actors, actor, meetings, agreements, sources, source — the lists and profiles."""
 
 from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from relations_db.cli.app import app
+from relations_db.cli.options import (
+    ActorOpt,
+    FormatOpt,
+    FromOpt,
+    LimitOpt,
+    PlaceOpt,
+    SearchOpt,
+    SourceOpt,
+    ToOpt,
+    YearOpt,
+    filters_from,
+    format_option,
+)
+
+ProfileFormat = format_option("text", "json")
+
+
+@app.command("actors")
+def actors_cmd(
+    ctx: typer.Context,
+    kind: Annotated[Optional[str], typer.Option(
+        "--kind", "-k", help="Only this kind: person, state, party, government, military or organisation.")] = None,
+    search: Annotated[Optional[str], typer.Option(
+        "--search", "-q", metavar="TEXT", help="Names or aliases containing TEXT (any case or accents).")] = None,
+    format_: FormatOpt = None,
+) -> None:
+    """List actors (people, states, parties…) with their kind, aliases and number of events.
+
+    Example: relations-db actors --kind person --search khr
+    """
+    from relations_db.cli import output
+    from relations_db.cli.common import session
+    from relations_db.queries import actor_rows
+
+    columns = [output.Column("Name", ratio=3), output.Column("Kind", width=12), output.Column("Aliases", ratio=4),
+               output.Column("Events", width=6, justify="right")]
+    with session(ctx) as s:
+        rows = actor_rows(s, kind=kind, search=search)
+    shown = output.emit_records(rows, format_ or "table", columns,
+                                lambda a: [a["name"], a["kind"], ", ".join(a["aliases"]), str(a["events"])],
+                                csv_fields=("name", "kind", "aliases", "description", "events"))
+    if shown == 0:
+        output.message("No actors match." if kind or search else "The database has no actors.")
+
+
+@app.command("actor")
+def actor_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A name or alias, any case or accents ('hrushov').")],
+    format_: ProfileFormat = None,
+) -> None:
+    """One actor's profile: kind, aliases, description, and the actor's own chronology with their roles.
+
+    Example: relations-db actor Hrushov
+    """
+    import sys
+
+    from relations_db.cli import output
+    from relations_db.cli.common import session
+    from relations_db.export import group_year
+    from relations_db.queries import actor_profile
+
+    with session(ctx) as s:
+        profile = actor_profile(s, name)
+        if format_ == "json":
+            output.write_object(profile, "events", sys.stdout)
+            return
+        lines = [f"{profile['name']} ({profile['kind']})"]
+        if profile["description"]:
+            lines.append(output.wrapped(profile["description"], ""))
+        if profile["aliases"]:
+            lines.append(output.wrapped("Also written: " + ", ".join(profile["aliases"]), "  ", ""))
+        typer.echo("\n".join(lines))
+        count, year = 0, None
+        for event in profile["events"]:
+            if count == 0:
+                typer.echo("\nEvents")
+            if group_year(event) != year:
+                year = group_year(event)
+                typer.echo(f"{year}")
+            roles = ", ".join(r for r in event["roles"] if r)
+            place = f" ({event['place']})" if event.get("place") else ""
+            typer.echo(output.wrapped(f"{output.short_date(event['date'])}: {event['title'].rstrip('.')}{place}"
+                                       + (f" — as {roles}" if roles else "") + f" [#{event['id']}]", "      ", "  "))
+            count += 1
+        if count == 0:
+            typer.echo("\nNo events recorded.")
+
+
+def _event_filters(year, from_, to, actor, place, source, search, limit, kind: str):
+    filters = filters_from(year, from_, to, actor, None, place, source, search, limit)
+    filters.kind = kind
+    return filters
+
+
+@app.command("meetings")
+def meetings_cmd(
+    ctx: typer.Context,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    limit: LimitOpt = None,
+    format_: FormatOpt = None,
+) -> None:
+    """List meetings (visits, congresses, conferences, receptions) with their format, participants and outcome.
+
+    Example: relations-db meetings --place Bucharest
+    """
+    from relations_db.cli import output
+    from relations_db.cli.common import session
+    from relations_db.queries import event_rows
+
+    filters = _event_filters(year, from_, to, actor, place, source, search, limit, "meeting")
+
+    def cells(e: dict) -> list[str]:
+        return [str(e["id"]), output.short_date(e["date"]), e["title"] + (f" ({e['place']})" if e["place"] else ""),
+                e["meeting"]["format"] or "", output.participants(e)]
+
+    with session(ctx) as s:
+        columns = [output.id_column(s), output.DATE_COLUMN, output.Column("Title", ratio=4),
+                   output.Column("Format", width=12), output.Column("Participants", ratio=4)]
+        shown = output.emit_events(event_rows(s, filters), format_ or "table", columns=columns, cells=cells,
+                                   csv_extra=(("format", lambda e: e["meeting"]["format"]),
+                                              ("outcome", lambda e: e["meeting"]["outcome"])))
+    if shown == 0:
+        output.message("No meetings match." if not filters.is_empty(ignore_kind=True) else "No meetings recorded.")
+
+
+@app.command("agreements")
+def agreements_cmd(
+    ctx: typer.Context,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    limit: LimitOpt = None,
+    format_: FormatOpt = None,
+) -> None:
+    """List agreements (treaties, credits, base agreements) with their parties, status, subject and the
+    events that invoke them.
+
+    Example: relations-db agreements --format json
+    """
+    from relations_db.cli import output
+    from relations_db.cli.common import session
+    from relations_db.queries import agreement_rows
+
+    filters = _event_filters(year, from_, to, actor, place, source, search, limit, "agreement")
+
+    def cells(e: dict) -> list[str]:
+        title = e["title"] + (f" — {e['agreement']['subject']}" if e["agreement"]["subject"] else "")
+        users = ", ".join(f"#{u['id']}" for u in e["invoked_by"])  # ids to `show`: titles do not fit
+        return [str(e["id"]), output.short_date(e["date"]), title, e["agreement"]["status"] or "",
+                output.participants(e), users]
+
+    with session(ctx) as s:
+        columns = [output.id_column(s), output.DATE_COLUMN, output.Column("Title", ratio=3),
+                   output.Column("Status", width=10), output.Column("Parties", ratio=3),
+                   output.Column("Invoked by", width=10)]
+        shown = output.emit_events(agreement_rows(s, filters), format_ or "table", columns=columns, cells=cells,
+                                   csv_extra=(("status", lambda e: e["agreement"]["status"]),
+                                              ("subject", lambda e: e["agreement"]["subject"]),
+                                              ("invoked_by", lambda e: "; ".join(u["slug"] for u in e["invoked_by"]))))
+    if shown == 0:
+        output.message("No agreements match." if not filters.is_empty(ignore_kind=True)
+                       else "No agreements recorded.")
+
+
+@app.command("sources")
+def sources_cmd(ctx: typer.Context, format_: FormatOpt = None) -> None:
+    """List the sources (books, articles, archive files…) in bibliography order, with how often each is cited.
+
+    Example: relations-db sources --format json
+    """
+    from relations_db.cli import output
+    from relations_db.cli.common import session
+    from relations_db.queries import source_rows
+
+    columns = [output.Column("Short form", ratio=2), output.Column("Key", ratio=2), output.Column("Kind", width=9),
+               output.Column("Title", ratio=4), output.Column("Cited", width=5, justify="right")]
+    with session(ctx) as s:
+        rows = source_rows(s)
+    shown = output.emit_records(rows, format_ or "table", columns,
+                                lambda r: [r["short"], r["key"], r["kind"], r["title"], str(r["citations"])],
+                                csv_fields=("key", "kind", "author", "title", "year", "publisher", "url", "short",
+                                            "citations"))
+    if shown == 0:
+        output.message("The database has no sources.")
+
+
+@app.command("source")
+def source_cmd(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="A source key ('duka-2007') or short form ('Duka 2007').")],
+    format_: ProfileFormat = None,
+) -> None:
+    """One source: its bibliography entry and every event and quotation that cites it — directly, or as the
+    work that reports a second-hand citation.
+
+    Example: relations-db source "Duka 2007"
+    """
+    import sys
+
+    from relations_db.cli import output
+    from relations_db.cli.common import session
+
+    from relations_db.queries import source_profile
+
+    with session(ctx) as s:
+        profile = source_profile(s, key)
+        if format_ == "json":
+            output.write_object(profile, "citations", sys.stdout)
+            return
+        typer.echo(f"{profile['short']}  [{profile['key']}, {profile['kind']}]")
+        typer.echo(output.wrapped(output.bibliography(profile), "  ", ""))
+        if profile.get("note"):
+            typer.echo(output.wrapped(f"Note: {profile['note']}", "  ", ""))
+        count, current = 0, None
+        for citation in profile["citations"]:
+            if count == 0:
+                typer.echo("\nCited for")
+            event = citation["event"]
+            if event["id"] != current:
+                current = event["id"]
+                typer.echo(output.wrapped(f"{output.short_date(event['date'])}: {event['title']} "
+                                           f"[#{event['id']} {event['slug']}]", "    ", "  "))
+            count += 1
+            typer.echo("\n".join(output.citation_lines(count, citation, indent="    ")))
+        if count == 0:
+            typer.echo("\nNo event cites it yet.")

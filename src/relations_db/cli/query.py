@@ -1,3 +1,179 @@
 """`relations-db` commands: events, chronology, show, search — the read side."""
 
 from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from relations_db.cli.app import app
+from relations_db.cli.options import (
+    ActorOpt,
+    FormatOpt,
+    FromOpt,
+    LimitOpt,
+    PlaceOpt,
+    SearchOpt,
+    SourceOpt,
+    ToOpt,
+    TypeOpt,
+    YearOpt,
+    filters_from,
+    format_option,
+)
+
+
+@app.command("events")
+def events_cmd(
+    ctx: typer.Context,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    type_: TypeOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    limit: LimitOpt = None,
+    format_: FormatOpt = None,
+) -> None:
+    """List events in date order, filtered by year, actor, type, place, source or words.
+
+    Filters combine: every one given must hold. Names match any alias, in any case and with or without accents.
+
+    Dates are shown as the sources give them: '1956' stays a year, '1959-10~' reads 'c. October 1959'.
+
+    Example: relations-db events --year 1960 --actor Khrushchev --format json
+    """
+    from relations_db.cli import output
+    from relations_db.cli.common import session
+    from relations_db.queries import count_events, event_rows
+
+    fmt = format_ or "table"
+    filters = filters_from(year, from_, to, actor, type_, place, source, search, limit)
+    cut = fmt == "table" and limit is None and output.is_terminal()
+    if cut:
+        filters.limit = output.TERMINAL_LIMIT
+    with session(ctx) as s:
+        shown = output.emit_events(event_rows(s, filters), fmt, columns=output.event_columns(s))
+        if shown == 0:
+            output.message("No events match." if not filters.is_empty() else "The database has no events.")
+        elif cut and shown == output.TERMINAL_LIMIT:
+            filters.limit = None
+            more = count_events(s, filters) - shown
+            if more > 0:
+                output.message(f"… and {more} more (show them with --limit {shown + more}, or --format csv).")
+
+
+ChronologyFormat = format_option("text", "markdown", help="text (default: plain, to paste into an essay) or "
+                                                          "markdown (footnotes with the quotations).")
+
+
+@app.command("chronology")
+def chronology_cmd(
+    ctx: typer.Context,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    type_: TypeOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    limit: LimitOpt = None,
+    format_: ChronologyFormat = None,
+    title: Annotated[str | None, typer.Option("--title", help="A heading for the chronology.")] = None,
+) -> None:
+    """The readable chronology: grouped by year, each event with its date as written, title, place,
+    participants and their roles, and numbered source notes ("[3] Duka 2007, quoted in Lala 2014, p. 343")
+    listed under it.
+
+    Takes the same filters as `events`.
+
+    Example: relations-db chronology --from 1959 --to 1961 --actor Hoxha
+    """
+    import sys
+
+    from relations_db.cli import output
+    from relations_db.cli.common import session
+    from relations_db.export import write_chronology, write_markdown
+    from relations_db.queries import event_rows
+
+    filters = filters_from(year, from_, to, actor, type_, place, source, search, limit)
+    with session(ctx) as s:
+        rows = event_rows(s, filters)
+        if format_ == "markdown":
+            shown = write_markdown(rows, sys.stdout, title=title or "Chronology")
+        else:
+            shown = write_chronology(rows, sys.stdout, title=title)
+    if shown == 0:
+        output.message("No events match." if not filters.is_empty() else "The database has no events.")
+
+
+ShowFormat = format_option("text", "json")
+
+
+@app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    event: Annotated[str, typer.Argument(help="The event's id or slug (see `relations-db events`).")],
+    format_: ShowFormat = None,
+) -> None:
+    """Everything about one event: its date with precision and qualifiers, place, tone, participants and
+    roles, meeting or agreement details, the agreements it invokes, and every citation with its locator,
+    quotation, in-text form, the work that reports it, confidence and note.
+
+    Example: relations-db show 1961-12-03-soviet-union-breaks-relations
+    """
+    import json
+
+    from relations_db.cli.common import session
+    from relations_db.cli.output import event_text
+    from relations_db.queries import event_by_ref
+
+    with session(ctx) as s:
+        record = event_by_ref(s, event)
+    if format_ == "json":
+        typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(event_text(record), nl=False)
+
+
+SearchFormat = format_option("table", "json", "jsonl",
+                             help="table (default), json or jsonl (each event with its `snippet`).")
+
+
+@app.command("search")
+def search_cmd(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Words to find (all of them), any case or accents.")],
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    type_: TypeOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    limit: LimitOpt = None,
+    format_: SearchFormat = None,
+) -> None:
+    """Full-text search over event titles, summaries and quotations, best match first, with the matching
+    passage, where square brackets mark the words found.
+
+    Accents and case do not matter, and a place or actor name finds its other spellings: 'vlora' finds Vlorë.
+
+    Example: relations-db search "Vlora base"
+    """
+    from relations_db.cli import output
+    from relations_db.cli.common import session
+    from relations_db.queries import search_rows
+
+    filters = filters_from(year, from_, to, actor, type_, place, source, None, limit)
+    with session(ctx) as s:
+        columns = [output.id_column(s), output.DATE_COLUMN, output.Column("Title", ratio=2),
+                   output.Column("Match", ratio=3)]
+        shown = output.emit_events(search_rows(s, text, filters), format_ or "table", columns=columns,
+                                   cells=lambda e: [str(e["id"]), output.short_date(e["date"]), e["title"],
+                                                    e["snippet"]])
+    if shown == 0:
+        output.message(f"Nothing found for {text!r}.")

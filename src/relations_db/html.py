@@ -1,0 +1,291 @@
+"""The chronology as one self-contained HTML page: a vertical timeline, filterable by actor and year.
+
+Everything is inline — style, script, no fonts, images or requests — and a Content-Security-Policy with the
+hashes of the page's own style and script forbids loading anything else, so the page works offline, from a
+file or an e-mail attachment, and cannot be made to fetch anything by the data it shows. All text is
+escaped here; the script never writes HTML: it only sets the `hidden` attribute of events and year headings
+and the text of the status line.
+
+The filters can be set in the address: `page.html#actor=Nikita%20Khrushchev&from=1955&to=1961` (or
+`#year=1960`); the page keeps the address in step with the controls, so that a filtered view can be shared.
+
+Events are written as they are read (streamed); the filter controls, which need every actor and year, come
+after the list in the document and are shown above it by the style sheet.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from html import escape
+from typing import TextIO
+
+from relations_db import dates
+from relations_db.export import group_year, note_text
+from relations_db.timeline import tone_word
+
+CONFIDENCE = ("very low", "low", "normal", "high", "very high")  # the Gramps scale, 0–4
+
+_TONE_RULES = "\n".join(
+    f'.tone[data-tone="{t}"] .fill{{{"right" if t < 0 else "left"}:50%;width:{abs(t) * 5}%}}'
+    for t in range(-10, 11) if t
+)
+
+STYLE = """
+:root{--ink:#1d1d1f;--muted:#5f6368;--line:#c9ccd1;--bg:#fbfbf8;--card:#fff;--neg:#b3261e;--pos:#1e6b3a}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 Georgia,"Times New Roman",serif;color:var(--ink);background:var(--bg);
+ display:flex;flex-direction:column}
+header{order:-2;padding:1.2rem 1.5rem .4rem}
+h1{margin:0;font-size:1.6rem}
+#filters{order:-1;position:sticky;top:0;z-index:1;display:flex;flex-wrap:wrap;gap:.6rem 1.2rem;
+ align-items:center;padding:.6rem 1.5rem;background:#eef0f2;border-bottom:1px solid var(--line);
+ font-family:system-ui,sans-serif;font-size:.9rem}
+#filters label{display:flex;gap:.35rem;align-items:center}
+#filters select,#filters button{font:inherit}
+#filters select{max-width:22rem}
+#status{margin:0;color:var(--muted)}
+main{padding:0 1.5rem 2rem}
+ol.timeline{list-style:none;margin:1rem 0;padding:0 0 0 1.4rem;border-left:3px solid var(--line)}
+li.year h2{margin:1.4rem 0 .4rem -2.3rem;font:700 1.1rem system-ui,sans-serif;background:var(--bg);
+ display:inline-block;padding:.1rem .5rem;border:1px solid var(--line);border-radius:1rem}
+li.event{position:relative;margin:.8rem 0;padding:.7rem 1rem;background:var(--card);border:1px solid var(--line);
+ border-radius:.4rem;max-width:60rem}
+li.event::before{content:"";position:absolute;left:-1.95rem;top:1.05rem;width:.8rem;height:.8rem;
+ border-radius:50%;background:var(--ink);border:2px solid var(--bg)}
+[hidden]{display:none!important}
+.when{margin:0;font:600 .95rem system-ui,sans-serif;color:var(--muted)}
+h3{margin:.1rem 0 .3rem;font-size:1.15rem}
+.meta,.actors{margin:.2rem 0;font:.88rem system-ui,sans-serif;color:var(--muted)}
+.summary{margin:.4rem 0}
+.tone{display:inline-flex;gap:.4rem;align-items:center}
+.tone .bar{position:relative;display:inline-block;width:6rem;height:.55rem;background:#e4e6e8;border-radius:.3rem}
+.tone .bar::after{content:"";position:absolute;left:50%;top:-.15rem;height:.85rem;border-left:1px solid var(--ink)}
+.tone .fill{position:absolute;top:0;height:100%;border-radius:.3rem;background:var(--pos)}
+.tone[data-tone^="-"] .fill{background:var(--neg)}
+ol.citations{margin:.5rem 0 0;padding-left:1.3rem;font-size:.95rem}
+ol.citations li{margin:.4rem 0}
+blockquote{margin:.1rem 0;padding-left:.7rem;border-left:3px solid var(--line);font-style:italic}
+.ref,.note{margin:.1rem 0;font:.85rem system-ui,sans-serif;color:var(--muted)}
+#empty{font-style:italic}
+""" + _TONE_RULES + "\n"
+
+SCRIPT = """
+(function () {
+  "use strict";
+  var actorSel = document.getElementById("f-actor");
+  var fromSel = document.getElementById("f-from");
+  var toSel = document.getElementById("f-to");
+  var status = document.getElementById("status");
+  var empty = document.getElementById("empty");
+  var events = Array.prototype.map.call(document.querySelectorAll("li.event"), function (li) {
+    return {
+      li: li,
+      actors: JSON.parse(li.getAttribute("data-actors")).map(function (a) { return a.toLowerCase(); }),
+      from: li.getAttribute("data-from") ? Number(li.getAttribute("data-from")) : -Infinity,
+      to: li.getAttribute("data-to") ? Number(li.getAttribute("data-to")) : Infinity,
+      group: li.getAttribute("data-group")
+    };
+  });
+  var headings = document.querySelectorAll("li.year");
+  var unknownActor = "";
+
+  function choose(select, value) {
+    var wanted = (value || "").toLowerCase();
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].value.toLowerCase() === wanted) { select.selectedIndex = i; return true; }
+    }
+    select.selectedIndex = 0;
+    return wanted === "";
+  }
+
+  function fromAddress() {
+    var params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    var year = params.get("year");
+    unknownActor = choose(actorSel, params.get("actor")) ? "" : params.get("actor");
+    chooseYear(fromSel, year || params.get("from"));
+    chooseYear(toSel, year || params.get("to"));
+  }
+
+  function chooseYear(select, value) {
+    // A year outside the page's range still filters (to nothing, or everything): it gets an option of its own.
+    if (!choose(select, value) && /^[0-9]{1,4}$/.test(value)) {
+      select.add(new Option(value, value));
+      select.value = value;
+    }
+  }
+
+  function toAddress() {
+    var params = new URLSearchParams();
+    if (actorSel.value) { params.set("actor", actorSel.value); }
+    if (fromSel.value) { params.set("from", fromSel.value); }
+    if (toSel.value) { params.set("to", toSel.value); }
+    var hash = params.toString();
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(null, "", hash ? "#" + hash : window.location.pathname + window.location.search);
+    }
+  }
+
+  function apply() {
+    var actor = unknownActor ? unknownActor.toLowerCase() : actorSel.value.toLowerCase();
+    var lo = fromSel.value ? Number(fromSel.value) : -Infinity;
+    var hi = toSel.value ? Number(toSel.value) : Infinity;
+    var shown = 0, groups = {};
+    events.forEach(function (e) {
+      var ok = (!actor || e.actors.indexOf(actor) >= 0) && e.to >= lo && e.from <= hi;
+      e.li.hidden = !ok;
+      if (ok) { shown += 1; groups[e.group] = true; }
+    });
+    Array.prototype.forEach.call(headings, function (h) { h.hidden = !groups[h.getAttribute("data-group")]; });
+    empty.hidden = shown > 0 || events.length === 0;
+    var text = shown + " of " + events.length + " events shown";
+    if (unknownActor) { text += " (no event here involves \\u201c" + unknownActor + "\\u201d)"; }
+    status.textContent = text;
+  }
+
+  function changed() { unknownActor = ""; toAddress(); apply(); }
+
+  actorSel.addEventListener("change", changed);
+  fromSel.addEventListener("change", changed);
+  toSel.addEventListener("change", changed);
+  document.getElementById("f-reset").addEventListener("click", function () {
+    actorSel.selectedIndex = 0; fromSel.selectedIndex = 0; toSel.selectedIndex = 0; changed();
+  });
+  window.addEventListener("hashchange", function () { fromAddress(); apply(); });
+  fromAddress();
+  apply();
+}());
+"""
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+# Nothing but the page's own style and script may run or load: no network, no plug-ins, no form posts.
+CSP = (f"default-src 'none'; style-src {_sha256(STYLE)}; script-src {_sha256(SCRIPT)}; "
+       "base-uri 'none'; form-action 'none'")
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _years(event: dict) -> tuple[str, str]:
+    """The first and last year of an event for the in-page year filter ('' for an open end)."""
+    start, end = dt.date.fromisoformat(event["start"]), dt.date.fromisoformat(event["end"])
+    return (str(start.year) if start != dt.date.min else "", str(end.year) if end != dt.date.max else "")
+
+
+def _tone(tone: int | None) -> str:
+    if tone is None:
+        return ""
+    word = tone_word(tone)
+    return (f'<span class="tone" data-tone="{tone}" title="tone {tone:+d} on a scale from −10 (hostile) to +10 '
+            f'(cooperative)"><span class="bar"><span class="fill"></span></span>tone {tone:+d} ({_e(word)})</span>')
+
+
+def _citation(citation: dict) -> str:
+    parts = ["<li>"]
+    if citation.get("quote"):
+        parts.append(f"<blockquote>{_e(citation['quote'])}</blockquote>")
+    ref = f"<cite>{_e(note_text(citation))}</cite>"
+    if citation.get("cited_as"):
+        ref += f" · printed as {_e(citation['cited_as'])}"
+    confidence = citation.get("confidence")
+    if isinstance(confidence, int) and 0 <= confidence < len(CONFIDENCE):
+        ref += f" · confidence {confidence}/4 ({CONFIDENCE[confidence]})"
+    parts.append(f'<p class="ref">{ref}</p>')
+    if citation.get("note"):
+        parts.append(f'<p class="note">Note: {_e(citation["note"])}</p>')
+    parts.append("</li>")
+    return "".join(parts)
+
+
+def _event(event: dict, group: int) -> str:
+    first, last = _years(event)
+    names = list(dict.fromkeys(a["name"] for a in event["actors"]))
+    meta = [_e(event["type"])]
+    if event.get("place"):
+        meta.append(_e(event["place"]))
+    for detail in ("meeting", "agreement"):
+        for key, value in (event.get(detail) or {}).items():
+            if value:
+                meta.append(f"{_e(key)}: {_e(value)}")
+    if event.get("tone") is not None:
+        meta.append(_tone(event["tone"]))
+    html = [f'<li class="event" id="{_e("event-" + event["slug"])}" data-slug="{_e(event["slug"])}" '
+            f'data-group="{group}" data-from="{first}" data-to="{last}" '
+            f'data-actors="{_e(json.dumps(names, ensure_ascii=False))}">',
+            f'<p class="when"><time>{_e(dates.display(event["date"]))}</time></p>',
+            f"<h3>{_e(event['title'])}</h3>",
+            f'<p class="meta">{" · ".join(meta)}</p>']
+    if event["actors"]:
+        people = ", ".join(f"{_e(a['name'])} ({_e(a['role'])})" if a.get("role") else _e(a["name"])
+                           for a in event["actors"])
+        html.append(f'<p class="actors">Participants: {people}</p>')
+    if event.get("summary"):
+        html.append(f'<p class="summary">{_e(event["summary"])}</p>')
+    if event["citations"]:
+        html.append('<ol class="citations">' + "".join(_citation(c) for c in event["citations"]) + "</ol>")
+    html.append("</li>")
+    return "\n".join(html) + "\n"
+
+
+def _options(values: Iterable[str], everything: str) -> str:
+    return f'<option value="">{_e(everything)}</option>' + "".join(
+        f'<option value="{_e(v)}">{_e(v)}</option>' for v in values)
+
+
+def write_html(events: Iterable[dict], out: TextIO, title: str = "Chronology") -> int:
+    """Write the page for `events` (in date order, the JSON shape of `queries.event_rows`) to `out`; return
+    how many events it shows."""
+    out.write(f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{_e(CSP)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="relations-db">
+<title>{_e(title)}</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<header><h1>{_e(title)}</h1></header>
+<main>
+<ol class="timeline">
+""")
+    count, group = 0, None
+    actors: dict[str, str] = {}  # folded-for-sorting → name
+    years: set[int] = set()
+    for event in events:
+        year = group_year(event)
+        if year != group:
+            group = year
+            out.write(f'<li class="year" data-group="{year}"><h2>{year}</h2></li>\n')
+        out.write(_event(event, year))
+        for a in event["actors"]:
+            actors.setdefault(a["name"].casefold() + "\0" + a["name"], a["name"])
+        first, last = _years(event)
+        years.update(int(y) for y in (first, last) if y)
+        count += 1
+    year_range = [str(y) for y in range(min(years), max(years) + 1)] if years else []
+    out.write(f"""</ol>
+<p id="empty" hidden>No event matches these filters.</p>
+{'<p>No events.</p>' if count == 0 else ''}
+</main>
+<form id="filters" role="search" aria-label="Filter the chronology">
+<label>Actor <select id="f-actor">{_options((actors[k] for k in sorted(actors)), "all actors")}</select></label>
+<label>From <select id="f-from">{_options(year_range, "the beginning")}</select></label>
+<label>to <select id="f-to">{_options(year_range, "the end")}</select></label>
+<button type="button" id="f-reset">Show all</button>
+<p id="status" aria-live="polite">{count} of {count} events shown</p>
+</form>
+<script>{SCRIPT}</script>
+</body>
+</html>
+""")
+    return count

@@ -1,0 +1,151 @@
+"""The relationship at a glance: events counted per year (or month), with the mean tone of each period.
+
+An event is counted in the one period that holds its whole span: a day, a month or a season in the year (or
+month) it falls in, a year in that year. With `by="month"`, an event known only to the year or season is
+counted in a period of its own, the bare year ("1956": month unknown), listed before the months of that
+year. An event whose span crosses years (an interval such as 1948/1961, a decade, an open-ended date) belongs
+to no single period: it is not counted and not in any tone mean, but listed apart in `Timeline.spanning`, so
+that a fourteen-year alliance does not colour each of its years with one number.
+
+Tone is the seed's integer from −10 (hostile) to +10 (cooperative); events without a tone count as events
+but not in the tone figures. Key events of a period are its events with the strongest |tone| first.
+
+The text bars (`count_bar`, `tone_bar`) are plain characters, readable without colour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+BY = ("year", "month")
+KEY_EVENTS = 3  # how many key events a period names in CSV and JSON
+
+
+@dataclass
+class Period:
+    """One row of the timeline: a year ("1956") or a month ("1956-06"), its events and their tones."""
+
+    period: str
+    events: list[dict] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.events)
+
+    @property
+    def tones(self) -> list[int]:
+        return [e["tone"] for e in self.events if e.get("tone") is not None]
+
+    @property
+    def mean_tone(self) -> float | None:
+        tones = self.tones
+        return round(sum(tones) / len(tones), 2) if tones else None
+
+    @property
+    def min_tone(self) -> int | None:
+        return min(self.tones, default=None)
+
+    @property
+    def max_tone(self) -> int | None:
+        return max(self.tones, default=None)
+
+    def key_events(self) -> list[dict]:
+        """The period's events, the most extreme |tone| first (untoned last), then in date order."""
+        ranked = sorted(enumerate(self.events),
+                        key=lambda p: (p[1].get("tone") is None, -abs(p[1].get("tone") or 0), p[0]))
+        return [e for _, e in ranked]
+
+    def as_dict(self, key_events: int = KEY_EVENTS) -> dict:
+        """The numbers of the row (CSV and JSON): period, events, mean/min/max tone, the key events' titles."""
+        return {"period": self.period, "events": self.count, "mean_tone": self.mean_tone,
+                "min_tone": self.min_tone, "max_tone": self.max_tone,
+                "key_events": [e["title"] for e in self.key_events()[:key_events]]}
+
+
+@dataclass
+class Timeline:
+    periods: list[Period]
+    spanning: list[dict]  # events that cross a year boundary: counted in no period
+
+    @property
+    def max_count(self) -> int:
+        return max((p.count for p in self.periods), default=0)
+
+
+def _day(iso: str) -> dt.date:
+    return dt.date.fromisoformat(iso)
+
+
+def period_of(event: dict, by: str = "year") -> str | None:
+    """The period an event is counted in ('1956' or '1956-06'), or None when its span crosses years."""
+    start, end = _day(event["start"]), _day(event["end"])
+    if start == dt.date.min or end == dt.date.max:
+        return None  # open-ended: no single period holds it
+    # A season is one season even when it is winter and runs into the next year.
+    in_one_year = start.year == end.year or event.get("precision") == "season"
+    if not in_one_year:
+        return None
+    if by == "month" and (start.year, start.month) == (end.year, end.month):
+        return f"{start.year:04d}-{start.month:02d}"
+    return f"{start.year:04d}"
+
+
+def build(events: Iterable[dict], by: str = "year", fill_gaps: bool = True) -> Timeline:
+    """Group `events` (in date order, as `queries.event_rows` yields them) into periods.
+
+    With `fill_gaps` and `by="year"`, every year between the first and the last has a row, so that a quiet
+    year shows as a gap instead of disappearing.
+    """
+    if by not in BY:
+        raise ValueError(f"by must be one of {BY}")
+    periods: dict[str, Period] = {}
+    spanning: list[dict] = []
+    for event in events:
+        key = period_of(event, by)
+        if key is None:
+            spanning.append(event)
+        else:
+            periods.setdefault(key, Period(key)).events.append(event)
+    if fill_gaps and by == "year" and periods:
+        years = [int(k) for k in periods]
+        for year in range(min(years), max(years) + 1):
+            periods.setdefault(f"{year:04d}", Period(f"{year:04d}"))
+    # "1956" (month unknown) sorts before "1956-01": the bare year is a prefix.
+    return Timeline(sorted(periods.values(), key=lambda p: p.period), spanning)
+
+
+# --- text bars, readable without colour -------------------------------------------------------------------
+
+
+def count_bar(count: int, largest: int, width: int = 12) -> str:
+    """'████▌' style bar of `count` scaled so that `largest` fills `width`; any non-zero count shows."""
+    if count <= 0 or largest <= 0:
+        return ""
+    eighths = max(1, round(count / largest * width * 8))
+    full, rest = divmod(eighths, 8)
+    return "█" * full + ("▏▎▍▌▋▊▉"[rest - 1] if rest else "")
+
+
+def tone_bar(tone: float | None, half: int = 8) -> str:
+    """A signed bar around a centre line: hostility grows to the left in '-', cooperation to the right in '+'.
+
+    tone_bar(-6, 5) == '  ---|     ', tone_bar(4, 5) == '     |++   ', tone_bar(None, 5) == '     ·     '.
+    """
+    if tone is None:
+        return " " * half + "·" + " " * half
+    cells = min(half, round(abs(tone) / 10 * half))
+    if tone < 0:
+        return " " * (half - cells) + "-" * cells + "|" + " " * half
+    return " " * half + "|" + "+" * cells + " " * (half - cells)
+
+
+def tone_word(tone: float | None) -> str:
+    """How a mean tone reads: 'hostile', 'tense', 'mixed', 'friendly', 'close' (or '' when none)."""
+    if tone is None:
+        return ""
+    for limit, word in ((-5, "hostile"), (-1.5, "tense"), (1.5, "mixed"), (5, "friendly")):
+        if tone < limit:
+            return word
+    return "close"
