@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 from sqlalchemy import select
@@ -36,7 +37,7 @@ from relations_db.models import (
     PlaceAlias,
     Source,
 )
-from relations_db.services import check_all_cited, refresh_search, refresh_short_forms, valid_key
+from relations_db.services import check_all_cited, refresh_search_many, refresh_short_forms, valid_key
 from relations_db.text import fold
 
 SEED_FORMAT = "relations-db/seed 1"
@@ -500,7 +501,8 @@ def _citation_tuple(c: Citation) -> tuple:
     return (c.source_id, c.locator, c.quote, c.cited_as, c.cited_in_id, c.cited_in_locator, c.confidence, c.note)
 
 
-def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Source], report: LoadReport) -> None:
+def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Source], report: LoadReport,
+                  progress: Callable[[int], None] | None = None) -> None:
     actors = _lookup(session, Actor, ActorAlias, "actor_id")
     places = _lookup(session, Place, PlaceAlias, "place_id")
     slugs = [item["slug"] for item in items]
@@ -551,6 +553,8 @@ def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Sou
             changed = True
         touched.append((item, event, changed))
         report.count("events", "added" if added else "updated" if changed else "unchanged")
+        if progress is not None and len(touched) % 100 == 0:
+            progress(len(touched))
     session.flush()
     agreements = {a.slug: a for a in session.scalars(
         select(Agreement).where(Agreement.slug.in_({s for item in items for s in item.get("invokes") or []})))}
@@ -561,11 +565,14 @@ def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Sou
             if not changed:
                 report.counts["events"]["unchanged"] -= 1
                 report.counts["events"]["updated"] += 1
-        if changed:
-            refresh_search(session, event)
+    # One flush for all the search texts rather than one per event: much faster for large files.
+    refresh_search_many(session, [event for _, event, changed in touched if changed])
+    if progress is not None:
+        progress(len(touched))
 
 
-def apply(session: Session, data: Mapping, name: str = "<seed>") -> LoadReport:
+def apply(session: Session, data: Mapping, name: str = "<seed>",
+          progress: Callable[[int], None] | None = None) -> LoadReport:
     """Validate `data` against the file and the database, then write it (flush only; the caller commits)."""
     started = time.perf_counter()
     validate(data, session, name)
@@ -573,19 +580,24 @@ def apply(session: Session, data: Mapping, name: str = "<seed>") -> LoadReport:
     sources = _apply_sources(session, data.get("sources") or [], report)
     _apply_named(session, data.get("actors") or [], Actor, ActorAlias, "actors", report)
     _apply_named(session, data.get("places") or [], Place, PlaceAlias, "places", report)
-    _apply_events(session, data.get("events") or [], sources, report)
+    _apply_events(session, data.get("events") or [], sources, report, progress)
     check_all_cited(session)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def load_seed_text(session: Session, text: str, name: str = "<seed>") -> LoadReport:
-    return apply(session, parse_yaml(text, name), name)
+def load_seed_text(session: Session, text: str, name: str = "<seed>",
+                   progress: Callable[[int], None] | None = None) -> LoadReport:
+    return apply(session, parse_yaml(text, name), name, progress)
 
 
-def load_seed_file(session: Session, path: str | Path) -> LoadReport:
-    """Load a seed-format YAML file into the session's transaction."""
-    return load_seed_text(session, read_file(path), str(path))
+def load_seed_file(session: Session, path: str | Path,
+                   progress: Callable[[int], None] | None = None) -> LoadReport:
+    """Load a seed-format YAML file into the session's transaction.
+
+    `progress`, when given, is called with the number of events written so far (every 100 and at the end).
+    """
+    return load_seed_text(session, read_file(path), str(path), progress)
 
 
 def default_seed_text() -> str:
@@ -597,3 +609,164 @@ def load_default_seed(session: Session) -> LoadReport:
     """Load the shipped seed: the paper's chronology."""
     return load_seed_text(session, default_seed_text(), "data/seed.yaml")
 
+
+
+# --- writing the seed format (export --format yaml) ------------------------------------------------------------
+#
+# The events come as the dicts of `queries.event_rows` (they carry every field of an event); what the file must
+# also hold — the sources, actors and places those events use, and the agreements they invoke — is collected
+# while they stream past (keys only) and read afterwards, so memory does not grow with the number of events.
+
+
+@dataclass
+class _Referenced:
+    """The keys a set of events refers to: what a seed file must define for them to load into an empty database."""
+
+    sources: set[str] = field(default_factory=set)
+    actors: set[str] = field(default_factory=set)
+    places: set[str] = field(default_factory=set)
+    invoked: set[str] = field(default_factory=set)  # agreement slugs
+    agreements: set[str] = field(default_factory=set)  # agreement slugs already written
+
+    def missing_agreements(self) -> set[str]:
+        return self.invoked - self.agreements
+
+
+def _present(mapping: dict, keys: tuple[str, ...]) -> dict:
+    return {k: mapping[k] for k in keys if mapping.get(k) is not None}
+
+
+def _seed_event(row: dict, refs: _Referenced) -> dict:
+    """One event dict (the JSON shape) as a seed `events` entry, noting the keys it refers to."""
+    kind = row.get("kind") or "event"
+    entry: dict[str, Any] = {"slug": row["slug"]}
+    if kind != "event":
+        entry["kind"] = kind
+    entry["date"] = row["date"]
+    entry["title"] = row["title"]
+    entry.update(_present(row, ("summary",)))
+    entry["type"] = row["type"]
+    entry.update(_present(row, ("tone", "place")))
+    details = {"meeting": (("format", "outcome")), "agreement": ("status", "subject")}.get(kind)
+    if details and _present(row.get(kind) or {}, details):
+        entry[kind] = _present(row[kind], details)
+    if row.get("invokes"):
+        entry["invokes"] = [i["slug"] if isinstance(i, dict) else i for i in row["invokes"]]
+    if row.get("actors"):
+        entry["participants"] = [{"actor": a["name"], **_present(a, ("role",))} for a in row["actors"]]
+    entry["citations"] = [_present(c, CITATION_FIELDS) for c in row["citations"]]
+
+    refs.invoked.update(entry.get("invokes", ()))
+    if kind == "agreement":
+        refs.agreements.add(row["slug"])
+    if row.get("place") is not None:
+        refs.places.add(row["place"])
+    refs.actors.update(a["name"] for a in row.get("actors") or ())
+    for citation in row["citations"]:
+        refs.sources.update(k for k in (citation.get("source"), citation.get("cited_in")) if k)
+    return entry
+
+
+def _rows_where(session: Session, condition) -> Iterator[dict]:
+    from relations_db import queries
+
+    return queries._stream(session, queries._base_select().where(condition)
+                           .order_by(Event.start_date, Event.end_date, Event.id))
+
+
+def _invoked_agreements(session: Session, refs: _Referenced) -> Iterator[dict]:
+    """The agreements the events invoke but the selection left out (and those they invoke, in turn), so that
+    the file loads on its own."""
+    while refs.missing_agreements():
+        missing = sorted(refs.missing_agreements())
+        refs.agreements.update(missing)  # each is fetched once, even if it no longer exists
+        for chunk in range(0, len(missing), 500):
+            yield from _rows_where(session, Event.slug.in_(missing[chunk:chunk + 500]))
+
+
+def _referenced_records(session: Session, refs: _Referenced) -> dict[str, list[dict]]:
+    """The seed entries of the sources, actors and places the events refer to, in key / name order."""
+    def chunked(model, column, keys: set[str]):
+        keys_ = sorted(keys)
+        for i in range(0, len(keys_), 500):
+            stmt = select(model).where(column.in_(keys_[i:i + 500]))
+            if model is not Source:
+                stmt = stmt.options(selectinload(model.aliases))
+            yield from session.scalars(stmt)
+
+    sources = []
+    for source in sorted(chunked(Source, Source.key, refs.sources), key=lambda s: s.key):
+        sources.append(_present({f: getattr(source, f) for f in SOURCE_FIELDS}, SOURCE_FIELDS))
+    named: dict[str, list[dict]] = {}
+    for section, model, fields in (("actors", Actor, ("name", "kind", "description")),
+                                   ("places", Place, ("name", "country"))):
+        entries = []
+        for obj in sorted(chunked(model, model.name, getattr(refs, section)), key=lambda o: o.name):
+            entry = _present({f: getattr(obj, f) for f in fields}, fields)
+            if obj.aliases:
+                entry["aliases"] = [a.name for a in obj.aliases]
+            entries.append(entry)
+        named[section] = entries
+    return {"sources": sources, **named}
+
+
+def dump_seed(session: Session, event_ids_or_rows: Iterable[int | dict]) -> dict:
+    """The seed-format document (a dict) for these events — ids, or dicts from `queries.event_rows` — with
+    exactly the sources, actors and places they use and the agreements they invoke. For small selections and
+    tests; `write_yaml` streams."""
+    refs = _Referenced()
+    items = list(event_ids_or_rows)
+    ids = [i for i in items if not isinstance(i, dict)]
+    rows = [i for i in items if isinstance(i, dict)]
+    for chunk in range(0, len(ids), 500):
+        rows.extend(_rows_where(session, Event.id.in_([int(i) for i in ids[chunk:chunk + 500]])))
+    events = [_seed_event(row, refs) for row in rows]
+    events += [_seed_event(row, refs) for row in _invoked_agreements(session, refs)]
+    return {"format": SEED_FORMAT, **_referenced_records(session, refs), "events": events}
+
+
+# libyaml's emitter when PyYAML has it (several times faster); the pure-Python one otherwise. Both write
+# text that the safe loader reads back exactly (see the round-trip property test).
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _yaml_text(value: Any) -> str:
+    return yaml.dump(value, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                     width=100)
+
+
+def write_yaml(events: Iterable[dict], session: Session, out: TextIO,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Write the seed format for `events` (dicts from `queries.event_rows`) to `out`; return how many events.
+
+    The events are written to a spool file (in memory while small, on disk after) while the keys they use are
+    collected; then the header, the sources, actors and places they use, and the spooled events go to `out`.
+    Agreements that the events invoke but the selection left out are added at the end, so that the file
+    loads into an empty database. `progress`, when given, gets the number of events written so far.
+    """
+    import tempfile
+
+    refs = _Referenced()
+    count = 0
+    with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024, mode="w+", encoding="utf-8") as spool:
+        for row in events:
+            spool.write(_yaml_text([_seed_event(row, refs)]))
+            count += 1
+            if progress is not None and count % 100 == 0:
+                progress(count)
+        selected = count
+        for row in _invoked_agreements(session, refs):
+            if count == selected:
+                spool.write("# agreements that the events above invoke, so that the file loads on its own\n")
+            spool.write(_yaml_text([_seed_event(row, refs)]))
+            count += 1
+        out.write(f"format: {SEED_FORMAT}\n")
+        for section, entries in _referenced_records(session, refs).items():
+            out.write(_yaml_text({section: entries}))
+        out.write("events:" + (" []\n" if count == 0 else "\n"))
+        spool.seek(0)
+        while block := spool.read(1 << 16):
+            out.write(block)
+    if progress is not None:
+        progress(count)
+    return count

@@ -1,3 +1,206 @@
 """`relations-db` commands: import and export of chronologies."""
 
 from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Annotated, Literal, Optional
+
+import typer
+
+from relations_db.cli.app import app
+from relations_db.cli.common import notice, session
+from relations_db.cli.options import (
+    ActorOpt,
+    FromOpt,
+    LimitOpt,
+    PlaceOpt,
+    SearchOpt,
+    SourceOpt,
+    ToOpt,
+    TypeOpt,
+    YearOpt,
+    filters_from,
+)
+
+# Below this many events a progress bar would only flicker.
+PROGRESS_THRESHOLD = 2000
+
+ExportFormat = Literal["csv", "json", "jsonl", "yaml", "markdown", "html"]
+_SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml",
+                   ".yml": "yaml", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+
+
+@contextmanager
+def progress_reporter(verb: str) -> Iterator[Callable[[int], None] | None]:
+    """A callback for the core's `progress(done)` that shows a Rich progress bar on stderr once more than
+    PROGRESS_THRESHOLD events are done — only when stderr is a terminal (never in pipes, files or logs)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    shown: dict = {}
+
+    def update(done: int) -> None:
+        if "bar" not in shown:
+            if done <= PROGRESS_THRESHOLD:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            bar = Progress(TextColumn(f"{verb}"), BarColumn(), MofNCompleteColumn(), TextColumn("events"),
+                           TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            bar.start()
+            shown["bar"], shown["task"] = bar, bar.add_task(verb, total=None)
+        shown["bar"].update(shown["task"], completed=done)
+
+    try:
+        yield update
+    finally:
+        if "bar" in shown:
+            shown["bar"].stop()
+
+
+def _counted(events: Iterable[dict], progress: Callable[[int], None] | None) -> Iterator[dict]:
+    done = 0
+    for event in events:
+        yield event
+        done += 1
+        if progress is not None and done % 100 == 0:
+            progress(done)
+
+
+@contextmanager
+def atomic_output(path: str | None) -> Iterator[IO[str]]:
+    """stdout, or a temporary file beside `path` that replaces it only when everything was written.
+
+    A failed export (an error, a full disk, Ctrl-C) leaves the old file as it was and no half-written one.
+    """
+    if path is None or path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    import os
+    import tempfile
+
+    from relations_db.errors import UserError
+
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise UserError(f"cannot write to {path!r}: it is a directory; give a file name")
+    directory = target.parent
+    if not directory.is_dir():
+        raise UserError(f"cannot write to {path!r}: the directory {str(directory)!r} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise UserError(f"cannot write to {path!r}: {exc.strerror}") from None
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        # mkstemp makes the file private (0600); give it the mode a newly created file would have.
+        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    import os
+
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    format_: Annotated[Optional[ExportFormat], typer.Option(
+        "--format", "-f", case_sensitive=False,
+        help="csv (spreadsheets), json, jsonl, yaml (the seed format, to import elsewhere), markdown (a "
+             "footnoted chronology) or html. Default: from the -o file's extension, else csv.")] = None,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="FILE",
+        help="Write to FILE (replaced only when the export is complete) instead of stdout.")] = None,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    type_: TypeOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    """Export a selection of events (the same filters as `events`) as CSV, JSON, YAML, Markdown or HTML.
+
+    The output is streamed: any number of events in constant memory. CSV has the columns date, start, end,
+    title, type, place, actors, sources, summary; cells a spreadsheet would run as formulas are prefixed
+    with '. YAML is the seed format with the sources, actors and places the events use (and the agreements
+    they invoke), so that `import` into an empty database reproduces the events exactly.
+
+    Example: relations-db export --from 1955 --to 1961 --format csv -o chronology.csv
+    """
+    from relations_db import export as writers
+    from relations_db.queries import event_rows
+
+    filters = filters_from(year, from_, to, actor, type_, place, source, search, limit)
+    fmt = format_.lower() if format_ else _SUFFIX_FORMATS.get(Path(output or "").suffix.lower(), "csv")
+    started = time.perf_counter()
+    with session(ctx) as s:
+        rows = event_rows(s, filters)  # checks the filters before any file is touched
+        with atomic_output(output) as out, progress_reporter("Exporting") as progress:
+            if fmt == "yaml":
+                from relations_db.seed import write_yaml
+
+                count = write_yaml(rows, s, out, progress=progress)
+            else:
+                events = _counted(rows, progress)
+                if fmt == "html":
+                    from relations_db.html import write_html
+
+                    count = write_html(events, out)
+                else:
+                    write = {"csv": writers.write_csv, "json": writers.write_json, "jsonl": writers.write_jsonl,
+                             "markdown": writers.write_markdown}[fmt]
+                    count = write(events, out)
+    where = f" to {output}" if output not in (None, "-") else ""
+    notice(f"Exported {count} event{'s' if count != 1 else ''} ({fmt}){where} in "
+           f"{time.perf_counter() - started:.1f} s.")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A .yaml/.yml file in the seed format, or a .csv "
+                                                              "file in the export format.")],
+    format_: Annotated[Optional[Literal["yaml", "csv"]], typer.Option(
+        "--format", "-f", case_sensitive=False, help="yaml or csv (default: from the file's extension).")] = None,
+) -> None:
+    """Import events from a seed-format YAML file or a chronology CSV (as `export` writes them).
+
+    The whole file is checked first and every bad row or entry is reported with its line number; then
+    everything is written in one transaction, or nothing is. Importing the same file twice changes nothing.
+
+    CSV: the header must be exactly date,start,end,title,type,place,actors,sources,summary. Each row is
+    matched to a recorded event by its date and title (any case or accents) and updated, or else added.
+    `sources` lists keys or short forms ("Duka 2007") of sources already in the database, `actors` names as
+    Name:role, both separated by "; ". A CSV has no quotations or pages, so each listed source becomes a
+    bare citation (the source alone, confidence 2): add quotations afterwards with `add citation`. CSV import
+    never removes a citation; `start` and `end` are ignored (they follow from `date`).
+
+    Example: relations-db import colleague-chronology.csv
+    """
+    from relations_db.importer import file_format, import_file
+
+    kind = file_format(file, format_)  # an unknown extension is refused before the database is touched
+    with session(ctx, write=True) as s, progress_reporter("Importing") as progress:
+        report = import_file(s, file, kind, progress=progress)
+    notice(f"Imported {file}: {report.summary()}.")

@@ -1,3 +1,376 @@
-"""`relations-db` commands: add event|actor|source|citation, edit event, remove event — the write side."""
+"""`relations-db` commands: add event|actor|source|citation, edit event, remove event — the write side.
+
+Each command gathers its input (asking for what is missing when it runs in a terminal), then makes one
+call to `relations_db.services` inside one write transaction: any error, and nothing is written.
+"""
 
 from __future__ import annotations
+
+import sys
+from typing import Annotated, Literal, Optional
+
+import typer
+
+from relations_db.cli.app import app
+from relations_db.cli.common import notice, session
+
+add_app = typer.Typer(help="Add an event (with its source), an actor, a source, or a citation.",
+                      no_args_is_help=True)
+edit_app = typer.Typer(help="Change a recorded event.", no_args_is_help=True)
+remove_app = typer.Typer(help="Remove a recorded event.", no_args_is_help=True)
+app.add_typer(add_app, name="add")
+app.add_typer(edit_app, name="edit")
+app.add_typer(remove_app, name="remove")
+
+_EVIDENCE = "Evidence"
+_EVENT = "Event"
+_DETAILS = "Meeting and agreement details"
+
+EventKind = Literal["event", "meeting", "agreement"]
+ActorKind = Literal["person", "state", "party", "government", "military", "organisation"]
+SourceKind = Literal["book", "article", "chapter", "archive", "newspaper", "memoir", "report", "web", "other"]
+
+# --- options shared by add event, add citation and edit event ----------------------------------------------
+
+SourceOpt = Annotated[Optional[str], typer.Option(
+    "--source", "-s", metavar="KEY", rich_help_panel=_EVIDENCE,
+    help="The work that supports the claim, by key or short form ('duka-2007', 'Duka 2007'). Required.")]
+LocatorOpt = Annotated[Optional[str], typer.Option(
+    "--locator", "-l", metavar="WHERE", rich_help_panel=_EVIDENCE,
+    help="Where in the source: 'p. 23', 'Fund 14, File 19'.")]
+QuoteOpt = Annotated[Optional[str], typer.Option(
+    "--quote", metavar="TEXT", rich_help_panel=_EVIDENCE, help="The supporting words, verbatim.")]
+CitedAsOpt = Annotated[Optional[str], typer.Option(
+    "--cited-as", metavar="TEXT", rich_help_panel=_EVIDENCE,
+    help="The in-text citation exactly as printed: '(Duka, 2007)'.")]
+CitedInOpt = Annotated[Optional[str], typer.Option(
+    "--cited-in", metavar="KEY", rich_help_panel=_EVIDENCE,
+    help="For a second-hand citation: the source that reports it (e.g. the paper that quotes the archive).")]
+CitedInLocatorOpt = Annotated[Optional[str], typer.Option(
+    "--cited-in-locator", metavar="WHERE", rich_help_panel=_EVIDENCE, help="Where in --cited-in: 'p. 343'.")]
+ConfidenceOpt = Annotated[Optional[str], typer.Option(
+    "--confidence", metavar="0-4", rich_help_panel=_EVIDENCE,
+    help="How sure: 0 very low, 1 low, 2 normal (default), 3 high, 4 very high.")]
+NoteOpt = Annotated[Optional[str], typer.Option(
+    "--note", metavar="TEXT", rich_help_panel=_EVIDENCE,
+    help="Anything a reader should know about this citation.")]
+NewActorOpt = Annotated[Optional[ActorKind], typer.Option(
+    "--new-actor", metavar="KIND",
+    help="Create the --actor names that are not yet known, as actors of this kind "
+         "(person, state, party, government, military, organisation).")]
+NewPlaceOpt = Annotated[bool, typer.Option("--new-place", help="Create the --place if it is not yet known.")]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Write even though the event looks like one already recorded (same date and a similar "
+                    "title, or the same participants).")]
+MeetingFormatOpt = Annotated[Optional[str], typer.Option(
+    "--meeting-format", metavar="FORMAT", rich_help_panel=_DETAILS,
+    help="For a meeting: bilateral, multilateral, congress, conference, reception, visit.")]
+OutcomeOpt = Annotated[Optional[str], typer.Option(
+    "--outcome", metavar="TEXT", rich_help_panel=_DETAILS, help="For a meeting: what came of it.")]
+StatusOpt = Annotated[Optional[str], typer.Option(
+    "--status", metavar="STATUS", rich_help_panel=_DETAILS,
+    help="For an agreement: signed, in force, disputed, broken, ended.")]
+SubjectOpt = Annotated[Optional[str], typer.Option(
+    "--subject", metavar="TEXT", rich_help_panel=_DETAILS, help="For an agreement: what it is about.")]
+
+
+def _interactive() -> bool:
+    """Whether missing values may be asked for: only when a person is at a terminal."""
+    return sys.stdin.isatty()
+
+
+def _ask_for_missing(values: dict[str, str | None], labels: dict[str, str]) -> dict[str, str | None]:
+    """Prompt for each missing required value on a terminal; without one, refuse naming every missing option."""
+    from relations_db.errors import UserError
+
+    missing = [name for name in labels if values.get(name) is None or not str(values[name]).strip()]
+    if not missing:
+        return values
+    if not _interactive():
+        options = ", ".join("--" + name.replace("_", "-") for name in missing)
+        raise UserError(f"missing {options}: give {'them' if len(missing) > 1 else 'it'} on the command line "
+                        "(or run the command in a terminal to be asked); nothing was written")
+    for name in missing:
+        values[name] = typer.prompt(labels[name], err=True)
+    return values
+
+
+# --- add ---------------------------------------------------------------------------------------------------
+
+
+@add_app.command("event")
+def add_event(
+    ctx: typer.Context,
+    date: Annotated[Optional[str], typer.Option(
+        "--date", "-d", metavar="EDTF", rich_help_panel=_EVENT,
+        help="When: 1961-06-04, 1960-06, 1956, 1959-10~ (approximate), 1961? (uncertain), 1954/1956.")] = None,
+    title: Annotated[Optional[str], typer.Option(
+        "--title", metavar="TEXT", rich_help_panel=_EVENT, help="A short, one-line title.")] = None,
+    type_: Annotated[Optional[str], typer.Option(
+        "--type", "-t", metavar="TYPE", rich_help_panel=_EVENT,
+        help="visit, meeting, congress, letter, agreement, decision, statement, military, economic, break…")] = None,
+    summary: Annotated[Optional[str], typer.Option(
+        "--summary", metavar="TEXT", rich_help_panel=_EVENT, help="A few sentences in your own words.")] = None,
+    place: Annotated[Optional[str], typer.Option(
+        "--place", "-p", metavar="PLACE", rich_help_panel=_EVENT, help="Where (a known place or alias).")] = None,
+    tone: Annotated[Optional[str], typer.Option(
+        "--tone", metavar="-10..10", rich_help_panel=_EVENT,
+        help="The state of the relationship the event shows: -10 hostile … 10 cooperative.")] = None,
+    kind: Annotated[EventKind, typer.Option(
+        "--kind", "-k", rich_help_panel=_EVENT, help="event, meeting (actors met) or agreement (an accord).")
+    ] = "event",
+    actor: Annotated[Optional[list[str]], typer.Option(
+        "--actor", "-a", metavar="NAME[:ROLE]", rich_help_panel=_EVENT,
+        help="A participant and their role (host, guest, delegate, speaker, signatory, target…). Repeatable.")
+    ] = None,
+    invokes: Annotated[Optional[list[str]], typer.Option(
+        "--invokes", metavar="AGREEMENT", rich_help_panel=_EVENT,
+        help="An agreement (id or slug) this event invokes or relies on. Repeatable.")] = None,
+    slug: Annotated[Optional[str], typer.Option(
+        "--slug", metavar="SLUG", rich_help_panel=_EVENT,
+        help="The event's stable key (default: made from the date and title).")] = None,
+    meeting_format: MeetingFormatOpt = None,
+    outcome: OutcomeOpt = None,
+    status: StatusOpt = None,
+    subject: SubjectOpt = None,
+    source: SourceOpt = None,
+    locator: LocatorOpt = None,
+    quote: QuoteOpt = None,
+    cited_as: CitedAsOpt = None,
+    cited_in: CitedInOpt = None,
+    cited_in_locator: CitedInLocatorOpt = None,
+    confidence: ConfidenceOpt = None,
+    note: NoteOpt = None,
+    new_actor: NewActorOpt = None,
+    new_place: NewPlaceOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    """Add an event with the source that supports it (an event without a source is refused).
+
+    Unknown actors and places are refused with the closest known names, unless --new-actor KIND or
+    --new-place says to create them. An event on the same date with a similar title, or with the same
+    participants, is refused as a likely duplicate unless --force. Prints the new event's slug.
+    In a terminal, a missing --date, --title, --type or --source is asked for.
+
+    Example: relations-db add event --date 1957-04 --title "Hoxha visits Moscow" --type visit
+    --actor "Enver Hoxha:guest" --source duka-2007 --locator "p. 281" --quote "In April 1957 ..."
+    """
+    from relations_db import services
+
+    given = _ask_for_missing({"date": date, "title": title, "type_": type_, "source": source},
+                             {"date": "Date (EDTF, e.g. 1961-06-04)", "title": "Title", "type_": "Type",
+                              "source": "Source (key or short form)"})
+    with session(ctx, write=True) as s:
+        event = services.add_event(
+            s, date=given["date"], title=given["title"], type=given["type_"], source=given["source"],
+            summary=summary, place=place, tone=tone, kind=kind, meeting_format=meeting_format, outcome=outcome,
+            status=status, subject=subject, actors=actor or [], invokes=invokes or [], locator=locator,
+            quote=quote, cited_as=cited_as, cited_in=cited_in, cited_in_locator=cited_in_locator,
+            confidence=confidence, note=note, new_actor_kind=new_actor, new_place=new_place, force=force,
+            slug=slug)
+        slug_, cited = event.slug, event.citations[0].source.short
+    typer.echo(slug_)
+    notice(f"Added {kind} {slug_}, citing {cited}.")
+
+
+@add_app.command("citation")
+def add_citation(
+    ctx: typer.Context,
+    event: Annotated[str, typer.Argument(metavar="EVENT", help="The event's id or slug.")],
+    source: SourceOpt = None,
+    locator: LocatorOpt = None,
+    quote: QuoteOpt = None,
+    cited_as: CitedAsOpt = None,
+    cited_in: CitedInOpt = None,
+    cited_in_locator: CitedInLocatorOpt = None,
+    confidence: ConfidenceOpt = None,
+    note: NoteOpt = None,
+) -> None:
+    """Add more evidence for a recorded event: another source, page or quotation.
+
+    Example: relations-db add citation 1961-12-03-soviet-union-breaks-relations --source hoxha-1980
+    --locator "p. 12" --quote "..." --confidence 3
+    """
+    from relations_db import services
+
+    given = _ask_for_missing({"source": source}, {"source": "Source (key or short form)"})
+    with session(ctx, write=True) as s:
+        citation = services.add_citation(
+            s, event, source=given["source"], locator=locator, quote=quote, cited_as=cited_as, cited_in=cited_in,
+            cited_in_locator=cited_in_locator, confidence=confidence, note=note)
+        slug, short, count = citation.event.slug, citation.source.short, len(citation.event.citations)
+    typer.echo(slug)
+    notice(f"Added a citation of {short} to {slug} (now {count} citation{'s' if count != 1 else ''}).")
+
+
+@add_app.command("source")
+def add_source(
+    ctx: typer.Context,
+    kind: Annotated[Optional[SourceKind], typer.Option(
+        "--kind", "-k", help="book, article, chapter, archive, newspaper, memoir, report, web or other.")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", metavar="TEXT", help="The title as printed.")] = None,
+    key: Annotated[Optional[str], typer.Option(
+        "--key", metavar="KEY", help="A stable key such as duka-2007 (default: made from author and year).")
+    ] = None,
+    author: Annotated[Optional[str], typer.Option(
+        "--author", metavar="NAME", help="As printed in a reference list: 'Duka, V.'; an institution too.")] = None,
+    year: Annotated[Optional[str], typer.Option("--year", metavar="YYYY", help="The year of the work.")] = None,
+    container: Annotated[Optional[str], typer.Option(
+        "--container", metavar="TEXT", help="The journal, magazine or series it appears in.")] = None,
+    volume: Annotated[Optional[str], typer.Option("--volume", metavar="TEXT")] = None,
+    issue: Annotated[Optional[str], typer.Option("--issue", metavar="TEXT")] = None,
+    pages: Annotated[Optional[str], typer.Option("--pages", metavar="TEXT")] = None,
+    publisher: Annotated[Optional[str], typer.Option("--publisher", metavar="TEXT")] = None,
+    place: Annotated[Optional[str], typer.Option("--place", metavar="TEXT", help="Place of publication.")] = None,
+    url: Annotated[Optional[str], typer.Option("--url", metavar="URL")] = None,
+    doi: Annotated[Optional[str], typer.Option("--doi", metavar="DOI")] = None,
+    fund: Annotated[Optional[str], typer.Option("--fund", metavar="TEXT", help="Archive fund, as printed.")] = None,
+    file: Annotated[Optional[str], typer.Option("--file", metavar="TEXT", help="Archive file, as printed.")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT")] = None,
+) -> None:
+    """Add a source: a book, article, archive file, newspaper issue, memoir, report or web page.
+
+    Prints its key; cite it with `add event --source KEY` or `add citation EVENT --source KEY`.
+    In a terminal, a missing --kind or --title is asked for.
+
+    Example: relations-db add source --key hoxha-1980 --kind memoir --author "Hoxha, E." --year 1980
+    --title "The Khrushchevites"
+    """
+    from relations_db import services
+
+    given = _ask_for_missing({"kind": kind, "title": title}, {"kind": "Kind (book, article, archive, …)",
+                                                             "title": "Title"})
+    with session(ctx, write=True) as s:
+        created = services.add_source(
+            s, key=key, kind=given["kind"], title=given["title"], year=year, author=author, container=container,
+            volume=volume, issue=issue, pages=pages, publisher=publisher, place=place, url=url, doi=doi,
+            fund=fund, file=file, note=note)
+        key_, short = created.key, created.short
+    typer.echo(key_)
+    notice(f"Added source {key_} ({short}).")
+
+
+@add_app.command("actor")
+def add_actor(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The canonical name (English usage).")],
+    kind: Annotated[Optional[ActorKind], typer.Option(
+        "--kind", "-k", help="person, state, party, government, military or organisation.")] = None,
+    description: Annotated[Optional[str], typer.Option(
+        "--description", metavar="TEXT", help="One line about who or what it is.")] = None,
+    alias: Annotated[Optional[list[str]], typer.Option(
+        "--alias", metavar="NAME", help="Another spelling a user may type or a source prints. Repeatable.")
+    ] = None,
+) -> None:
+    """Add an actor (person, state, party, government body, military command or organisation).
+
+    An alias already naming another actor is refused. In a terminal, a missing --kind is asked for.
+
+    Example: relations-db add actor "Andrei Grechko" --kind person --alias Grečko --alias Grecko
+    """
+    from relations_db import services
+
+    given = _ask_for_missing({"kind": kind}, {"kind": "Kind (person, state, party, government, military, "
+                                                       "organisation)"})
+    with session(ctx, write=True) as s:
+        actor = services.add_actor(s, name=name, kind=given["kind"], description=description, aliases=alias or [])
+        name_, aliases = actor.name, len(actor.aliases)
+    typer.echo(name_)
+    notice(f"Added actor {name_}" + (f" with {aliases} alias{'es' if aliases != 1 else ''}." if aliases else "."))
+
+
+# --- edit, remove ------------------------------------------------------------------------------------------
+
+
+@edit_app.command("event")
+def edit_event(
+    ctx: typer.Context,
+    event: Annotated[str, typer.Argument(metavar="EVENT", help="The event's id or slug.")],
+    date: Annotated[Optional[str], typer.Option("--date", "-d", metavar="EDTF", rich_help_panel=_EVENT,
+                                                help="A new date (checked like add event's).")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", metavar="TEXT", rich_help_panel=_EVENT)] = None,
+    type_: Annotated[Optional[str], typer.Option("--type", "-t", metavar="TYPE", rich_help_panel=_EVENT)] = None,
+    summary: Annotated[Optional[str], typer.Option(
+        "--summary", metavar="TEXT", rich_help_panel=_EVENT, help="A new summary ('' removes it).")] = None,
+    place: Annotated[Optional[str], typer.Option(
+        "--place", "-p", metavar="PLACE", rich_help_panel=_EVENT, help="A new place ('' removes it).")] = None,
+    tone: Annotated[Optional[str], typer.Option(
+        "--tone", metavar="-10..10", rich_help_panel=_EVENT, help="A new tone ('' removes it).")] = None,
+    kind: Annotated[Optional[EventKind], typer.Option(
+        "--kind", "-k", rich_help_panel=_EVENT, help="Make it an event, a meeting or an agreement.")] = None,
+    slug: Annotated[Optional[str], typer.Option(
+        "--slug", metavar="SLUG", rich_help_panel=_EVENT, help="A new stable key (links to the old one break).")
+    ] = None,
+    meeting_format: MeetingFormatOpt = None,
+    outcome: OutcomeOpt = None,
+    status: StatusOpt = None,
+    subject: SubjectOpt = None,
+    add_actor: Annotated[Optional[list[str]], typer.Option(
+        "--add-actor", metavar="NAME[:ROLE]", help="Add a participant. Repeatable.")] = None,
+    remove_actor: Annotated[Optional[list[str]], typer.Option(
+        "--remove-actor", metavar="NAME", help="Remove a participant (in every role). Repeatable.")] = None,
+    remove_citation: Annotated[Optional[list[str]], typer.Option(
+        "--remove-citation", metavar="SOURCE",
+        help="Remove the event's citations of this source (one must remain). Repeatable.")] = None,
+    add_invokes: Annotated[Optional[list[str]], typer.Option(
+        "--add-invokes", metavar="AGREEMENT", help="An agreement the event invokes. Repeatable.")] = None,
+    remove_invokes: Annotated[Optional[list[str]], typer.Option(
+        "--remove-invokes", metavar="AGREEMENT", help="No longer invokes this agreement. Repeatable.")] = None,
+    new_actor: NewActorOpt = None,
+    new_place: NewPlaceOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    """Change a recorded event: any field, its participants, its citations; the date is checked again.
+
+    Give only what changes; '' removes an optional value (--summary '', --place '', --tone ''). Add more
+    evidence with `add citation`. Prints the event's slug.
+
+    Example: relations-db edit event 1961-12-03-soviet-union-breaks-relations --date 1961-12 --tone -9
+    """
+    from relations_db import services
+    from relations_db.errors import UserError
+
+    changes = {"date": date, "title": title, "type": type_, "summary": summary, "place": place, "tone": tone,
+               "kind": kind, "slug": slug, "meeting_format": meeting_format, "outcome": outcome, "status": status,
+               "subject": subject}
+    lists = {"add_actors": add_actor or [], "remove_actors": remove_actor or [],
+             "remove_citations": remove_citation or [], "add_invokes": add_invokes or [],
+             "remove_invokes": remove_invokes or []}
+    if all(v is None for v in changes.values()) and not any(lists.values()):
+        raise UserError("nothing to change: give the fields to change, e.g. --title TEXT or --date EDTF "
+                        "(see `relations-db edit event --help`)")
+    with session(ctx, write=True) as s:
+        edited, changed = services.edit_event(s, event, new_actor_kind=new_actor, new_place=new_place,
+                                              force=force, **lists, **changes)
+        slug_ = edited.slug
+    typer.echo(slug_)
+    notice(f"Changed {slug_}: {', '.join(changed)}." if changed else f"{slug_} already says that; nothing changed.")
+
+
+@remove_app.command("event")
+def remove_event(
+    ctx: typer.Context,
+    event: Annotated[str, typer.Argument(metavar="EVENT", help="The event's id or slug.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove an event and its citations (the sources, actors and places it used stay).
+
+    Asks first; without a terminal, --yes is required.
+
+    Example: relations-db remove event 1957-04-hoxha-visits-moscow --yes
+    """
+    from relations_db import services
+    from relations_db.errors import UserError
+
+    if not yes:
+        if not _interactive():
+            raise UserError("removing an event cannot be undone: confirm with --yes")
+        with session(ctx) as s:  # read only: no write lock is held while the user decides
+            found = services.resolve_event(s, event)
+            described = f"{found.slug} ({found.date}, {found.title!r}) and its {len(found.citations)} citation(s)"
+        typer.confirm(f"Remove {described}?", abort=True, err=True)
+    with session(ctx, write=True) as s:
+        gone = services.remove_event(s, event)
+    notice(f"Removed {gone['slug']} ({gone['date']}, {gone['title']!r}) and its {gone['citations']} "
+           f"citation{'s' if gone['citations'] != 1 else ''}."
+           + (f" These events no longer invoke it: {', '.join(gone['invoked_by'])}." if gone["invoked_by"] else ""))

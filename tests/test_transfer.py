@@ -1,0 +1,509 @@
+"""import and export: every format, all-or-nothing imports with line numbers, idempotence, round trips."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import weakref
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from relations_db import db
+from relations_db.cli import transfer
+from relations_db.errors import ValidationError
+from relations_db.export import CSV_COLUMNS
+from relations_db.importer import import_csv_text
+from relations_db.queries import Filters, event_rows
+from relations_db.seed import dump_seed, load_seed_text, write_yaml
+from relations_db.text import fold
+from write_sample import SAMPLE, counts, load, snapshot
+
+
+@pytest.fixture
+def url(engine, db_url):
+    """A migrated database holding the write sample."""
+    load(engine)
+    return db_url
+
+
+@pytest.fixture
+def other_url(backend, request, tmp_path):
+    """A second, empty database (no tables) on the same backend."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'other.db'}"
+        return
+    server = request.getfixturevalue("pg_server")
+    name = server.create_database()
+    try:
+        yield server.url(name)
+    finally:
+        server.drop_database(name)
+
+
+def _ok(result):
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def _snap(url, slugs=None):
+    engine = db.make_engine(url)
+    try:
+        with db.session_scope(engine) as s:
+            return snapshot(s, slugs)
+    finally:
+        engine.dispose()
+
+
+def _rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+# --- export ---------------------------------------------------------------------------------------------------
+
+
+def test_export_csv_has_the_contract_columns_and_neutralises_formulas(cli, url):
+    _ok(cli(url, "edit", "event", "1961-12-03-break", "--title", "=HYPERLINK(\"http://x\")", "--summary",
+            "-10 on the scale", "--type", "@break"))
+    out = _ok(cli(url, "export", "--format", "csv")).stdout
+    header, *_ = out.splitlines()
+    assert header == ",".join(CSV_COLUMNS) == "date,start,end,title,type,place,actors,sources,summary"
+    rows = _rows(out)
+    assert [r["date"] for r in rows] == ["1957-09-12", "1959-05~", "1961-06-04", "1961-12-03"]
+    visit = rows[1]
+    assert (visit["start"], visit["end"], visit["place"], visit["actors"], visit["sources"]) == \
+        ("1959-05-01", "1959-05-31", "Vlorë", "Nikita Khrushchev:guest; Enver Hoxha:host", "Lala 2014")
+    broken = rows[3]
+    assert (broken["title"], broken["type"], broken["summary"]) == \
+        ("'=HYPERLINK(\"http://x\")", "'@break", "'-10 on the scale")
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "markdown", "html", "yaml"])
+def test_export_formats(cli, url, fmt):
+    out = _ok(cli(url, "export", "--format", fmt, "--actor", "hrushov")).stdout
+    if fmt == "json":
+        assert [e["slug"] for e in json.loads(out)] == ["1959-05-khrushchev-visits-albania"]
+    elif fmt == "jsonl":
+        assert [json.loads(line)["title"] for line in out.splitlines()] == ["Khrushchev visits Albania"]
+    elif fmt == "yaml":
+        doc = yaml.safe_load(out)
+        assert doc["format"] == "relations-db/seed 1"
+        assert [e["slug"] for e in doc["events"]] == ["1959-05-khrushchev-visits-albania"]
+        assert [s["key"] for s in doc["sources"]] == ["lala-2014"]
+        assert [a["name"] for a in doc["actors"]] == ["Enver Hoxha", "Nikita Khrushchev"]
+        assert [p["name"] for p in doc["places"]] == ["Vlorë"]
+    else:
+        assert "Khrushchev visits Albania" in out
+
+
+def test_export_to_a_file_reports_on_stderr_and_keeps_stdout_clean(cli, url, tmp_path):
+    target = tmp_path / "out.json"
+    result = _ok(cli(url, "export", "-o", str(target), "--year", "1961"))  # the format from the extension
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"Exported 2 events (json) to {target} in ")
+    assert [e["slug"] for e in json.loads(target.read_text(encoding="utf-8"))] == [
+        "1961-06-04-submarines-leave-vlora", "1961-12-03-break"]
+
+
+def test_import_and_export_have_help_with_an_example(cli):
+    for command in ("import", "export"):
+        result = _ok(cli(None, command, "--help"))
+        assert "Example:" in result.stdout
+
+
+def test_a_refused_export_leaves_no_file(cli, url, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    result = cli(url, "export", "-o", str(folder / "out.csv"), "--actor", "Hrushchov")
+    assert result.exit_code == 1 and "no actor named 'Hrushchov'" in result.stderr
+    assert list(folder.iterdir()) == []
+    result = cli(url, "export", "-o", str(tmp_path / "missing" / "out.csv"))
+    assert result.exit_code == 1 and "does not exist" in result.stderr
+
+
+def test_atomic_output_keeps_the_old_file_when_writing_fails(tmp_path):
+    target = tmp_path / "chronology.csv"
+    target.write_text("the old export\n")
+    with pytest.raises(RuntimeError):
+        with transfer.atomic_output(str(target)) as out:
+            out.write("half of the new one")
+            raise RuntimeError("disk full")
+    assert target.read_text() == "the old export\n"
+    assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+    with transfer.atomic_output(str(target)) as out:
+        out.write("the new export\n")
+    assert target.read_text() == "the new export\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_yaml_export_does_not_keep_the_events_it_has_written(engine):
+    """Streaming: while the 3000th event is produced, the earlier ones have been let go."""
+    class Row(dict):  # a dict that can be watched with a weak reference
+        __hash__ = object.__hash__
+
+    alive: weakref.WeakSet = weakref.WeakSet()
+    most = 0
+
+    def events():
+        nonlocal most
+        for i in range(3000):
+            row = Row(slug=f"e-{i}", kind="event", date="1960", title=f"Event {i}", summary=None, type="t",
+                      tone=None, place=None, actors=[], citations=[{"source": "s", "quote": "q" * 50,
+                                                                  "confidence": 2}], invokes=[])
+            alive.add(row)
+            most = max(most, len(alive))
+            yield row
+
+    out = io.StringIO()
+    with db.session_scope(engine) as s:
+        assert write_yaml(events(), s, out) == 3000
+    assert most < 5
+    assert out.getvalue().count("- slug: e-") == 3000
+
+
+# --- YAML round trips -----------------------------------------------------------------------------------------
+
+
+def test_yaml_export_of_everything_reproduces_the_database(cli, url, other_url, tmp_path):
+    path = tmp_path / "all.yaml"
+    _ok(cli(url, "export", "-f", "yaml", "-o", str(path)))
+    _ok(cli(other_url, "db", "upgrade"))
+    result = _ok(cli(other_url, "import", str(path)))
+    assert "events 4 added, 0 updated, 0 unchanged" in result.stderr
+    assert _snap(other_url) == _snap(url)
+    result = _ok(cli(other_url, "import", str(path)))  # idempotent
+    assert "events 0 added, 0 updated, 4 unchanged" in result.stderr
+    assert _snap(other_url) == _snap(url)
+
+
+def test_yaml_export_of_a_selection_carries_what_it_uses_and_the_agreements_it_invokes(cli, url, other_url,
+                                                                                        tmp_path):
+    path = tmp_path / "1961.yaml"
+    _ok(cli(url, "export", "-f", "yaml", "--year", "1961", "-o", str(path)))
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert [e["slug"] for e in doc["events"]] == ["1961-06-04-submarines-leave-vlora", "1961-12-03-break",
+                                                   "1957-09-12-base-agreement"]
+    _ok(cli(other_url, "db", "upgrade"))
+    _ok(cli(other_url, "import", str(path)))
+    expected = _snap(url, {e["slug"] for e in doc["events"]})
+    assert _snap(other_url) == expected
+    # exactly the sources, actors and places those events use: Enver Hoxha and Moscow are not needed
+    assert sorted(expected["actors"]) == ["Albania", "Soviet Union"]
+    assert counts(db.make_engine(other_url))["actors"] == 2
+    assert counts(db.make_engine(other_url))["places"] == 1
+
+
+def test_yaml_round_trip_of_the_papers_chronology(cli, seeded_url, other_url, tmp_path):
+    path = tmp_path / "paper.yaml"
+    _ok(cli(seeded_url, "export", "-f", "yaml", "-o", str(path)))
+    _ok(cli(other_url, "db", "upgrade"))
+    _ok(cli(other_url, "import", str(path)))
+    assert _snap(other_url) == _snap(seeded_url)
+    again = tmp_path / "again.yaml"
+    _ok(cli(other_url, "export", "-f", "yaml", "-o", str(again)))
+    assert again.read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+
+
+def test_dump_seed_takes_ids_or_rows(engine):
+    load(engine)
+    with db.session_scope(engine) as s:
+        rows = list(event_rows(s, Filters(year=1959)))
+        by_rows = dump_seed(s, rows)
+        by_ids = dump_seed(s, [r["id"] for r in rows])
+    assert by_rows == by_ids
+    assert [e["slug"] for e in by_rows["events"]] == ["1959-05-khrushchev-visits-albania"]
+    assert by_rows["events"][0]["meeting"] == {"format": "visit", "outcome": "friendly words"}
+
+
+# The property: any text a historian may paste survives export → import unchanged.
+_AWKWARD = st.sampled_from(['"', "'", "\n", "\r", "\t", "=", "+", "-", "@", "#", ":", "&", "*", "!", "%", "|",
+                            ">", "{", "}", "[", "]", ",", "?", " ", "\u00a0", "e\u0301", "\u0301", "ë", "Ж",
+                            "中", "ا", "ש", "\u2028", "\ufeff", "~", "null", "yes", "1961-06-04", "0x1F"])
+_TEXT = st.lists(_AWKWARD | st.characters(exclude_categories=("Cs", "Cc", "Co", "Cn")), min_size=1,
+                 max_size=12).map("".join)
+_NAME = _TEXT.filter(lambda t: t.strip() and fold(t) and len(t) < 40)
+_DATES = st.sampled_from(["1961-06-04", "1960-06", "1956", "1959-10~", "1954/1956", "1961?", "196X",
+                          "1957/..", "1960-21", "1961-06-04%"])
+
+
+@st.composite
+def _documents(draw):
+    actors = draw(st.lists(_NAME, min_size=1, max_size=4, unique_by=fold))
+    places = draw(st.lists(_NAME, max_size=2, unique_by=fold))
+    taken = {fold(n) for n in actors}
+    alias = draw(_NAME)
+    aliases = [alias.strip()] if fold(alias) not in taken else []
+    sources = [{"key": f"s-{i}", "kind": "book", "title": draw(_NAME), "author": draw(_TEXT),
+                "year": 1900 + i, "note": draw(_TEXT)} for i in range(2)]
+    events = []
+    for i in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["event", "meeting", "agreement"]))
+        event = {"slug": f"e-{i}", "kind": kind, "date": draw(_DATES), "title": draw(_NAME),
+                 "summary": draw(st.none() | _TEXT), "type": draw(_NAME),
+                 "tone": draw(st.none() | st.integers(-10, 10)),
+                 "participants": [{"actor": a, "role": draw(st.none() | _NAME)}
+                                  for a in draw(st.lists(st.sampled_from(actors), max_size=3, unique=True))],
+                 "citations": [{"source": draw(st.sampled_from(["s-0", "s-1"])), "locator": draw(st.none() | _TEXT),
+                                "quote": draw(_TEXT), "cited_as": draw(st.none() | _TEXT),
+                                "cited_in": draw(st.none() | st.just("s-1")),
+                                "cited_in_locator": draw(st.none() | _TEXT),
+                                "confidence": draw(st.integers(0, 4)), "note": draw(st.none() | _TEXT)}
+                               for _ in range(draw(st.integers(1, 2)))]}
+        if places and draw(st.booleans()):
+            event["place"] = draw(st.sampled_from(places))
+        if kind == "meeting":
+            event["meeting"] = {"format": "bilateral", "outcome": draw(_TEXT)}
+        if kind == "agreement":
+            event["agreement"] = {"status": "signed", "subject": draw(_TEXT)}
+        events.append(event)
+    return {"format": "relations-db/seed 1", "sources": sources,
+            "actors": [{"name": a, "kind": "person", "description": draw(_TEXT),
+                        **({"aliases": aliases} if n == 0 else {})} for n, a in enumerate(actors)],
+            "places": [{"name": p, "country": draw(_TEXT)} for p in places], "events": events}
+
+
+def _wipe(engine) -> None:
+    from relations_db.models import Base
+
+    with db.session_scope(engine, write=True) as s:
+        for table in reversed(Base.metadata.sorted_tables):
+            s.execute(table.delete())
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=_documents(), select_actor=st.booleans())
+def test_property_yaml_round_trip_with_awkward_text(engine, other_url, doc, select_actor):
+    other = db.make_engine(other_url)
+    if db.check_current(other) == "empty":
+        db.upgrade(other)
+    _wipe(engine)
+    _wipe(other)
+    with db.session_scope(engine, write=True) as s:
+        load_seed_text(s, yaml.safe_dump(doc, allow_unicode=True))
+    filters = Filters(actors=[doc["actors"][0]["name"]]) if select_actor else Filters()
+    out = io.StringIO()
+    with db.session_scope(engine) as s:
+        write_yaml(event_rows(s, filters), s, out)
+    with db.session_scope(other, write=True) as s:
+        load_seed_text(s, out.getvalue())
+    exported = {e["slug"] for e in yaml.load(out.getvalue(), Loader=yaml.BaseLoader)["events"] or []}
+    with db.session_scope(engine) as s:
+        expected = snapshot(s, exported)
+    with db.session_scope(other) as s:
+        assert snapshot(s) == expected
+    after = counts(other)
+    assert (after["sources"], after["actors"], after["places"]) == \
+        (len(expected["sources"]), len(expected["actors"]), len(expected["places"]))
+    other.dispose()
+
+
+# --- YAML import errors ---------------------------------------------------------------------------------------
+
+
+def test_yaml_import_reports_every_problem_with_its_line_and_writes_nothing(cli, url, engine, tmp_path):
+    text = (SAMPLE.replace("date: 1961-12-03", "date: 1961-12-33")
+            .replace("confidence: 3\n  - slug: 1961-06", "confidence: 9\n  - slug: 1961-06"))
+    lines = text.splitlines()
+    bad_date = [line.strip() for line in lines].index("date: 1961-12-33") + 1
+    bad_confidence = [line.strip() for line in lines].index("confidence: 9") + 1
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    before = counts(engine)
+    result = cli(url, "import", str(path))
+    assert result.exit_code == 1
+    assert "2 problems, nothing was written" in result.stderr
+    assert f"line {bad_date}: event '1961-12-03-break': '1961-12-33' is not a valid date" in result.stderr
+    assert f"line {bad_confidence}: event '1959-05-khrushchev-visits-albania': confidence must be 0–4" \
+        in result.stderr
+    assert counts(engine) == before
+
+
+def test_yaml_import_refuses_anchors(cli, url, tmp_path):
+    path = tmp_path / "anchors.yml"
+    path.write_text("format: relations-db/seed 1\nsources:\n  - &a {key: x-1, kind: book, title: T}\n  - *a\n")
+    result = cli(url, "import", str(path))
+    assert result.exit_code == 1 and "anchors and aliases" in result.stderr
+
+
+def test_import_needs_a_known_format(cli, url, tmp_path):
+    path = tmp_path / "chronology.txt"
+    path.write_text("date,start,end,title,type,place,actors,sources,summary\n", encoding="utf-8")
+    result = cli(url, "import", str(path))
+    assert result.exit_code == 1 and "give --format yaml|csv" in result.stderr
+    assert "0 added" in _ok(cli(url, "import", str(path), "--format", "csv")).stderr
+    result = cli(url, "import", str(tmp_path / "missing.csv"))
+    assert result.exit_code != 0 and "Traceback" not in result.stderr
+
+
+# --- CSV import -----------------------------------------------------------------------------------------------
+
+HEADER = "date,start,end,title,type,place,actors,sources,summary\n"
+
+
+def test_csv_import_adds_events_with_bare_citations_and_undoes_formula_quotes(cli, url, tmp_path):
+    path = tmp_path / "colleague.csv"
+    # As a spreadsheet saves it: a byte-order mark and CRLF line ends.
+    path.write_bytes(("\ufeff" + HEADER + "1960-06,,,'=Bucharest meeting,meeting,Vlora,"
+                      "\"Hrushov:speaker; Albania\",Lala 2014; duka-2007,'-the split begins\n"
+                      "1962,,,'Tis the year after,other,,,Duka 2007,\n").replace("\n", "\r\n").encode("utf-8"))
+    result = _ok(cli(url, "import", str(path)))
+    assert result.stderr.startswith(f"Imported {path}: events 2 added, 0 updated, 0 unchanged; ")
+    events = {e["title"]: e for e in json.loads(_ok(cli(url, "events", "-f", "json")).stdout)}
+    added = events["=Bucharest meeting"]
+    assert (added["slug"], added["date"], added["type"], added["place"], added["summary"]) == \
+        ("1960-06-bucharest-meeting", "1960-06", "meeting", "Vlorë", "-the split begins")
+    assert [(a["name"], a["role"]) for a in added["actors"]] == [("Nikita Khrushchev", "speaker"), ("Albania", None)]
+    assert [(c["source"], c["quote"], c["locator"], c["cited_as"], c["confidence"]) for c in added["citations"]] == \
+        [("lala-2014", None, None, None, 2), ("duka-2007", None, None, None, 2)]
+    assert "'Tis the year after" in events  # a quote that does not guard a formula is text
+    found = json.loads(_ok(cli(url, "events", "-f", "json", "--search", "split begins")).stdout)
+    assert [e["slug"] for e in found] == ["1960-06-bucharest-meeting"]  # its text is in the search index
+    again = _ok(cli(url, "import", str(path)))
+    assert "events 0 added, 0 updated, 2 unchanged" in again.stderr
+
+
+def test_csv_import_reports_every_bad_row_with_its_line_and_writes_nothing(cli, url, engine, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER
+                    + '1960-06,,,"A title\nover two lines",meeting,,,Lala 2014,\n'   # lines 2-3, good
+                    + "1961-13-45,,,Bad date,break,,,Lala 2014,\n"                   # line 4
+                    + "1962,,,Who,visit,Tirana,Hrushchov:guest,Dukka 2007,\n"        # line 5
+                    + "1963,,,,,,,,\n"                                               # line 6
+                    + "1964,,,Too short\n"                                           # line 7
+                    + "1960-06,,,a title  over TWO lines,meeting,,,Lala 2014,\n",    # line 8: same as line 2
+                    encoding="utf-8")
+    before = counts(engine)
+    result = cli(url, "import", str(path))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"Error: {path}: 9 problems, nothing was written:"
+    assert lines[1].startswith("  - line 4: '1961-13-45' is not a valid date") and "Accepted forms" in lines[1]
+    assert lines[2:5] == ["  - line 5: no place named 'Tirana'",
+                          "  - line 5: no actor named 'Hrushchov'; did you mean 'Hrushov', 'Hrusshov', "
+                          "'Nikita Khrushchev'?",
+                          "  - line 5: no source named 'Dukka 2007'; did you mean 'Duka 2007', 'duka-2007'? (a source "
+                          "must be in the database before a CSV can cite it: `relations-db add source`, or import "
+                          "a YAML file that defines it)"]
+    assert lines[5:8] == ["  - line 6: the title is empty", "  - line 6: the type is empty",
+                          "  - line 6: no source: every event needs at least one (give the source's key or short "
+                          "form, e.g. 'Duka 2007')"]
+    assert lines[8] == "  - line 7: 4 cells where the header has 9 (a stray comma or quote?)"
+    assert lines[9] == "  - line 8: the same event (1960-06, 'a title  over TWO lines') is already on line 2"
+    assert counts(engine) == before
+
+
+def test_csv_import_refuses_a_different_header(cli, url, tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("date,title,type,sources\n1960,T,x,Lala 2014\n", encoding="utf-8")
+    result = cli(url, "import", str(path))
+    assert result.exit_code == 1
+    assert "line 1: the header must be exactly date,start,end,title,type,place,actors,sources,summary" in result.stderr
+
+
+def test_csv_import_updates_a_matching_event_and_keeps_its_evidence(cli, url, tmp_path):
+    out = _ok(cli(url, "export", "-f", "csv")).stdout
+    rows = _rows(out)
+    broken = next(r for r in rows if r["date"] == "1961-12-03")
+    broken.update(title="THE SOVIET UNION BREAKS OFF RELATIONS", type="diplomatic", place="Moscow",
+                  actors="Soviet Union:initiator; Albania:target; Enver Hoxha:subject", sources="Lala 2014",
+                  summary="Edited in a spreadsheet.")
+    path = tmp_path / "edited.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    result = _ok(cli(url, "import", str(path)))
+    assert "events 0 added, 1 updated, 3 unchanged" in result.stderr
+    event = {e["slug"]: e for e in json.loads(_ok(cli(url, "events", "-f", "json")).stdout)}["1961-12-03-break"]
+    assert (event["title"], event["type"], event["place"], event["summary"]) == \
+        ("THE SOVIET UNION BREAKS OFF RELATIONS", "diplomatic", "Moscow", "Edited in a spreadsheet.")
+    assert [a["name"] for a in event["actors"]] == ["Soviet Union", "Albania", "Enver Hoxha"]
+    # the old citation keeps its quotation; the newly listed source is added
+    assert [(c["source"], c["quote"] is not None) for c in event["citations"]] == [("duka-2007", True),
+                                                                                   ("lala-2014", False)]
+    assert "0 updated, 4 unchanged" in _ok(cli(url, "import", str(path))).stderr
+
+
+def test_csv_round_trip_of_the_papers_chronology(cli, seeded_url, other_url, tmp_path):
+    """CSV export → import into a database holding the sources, actors and places → the same events."""
+    csv_path = tmp_path / "paper.csv"
+    n = len(_rows(_ok(cli(seeded_url, "export", "-o", str(csv_path))).stdout or csv_path.read_text("utf-8")))
+    assert n > 40
+    assert f"events 0 added, 0 updated, {n} unchanged" in _ok(cli(seeded_url, "import", str(csv_path))).stderr
+    doc = yaml.load(_ok(cli(seeded_url, "export", "-f", "yaml")).stdout, Loader=yaml.BaseLoader)
+    doc["events"] = []
+    engine = db.make_engine(other_url)
+    db.upgrade(engine)
+    with db.session_scope(engine, write=True) as s:  # the sources, actors and places, no events
+        load_seed_text(s, _unquote_years(doc))
+    engine.dispose()
+    result = _ok(cli(other_url, "import", str(csv_path)))
+    assert f"events {n} added, 0 updated, 0 unchanged" in result.stderr
+
+    def essentials(url):
+        events = json.loads(_ok(cli(url, "events", "-f", "json")).stdout)
+        return sorted((e["date"], e["title"], e["type"], e["place"], [(a["name"], a["role"]) for a in e["actors"]],
+                       sorted({c["source"] for c in e["citations"]}), e["summary"]) for e in events)
+
+    assert essentials(other_url) == essentials(seeded_url)
+    assert "0 added, 0 updated" in _ok(cli(other_url, "import", str(csv_path))).stderr
+
+
+def _unquote_years(doc: dict) -> str:
+    """The BaseLoader reads every scalar as text; the seed format wants `year` as a number."""
+    for source in doc["sources"]:
+        if "year" in source:
+            source["year"] = int(source["year"])
+    return yaml.safe_dump(doc, allow_unicode=True)
+
+
+def test_csv_import_in_an_empty_database_lists_the_missing_sources(cli, other_url, tmp_path):
+    _ok(cli(other_url, "db", "upgrade"))
+    path = tmp_path / "x.csv"
+    path.write_text(HEADER + "1960,,,T,x,,,Lala 2014,\n", encoding="utf-8")
+    result = cli(other_url, "import", str(path))
+    assert result.exit_code == 1 and "line 2: no source named 'Lala 2014'" in result.stderr
+
+
+# --- feedback on long work ------------------------------------------------------------------------------------
+
+
+def test_import_reports_progress_to_the_core_callback(engine):
+    load(engine)
+    text = HEADER + "".join(f"{1800 + i},,,Event {i},x,,,Lala 2014,\n" for i in range(250))
+    seen: list[int] = []
+    with db.session_scope(engine, write=True) as s:
+        report = import_csv_text(s, text, progress=seen.append)
+    assert report.added == 250
+    assert seen == [100, 200, 250]
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(cli, url, tmp_path, monkeypatch):
+    monkeypatch.setattr(transfer, "PROGRESS_THRESHOLD", 0)
+    path = tmp_path / "many.csv"
+    path.write_text(HEADER + "".join(f"{1800 + i},,,Event {i},x,,,Lala 2014,\n" for i in range(150)),
+                    encoding="utf-8")
+    result = _ok(cli(url, "import", str(path)))
+    assert result.stderr.count("\n") == 1 and "\x1b" not in result.stderr
+    assert result.stderr.startswith(f"Imported {path}: events 150 added, 0 updated, 0 unchanged; ")
+    assert result.stderr.rstrip().endswith(" s.")
+
+
+def test_progress_bar_appears_on_a_terminal_only_past_the_threshold(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    with transfer.progress_reporter("Importing") as update:
+        update(transfer.PROGRESS_THRESHOLD)
+        assert sys.stderr.getvalue() == ""
+        update(transfer.PROGRESS_THRESHOLD + 500)
+    assert "Importing" in sys.stderr.getvalue()
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with transfer.progress_reporter("Importing") as update:
+        assert update is None
