@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from relations_db.errors import DatabaseError, SchemaOutdated
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session
 
 ENV_VAR = "RELATIONS_DB_URL"
@@ -24,7 +24,7 @@ APP_NAME = "relations-db"
 
 # The newest migration. A test checks that it equals Alembic's head, so that commands can compare it with the
 # database without importing Alembic.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -124,24 +124,46 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
             yield session
 
 
+@contextmanager
+def connection_scope(engine: Engine, *, write: bool = False) -> Iterator[Connection]:
+    """One Core connection, one transaction: for the read path, which selects columns and needs no ORM.
+
+    Committed when the block ends, rolled back on any exception, like `session_scope`.
+    """
+    bind = engine.execution_options(relations_db_write=True) if write else engine
+    with bind.connect() as conn, conn.begin():
+        yield conn
+
+
 # --- schema state -----------------------------------------------------------------------------------------
 
 
 def schema_revision(engine: Engine) -> str | None:
-    """The revision stamped in the database, or None for a database without tables."""
-    from sqlalchemy import inspect, text
+    """The revision stamped in the database, or None for a database without tables.
+
+    One query on a current database (every command runs this before its own): `alembic_version` is read
+    directly, and only when that fails is the database inspected, to tell an empty one from a foreign one.
+    """
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     try:
         with engine.connect() as conn:
-            if not inspect(conn).has_table("alembic_version"):
-                if inspect(conn).get_table_names():
-                    raise SchemaOutdated(
-                        "this database has tables but no relations-db schema version; "
-                        "point --db at an empty or relations-db database"
-                    )
-                return None
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            try:
+                return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            except (OperationalError, ProgrammingError) as exc:
+                failure = exc
+                conn.rollback()  # PostgreSQL: the failed statement voided the transaction
+            from sqlalchemy import inspect
+
+            found = inspect(conn)
+            if found.has_table("alembic_version"):  # it failed for another reason (a lock, a permission)
+                raise failure
+            if found.get_table_names():
+                raise SchemaOutdated(
+                    "this database has tables but no relations-db schema version; "
+                    "point --db at an empty or relations-db database"
+                )
+            return None
     except (OperationalError, ProgrammingError) as exc:
         raise DatabaseError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
                             f"{_first_line(exc)}") from None
@@ -187,10 +209,24 @@ def migrations_path() -> Path:
     return Path(str(files("relations_db.migrations")))
 
 
+# Indexes written by hand in the migrations, with an expression per backend that the schema cannot declare.
+HAND_WRITTEN_INDEXES = ("ix_event_search_fts", "ix_events_span_31", "ix_events_span_366", "ix_events_span_3660",
+                        "ix_events_span_long")
+
+
+# Columns of one backend only, added by hand: PostgreSQL's stored tsvector (0002_query_indexes.py).
+HAND_WRITTEN_COLUMNS = ("search_vector",)
+
+
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Leave the hand-written full-text index out of autogenerate: FTS5 tables and the GIN expression index
-    have no model (see migrations/versions/0001_initial_schema.py)."""
-    return not (name is not None and (name.startswith("events_fts") or name == "ix_event_search_fts"))
+    """Leave what the migrations write by hand out of autogenerate: the FTS5 tables, the GIN index and the
+    tsvector column of PostgreSQL's full-text search (0001_initial_schema.py, 0002_query_indexes.py) and the
+    partial indexes by span (0002)."""
+    if name is None:
+        return True
+    if type_ == "column":
+        return name not in HAND_WRITTEN_COLUMNS
+    return not (name.startswith("events_fts") or name in HAND_WRITTEN_INDEXES)
 
 
 def alembic_config(engine: Engine, connection=None):

@@ -1,39 +1,56 @@
 """Bringing files in: the seed format (YAML) and the chronology CSV that `export --format csv` writes.
 
-Both are validated whole before anything is written — every bad row or entry is reported with its line
-number — and then written in the caller's transaction (all or nothing). Importing the same file twice changes
-nothing.
+Both are checked whole — every bad row or entry is reported with its line number — and written in the
+caller's transaction, all or nothing. Importing the same file twice changes nothing.
 
 A CSV row is matched to an existing event by its date (the EDTF text) and its title, compared case- and
 accent-insensitively: a match is updated (title, type, place, actors, summary) or left unchanged; anything else
 is added as a new event. A CSV carries no quotation or page, so each source it lists becomes a bare citation
 (the source alone, confidence 2); importing never removes a citation. The `start` and `end` columns are
 derived from `date` and are ignored.
+
+A CSV may hold millions of rows, so it is streamed, never read whole: rows are parsed and checked (names
+resolved from maps read once, each distinct date parsed once) and written in chunks with bulk statements
+(`bulk.BulkWriter`: multi-row INSERT on SQLite, COPY on PostgreSQL), inside a savepoint. Every row is checked, the writing stops at the first problem, and when there is any the
+savepoint is rolled back and ValidationError lists them all: nothing is written. What stays in memory is
+proportional to the rows, not to the file: a 16-byte key per row (to find a row given twice) and, when the
+database already holds events, a key per event (to match them).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import hashlib
 import io
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.orm import Session
 
 from relations_db import dates
 from relations_db.errors import UserError, ValidationError
-from relations_db.models import Actor, ActorAlias, Citation, Event, Participation, Place, PlaceAlias, Source
+from relations_db.schema import (
+    actor_aliases,
+    actors,
+    citations,
+    event_search,
+    events,
+    participations,
+    place_aliases,
+    places,
+    sources,
+)
 from relations_db.services import (
     CONFIDENCE_DEFAULT,
     _suggest,
-    check_all_cited,
     event_slug_base,
     parse_actor_spec,
-    refresh_search_many,
+    refresh_search_for,
 )
 from relations_db.text import fold
 
@@ -42,6 +59,15 @@ FORMATS = ("yaml", "csv")
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
 # The quote `export --format csv` puts before a cell a spreadsheet would run as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(_FORMULA_START)
+
+# Rows checked and written together: one set of queries and bulk statements per chunk.
+CHUNK = 2000
+# Once an import has added this many events, and at least as many as the database held before, the
+# secondary indexes of the tables it fills are dropped and built again at the end (see bulk.py): building an
+# index once is much cheaper than keeping it in step with rows that arrive in random order.
+DEFER_INDEXES_AFTER = 20_000
+_BULK_TABLES = ("events", "participations", "citations", "event_search")
 
 
 @dataclass
@@ -81,17 +107,41 @@ def import_file(session: Session, path: str | Path, format: str | None = None, p
 
 
 def import_csv_file(session: Session, path: str | Path, progress: Progress | None = None) -> ImportReport:
+    """Check and import a chronology CSV file, streamed (see the module's docstring)."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:  # -sig: spreadsheets often add a BOM
-            text = handle.read()
+        handle = open(path, encoding="utf-8-sig", newline="")  # -sig: spreadsheets often add a BOM
     except FileNotFoundError:
         raise UserError(f"cannot read {str(path)!r}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise ValidationError(f"{path}: not UTF-8 text (byte {exc.start}); save the spreadsheet as "
-                              "'CSV UTF-8'") from None
     except OSError as exc:
         raise UserError(f"cannot read {str(path)!r}: {exc.strerror}") from None
-    return import_csv_text(session, text, str(path), progress=progress)
+    with handle:
+        try:
+            return _CsvImport(session, str(path), progress).run(handle)
+        except UnicodeDecodeError:
+            raise ValidationError(f"{path}: not UTF-8 text (byte {_first_bad_byte(path)}); save the spreadsheet "
+                                  "as 'CSV UTF-8'") from None
+        except OSError as exc:
+            raise UserError(f"cannot read {str(path)!r}: {exc.strerror}") from None
+
+
+def import_csv_text(session: Session, text: str, name: str = "<csv>", progress: Progress | None = None) -> ImportReport:
+    """Check the whole CSV, then add or update its events in the caller's transaction."""
+    return _CsvImport(session, name, progress).run(io.StringIO(text, newline=""))
+
+
+def _first_bad_byte(path: str | Path) -> int:
+    """The offset of the first byte that is not UTF-8, found again by reading the file in binary."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return offset - pending + exc.start
+            offset += len(block)
+    return offset
 
 
 # --- reading and checking ------------------------------------------------------------------------------------
@@ -102,57 +152,79 @@ def unescape_cell(cell: str) -> str:
     return cell[1:] if cell[:1] == "'" and cell[1:2] and cell[1] in _FORMULA_START else cell
 
 
-@dataclass
-class _Row:
-    line: int
-    date: str
+@dataclass(slots=True)
+class _Date:
+    """A parsed date with what the events table stores (ISO days as text for bulk statements)."""
+
+    text: str
     start: object
     end: object
+    start_iso: str
+    end_iso: str
     precision: str
     approximate: bool
     uncertain: bool
+
+
+@dataclass(slots=True)
+class _Row:
+    """One checked CSV row."""
+
+    line: int
+    date: _Date
     title: str
     type: str
     place_id: int | None
-    actors: list[tuple[int, str | None]]
-    source_ids: list[int]
+    actors: tuple[tuple[int, str | None], ...]
+    source_ids: tuple[int, ...]
     summary: str | None
-    match: Event | None = None
+    folded_title: str
+    key: bytes
+    slug_base: str
+    search_body: str
+    search_folded: str
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.date, fold(self.title)
+
+def _key(date_text: str, folded_title: str) -> bytes:
+    """What identifies an event for matching: its date and folded title, as a 16-byte digest (a collision
+    is about as likely as 2^-100 per import) so that a million rows need little memory."""
+    return hashlib.blake2b(f"{date_text}\x00{folded_title}".encode(), digest_size=16).digest()
 
 
 class _Names:
-    """Every spelling of the actors, places and sources, read once, so that checking a row asks no query."""
+    """Every spelling of the actors, places and sources, read once, so that checking a row asks no query.
+
+    Each name, role spec, source reference and date seen is resolved once and remembered (with its error),
+    since a large file repeats them on many rows.
+    """
 
     def __init__(self, session: Session) -> None:
         self.actors: dict[str, set[int]] = defaultdict(set)
         self.actor_names: list[str] = []
-        for actor_id, name, folded in session.execute(select(Actor.id, Actor.name, Actor.name_folded)):
-            self.actors[folded].add(actor_id)
-            self.actor_names.append(name)
-        for actor_id, name, folded in session.execute(select(ActorAlias.actor_id, ActorAlias.name,
-                                                             ActorAlias.folded)):
-            self.actors[folded].add(actor_id)
-            self.actor_names.append(name)
+        for table, owner in ((actors, actors.c.id), (actor_aliases, actor_aliases.c.actor_id)):
+            folded = table.c.name_folded if table is actors else table.c.folded
+            for owner_id, name, key in session.execute(select(owner, table.c.name, folded)):
+                self.actors[key].add(owner_id)
+                self.actor_names.append(name)
         self.places: dict[str, set[int]] = defaultdict(set)
         self.place_names: list[str] = []
-        for place_id, name, folded in session.execute(select(Place.id, Place.name, Place.name_folded)):
-            self.places[folded].add(place_id)
-            self.place_names.append(name)
-        for place_id, name, folded in session.execute(select(PlaceAlias.place_id, PlaceAlias.name,
-                                                             PlaceAlias.folded)):
-            self.places[folded].add(place_id)
-            self.place_names.append(name)
+        for table, owner in ((places, places.c.id), (place_aliases, place_aliases.c.place_id)):
+            folded = table.c.name_folded if table is places else table.c.folded
+            for owner_id, name, key in session.execute(select(owner, table.c.name, folded)):
+                self.places[key].add(owner_id)
+                self.place_names.append(name)
         self.source_keys: dict[str, int] = {}
         self.source_shorts: dict[str, set[int]] = defaultdict(set)
         self.source_names: list[str] = []
-        for source_id, key, short in session.execute(select(Source.id, Source.key, Source.short)):
+        for source_id, key, short in session.execute(select(sources.c.id, sources.c.key, sources.c.short)):
             self.source_keys[key] = source_id
             self.source_shorts[fold(short)].add(source_id)
             self.source_names += [short, key]
+        # text → (value, None) or (None, error message)
+        self._specs: dict[str, tuple] = {}
+        self._places: dict[str, tuple] = {}
+        self._sources: dict[str, tuple] = {}
+        self._dates: dict[str, tuple] = {}
 
     @staticmethod
     def _one(table: dict[str, set[int]], name: str, names: list[str], what: str) -> int:
@@ -181,14 +253,110 @@ class _Names:
                         + " (a source must be in the database before a CSV can cite it: "
                           "`relations-db add source`, or import a YAML file that defines it)")
 
+    def remembered(self, cache: dict[str, tuple], text: str, resolve: Callable[[str], object]) -> tuple:
+        """(value, None) or (None, error message) for `text`, resolved once and remembered in `cache`."""
+        try:
+            found = cache[text] = (resolve(text), None)
+        except UserError as exc:
+            found = cache[text] = (None, str(exc))
+        return found
+
+    def spec(self, spec: str) -> tuple:
+        """'Name:role' → ((actor id, role), None) or (None, error)."""
+        def resolve(text: str) -> tuple[int, str | None]:
+            name, role = parse_actor_spec(text)
+            return self.actor(name), role
+        return self._specs.get(spec) or self.remembered(self._specs, spec, resolve)
+
+    def place_of(self, name: str) -> tuple:
+        return self._places.get(name) or self.remembered(self._places, name, self.place)
+
+    def source_of(self, ref: str) -> tuple:
+        return self._sources.get(ref) or self.remembered(self._sources, ref, self.source)
+
+    def date(self, text: str) -> tuple:
+        def resolve(value: str) -> _Date:
+            parsed = dates.parse(value)
+            return _Date(parsed.text, parsed.start, parsed.end, parsed.start.isoformat(), parsed.end.isoformat(),
+                         parsed.precision, parsed.approximate, parsed.uncertain)
+        return self._dates.get(text) or self.remembered(self._dates, text, resolve)
+
 
 def _split(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
-def _records(text: str, problems: list[tuple[int, str]]) -> Iterator[tuple[int, list[str]]]:
-    """(line the record starts on, cells) for every non-empty record after the header."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _check_row(line: int, cells: list[str], names: _Names, width: int) -> _Row | list[str]:
+    """The checked row, or the list of what is wrong with it (in the order of the columns)."""
+    if len(cells) != width:
+        return [f"{len(cells)} cells where the header has {width} (a stray comma or quote?)"]
+    date_cell, _, _, title, type_, place, actor_cell, source_cell, summary = (
+        cell[1:] if cell[:1] == "'" and cell[1:2] in _FORMULA_FIRST else cell for cell in cells)
+    errors: list[str] = []
+    date = None
+    if date_cell.strip():
+        date, error = names._dates.get(date_cell) or names.date(date_cell)
+        if error:
+            errors.append(error)
+    else:
+        errors.append("the date is empty")
+    title, type_ = title.strip(), type_.strip()
+    if not title:
+        errors.append("the title is empty")
+    if not type_:
+        errors.append("the type is empty")
+    place_id = None
+    place = place.strip()
+    if place:
+        place_id, error = names._places.get(place) or names.place_of(place)
+        if error:
+            errors.append(error)
+    pairs: list[tuple[int, str | None]] = []
+    specs = names._specs
+    for spec in actor_cell.split(";"):
+        spec = spec.strip()
+        if spec:
+            pair, error = specs.get(spec) or names.spec(spec)
+            if error:
+                errors.append(error)
+            elif pair not in pairs:
+                pairs.append(pair)
+    refs = _split(source_cell)
+    if not refs:
+        errors.append("no source: every event needs at least one (give the source's key or short form, "
+                      "e.g. 'Duka 2007')")
+    source_ids: list[int] = []
+    known = names._sources
+    for ref in refs:
+        source_id, error = known.get(ref) or names.source_of(ref)
+        if error:
+            errors.append(error)
+        elif source_id not in source_ids:
+            source_ids.append(source_id)
+    if errors:
+        return errors
+    folded = fold(title)
+    # services.search_text of an event whose citations have no quotation; its folded form in two parts, since
+    # fold() works word by word and the title is folded already.
+    if summary.strip():
+        body = f"{title}\n{summary}"
+        folded_body = " ".join(part for part in (folded, fold(summary)) if part)
+    else:
+        summary, body, folded_body = None, title, folded
+    return _Row(line, date, title, type_, place_id, tuple(pairs), tuple(source_ids), summary, folded,
+                _key(date.text, folded), event_slug_base(date.text, title), body, folded_body)
+
+
+@dataclass
+class _Chunk:
+    rows: list[_Row]
+    problems: list[tuple[int, str]]
+    last: bool
+
+
+def _records(lines: Iterable[str], problems: list[tuple[int, str]]) -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, cells) for every non-empty record."""
+    reader = csv.reader(lines, strict=True)
     line = 1
     try:
         for cells in reader:
@@ -199,71 +367,17 @@ def _records(text: str, problems: list[tuple[int, str]]) -> Iterator[tuple[int, 
         problems.append((line, f"not valid CSV: {exc}"))
 
 
-def _check_row(line: int, cells: list[str], names: _Names, columns: tuple[str, ...]) -> tuple[_Row | None, list[str]]:
-    errors: list[str] = []
-    if len(cells) != len(columns):
-        return None, [f"{len(cells)} cells where the header has {len(columns)} (a stray comma or quote?)"]
-    value = dict(zip(columns, (unescape_cell(c) for c in cells)))
+def _checked_chunks(lines: Iterable[str], names: _Names, name: str) -> Iterator[_Chunk]:
+    """The checked rows, CHUNK at a time, each chunk with the problems found on its lines.
 
-    def check(fn, *args):
-        try:
-            return fn(*args)
-        except UserError as exc:
-            errors.append(str(exc))
-            return None
-
-    parsed = check(dates.parse, value["date"]) if value["date"].strip() else None
-    if not value["date"].strip():
-        errors.append("the date is empty")
-    title, type_ = value["title"].strip(), value["type"].strip()
-    if not title:
-        errors.append("the title is empty")
-    if not type_:
-        errors.append("the type is empty")
-    place_id = check(names.place, value["place"].strip()) if value["place"].strip() else None
-    actors: list[tuple[int, str | None]] = []
-    for spec in _split(value["actors"]):
-        name, role = parse_actor_spec(spec)
-        actor_id = check(names.actor, name)
-        if actor_id is not None and (actor_id, role) not in actors:
-            actors.append((actor_id, role))
-    refs = _split(value["sources"])
-    if not refs:
-        errors.append("no source: every event needs at least one (give the source's key or short form, "
-                      "e.g. 'Duka 2007')")
-    source_ids = list(dict.fromkeys(s for s in (check(names.source, r) for r in refs) if s is not None))
-    if errors:
-        return None, errors
-    return _Row(line=line, date=parsed.text, start=parsed.start, end=parsed.end, precision=parsed.precision,
-                approximate=parsed.approximate, uncertain=parsed.uncertain, title=title, type=type_,
-                place_id=place_id, actors=actors, source_ids=source_ids,
-                summary=value["summary"] if value["summary"].strip() else None), []
-
-
-def _match_existing(session: Session, rows: list[_Row], problems: list[tuple[int, str]]) -> None:
-    """Find each row's event by date and folded title (at most one may match)."""
-    wanted = sorted({r.date for r in rows})
-    existing: dict[tuple[str, str], list[Event]] = defaultdict(list)
-    for i in range(0, len(wanted), 500):
-        stmt = (select(Event).where(Event.date.in_(wanted[i:i + 500]))
-                .options(selectinload(Event.participations), selectinload(Event.citations)))
-        for event in session.scalars(stmt):
-            existing[(event.date, fold(event.title))].append(event)
-    for row in rows:
-        found = existing.get(row.key, [])
-        if len(found) > 1:
-            problems.append((row.line, f"{row.date} {row.title!r} matches several events "
-                                       f"({', '.join(e.slug for e in found)}); edit one of them first"))
-        elif found:
-            row.match = found[0]
-
-
-def read_csv(session: Session, text: str, name: str = "<csv>") -> list[_Row]:
-    """Parse and check a chronology CSV against the database; ValidationError lists every problem by line."""
+    A bad header or an empty file raises ValidationError at once. (A thread checking rows while the caller
+    writes them was tried: on two cores shared with anything else it was slower, the threads taking turns at
+    the GIL and the CPU caches.)
+    """
     from relations_db.export import CSV_COLUMNS
 
     problems: list[tuple[int, str]] = []
-    records = _records(text, problems)
+    records = _records(lines, problems)
     first = next(records, None)
     if first is None:
         if problems:
@@ -274,90 +388,252 @@ def read_csv(session: Session, text: str, name: str = "<csv>") -> list[_Row]:
     if [h.strip() for h in header] != list(CSV_COLUMNS):
         raise ValidationError(f"{name}, line {line}: the header must be exactly {','.join(CSV_COLUMNS)} "
                               f"(the columns of `relations-db export --format csv`); found {','.join(header)}")
-    names = _Names(session)
+    width = len(CSV_COLUMNS)
+    seen: dict[bytes, int] = {}  # row key → the line it was first seen on
     rows: list[_Row] = []
-    seen: dict[tuple[str, str], int] = {}
     for line, cells in records:
-        row, errors = _check_row(line, cells, names, CSV_COLUMNS)
-        problems.extend((line, e) for e in errors)
-        if row is None:
+        row = _check_row(line, cells, names, width)
+        if type(row) is list:
+            problems.extend((line, error) for error in row)
             continue
-        if row.key in seen:
-            problems.append((line, f"the same event ({row.date}, {row.title!r}) is already on line {seen[row.key]}"))
+        first_line = seen.setdefault(row.key, line)
+        if first_line != line:
+            problems.append((line, f"the same event ({row.date.text}, {row.title!r}) is already on line "
+                                   f"{first_line}"))
             continue
-        seen[row.key] = line
         rows.append(row)
-    _match_existing(session, rows, problems)
-    if problems:
-        listed = [f"line {ln}: {m}" for ln, m in sorted(problems, key=lambda p: p[0])]
-        raise ValidationError(f"{name}: {len(listed)} problem{'s' if len(listed) != 1 else ''}, nothing was "
-                              "written:", listed)
-    return rows
+        if len(rows) >= CHUNK:
+            yield _Chunk(rows, problems, last=False)
+            rows, problems = [], []
+    yield _Chunk(rows, problems, last=True)
 
 
 # --- writing ---------------------------------------------------------------------------------------------------
 
-
-def _apply_row(session: Session, row: _Row, slugs: set[str]) -> str:
-    """Add or update one event from a checked row; 'added', 'updated' or 'unchanged'.
-
-    The event stays `row.match` (set here for an added one); the caller refreshes the search text."""
-    values = {"date": row.date, "start_date": row.start, "end_date": row.end, "precision": row.precision,
-              "approximate": row.approximate, "uncertain": row.uncertain, "title": row.title, "type": row.type,
-              "place_id": row.place_id, "summary": row.summary}
-    event = row.match
-    if event is None:
-        base = event_slug_base(row.date, row.title)
-        slug, n = base, 2
-        while slug in slugs:
-            slug, n = f"{base}-{n}", n + 1
-        slugs.add(slug)
-        event = row.match = Event(slug=slug, **values)
-        event.participations = [Participation(actor_id=a, role=r) for a, r in row.actors]
-        event.citations = [Citation(source_id=s, confidence=CONFIDENCE_DEFAULT) for s in row.source_ids]
-        session.add(event)
-        return "added"
-    changed = False
-    for key, value in values.items():
-        if getattr(event, key) != value:
-            setattr(event, key, value)
-            changed = True
-    # Participations are compared as sets and changed one by one: replacing the list would insert the rows
-    # that stay before deleting the old ones, against the unique (event, actor, role) constraint.
-    wanted = set(row.actors)
-    keep = [p for p in event.participations if (p.actor_id, p.role) in wanted]
-    have = {(p.actor_id, p.role) for p in keep}
-    if len(keep) != len(event.participations) or have != wanted:
-        event.participations = keep + [Participation(actor_id=a, role=r) for a, r in row.actors if (a, r) not in have]
-        changed = True
-    cited = {c.source_id for c in event.citations}
-    for source_id in row.source_ids:
-        if source_id not in cited:
-            event.citations.append(Citation(source_id=source_id, confidence=CONFIDENCE_DEFAULT))
-            changed = True
-    return "updated" if changed else "unchanged"
+_EVENT_COLUMNS = ("id", "slug", "kind", "date", "start_date", "end_date", "precision", "approximate", "uncertain",
+                  "title", "summary", "type", "tone", "place_id")
+# What a CSV row sets on an event it matches (and what decides whether it changed).
+_UPDATED = ("date", "start_date", "end_date", "precision", "approximate", "uncertain", "title", "type", "place_id",
+            "summary")
 
 
-def import_csv_text(session: Session, text: str, name: str = "<csv>", progress: Progress | None = None) -> ImportReport:
-    """Check the whole CSV, then add or update its events in the caller's transaction."""
-    started = time.perf_counter()
-    rows = read_csv(session, text, name)
-    report = ImportReport()
-    slugs = set(session.scalars(select(Event.slug)))
-    touched: list[Event] = []
-    for done, row in enumerate(rows, 1):
-        outcome = _apply_row(session, row, slugs)
-        setattr(report, outcome, getattr(report, outcome) + 1)
-        if outcome != "unchanged":
-            touched.append(row.match)
-        if len(touched) >= 500:  # the search text is written in batches: one flush per batch, not per event
-            refresh_search_many(session, touched)
-            touched = []
-        if progress is not None and done % 100 == 0:
-            progress(done)
-    refresh_search_many(session, touched)
-    check_all_cited(session)
-    if progress is not None:
-        progress(len(rows))
-    report.seconds = time.perf_counter() - started
-    return report
+class _Matcher:
+    """Finds the recorded events a chunk's rows match, by date and folded title.
+
+    A small import (one chunk) asks for the events on its dates; a large one reads every event's key once,
+    before the first write, instead of asking per chunk for dates that a random-order file spreads over the
+    whole table.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.empty = session.execute(select(events.c.id).limit(1)).first() is None
+        self.keys: dict[bytes, int | list[int]] | None = None
+
+    def _index(self, condition=None) -> dict[bytes, int | list[int]]:
+        keys: dict[bytes, int | list[int]] = {}
+        stmt = select(events.c.id, events.c.date, events.c.title).order_by(events.c.id)
+        if condition is not None:
+            stmt = stmt.where(condition)
+        for event_id, date, title in self.session.execute(stmt.execution_options(yield_per=10_000)):
+            key = _key(date, fold(title))
+            found = keys.setdefault(key, event_id)
+            if found != event_id:
+                keys[key] = (found if isinstance(found, list) else [found]) + [event_id]
+        return keys
+
+    def match(self, chunk: _Chunk, first: bool) -> dict[bytes, int | list[int]]:
+        if self.empty:
+            return {}
+        if self.keys is not None:
+            return self.keys
+        if first and chunk.last:
+            wanted = sorted({row.date.text for row in chunk.rows})
+            keys: dict[bytes, int | list[int]] = {}
+            for i in range(0, len(wanted), 500):
+                keys.update(self._index(events.c.date.in_(wanted[i:i + 500])))
+            return keys
+        self.keys = self._index()
+        return self.keys
+
+
+class _Writer:
+    """Adds and updates the events of checked chunks with bulk statements."""
+
+    def __init__(self, session: Session) -> None:
+        from relations_db.bulk import BulkWriter
+
+        self.session = session
+        self.bulk = BulkWriter(session)
+        self.report = ImportReport()
+        self.had = session.execute(select(func.count()).select_from(events)).scalar_one()
+        self.deferred = None
+
+    # new events
+
+    def add(self, rows: list[_Row]) -> None:
+        if not rows:
+            return
+        self._maybe_defer_indexes(len(rows))
+        slugs = self._slugs(rows)
+        ids = self.bulk.next_ids("events", len(rows))
+        event_rows, part_rows, citation_rows, search_rows = [], [], [], []
+        for event_id, slug, row in zip(ids, slugs, rows):
+            date = row.date
+            event_rows.append((event_id, slug, "event", date.text, date.start_iso, date.end_iso, date.precision,
+                               date.approximate, date.uncertain, row.title, row.summary, row.type, None,
+                               row.place_id))
+            part_rows += [(event_id, actor_id, role) for actor_id, role in row.actors]
+            citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in row.source_ids]
+            search_rows.append((event_id, row.search_body, row.search_folded))
+        self.bulk.insert("events", _EVENT_COLUMNS, event_rows)
+        self.bulk.insert("participations", ("event_id", "actor_id", "role"), part_rows)
+        self.bulk.insert("citations", ("event_id", "source_id", "confidence"), citation_rows)
+        self.bulk.insert("event_search", ("event_id", "body", "folded"), search_rows)
+        self.report.added += len(rows)
+
+    def _slugs(self, rows: list[_Row]) -> list[str]:
+        """A new slug per row: its date-and-title slug, or that with -2, -3… when taken (as `unique_slug`)."""
+        bases = [row.slug_base for row in rows]
+        taken = self._taken(set(bases))
+        slugs: list[str] = []
+        for base in bases:
+            slug = base
+            if slug in taken:
+                n = 2
+                while True:
+                    candidates = [f"{base}-{i}" for i in range(n, n + 20)]
+                    taken |= self._taken(set(candidates))
+                    slug = next((c for c in candidates if c not in taken), None)
+                    if slug is not None:
+                        break
+                    n += 20
+            taken.add(slug)
+            slugs.append(slug)
+        return slugs
+
+    def _taken(self, slugs: set[str]) -> set[str]:
+        return self.bulk.existing("events", "slug", sorted(slugs))
+
+    def _maybe_defer_indexes(self, coming: int) -> None:
+        if self.deferred is None and self.report.added + coming >= max(DEFER_INDEXES_AFTER, self.had):
+            self.deferred = self.bulk.deferred_indexes(_BULK_TABLES)
+            self.deferred.__enter__()
+
+    def finish(self) -> None:
+        """Build again the indexes dropped for the load."""
+        if self.deferred is not None:
+            self.deferred.__exit__(None, None, None)
+            self.deferred = None
+
+    # matched events
+
+    def update(self, matched: list[tuple[_Row, int]]) -> None:
+        if not matched:
+            return
+        ids = [event_id for _, event_id in matched]
+        current = {r.id: r for r in self.session.execute(
+            select(events.c.id, *(events.c[c] for c in _UPDATED)).where(events.c.id.in_(ids)))}
+        parts: dict[int, list] = defaultdict(list)
+        for r in self.session.execute(select(participations.c.event_id, participations.c.id, participations.c.actor_id,
+                                             participations.c.role)
+                                      .where(participations.c.event_id.in_(ids)).order_by(participations.c.id)):
+            parts[r.event_id].append(r)
+        cited: dict[int, set[int]] = defaultdict(set)
+        for event_id, source_id in self.session.execute(select(citations.c.event_id, citations.c.source_id)
+                                                        .where(citations.c.event_id.in_(ids))):
+            cited[event_id].add(source_id)
+
+        changes, drop, part_rows, citation_rows, touched = [], [], [], [], []
+        for row, event_id in matched:
+            date, old = row.date, current[event_id]
+            values = {"date": date.text, "start_date": date.start, "end_date": date.end, "precision": date.precision,
+                      "approximate": date.approximate, "uncertain": date.uncertain, "title": row.title,
+                      "type": row.type, "place_id": row.place_id, "summary": row.summary}
+            changed = {k: v for k, v in values.items() if getattr(old, k) != v}
+            if changed:
+                changes.append({"_id": event_id, **{f"new_{k}": v for k, v in values.items()}})
+            # Participations are compared as sets: the ones no longer listed go, the new ones are added after
+            # those that stay (the order `add event` and the ORM path give).
+            wanted = set(row.actors)
+            have = parts[event_id]
+            keep = {(p.actor_id, p.role) for p in have if (p.actor_id, p.role) in wanted}
+            gone = [p.id for p in have if (p.actor_id, p.role) not in wanted]
+            if gone or keep != wanted:
+                drop += gone
+                part_rows += [(event_id, a, r) for a, r in row.actors if (a, r) not in keep]
+            new_sources = [s for s in row.source_ids if s not in cited[event_id]]
+            citation_rows += [(event_id, s, CONFIDENCE_DEFAULT) for s in new_sources]
+            if changed or gone or keep != wanted or new_sources:
+                touched.append(event_id)
+        if changes:
+            # (bound parameters may not take the names of the columns they set)
+            stmt = update(events).where(events.c.id == bindparam("_id")).values(
+                {c: bindparam(f"new_{c}") for c in _UPDATED})
+            self.session.execute(stmt, changes)
+        for i in range(0, len(drop), 1000):
+            self.session.execute(delete(participations).where(participations.c.id.in_(drop[i:i + 1000])))
+        self.bulk.insert("participations", ("event_id", "actor_id", "role"), part_rows)
+        self.bulk.insert("citations", ("event_id", "source_id", "confidence"), citation_rows)
+        if touched:
+            refresh_search_for(self.session, touched)
+        self.report.updated += len(touched)
+        self.report.unchanged += len(matched) - len(touched)
+
+
+class _CsvImport:
+    def __init__(self, session: Session, name: str, progress: Progress | None) -> None:
+        self.session = session
+        self.name = name
+        self.progress = progress
+
+    def run(self, lines: Iterable[str]) -> ImportReport:
+        started = time.perf_counter()
+        session = self.session
+        session.flush()
+        problems: list[tuple[int, str]] = []
+        # a savepoint: rolled back, with everything written, when any row is bad
+        with session.begin_nested():
+            names = _Names(session)
+            matcher = _Matcher(session)
+            writer = _Writer(session)
+            done = 0
+            with writer.bulk.large_cache():
+                for number, chunk in enumerate(_checked_chunks(lines, names, self.name)):
+                    problems += chunk.problems
+                    keys = matcher.match(chunk, first=number == 0)
+                    new, matched = [], []
+                    for row in chunk.rows:
+                        found = keys.get(row.key)
+                        if found is None:
+                            new.append(row)
+                        elif isinstance(found, list):
+                            problems.append((row.line, self._several(row, found)))
+                        else:
+                            matched.append((row, found))
+                    if not problems:
+                        writer.add(new)
+                        writer.update(matched)
+                    self._progress(done, done + len(chunk.rows))
+                    done += len(chunk.rows)
+                if problems:
+                    listed = [f"line {ln}: {m}" for ln, m in sorted(problems, key=lambda p: p[0])]
+                    raise ValidationError(f"{self.name}: {len(listed)} problem{'s' if len(listed) != 1 else ''}, "
+                                          "nothing was written:", listed)
+                writer.finish()
+        if writer.report.updated:
+            session.expire_all()  # ORM objects loaded before would show the rows as they were
+        if self.progress is not None:
+            self.progress(done)
+        writer.report.seconds = time.perf_counter() - started
+        return writer.report
+
+    def _several(self, row: _Row, ids: list[int]) -> str:
+        slugs = self.session.execute(select(events.c.slug).where(events.c.id.in_(ids)).order_by(events.c.id)).scalars()
+        return (f"{row.date.text} {row.title!r} matches several events ({', '.join(slugs)}); "
+                "edit one of them first")
+
+    def _progress(self, before: int, after: int) -> None:
+        if self.progress is not None:
+            for done in range((before // 100 + 1) * 100, after + 1, 100):
+                self.progress(done)

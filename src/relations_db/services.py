@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from relations_db.errors import Ambiguous, NotFound, UserError, ValidationError
+from relations_db import names
+from relations_db.errors import NotFound, UserError, ValidationError
 from relations_db.models import (
     ACTOR_KINDS,
     EVENT_KINDS,
@@ -31,75 +32,34 @@ from relations_db.models import (
 from relations_db.text import fold
 
 # --- resolving names ------------------------------------------------------------------------------------------
+# The matching rules live in `names` (Core statements, shared with the read path); these return ORM objects.
 
-
-def _suggest(name: str, candidates: Iterable[str], what: str) -> str:
-    folded = {fold(c): c for c in candidates}
-    close = difflib.get_close_matches(fold(name), list(folded), n=5, cutoff=0.6)
-    # Also offer names that contain what was typed ("kasat" → "Admiral Kasatonov").
-    contains = [f for f in folded if fold(name) and fold(name) in f and f not in close][: 5 - len(close)]
-    hits = [folded[c] for c in close + contains]
-    hint = f"; did you mean {', '.join(repr(h) for h in hits)}?" if hits else ""
-    return f"no {what} named {name!r}{hint}"
+_suggest = names.suggest
 
 
 def find_actors(session: Session, name: str) -> list[Actor]:
     """Actors whose canonical name or any alias matches `name`, case- and accent-insensitively."""
-    key = fold(name)
-    by_alias = select(ActorAlias.actor_id).where(ActorAlias.folded == key)
-    stmt = select(Actor).where((Actor.name_folded == key) | Actor.id.in_(by_alias)).order_by(Actor.name)
-    return list(session.scalars(stmt))
+    return [session.get(Actor, row.id) for row in names.find_actors(session, name)]
 
 
 def resolve_actor(session: Session, name: str) -> Actor:
     """The one actor called `name` (any alias, any case or accents); NotFound with suggestions, or Ambiguous."""
-    actors = find_actors(session, name)
-    if len(actors) == 1:
-        return actors[0]
-    if len(actors) > 1:
-        listed = "; ".join(f"{a.name} ({a.kind})" for a in actors)
-        raise Ambiguous(f"{name!r} matches several actors: {listed}. Use the full name.")
-    names = list(session.scalars(select(Actor.name))) + list(session.scalars(select(ActorAlias.name)))
-    raise NotFound(_suggest(name, names, "actor"))
+    return session.get(Actor, names.actor(session, name).id)
 
 
 def resolve_place(session: Session, name: str) -> Place:
     """The one place called `name` (any alias, any case or accents)."""
-    key = fold(name)
-    by_alias = select(PlaceAlias.place_id).where(PlaceAlias.folded == key)
-    places = list(session.scalars(select(Place).where((Place.name_folded == key) | Place.id.in_(by_alias))))
-    if len(places) == 1:
-        return places[0]
-    if len(places) > 1:
-        raise Ambiguous(f"{name!r} matches several places: {', '.join(p.name for p in places)}")
-    names = list(session.scalars(select(Place.name))) + list(session.scalars(select(PlaceAlias.name)))
-    raise NotFound(_suggest(name, names, "place"))
+    return session.get(Place, names.place(session, name).id)
 
 
 def resolve_source(session: Session, ref: str) -> Source:
     """A source by key (`duka-2007`) or by short form (`Duka 2007`, case-insensitive)."""
-    ref = ref.strip()
-    source = session.scalar(select(Source).where(Source.key == ref))
-    if source is None:
-        matches = [s for s in session.scalars(select(Source)) if fold(s.short) == fold(ref)]
-        if len(matches) == 1:
-            source = matches[0]
-    if source is None:
-        keys = list(session.scalars(select(Source.key))) + list(session.scalars(select(Source.short)))
-        raise NotFound(_suggest(ref, keys, "source") + " (list them with `relations-db sources`)")
-    return source
+    return session.get(Source, names.source(session, ref).id)
 
 
 def resolve_event(session: Session, ref: str) -> Event:
     """An event by numeric id or slug."""
-    ref = ref.strip()
-    event = session.get(Event, int(ref)) if ref.isdigit() else None
-    if event is None:
-        event = session.scalar(select(Event).where(Event.slug == ref))
-    if event is None:
-        slugs = list(session.scalars(select(Event.slug)))
-        raise NotFound(_suggest(ref, slugs, "event") + " (give an id or a slug, see `relations-db events`)")
-    return event
+    return session.get(Event, names.event_id(session, ref))
 
 
 # --- derived columns --------------------------------------------------------------------------------------
@@ -157,20 +117,61 @@ def refresh_search(session: Session, event: Event) -> None:
 
 
 def refresh_search_many(session: Session, events: Iterable[Event]) -> None:
-    """`refresh_search` for many events at once: one flush and one query per 500, for imports."""
+    """`refresh_search` for many events at once, for imports: bulk statements, one query per 500 events."""
     session.flush()
-    events = list(events)
-    for i in range(0, len(events), 500):
-        batch = {e.id: e for e in events[i:i + 500]}
-        rows = {r.event_id: r for r in session.scalars(select(EventSearch).where(EventSearch.event_id.in_(batch)))}
-        for event_id, event in batch.items():
-            body = search_text(event)
-            row = rows.get(event_id)
-            if row is None:
-                session.add(EventSearch(event_id=event_id, body=body, folded=fold(body)))
-            elif row.body != body:
-                row.body, row.folded = body, fold(body)
-    session.flush()
+    store_search_texts(session, {event.id: search_text(event) for event in events})
+
+
+def refresh_search_for(session: Session, event_ids: Iterable[int]) -> None:
+    """`refresh_search` for events given by id, read with Core statements (no ORM objects are loaded)."""
+    from types import SimpleNamespace
+
+    events_table, citations_table = Event.__table__, Citation.__table__
+    ids = list(dict.fromkeys(event_ids))
+    texts: dict[int, str] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        quotes: dict[int, list] = defaultdict(list)
+        for event_id, quote in session.execute(
+                select(citations_table.c.event_id, citations_table.c.quote)
+                .where(citations_table.c.event_id.in_(chunk)).order_by(citations_table.c.id)):
+            quotes[event_id].append(SimpleNamespace(quote=quote))
+        for event_id, title, summary in session.execute(
+                select(events_table.c.id, events_table.c.title, events_table.c.summary)
+                .where(events_table.c.id.in_(chunk))):
+            texts[event_id] = search_text(SimpleNamespace(title=title, summary=summary, citations=quotes[event_id]))
+    store_search_texts(session, texts)
+
+
+def store_search_texts(session: Session, texts: dict[int, str]) -> None:
+    """Write each event's search text (event id → text) into `event_search` where it is missing or differs.
+
+    New rows go in with bulk statements (on SQLite one statement per 500 rows, so that the FTS5 index behind
+    the table's triggers flushes once per statement, not once per row); changed rows are updated.
+    """
+    from sqlalchemy import bindparam, update
+
+    from relations_db.bulk import BulkWriter
+
+    table = EventSearch.__table__
+    writer = BulkWriter(session)
+    items = list(texts.items())
+    for i in range(0, len(items), 500):
+        chunk = items[i:i + 500]
+        stored = {event_id: body for event_id, body in session.execute(
+            select(table.c.event_id, table.c.body).where(table.c.event_id.in_([event_id for event_id, _ in chunk])))}
+        writer.insert("event_search", ("event_id", "body", "folded"),
+                      [(event_id, body, fold(body)) for event_id, body in chunk if event_id not in stored])
+        changed = [{"_id": event_id, "new_body": body, "new_folded": fold(body)}
+                   for event_id, body in chunk if event_id in stored and stored[event_id] != body]
+        if changed:
+            session.execute(update(table).where(table.c.event_id == bindparam("_id"))
+                            .values(body=bindparam("new_body"), folded=bindparam("new_folded")), changed)
+    # Rows loaded as ORM objects before (by `refresh_search`) would otherwise keep the old text.
+    for event_id in texts:
+        loaded = session.identity_map.get(session.identity_key(EventSearch, event_id))
+        if loaded is not None:
+            session.expire(loaded)
 
 
 def require_citation(event: Event) -> None:

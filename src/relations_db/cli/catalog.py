@@ -38,13 +38,13 @@ def actors_cmd(
     Example: relations-db actors --kind person --search khr
     """
     from relations_db.cli import output
-    from relations_db.cli.common import session
+    from relations_db.cli.common import connection
     from relations_db.queries import actor_rows
 
     columns = [output.Column("Name", ratio=3), output.Column("Kind", width=12), output.Column("Aliases", ratio=4),
                output.Column("Events", width=6, justify="right")]
-    with session(ctx) as s:
-        rows = actor_rows(s, kind=kind, search=search)
+    with connection(ctx) as conn:
+        rows = actor_rows(conn, kind=kind, search=search)
     shown = output.emit_records(rows, format_ or "table", columns,
                                 lambda a: [a["name"], a["kind"], ", ".join(a["aliases"]), str(a["events"])],
                                 csv_fields=("name", "kind", "aliases", "description", "events"))
@@ -65,12 +65,12 @@ def actor_cmd(
     import sys
 
     from relations_db.cli import output
-    from relations_db.cli.common import session
+    from relations_db.cli.common import connection
     from relations_db.export import group_year
     from relations_db.queries import actor_profile
 
-    with session(ctx) as s:
-        profile = actor_profile(s, name)
+    with connection(ctx) as conn:
+        profile = actor_profile(conn, name)
         if format_ == "json":
             output.write_object(profile, "events", sys.stdout)
             return
@@ -120,7 +120,7 @@ def meetings_cmd(
     Example: relations-db meetings --place Bucharest
     """
     from relations_db.cli import output
-    from relations_db.cli.common import session
+    from relations_db.cli.common import connection
     from relations_db.queries import event_rows
 
     filters = _event_filters(year, from_, to, actor, place, source, search, limit, "meeting")
@@ -129,10 +129,10 @@ def meetings_cmd(
         return [str(e["id"]), output.short_date(e["date"]), e["title"] + (f" ({e['place']})" if e["place"] else ""),
                 e["meeting"]["format"] or "", output.participants(e)]
 
-    with session(ctx) as s:
-        columns = [output.id_column(s), output.DATE_COLUMN, output.Column("Title", ratio=4),
+    with connection(ctx) as conn:
+        columns = [output.id_column(conn), output.DATE_COLUMN, output.Column("Title", ratio=4),
                    output.Column("Format", width=12), output.Column("Participants", ratio=4)]
-        shown = output.emit_events(event_rows(s, filters), format_ or "table", columns=columns, cells=cells,
+        shown = output.emit_events(event_rows(conn, filters), format_ or "table", columns=columns, cells=cells,
                                    csv_extra=(("format", lambda e: e["meeting"]["format"]),
                                               ("outcome", lambda e: e["meeting"]["outcome"])))
     if shown == 0:
@@ -158,7 +158,7 @@ def agreements_cmd(
     Example: relations-db agreements --format json
     """
     from relations_db.cli import output
-    from relations_db.cli.common import session
+    from relations_db.cli.common import connection
     from relations_db.queries import agreement_rows
 
     filters = _event_filters(year, from_, to, actor, place, source, search, limit, "agreement")
@@ -169,11 +169,11 @@ def agreements_cmd(
         return [str(e["id"]), output.short_date(e["date"]), title, e["agreement"]["status"] or "",
                 output.participants(e), users]
 
-    with session(ctx) as s:
-        columns = [output.id_column(s), output.DATE_COLUMN, output.Column("Title", ratio=3),
+    with connection(ctx) as conn:
+        columns = [output.id_column(conn), output.DATE_COLUMN, output.Column("Title", ratio=3),
                    output.Column("Status", width=10), output.Column("Parties", ratio=3),
                    output.Column("Invoked by", width=10)]
-        shown = output.emit_events(agreement_rows(s, filters), format_ or "table", columns=columns, cells=cells,
+        shown = output.emit_events(agreement_rows(conn, filters), format_ or "table", columns=columns, cells=cells,
                                    csv_extra=(("status", lambda e: e["agreement"]["status"]),
                                               ("subject", lambda e: e["agreement"]["subject"]),
                                               ("invoked_by", lambda e: "; ".join(u["slug"] for u in e["invoked_by"]))))
@@ -189,13 +189,13 @@ def sources_cmd(ctx: typer.Context, format_: FormatOpt = None) -> None:
     Example: relations-db sources --format json
     """
     from relations_db.cli import output
-    from relations_db.cli.common import session
+    from relations_db.cli.common import connection
     from relations_db.queries import source_rows
 
     columns = [output.Column("Short form", ratio=2), output.Column("Key", ratio=2), output.Column("Kind", width=9),
                output.Column("Title", ratio=4), output.Column("Cited", width=5, justify="right")]
-    with session(ctx) as s:
-        rows = source_rows(s)
+    with connection(ctx) as conn:
+        rows = source_rows(conn)
     shown = output.emit_records(rows, format_ or "table", columns,
                                 lambda r: [r["short"], r["key"], r["kind"], r["title"], str(r["citations"])],
                                 csv_fields=("key", "kind", "author", "title", "year", "publisher", "url", "short",
@@ -218,12 +218,12 @@ def source_cmd(
     import sys
 
     from relations_db.cli import output
-    from relations_db.cli.common import session
+    from relations_db.cli.common import connection
 
     from relations_db.queries import source_profile
 
-    with session(ctx) as s:
-        profile = source_profile(s, key)
+    with connection(ctx) as conn:
+        profile = source_profile(conn, key)
         if format_ == "json":
             output.write_object(profile, "citations", sys.stdout)
             return

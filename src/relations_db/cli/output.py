@@ -177,18 +177,18 @@ def write_object(record: dict, stream_key: str, out) -> None:
     out.write(("\n  ]" if count else "]") + "\n}\n")
 
 
-def id_column(session) -> Column:
+def id_column(conn) -> Column:
     """The ID column, as wide as the largest event id."""
     from relations_db.queries import max_event_id
 
-    return Column("ID", width=max(2, len(str(max_event_id(session)))), justify="right")
+    return Column("ID", width=max(2, len(str(max_event_id(conn)))), justify="right")
 
 
 DATE_COLUMN = Column("Date", width=16)
 
 
-def event_columns(session) -> list[Column]:
-    return [id_column(session), DATE_COLUMN, Column("Title", ratio=5), Column("Place", ratio=2),
+def event_columns(conn) -> list[Column]:
+    return [id_column(conn), DATE_COLUMN, Column("Title", ratio=5), Column("Place", ratio=2),
             Column("Actors", ratio=3)]
 
 

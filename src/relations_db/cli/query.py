@@ -46,7 +46,7 @@ def events_cmd(
     Example: relations-db events --year 1960 --actor Khrushchev --format json
     """
     from relations_db.cli import output
-    from relations_db.cli.common import session
+    from relations_db.cli.common import connection
     from relations_db.queries import count_events, event_rows
 
     fmt = format_ or "table"
@@ -54,13 +54,13 @@ def events_cmd(
     cut = fmt == "table" and limit is None and output.is_terminal()
     if cut:
         filters.limit = output.TERMINAL_LIMIT
-    with session(ctx) as s:
-        shown = output.emit_events(event_rows(s, filters), fmt, columns=output.event_columns(s))
+    with connection(ctx) as conn:
+        shown = output.emit_events(event_rows(conn, filters), fmt, columns=output.event_columns(conn))
         if shown == 0:
             output.message("No events match." if not filters.is_empty() else "The database has no events.")
         elif cut and shown == output.TERMINAL_LIMIT:
             filters.limit = None
-            more = count_events(s, filters) - shown
+            more = count_events(conn, filters) - shown
             if more > 0:
                 output.message(f"… and {more} more (show them with --limit {shown + more}, or --format csv).")
 
@@ -95,13 +95,13 @@ def chronology_cmd(
     import sys
 
     from relations_db.cli import output
-    from relations_db.cli.common import session
+    from relations_db.cli.common import connection
     from relations_db.export import write_chronology, write_markdown
     from relations_db.queries import event_rows
 
     filters = filters_from(year, from_, to, actor, type_, place, source, search, limit)
-    with session(ctx) as s:
-        rows = event_rows(s, filters)
+    with connection(ctx) as conn:
+        rows = event_rows(conn, filters)
         if format_ == "markdown":
             shown = write_markdown(rows, sys.stdout, title=title or "Chronology")
         else:
@@ -127,12 +127,12 @@ def show_cmd(
     """
     import json
 
-    from relations_db.cli.common import session
+    from relations_db.cli.common import connection
     from relations_db.cli.output import event_text
     from relations_db.queries import event_by_ref
 
-    with session(ctx) as s:
-        record = event_by_ref(s, event)
+    with connection(ctx) as conn:
+        record = event_by_ref(conn, event)
     if format_ == "json":
         typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
@@ -160,20 +160,27 @@ def search_cmd(
     """Full-text search over event titles, summaries and quotations, best match first, with the matching
     passage, where square brackets mark the words found.
 
+    When more than 5,000 events match, they are listed in date order instead (ranking them all would take
+    seconds), with a note saying so.
+
     Accents and case do not matter, and a place or actor name finds its other spellings: 'vlora' finds Vlorë.
 
     Example: relations-db search "Vlora base"
     """
     from relations_db.cli import output
-    from relations_db.cli.common import session
-    from relations_db.queries import search_rows
+    from relations_db.cli.common import connection
+    from relations_db.queries import RANK_AT_MOST, search_rows
 
     filters = filters_from(year, from_, to, actor, type_, place, source, None, limit)
-    with session(ctx) as s:
-        columns = [output.id_column(s), output.DATE_COLUMN, output.Column("Title", ratio=2),
+    with connection(ctx) as conn:
+        columns = [output.id_column(conn), output.DATE_COLUMN, output.Column("Title", ratio=2),
                    output.Column("Match", ratio=3)]
-        shown = output.emit_events(search_rows(s, text, filters), format_ or "table", columns=columns,
+        found = search_rows(conn, text, filters)
+        shown = output.emit_events(found, format_ or "table", columns=columns,
                                    cells=lambda e: [str(e["id"]), output.short_date(e["date"]), e["title"],
                                                     e["snippet"]])
     if shown == 0:
         output.message(f"Nothing found for {text!r}.")
+    elif not found.ranked:
+        output.message(f"More than {RANK_AT_MOST:,} events contain {text!r}: listed in date order, not best match "
+                       "first (with more words, fewer match and they are ranked).")

@@ -1,0 +1,174 @@
+"""Writing many rows fast, inside the caller's transaction, the same way on SQLite and PostgreSQL.
+
+The ORM costs tens of microseconds a row; a bulk import writes millions of rows. `BulkWriter` sends plain
+tuples through the session's own DBAPI connection, so the rows belong to the command's one transaction (a
+failure later rolls them back with everything else):
+
+- SQLite: multi-row `INSERT … VALUES (…), (…), …` statements. One statement per row (`executemany`) costs
+  twice as much here, because SQLite evaluates the `kind IN (…)` checks once per statement, and the FTS5 index
+  behind `event_search`'s triggers flushes its pending terms at the end of every statement.
+- PostgreSQL: `COPY … FROM STDIN` (psycopg 3), the server's bulk-load path.
+
+Indexes cost most when rows arrive in an order unrelated to the index (dates, actors): `deferred_indexes`
+drops the secondary indexes of the tables being loaded and creates them again, with the exact statements the
+database recorded, before the transaction ends — the way `pg_restore` loads data. Values are passed as the
+database stores them: dates as ISO text ("1961-06-04"), booleans as bool, absent values as None.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+# Values per INSERT statement on SQLite: enough that per-statement costs (the FTS5 flush above all) vanish,
+# within SQLite's bound-variable limit (32766 since 3.32, 999 before).
+_SQLITE_VARIABLES = 30000 if sqlite3.sqlite_version_info >= (3, 32) else 999
+
+
+class BulkWriter:
+    """Bulk inserts and id reservation on the session's connection (and so in its transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.connection = session.connection()
+        self.dialect = self.connection.dialect.name
+        self._dbapi = self.connection.connection.driver_connection
+        self._quote = self.connection.dialect.identifier_preparer.quote
+        self._statements: dict[tuple[str, tuple[str, ...], int], str] = {}
+
+    @property
+    def sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+        """Insert `rows` (tuples in the order of `columns`) into `table`."""
+        if not rows:
+            return
+        if self.sqlite:
+            self._insert_sqlite(table, tuple(columns), rows)
+        else:
+            self._copy(table, columns, rows)
+
+    def _insert_sqlite(self, table: str, columns: tuple[str, ...], rows: Sequence[Sequence]) -> None:
+        per = max(1, _SQLITE_VARIABLES // len(columns))
+        cursor = self._dbapi.cursor()
+        try:
+            for start in range(0, len(rows), per):
+                part = rows[start:start + per]
+                cursor.execute(self._values_statement(table, columns, len(part)),
+                               [value for row in part for value in row])
+        finally:
+            cursor.close()
+
+    def _values_statement(self, table: str, columns: tuple[str, ...], count: int) -> str:
+        key = (table, columns, count)
+        statement = self._statements.get(key)
+        if statement is None:
+            one = "(" + ",".join("?" * len(columns)) + ")"
+            statement = self._statements[key] = (
+                f"INSERT INTO {self._quote(table)} ({', '.join(self._quote(c) for c in columns)}) VALUES "
+                + ",".join([one] * count))
+        return statement
+
+    def _copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+        statement = f"COPY {self._quote(table)} ({', '.join(self._quote(c) for c in columns)}) FROM STDIN"
+        with self._dbapi.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def existing(self, table: str, column: str, values: Sequence) -> set:
+        """Which of `values` the (indexed) `column` of `table` already holds."""
+        found: set = set()
+        listed = list(values)
+        mark = "?" if self.sqlite else "%s"
+        for start in range(0, len(listed), 1000):
+            part = listed[start:start + 1000]
+            statement = (f"SELECT {self._quote(column)} FROM {self._quote(table)} "
+                         f"WHERE {self._quote(column)} IN ({','.join([mark] * len(part))})")
+            cursor = self._dbapi.cursor()
+            try:
+                cursor.execute(statement, part)
+                found.update(row[0] for row in cursor.fetchall())
+            finally:
+                cursor.close()
+        return found
+
+    def next_ids(self, table: str, count: int) -> list[int]:
+        """`count` new values for `table`'s integer primary key `id`, never given to another writer.
+
+        SQLite: the write transaction (BEGIN IMMEDIATE) excludes every other writer, so the ids after the
+        largest one are free. PostgreSQL: taken from the column's sequence, as a default would take them.
+        """
+        if count <= 0:
+            return []
+        if self.sqlite:
+            last = self._dbapi.execute(f"SELECT max(id) FROM {self._quote(table)}").fetchone()[0] or 0
+            return list(range(last + 1, last + 1 + count))
+        with self._dbapi.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                           (table, count))
+            return [row[0] for row in cursor.fetchall()]
+
+    @contextmanager
+    def large_cache(self, mebibytes: int = 128) -> Iterator[None]:
+        """On SQLite, a page cache of `mebibytes` for the block (the default, 2 MiB, makes a large load spill
+        pages of the unique indexes to the WAL over and over); the connection's own setting after it."""
+        if not self.sqlite:
+            yield
+            return
+        before = self._dbapi.execute("PRAGMA cache_size").fetchone()[0]
+        self._dbapi.execute(f"PRAGMA cache_size = {-int(mebibytes) * 1024}")
+        try:
+            yield
+        finally:
+            self._dbapi.execute(f"PRAGMA cache_size = {int(before)}")
+
+    # --- indexes --------------------------------------------------------------------------------------------
+
+    def secondary_indexes(self, tables: Sequence[str]) -> list[tuple[str, str]]:
+        """(name, CREATE statement) of the indexes on `tables` that enforce nothing (not unique, no key)."""
+        if self.sqlite:
+            marks = ",".join("?" * len(tables))
+            found = self._dbapi.execute(
+                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks}) "
+                "AND sql IS NOT NULL ORDER BY name", list(tables)).fetchall()
+            return [(name, sql) for name, sql in found if not sql.upper().startswith("CREATE UNIQUE")]
+        with self._dbapi.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+                "WHERE t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace "
+                "AND NOT x.indisunique AND NOT x.indisprimary ORDER BY i.relname", (list(tables),))
+            return cursor.fetchall()
+
+    @contextmanager
+    def deferred_indexes(self, tables: Sequence[str]) -> Iterator[None]:
+        """Drop the secondary indexes of `tables` now, create them again when the block ends normally.
+
+        On an exception they are not recreated here: the caller's transaction rolls back, and with it the
+        drops (both databases have transactional DDL). On PostgreSQL the dropped indexes lock the tables
+        against readers until the transaction ends.
+        """
+        indexes = self.secondary_indexes(tables)
+        for name, _ in indexes:
+            self._execute(f"DROP INDEX {self._quote(name)}")
+        yield
+        if self.sqlite:
+            # Let SQLite sort with helper threads while it builds the indexes again (per connection).
+            threads = self._dbapi.execute("PRAGMA threads").fetchone()[0]
+            self._dbapi.execute("PRAGMA threads = 4")
+        try:
+            for _, create in indexes:
+                self._execute(create)
+        finally:
+            if self.sqlite:
+                self._dbapi.execute(f"PRAGMA threads = {int(threads)}")
+
+    def _execute(self, statement: str) -> None:
+        if self.sqlite:
+            self._dbapi.execute(statement)
+        else:
+            with self._dbapi.cursor() as cursor:
+                cursor.execute(statement)

@@ -1,0 +1,108 @@
+"""Names → records: actors and places by any alias, sources by key or short form, events by id or slug.
+
+Matching is case- and accent-insensitive through the stored folded columns; a name that matches nothing gets
+NotFound with the closest names, one that matches several gets Ambiguous listing them. These are Core
+statements over `schema`'s tables, returning rows, so that the read commands resolve names without the ORM;
+`services.resolve_*` build on them to return ORM objects for the write path. Every function takes a Session
+or a Connection (anything with `execute`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from relations_db.errors import Ambiguous, NotFound
+from relations_db.schema import actor_aliases, actors, events, place_aliases, places, sources
+from relations_db.text import fold
+
+
+def suggest(name: str, candidates: Iterable[str], what: str) -> str:
+    """'no actor named 'x'; did you mean …?' with the closest candidates and those containing the name."""
+    folded = {fold(c): c for c in candidates}
+    close = difflib.get_close_matches(fold(name), list(folded), n=5, cutoff=0.6)
+    # Also offer names that contain what was typed ("kasat" → "Admiral Kasatonov").
+    contains = [f for f in folded if fold(name) and fold(name) in f and f not in close][: 5 - len(close)]
+    hits = [folded[c] for c in close + contains]
+    hint = f"; did you mean {', '.join(repr(h) for h in hits)}?" if hits else ""
+    return f"no {what} named {name!r}{hint}"
+
+
+def find_actors(db: Any, name: str) -> list:
+    """Rows (id, name, kind, description) of the actors whose name or any alias matches `name`, by name."""
+    key = fold(name)
+    by_alias = select(actor_aliases.c.actor_id).where(actor_aliases.c.folded == key)
+    stmt = (select(actors.c.id, actors.c.name, actors.c.kind, actors.c.description)
+            .where(or_(actors.c.name_folded == key, actors.c.id.in_(by_alias))).order_by(actors.c.name))
+    return list(db.execute(stmt))
+
+
+def actor(db: Any, name: str):
+    """The one actor called `name` (any alias, any case or accents): a row (id, name, kind, description)."""
+    found = find_actors(db, name)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        listed = "; ".join(f"{a.name} ({a.kind})" for a in found)
+        raise Ambiguous(f"{name!r} matches several actors: {listed}. Use the full name.")
+    known = [*db.execute(select(actors.c.name)).scalars(), *db.execute(select(actor_aliases.c.name)).scalars()]
+    raise NotFound(suggest(name, known, "actor"))
+
+
+def place(db: Any, name: str):
+    """The one place called `name` (any alias, any case or accents): a row (id, name)."""
+    key = fold(name)
+    by_alias = select(place_aliases.c.place_id).where(place_aliases.c.folded == key)
+    found = list(db.execute(select(places.c.id, places.c.name)
+                            .where(or_(places.c.name_folded == key, places.c.id.in_(by_alias)))))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise Ambiguous(f"{name!r} matches several places: {', '.join(p.name for p in found)}")
+    known = [*db.execute(select(places.c.name)).scalars(), *db.execute(select(place_aliases.c.name)).scalars()]
+    raise NotFound(suggest(name, known, "place"))
+
+
+def source(db: Any, ref: str):
+    """A source by key (`duka-2007`) or by short form (`Duka 2007`, any case): a row (id, key, short)."""
+    ref = ref.strip()
+    columns = (sources.c.id, sources.c.key, sources.c.short)
+    found = db.execute(select(*columns).where(sources.c.key == ref)).first()
+    if found is not None:
+        return found
+    every = list(db.execute(select(*columns)))  # sources are few; short forms are compared folded
+    matches = [s for s in every if fold(s.short) == fold(ref)]
+    if len(matches) == 1:
+        return matches[0]
+    known = [s.key for s in every] + [s.short for s in every]
+    raise NotFound(suggest(ref, known, "source") + " (list them with `relations-db sources`)")
+
+
+def event_id(db: Any, ref: str) -> int:
+    """An event's id, from its numeric id or its slug."""
+    ref = ref.strip()
+    found = None
+    if ref.isdigit():
+        found = db.execute(select(events.c.id).where(events.c.id == int(ref))).scalar()
+    if found is None:
+        found = db.execute(select(events.c.id).where(events.c.slug == ref)).scalar()
+    if found is None:
+        slugs = db.execute(select(events.c.slug)).scalars()
+        raise NotFound(suggest(ref, slugs, "event") + " (give an id or a slug, see `relations-db events`)")
+    return found
+
+
+def event_type(db: Any, value: str) -> str:
+    """The stored spelling of an event type, matched in any case; NotFound with the closest types."""
+    value = value.strip()
+    if db.execute(select(events.c.id).where(events.c.type == value).limit(1)).first():
+        return value
+    types = list(db.execute(select(events.c.type).distinct()).scalars())
+    same = [t for t in types if fold(t) == fold(value)]
+    if len(same) == 1:
+        return same[0]
+    raise NotFound(suggest(value, types, "event type") + (f" (known types: {', '.join(sorted(types))})"
+                                                         if types and len(types) <= 30 else ""))

@@ -1,0 +1,215 @@
+"""The tables, defined once as SQLAlchemy Core `Table`s, with one naming convention for every constraint.
+
+The read path (`queries.py`, `names.py`) selects columns from these tables without loading the ORM, which
+costs about a tenth of a second at start-up; the write path maps its classes onto the same tables
+(`models.py`, `__table__ = schema.events`), so there is one definition of the schema, and Alembic's
+autogenerate comparison reads it through `models.Base.metadata` (the same `metadata` object as here).
+
+Meetings and agreements are kinds of event, stored with joined-table inheritance: every event has one row in
+`events` (so the chronology, filters and sorting read one table), and a meeting or agreement adds one row in
+`meetings` / `agreements` for the fields only it has. Constraints that protect the data live in the database
+(start ≤ end, confidence 0–4, tone −10…10, unique keys, foreign keys); the rule "no event without a citation"
+spans two tables and is enforced by the service layer before a write completes (`services.py`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# One naming convention, so every constraint has a stable name that migrations can refer to on both engines.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+EVENT_KINDS = ("event", "meeting", "agreement")
+ACTOR_KINDS = ("person", "state", "party", "government", "military", "organisation")
+SOURCE_KINDS = ("book", "article", "chapter", "archive", "newspaper", "memoir", "report", "web", "other")
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _id() -> Column:
+    return Column("id", Integer, primary_key=True)
+
+
+def _required(name: str, *args, **kw) -> Column:
+    return Column(name, *args, nullable=False, **kw)
+
+
+def _optional(name: str, *args, **kw) -> Column:
+    return Column(name, *args, nullable=True, **kw)
+
+
+# A work — book, article, archive file, newspaper issue — stored once and cited many times.
+sources = Table(
+    "sources", metadata,
+    _id(),
+    _required("key", String(100), unique=True),
+    _required("kind", String(20)),
+    _optional("author", String(300)),
+    _required("title", Text),
+    _optional("year", Integer),
+    _optional("container", Text),
+    _optional("volume", String(50)),
+    _optional("issue", String(50)),
+    _optional("pages", String(50)),
+    _optional("publisher", String(300)),
+    _optional("place", String(200)),
+    _optional("url", Text),
+    _optional("doi", String(200)),
+    _optional("fund", String(100)),
+    _optional("file", String(100)),
+    _optional("note", Text),
+    # The author–year form ("Duka 2007", "Hoxha 1980a"), kept by services.refresh_short_forms so that
+    # exports and CSV imports can use it without recomputing the disambiguation letters.
+    _required("short", String(400), index=True),
+    CheckConstraint(f"kind IN {SOURCE_KINDS!r}", name="kind"),
+)
+
+# A person, state, party, government body, military command or organisation.
+actors = Table(
+    "actors", metadata,
+    _id(),
+    _required("name", String(300), unique=True),
+    _required("name_folded", String(300), index=True),
+    _required("kind", String(20)),
+    _optional("description", Text),
+    CheckConstraint(f"kind IN {ACTOR_KINDS!r}", name="kind"),
+)
+
+# Another spelling of an actor's name, as a user may type it or a source prints it.
+actor_aliases = Table(
+    "actor_aliases", metadata,
+    _id(),
+    _required("actor_id", Integer, ForeignKey("actors.id", ondelete="CASCADE"), index=True),
+    _required("name", String(300)),
+    _required("folded", String(300), index=True),
+    UniqueConstraint("actor_id", "folded"),
+)
+
+# Where an event happened.
+places = Table(
+    "places", metadata,
+    _id(),
+    _required("name", String(300), unique=True),
+    _required("name_folded", String(300), index=True),
+    _optional("country", String(200)),
+)
+
+# Another spelling of a place name (Vlora, Vlore, Valona for Vlorë).
+place_aliases = Table(
+    "place_aliases", metadata,
+    _id(),
+    _required("place_id", Integer, ForeignKey("places.id", ondelete="CASCADE"), index=True),
+    _required("name", String(300)),
+    _required("folded", String(300), index=True),
+    UniqueConstraint("place_id", "folded"),
+)
+
+# Something that happened, at a possibly fuzzy time (an EDTF date with its earliest and latest day).
+events = Table(
+    "events", metadata,
+    _id(),
+    _required("slug", String(120), unique=True),
+    _required("kind", String(20), default="event"),
+    _required("date", String(60)),
+    _required("start_date", Date),
+    _required("end_date", Date),
+    _required("precision", String(20)),
+    _required("approximate", Boolean, default=False),
+    _required("uncertain", Boolean, default=False),
+    _required("title", Text),
+    _optional("summary", Text),
+    _required("type", String(50), index=True),
+    _optional("tone", SmallInteger),
+    _optional("place_id", Integer, ForeignKey("places.id", ondelete="SET NULL"), index=True),
+    CheckConstraint("start_date <= end_date", name="start_before_end"),
+    CheckConstraint("tone IS NULL OR (tone >= -10 AND tone <= 10)", name="tone_range"),
+    CheckConstraint(f"kind IN {EVENT_KINDS!r}", name="kind"),
+    # The chronology is read in (start, end, id) order: the whole sort key, so that PostgreSQL reads it from the
+    # index too (SQLite keeps the rowid in every index anyway). Date filters use further, hand-written partial
+    # indexes by length of span: see migrations/versions/0002_query_indexes.py and queries.span_classes.
+    Index("ix_events_start_date_end_date_id", "start_date", "end_date", "id"),
+)
+
+# An event where actors met: a visit, congress, conference, reception.
+meetings = Table(
+    "meetings", metadata,
+    Column("id", Integer, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    _optional("format", String(50)),
+    _optional("outcome", Text),
+)
+
+# An event that is a signed or announced accord: treaty, credit, base agreement.
+agreements = Table(
+    "agreements", metadata,
+    Column("id", Integer, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    _optional("status", String(50)),
+    _optional("subject", Text),
+)
+
+# An event that invokes an agreement (the 1961 dispute over Vlora invokes the 1957 and 1959 accords).
+agreement_invocations = Table(
+    "agreement_invocations", metadata,
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("agreement_id", Integer, ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+# An actor's part in an event, with its role (host, guest, delegate, signatory, target…).
+participations = Table(
+    "participations", metadata,
+    _id(),
+    _required("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE")),
+    _required("actor_id", Integer, ForeignKey("actors.id", ondelete="RESTRICT")),
+    _optional("role", String(50)),
+    UniqueConstraint("event_id", "actor_id", "role"),
+    # An actor's events from the index alone (the unique constraint serves lookups by event).
+    Index("ix_participations_actor_id_event_id", "actor_id", "event_id"),
+)
+
+# One claim's support: where in a source, what it says, how sure. A second-hand citation (the paper quoting an
+# archive file) names the archive file as `source_id`, the paper as `cited_in_id`, and the paper's sentence as
+# `quote`; `cited_in_locator` is the page of the paper.
+citations = Table(
+    "citations", metadata,
+    _id(),
+    _required("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), index=True),
+    _required("source_id", Integer, ForeignKey("sources.id", ondelete="RESTRICT"), index=True),
+    _optional("locator", String(200)),
+    _optional("quote", Text),
+    _optional("cited_as", String(300)),
+    _optional("cited_in_id", Integer, ForeignKey("sources.id", ondelete="RESTRICT"), index=True),
+    _optional("cited_in_locator", String(200)),
+    _required("confidence", SmallInteger, default=2),
+    _optional("note", Text),
+    CheckConstraint("confidence >= 0 AND confidence <= 4", name="confidence_range"),
+)
+
+# The text that full-text search reads for one event: title, summary and every quotation. Kept by the service
+# layer on every write (`services.refresh_search`). On SQLite an FTS5 index (`events_fts`, created by the
+# migration, with triggers on this table) indexes `body`; on PostgreSQL a GIN index over
+# `to_tsvector('simple', folded)` does. `folded` is the case- and accent-folded body.
+event_search = Table(
+    "event_search", metadata,
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    _required("body", Text),
+    _required("folded", Text),
+)

@@ -1,0 +1,133 @@
+"""Start-up: what a command imports and runs before it answers (issue 6: a user runs the tool dozens of times
+an hour). Each test runs a real process under `python -X importtime` and reads the modules it loaded: Alembic
+(≈0.4 s), YAML, the ORM and the write side are for the commands that migrate or write, never for `--help` or
+a query."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+# Loaded by no read command and not by --help: migrations, the seed format, the ORM and the write side.
+WRITE_SIDE = ("alembic", "yaml", "sqlalchemy.orm", "relations_db.models", "relations_db.services",
+              "relations_db.seed", "relations_db.importer")
+
+
+def imported(*args: str) -> set[str]:
+    """The modules a `relations-db` process loads for `args` (it must succeed)."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+    env.pop("RELATIONS_DB_URL", None)
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "relations_db", *args],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+
+
+def loaded(modules: set[str], package: str) -> list[str]:
+    return sorted(m for m in modules if m == package or m.startswith(package + "."))
+
+
+def test_help_loads_no_database_code():
+    modules = imported("--help")
+    assert "relations_db.cli.query" in modules  # the measurement works: the commands' modules are read
+    for package in (*WRITE_SIDE, "sqlalchemy", "relations_db.queries", "platformdirs"):
+        assert not loaded(modules, package), f"--help imports {loaded(modules, package)}"
+
+
+@pytest.mark.parametrize("command", [
+    ["events", "--year", "1960", "--format", "json"],
+    ["events", "--actor", "Khrushchev", "--format", "jsonl"],
+    ["search", "Vlora", "--format", "json"],
+    ["show", "1961-12-03-soviet-union-breaks-relations", "--format", "json"],
+    ["actors", "--format", "json"],
+    ["sources", "--format", "json"],
+], ids=lambda c: c[0] + "-" + c[1])
+def test_a_query_loads_neither_the_write_side_nor_rich(seeded_url, command):
+    modules = imported("--db", seeded_url, *command)
+    assert "relations_db.queries" in modules
+    # Rich draws tables on a terminal; JSON needs none of it, nor Typer's rich help (Markdown and all).
+    for package in (*WRITE_SIDE, "rich", "typer.rich_utils"):
+        assert not loaded(modules, package), f"{' '.join(command)} imports {loaded(modules, package)}"
+
+
+def test_the_schema_check_is_one_query(seeded_url):
+    """Every command checks the schema first: on a current database that is one SELECT."""
+    from sqlalchemy import event
+
+    from relations_db import db
+
+    engine = db.make_engine(seeded_url)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert db.check_current(engine) == "current"
+    engine.dispose()
+    assert [s for s in statements if s.lstrip().upper().startswith("SELECT")] == \
+        ["SELECT version_num FROM alembic_version"]
+
+
+def test_the_schema_check_still_tells_an_empty_database_from_a_foreign_one(db_url):
+    from sqlalchemy import text
+
+    from relations_db import db
+    from relations_db.errors import SchemaOutdated
+
+    engine = db.make_engine(db_url)
+    assert db.check_current(engine) == "empty"
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE someone_elses (id INTEGER PRIMARY KEY)"))
+    with pytest.raises(SchemaOutdated, match="tables but no relations-db schema version"):
+        db.check_current(engine)
+    engine.dispose()
+
+
+# --- commands are built when used -----------------------------------------------------------------------------
+
+
+def test_help_lists_every_command_with_its_summary(cli):
+    """The root help lists the commands without building them (cli/app.Group): the listing must still show
+    each one, in order of registration, with the first line of its docstring."""
+    import inspect
+
+    from relations_db.cli.app import _LAZY
+
+    result = cli(None, "--help")
+    assert result.exit_code == 0
+    # The listing after the options, as words (Rich wraps and boxes it).
+    listing = " ".join(result.stdout.split("Commands", 1)[1].replace("│", " ").split())
+    assert set(_LAZY) >= {"events", "chronology", "show", "search", "actors", "actor", "meetings", "agreements",
+                          "sources", "source", "export", "import", "check", "timeline", "relations", "db", "add",
+                          "edit", "remove"}
+    positions = []
+    for name, info in _LAZY.items():
+        callback = getattr(info, "callback", None)
+        summary = (inspect.getdoc(callback) if callback else info.typer_instance.info.help).split("\n\n")[0]
+        entry = f" {name} " + " ".join(summary.split()[:5])
+        assert entry in listing, entry
+        positions.append(listing.index(entry))
+    assert positions == sorted(positions), "commands out of registration order"
+
+
+def test_each_command_and_group_still_runs_and_has_its_own_help(cli):
+    for args in (["events", "--help"], ["add", "--help"], ["add", "event", "--help"], ["db", "path"]):
+        result = cli(None, *args)
+        assert result.exit_code == 0, (args, result.stderr)
+    assert "--actor" in cli(None, "events", "--help").stdout
+    assert "event" in cli(None, "add", "--help").stdout
+
+
+def test_an_unknown_command_is_an_error_with_a_suggestion(cli):
+    result = cli(None, "evnts")
+    assert result.exit_code != 0
+    assert "events" in result.stderr
+
+
+def test_database_errors_still_become_messages(cli, tmp_path):
+    """The error edge recognises SQLAlchemy's errors without importing SQLAlchemy itself."""
+    not_a_database = tmp_path / "notes.db"
+    not_a_database.write_text("these are my notes, not a database\n" * 100)
+    result = cli(f"sqlite:///{not_a_database}", "events")
+    assert result.exit_code != 0
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
