@@ -231,3 +231,18 @@ def test_the_cli_says_when_a_search_is_in_date_order(spans_engine, cli, monkeypa
     assert len(result.stdout.splitlines()) == 3
     assert "listed in date order" in result.stderr
     assert "date order" not in cli(url, "search", "rarity").stderr
+
+
+def test_postgresql_plans_streamed_listings_for_every_row(db_url):
+    """A listing streams through a server-side cursor, which PostgreSQL would plan for its first tenth (an
+    ordered index scan that checks each event): every connection asks it to plan for all rows, and keeps the
+    settings the URL gives."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL setting")
+    for url, work_mem in ((db_url, None), (db_url + "?options=-c%20work_mem%3D7MB", "7MB")):
+        engine = db.make_engine(url)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "1"
+            if work_mem:
+                assert conn.exec_driver_sql("SHOW work_mem").scalar() == work_mem
+        engine.dispose()

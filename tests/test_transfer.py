@@ -507,3 +507,193 @@ def test_progress_bar_appears_on_a_terminal_only_past_the_threshold(monkeypatch)
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     with transfer.progress_reporter("Importing") as update:
         assert update is None
+
+
+# --- at scale: the streamed CSV export and the bulk CSV import ----------------------------------------------------
+
+from relations_db import export, importer  # noqa: E402  (grouped with the tests that use them)
+from relations_db.queries import Filters as _Filters  # noqa: E402
+
+
+def _both_csv(url, filters):
+    """(the general writer's CSV, the fast path's CSV) of the same selection, in one transaction."""
+    engine = db.make_engine(url)
+    try:
+        with db.session_scope(engine) as s:
+            general, fast = io.StringIO(), io.StringIO()
+            n = export.write_csv(event_rows(s, filters), general)
+            assert export.export_csv(s, filters, fast) == n
+            return general.getvalue(), fast.getvalue()
+    finally:
+        engine.dispose()
+
+
+AWKWARD = [
+    ("edit", "event", "1961-12-03-break", "--title", "=SUM(A1), \"quoted\"", "--summary", "two\nlines, and\r a CR"),
+    ("edit", "event", "1959-05-khrushchev-visits-albania", "--summary", "\tstarts with a tab", "--type", "+visit"),
+    ("add", "citation", "1961-06-04-submarines-leave-vlora", "--source", "lala-2014", "--locator", "p. 344",
+     "--quote", "the same source, cited again"),
+    ("add", "citation", "1961-06-04-submarines-leave-vlora", "--source", "duka-2007", "--quote", "another source"),
+    ("add", "event", "--date", "../1948", "--title", "-Before, everything", "--type", "@process", "--source",
+     "duka-2007", "--actor", "Albania", "--actor", "Hrushov:", "--force"),
+]
+
+
+@pytest.mark.parametrize("filters", [_Filters(), _Filters(year=1961), _Filters(actors=["USSR"]),
+                                     _Filters(search="submarines"), _Filters(limit=2), _Filters(source="Duka 2007")],
+                         ids=["all", "year", "actor", "search", "limit", "source"])
+def test_csv_export_fast_path_writes_the_same_bytes_as_the_general_writer(cli, url, filters):
+    for args in AWKWARD:  # formulas, quotes, commas, line breaks, a source cited twice, an open start, no role
+        _ok(cli(url, *args))
+    general, fast = _both_csv(url, filters)
+    assert fast == general
+    assert general.count("\n") > 1 or filters.limit == 0
+    if filters == _Filters():
+        assert _ok(cli(url, "export", "--format", "csv")).stdout == general  # the command takes the fast path
+        assert "'=SUM(A1), \"\"quoted\"\"" in general and "0001-01-01" in general
+        assert "Lala 2014; Duka 2007" in general  # each source once, in the order first cited
+
+
+def test_csv_export_fast_path_on_the_papers_chronology(seeded_url):
+    for filters in (_Filters(), _Filters(from_year=1955, to_year=1961), _Filters(actors=["Hrushov"])):
+        general, fast = _both_csv(seeded_url, filters)
+        assert fast == general and general.count("\n") > 3
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """A sample of the benchmark corpus (bench/generate.py): 400 sources, 600 actors, 3,000 events."""
+    sys.path.insert(0, str(db.Path(__file__).resolve().parents[1] / "bench"))
+    import generate
+
+    out = tmp_path_factory.mktemp("corpus")
+    generate.generate(3000, out, seed=7, actors=600)
+    return out
+
+
+def test_csv_export_fast_path_on_a_generated_corpus(cli, db_url, corpus):
+    _ok(cli(db_url, "db", "upgrade"))
+    _ok(cli(db_url, "import", str(corpus / "base.yaml")))
+    assert "events 3000 added" in _ok(cli(db_url, "import", str(corpus / "events.csv"))).stderr
+    for filters in (_Filters(), _Filters(year=1960), _Filters(from_year=1950, to_year=1955, type="visit")):
+        general, fast = _both_csv(db_url, filters)
+        assert fast == general
+    rows = _rows(general)
+    assert rows and all(r["type"] == "visit" for r in rows)
+    # importing its own export changes nothing
+    exported = db.Path(str(corpus)) / "exported.csv"
+    _ok(cli(db_url, "export", "-o", str(exported)))
+    assert "events 0 added, 0 updated, 3000 unchanged" in _ok(cli(db_url, "import", str(exported))).stderr
+
+
+def _index_definitions(url) -> set:
+    from relations_db.bulk import BulkWriter
+
+    engine = db.make_engine(url)
+    try:
+        with db.session_scope(engine) as s:
+            writer = BulkWriter(s)
+            tables = ("events", "participations", "citations", "event_search")
+            found = set(writer.secondary_indexes(tables))
+            return found | (set() if writer.sqlite else set(writer.foreign_keys(tables)))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Chunks of 100 rows, so that a few hundred rows take the paths of a million (several chunks, the
+    indexes dropped and made again)."""
+    monkeypatch.setattr(importer, "CHUNK", 100)
+    monkeypatch.setattr(importer, "DEFER_INDEXES_AFTER", 100)
+
+
+def _many_rows(n: int, start: int = 0) -> str:
+    actors = ["Hrushov:guest", "Enver Hoxha:host", "Soviet Union", "Grečko:delegate", "Albania:target"]
+    return "".join(f"{1900 + i % 90}-{1 + i % 12:02d},,,Event number {i},meeting,{'Vlora' if i % 3 else ''},"
+                   f"\"{actors[i % 5]}; {actors[(i + 1) % 5]}\",Lala 2014{'; duka-2007' if i % 4 == 0 else ''},"
+                   f"Summary of event {i}\n" for i in range(start, start + n))
+
+
+def test_csv_import_in_chunks_adds_matches_and_updates(cli, url, tmp_path, small_chunks):
+    indexes = _index_definitions(url)
+    path = tmp_path / "many.csv"
+    path.write_text(HEADER + _many_rows(450), encoding="utf-8")
+    assert "events 450 added, 0 updated, 0 unchanged" in _ok(cli(url, "import", str(path))).stderr
+    assert _index_definitions(url) == indexes  # dropped for the load and made again
+    found = json.loads(_ok(cli(url, "events", "--search", "event number 322", "-f", "json")).stdout)
+    assert [e["slug"] for e in found] == ["1952-11-event-number-322"]
+    e = found[0]
+    assert (e["place"], e["summary"], [(a["name"], a["role"]) for a in e["actors"]],
+            [c["source"] for c in e["citations"]]) == \
+        ("Vlorë", "Summary of event 322", [("Soviet Union", None), ("Andrei Grechko", "delegate")], ["lala-2014"])
+    four = json.loads(_ok(cli(url, "events", "--search", "event number 324", "-f", "json")).stdout)
+    assert [c["source"] for c in four[0]["citations"]] == ["lala-2014", "duka-2007"]
+    assert "events 0 added, 0 updated, 450 unchanged" in _ok(cli(url, "import", str(path))).stderr
+    # a spreadsheet edit: one title's case, one type, one actor more; a row is added in the last chunk
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("Event number 7,", "EVENT NUMBER 7,").replace("Event number 8,meeting", "Event number 8,visit")
+    text = text.replace("Event number 9,meeting,,\"Albania:target; Hrushov:guest\"",
+                        "Event number 9,meeting,,\"Albania:target; Hrushov:guest; USSR:observer\"")
+    path.write_text(text + _many_rows(1, start=450), encoding="utf-8")
+    result = _ok(cli(url, "import", str(path)))
+    assert "events 1 added, 3 updated, 447 unchanged" in result.stderr
+    events = {e["slug"]: e for e in json.loads(_ok(cli(url, "events", "-f", "json", "--year", "1907")).stdout)}
+    assert events["1907-08-event-number-7"]["title"] == "EVENT NUMBER 7"
+    nine = json.loads(_ok(cli(url, "events", "-f", "json", "--search", "event number 9", "--year", "1909")).stdout)
+    assert [(a["name"], a["role"]) for a in nine[0]["actors"]] == \
+        [("Albania", "target"), ("Nikita Khrushchev", "guest"), ("Soviet Union", "observer")]
+    assert _index_definitions(url) == indexes
+
+
+def test_csv_import_in_chunks_reports_every_bad_row_and_writes_nothing(cli, url, engine, tmp_path, small_chunks):
+    indexes, before = _index_definitions(url), counts(engine)
+    rows = _many_rows(450).splitlines(keepends=True)
+    rows[400] = "1961,,,Who,visit,,Hrushchov:guest,Lala 2014,\n"          # line 402, in the fifth chunk
+    rows[430] = rows[5].replace("Summary of event 5", "The same again")   # line 432: the same event as line 7
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    result = cli(url, "import", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:3] == [
+        f"Error: {path}: 2 problems, nothing was written:",
+        "  - line 402: no actor named 'Hrushchov'; did you mean 'Hrushov', 'Hrusshov', 'Nikita Khrushchev'?",
+        "  - line 432: the same event (1905-06, 'Event number 5') is already on line 7"]
+    assert counts(engine) == before
+    assert _index_definitions(url) == indexes
+
+
+def test_csv_import_gives_new_slugs_as_add_event_does(cli, url, tmp_path, small_chunks):
+    _ok(cli(url, "add", "event", "--date", "1960", "--title", "Meeting", "--type", "meeting", "--source",
+            "lala-2014"))
+    rows = [f"1960,,,Meeting{mark},meeting,,,Lala 2014,\n" for mark in ("!", "?", " (2)")]
+    path = tmp_path / "slugs.csv"
+    path.write_text(HEADER + _many_rows(150) + "".join(rows), encoding="utf-8")  # the three in the 2nd chunk
+    _ok(cli(url, "import", str(path)))
+    listed = json.loads(_ok(cli(url, "events", "-f", "json", "--year", "1960", "--type", "meeting")).stdout)
+    assert sorted(e["slug"] for e in listed if e["title"].startswith("Meeting")) == \
+        ["1960-meeting", "1960-meeting-2", "1960-meeting-2-2", "1960-meeting-3"]
+
+
+def test_csv_import_refuses_a_row_that_matches_several_events(cli, url, engine, tmp_path):
+    for title in ("Talks in Tirana", "TALKS IN TIRANA"):
+        _ok(cli(url, "add", "event", "--date", "1962", "--title", title, "--type", "meeting", "--source",
+                "lala-2014", "--force"))
+    before = counts(engine)
+    path = tmp_path / "several.csv"
+    path.write_text(HEADER + "1962,,,talks in tirana,meeting,,,Lala 2014,\n", encoding="utf-8")
+    result = cli(url, "import", str(path))
+    assert result.exit_code == 1
+    assert ("line 2: 1962 'talks in tirana' matches several events (1962-talks-in-tirana, 1962-talks-in-tirana-2); "
+            "edit one of them first") in result.stderr
+    assert counts(engine) == before
+
+
+def test_csv_import_names_the_first_byte_that_is_not_utf8(cli, url, tmp_path):
+    path = tmp_path / "latin1.csv"
+    good = (HEADER + "1960,,,Fine,meeting,,,Lala 2014,\n").encode("utf-8")
+    path.write_bytes(good + "1961,,,Vlorë,meeting,,,Lala 2014,\n".encode("latin-1"))
+    result = cli(url, "import", str(path))
+    assert result.exit_code == 1
+    offset = len(good) + len("1961,,,Vlor")
+    assert f"not UTF-8 text (byte {offset}); save the spreadsheet as 'CSV UTF-8'" in result.stderr

@@ -9,16 +9,17 @@ failure later rolls them back with everything else):
   behind `event_search`'s triggers flushes its pending terms at the end of every statement.
 - PostgreSQL: `COPY … FROM STDIN` (psycopg 3), the server's bulk-load path.
 
-Indexes cost most when rows arrive in an order unrelated to the index (dates, actors): `deferred_indexes`
-drops the secondary indexes of the tables being loaded and creates them again, with the exact statements the
-database recorded, before the transaction ends — the way `pg_restore` loads data. Values are passed as the
+Indexes cost most when rows arrive in an order unrelated to the index (dates, actors), and PostgreSQL checks
+a foreign key with a query per row: `defer_checks` drops the secondary indexes (and, on PostgreSQL, the
+foreign keys) of the tables being loaded and makes them again, with the exact definitions the database
+recorded, before the transaction ends — the way `pg_restore` loads data. Values are passed as the
 database stores them: dates as ISO text ("1961-06-04"), booleans as bool, absent values as None.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
@@ -42,14 +43,26 @@ class BulkWriter:
     def sqlite(self) -> bool:
         return self.dialect == "sqlite"
 
+    @contextmanager
+    def _errors(self, statement: str | None = None) -> Iterator[None]:
+        """The driver's own errors as SQLAlchemy's (IntegrityError…), as if the session had run the statement."""
+        from sqlalchemy.exc import DBAPIError
+
+        base = self.connection.dialect.dbapi.Error
+        try:
+            yield
+        except base as exc:
+            raise DBAPIError.instance(statement, None, exc, base, dialect=self.connection.dialect) from exc
+
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
         """Insert `rows` (tuples in the order of `columns`) into `table`."""
         if not rows:
             return
-        if self.sqlite:
-            self._insert_sqlite(table, tuple(columns), rows)
-        else:
-            self._copy(table, columns, rows)
+        with self._errors(f"INSERT INTO {table}"):
+            if self.sqlite:
+                self._insert_sqlite(table, tuple(columns), rows)
+            else:
+                self._copy(table, columns, rows)
 
     def _insert_sqlite(self, table: str, columns: tuple[str, ...], rows: Sequence[Sequence]) -> None:
         per = max(1, _SQLITE_VARIABLES // len(columns))
@@ -82,15 +95,17 @@ class BulkWriter:
         """Which of `values` the (indexed) `column` of `table` already holds."""
         found: set = set()
         listed = list(values)
-        mark = "?" if self.sqlite else "%s"
+        select = f"SELECT {self._quote(column)} FROM {self._quote(table)} WHERE {self._quote(column)}"
         for start in range(0, len(listed), 1000):
             part = listed[start:start + 1000]
-            statement = (f"SELECT {self._quote(column)} FROM {self._quote(table)} "
-                         f"WHERE {self._quote(column)} IN ({','.join([mark] * len(part))})")
             cursor = self._dbapi.cursor()
             try:
-                cursor.execute(statement, part)
-                found.update(row[0] for row in cursor.fetchall())
+                with self._errors(select):
+                    if self.sqlite:
+                        cursor.execute(f"{select} IN ({','.join('?' * len(part))})", part)
+                    else:  # one array parameter: PostgreSQL plans it once, not a list of a thousand
+                        cursor.execute(f"{select} = ANY(%s)", (part,))
+                    found.update(row[0] for row in cursor.fetchall())
             finally:
                 cursor.close()
         return found
@@ -143,32 +158,59 @@ class BulkWriter:
                 "AND NOT x.indisunique AND NOT x.indisprimary ORDER BY i.relname", (list(tables),))
             return cursor.fetchall()
 
-    @contextmanager
-    def deferred_indexes(self, tables: Sequence[str]) -> Iterator[None]:
-        """Drop the secondary indexes of `tables` now, create them again when the block ends normally.
+    def foreign_keys(self, tables: Sequence[str]) -> list[tuple[str, str, str]]:
+        """PostgreSQL: (table, name, definition) of the foreign keys of `tables`."""
+        with self._dbapi.cursor() as cursor:
+            cursor.execute(
+                "SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                "JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'f' AND t.relname = ANY(%s) "
+                "AND t.relnamespace = current_schema()::regnamespace ORDER BY t.relname, c.conname", (list(tables),))
+            return cursor.fetchall()
 
-        On an exception they are not recreated here: the caller's transaction rolls back, and with it the
-        drops (both databases have transactional DDL). On PostgreSQL the dropped indexes lock the tables
-        against readers until the transaction ends.
+    def defer_checks(self, tables: Sequence[str]) -> Callable[[], None]:
+        """Drop what slows a bulk load of `tables`; return the function that restores it all.
+
+        Dropped: the secondary indexes, and on PostgreSQL the foreign keys too, which it checks with a
+        trigger and a query per row (SQLite checks them in-process, cheaply). Restoring creates the indexes
+        again and adds the foreign keys back — PostgreSQL then checks every row at once, so a bad reference
+        still fails the load — and, on PostgreSQL, refreshes the planner's statistics of the tables, which
+        would otherwise describe them as they were before the load.
+
+        Both databases have transactional DDL: when the load fails, the caller's rollback undoes the drops.
+        On PostgreSQL the tables stay locked against readers until the transaction ends.
         """
         indexes = self.secondary_indexes(tables)
+        keys = [] if self.sqlite else self.foreign_keys(tables)
+        for table, name, _ in keys:
+            self._execute(f"ALTER TABLE {self._quote(table)} DROP CONSTRAINT {self._quote(name)}")
         for name, _ in indexes:
             self._execute(f"DROP INDEX {self._quote(name)}")
-        yield
-        if self.sqlite:
-            # Let SQLite sort with helper threads while it builds the indexes again (per connection).
-            threads = self._dbapi.execute("PRAGMA threads").fetchone()[0]
-            self._dbapi.execute("PRAGMA threads = 4")
-        try:
-            for _, create in indexes:
-                self._execute(create)
-        finally:
+
+        def restore() -> None:
             if self.sqlite:
-                self._dbapi.execute(f"PRAGMA threads = {int(threads)}")
+                # Let SQLite sort with helper threads while it builds the indexes (a per-connection setting).
+                threads = self._dbapi.execute("PRAGMA threads").fetchone()[0]
+                self._dbapi.execute("PRAGMA threads = 4")
+            else:
+                # Room to build the indexes (the full-text GIN index above all) in memory, for this transaction.
+                self._execute("SET LOCAL maintenance_work_mem = '256MB'")
+            try:
+                for _, create in indexes:
+                    self._execute(create)
+            finally:
+                if self.sqlite:
+                    self._dbapi.execute(f"PRAGMA threads = {int(threads)}")
+            for table, name, definition in keys:
+                self._execute(f"ALTER TABLE {self._quote(table)} ADD CONSTRAINT {self._quote(name)} {definition}")
+            if not self.sqlite:
+                self._execute(f"ANALYZE {', '.join(self._quote(t) for t in tables)}")
+
+        return restore
 
     def _execute(self, statement: str) -> None:
-        if self.sqlite:
-            self._dbapi.execute(statement)
-        else:
-            with self._dbapi.cursor() as cursor:
-                cursor.execute(statement)
+        with self._errors(statement):
+            if self.sqlite:
+                self._dbapi.execute(statement)
+            else:
+                with self._dbapi.cursor() as cursor:
+                    cursor.execute(statement)

@@ -79,6 +79,8 @@ def make_engine(url: str | None = None) -> Engine:
             engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
             event.listen(engine, "connect", _sqlite_on_connect)
             event.listen(engine, "begin", _sqlite_on_begin)
+        elif url.startswith("postgresql"):
+            engine = create_engine(url, pool_pre_ping=False, connect_args={"options": _pg_options(url)})
         else:
             engine = create_engine(url, pool_pre_ping=False)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
@@ -87,6 +89,21 @@ def make_engine(url: str | None = None) -> Engine:
         hint = " (install the PostgreSQL driver: pip install 'relations-db[postgres]')" if "psycopg" in str(exc) else ""
         raise DatabaseError(f"cannot use database URL {url!r}: missing driver {exc.name}{hint}") from None
     return engine
+
+
+def _pg_options(url: str) -> str:
+    """The PostgreSQL session settings of every connection (after any the URL gives in `?options=`).
+
+    Listings stream their rows through a server-side cursor, which PostgreSQL plans for its first tenth by
+    default (for a million-row listing, an ordered index scan checking each event, many times slower than
+    reading and sorting): they read every row, so plan for all of them. A statement with a LIMIT is planned
+    for its limit either way.
+    """
+    from sqlalchemy.engine import make_url
+
+    given = make_url(url).query.get("options") or ""
+    given = " ".join(given) if isinstance(given, tuple) else given
+    return f"{given} -c cursor_tuple_fraction=1".strip()
 
 
 def _ensure_sqlite_directory(url: str) -> None:

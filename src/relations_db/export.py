@@ -132,8 +132,8 @@ class CsvExport:
 _CSV_BATCH = 2000
 _FORMULA_AFTER_COMMA = re.compile(r",[=+\-@\t]")  # (a literal first character: a fast search)
 
-# The `place`, `actors` and `sources` cells of one event (the outer query's `events` row), as `csv_cells`
-# makes them: "Name:role" (no role when empty) in participation order, and the short forms of the cited
+# SQLite: the `place`, `actors` and `sources` cells of one event (the outer query's `events` row), as
+# `csv_cells` makes them: "Name:role" (no role when empty) in participation order, and the short forms of the cited
 # sources once each, in the order they are first cited. SQLite before 3.44 has no ORDER BY inside
 # group_concat: it concatenates in the order the ordered subquery delivers its rows.
 _PLACE = "(SELECT places.name FROM places WHERE places.id = events.place_id)"
@@ -150,9 +150,6 @@ _CELLS = {
                                       f"{_CITED} ORDER BY citations.id))"),
     ("sqlite", False): (_SQLITE_ACTORS, f"(SELECT group_concat(short, '; ') FROM (SELECT sources.short AS short "
                                        f"{_CITED} GROUP BY sources.short ORDER BY min(citations.id)))"),
-    ("postgresql", False): (f"(SELECT string_agg({_ACTOR}, '; ' ORDER BY participations.id) {_PARTICIPANTS})",
-                            f"(SELECT string_agg(short, '; ' ORDER BY first) FROM (SELECT sources.short AS short, "
-                            f"min(citations.id) AS first {_CITED} GROUP BY sources.short) AS cited)"),
 }
 
 
@@ -162,24 +159,59 @@ def _csv_statement(dialect: str, where: list, limit: int | None, split_sources: 
 
     from relations_db.schema import events
 
-    sqlite = dialect == "sqlite"
+    if dialect != "sqlite":
+        return _grouped_statement(where, limit)
 
     def text(sql: str):
         return func.coalesce(literal_column(sql, Text), "")
 
-    def day(column):  # ISO text: as SQLite stores it (read as text, not as a date), formatted on PostgreSQL
-        return type_coerce(column, Text) if sqlite else func.to_char(column, "YYYY-MM-DD")
-
     actors_cell, sources_cell = _CELLS[(dialect, split_sources)]
-    # On SQLite the first sort key is written `+start_date`, which keeps the planner from reading the events
-    # in date order through the index: that visits the table (and each event's participations and
-    # citations) in random order. Read in storage order and sorted once at the end, a million events take
-    # half the time.
-    first_key = literal_column("+events.start_date") if sqlite else events.c.start_date
-    stmt = (select(events.c.date, day(events.c.start_date), day(events.c.end_date), events.c.title, events.c.type,
-                   text(_PLACE), text(actors_cell), text(sources_cell), func.coalesce(events.c.summary, ""))
+    # The first sort key is written `+start_date`, which keeps SQLite from reading the events in date order
+    # through the index: that visits the table (and each event's participations and citations) in random
+    # order. Read in storage order and sorted once at the end, a million events take half the time.
+    stmt = (select(events.c.date, type_coerce(events.c.start_date, Text), type_coerce(events.c.end_date, Text),
+                   events.c.title, events.c.type, text(_PLACE), text(actors_cell), text(sources_cell),
+                   func.coalesce(events.c.summary, ""))
             .where(*where)
-            .order_by(first_key, events.c.end_date, events.c.id))
+            .order_by(literal_column("+events.start_date"), events.c.end_date, events.c.id))
+    return stmt if limit is None else stmt.limit(limit)
+
+
+def _grouped_statement(where: list, limit: int | None):
+    """PostgreSQL: the actors and sources cells aggregated per event by GROUP BY and joined, which its
+    planner turns into hash joins over one pass of each table; with filters, only over the chosen events.
+    (A correlated subquery per event, as on SQLite, runs five times slower there.)"""
+    from sqlalchemy import Text, and_, case, func, literal, literal_column, select
+
+    from relations_db.schema import actors, citations, events, participations, places, sources
+
+    separator = literal_column("'; '", Text)
+    role = participations.c.role
+    actor_text = actors.c.name + case((and_(role.is_not(None), role != ""), literal(":") + role), else_=literal(""))
+    parts = participations.join(actors, actors.c.id == participations.c.actor_id)
+    cited = citations.join(sources, sources.c.id == citations.c.source_id)
+    if where:
+        chosen = select(events.c.id).where(*where).cte("chosen")
+        parts = parts.join(chosen, chosen.c.id == participations.c.event_id)
+        cited = cited.join(chosen, chosen.c.id == citations.c.event_id)
+    actor_cells = (select(participations.c.event_id,
+                          func.string_agg(actor_text, separator).aggregate_order_by(participations.c.id)
+                          .label("cell"))
+                   .select_from(parts).group_by(participations.c.event_id).subquery("actor_cells"))
+    firsts = (select(citations.c.event_id, sources.c.short, func.min(citations.c.id).label("first"))
+              .select_from(cited).group_by(citations.c.event_id, sources.c.short).subquery("firsts"))
+    source_cells = (select(firsts.c.event_id,
+                           func.string_agg(firsts.c.short, separator).aggregate_order_by(firsts.c.first).label("cell"))
+                    .group_by(firsts.c.event_id).subquery("source_cells"))
+    stmt = (select(events.c.date, func.to_char(events.c.start_date, "YYYY-MM-DD"),
+                   func.to_char(events.c.end_date, "YYYY-MM-DD"), events.c.title, events.c.type,
+                   func.coalesce(places.c.name, ""), func.coalesce(actor_cells.c.cell, ""),
+                   func.coalesce(source_cells.c.cell, ""), func.coalesce(events.c.summary, ""))
+            .select_from(events.outerjoin(places, places.c.id == events.c.place_id)
+                         .outerjoin(actor_cells, actor_cells.c.event_id == events.c.id)
+                         .outerjoin(source_cells, source_cells.c.event_id == events.c.id))
+            .where(*where)
+            .order_by(events.c.start_date, events.c.end_date, events.c.id))
     return stmt if limit is None else stmt.limit(limit)
 
 

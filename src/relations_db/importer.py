@@ -63,10 +63,11 @@ _FORMULA_FIRST = frozenset(_FORMULA_START)
 
 # Rows checked and written together: one set of queries and bulk statements per chunk.
 CHUNK = 2000
-# Once an import has added this many events, and at least as many as the database held before, the
-# secondary indexes of the tables it fills are dropped and built again at the end (see bulk.py): building an
-# index once is much cheaper than keeping it in step with rows that arrive in random order.
-DEFER_INDEXES_AFTER = 20_000
+# Once an import has added a chunk of events, and at least as many as the database held before, the
+# secondary indexes (and on PostgreSQL the foreign keys) of the tables it fills are dropped and made again at
+# the end (bulk.BulkWriter.defer_checks): building an index once is much cheaper than keeping it in step with
+# rows that arrive in random order, and making them again costs at most twice the rows added.
+DEFER_INDEXES_AFTER = CHUNK
 _BULK_TABLES = ("events", "participations", "citations", "event_search")
 
 
@@ -467,7 +468,7 @@ class _Writer:
         self.bulk = BulkWriter(session)
         self.report = ImportReport()
         self.had = session.execute(select(func.count()).select_from(events)).scalar_one()
-        self.deferred = None
+        self.restore: Callable[[], None] | None = None
 
     # new events
 
@@ -516,15 +517,14 @@ class _Writer:
         return self.bulk.existing("events", "slug", sorted(slugs))
 
     def _maybe_defer_indexes(self, coming: int) -> None:
-        if self.deferred is None and self.report.added + coming >= max(DEFER_INDEXES_AFTER, self.had):
-            self.deferred = self.bulk.deferred_indexes(_BULK_TABLES)
-            self.deferred.__enter__()
+        if self.restore is None and self.report.added + coming >= max(DEFER_INDEXES_AFTER, self.had):
+            self.restore = self.bulk.defer_checks(_BULK_TABLES)
 
     def finish(self) -> None:
-        """Build again the indexes dropped for the load."""
-        if self.deferred is not None:
-            self.deferred.__exit__(None, None, None)
-            self.deferred = None
+        """Make again the indexes (and foreign keys) dropped for the load."""
+        if self.restore is not None:
+            self.restore()
+            self.restore = None
 
     # matched events
 

@@ -1,0 +1,172 @@
+"""Bulk writing (relations_db.bulk) and the fast text folding imports rely on, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from relations_db import db
+from relations_db.bulk import BulkWriter
+from relations_db.queries import Filters, event_rows
+from relations_db.schema import citations, event_search, events
+from relations_db.text import fold, fold_whole
+from write_sample import counts, load
+
+BULK_TABLES = ("events", "participations", "citations", "event_search")
+
+
+# --- fold: the fast way gives the definition's result -------------------------------------------------------
+
+
+def test_fold_matches_its_definition_for_every_character_of_the_basic_plane():
+    # Each step of the definition works character by character, which is what the fast way relies on;
+    # Cherokee (casefold gives capitals that lower() would change) must take the whole-text way.
+    different = [hex(cp) for cp in range(0x10000) if fold(chr(cp)) != fold_whole(chr(cp))]
+    assert different == []
+    assert fold("ꭰꭱ Ꭰ") == fold_whole("ꭰꭱ Ꭰ") == "ᎠᎡ Ꭰ"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+       | st.text(alphabet="aÄäİıſﬁ ẞΣσς \t\n\u00a0\u2003\u0301Ꭰꭰ-:;,.'", max_size=40))
+def test_fold_matches_its_definition_on_any_text(text):
+    assert fold(text) == fold_whole(text)
+
+
+def test_fold_examples():
+    assert fold("  Grečko\t VLORË ") == "grecko vlore"
+    assert fold("Đorđe Łukasz Ærø") == "dorde lukasz aero"
+
+
+# --- BulkWriter ------------------------------------------------------------------------------------------------
+
+
+def _event_row(event_id: int, n: int) -> tuple:
+    return (event_id, f"bulk-{n}", "event", "1960-06", "1960-06-01", "1960-06-30", "month", True, False,
+            f"Bulk event {n}", None if n % 2 else f"Summary {n}", "visit", None, None)
+
+
+EVENT_COLUMNS = ("id", "slug", "kind", "date", "start_date", "end_date", "precision", "approximate", "uncertain",
+                 "title", "summary", "type", "tone", "place_id")
+
+
+def test_bulk_insert_writes_what_the_orm_reads_and_fills_the_search_index(engine, cli):
+    load(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    n = 5000  # more rows than one SQLite statement holds, so that several statements are needed
+    with db.session_scope(engine, write=True) as s:
+        writer = BulkWriter(s)
+        ids = writer.next_ids("events", n)
+        assert len(set(ids)) == n
+        assert not set(ids) & set(s.execute(select(events.c.id).where(events.c.slug.not_like("bulk-%"))).scalars())
+        writer.insert("events", EVENT_COLUMNS, [_event_row(i, k) for k, i in enumerate(ids)])
+        lala = s.execute(select(func.min(citations.c.source_id))).scalar()
+        writer.insert("citations", ("event_id", "source_id", "confidence"), [(i, lala, 2) for i in ids])
+        writer.insert("event_search", ("event_id", "body", "folded"),
+                      [(i, f"Bulk event {k} in Vlorë", f"bulk event {k} in vlore") for k, i in enumerate(ids)])
+    with db.session_scope(engine) as s:
+        rows = {e["slug"]: e for e in event_rows(s, Filters()) if e["slug"].startswith("bulk-")}
+    assert len(rows) == n
+    e = rows["bulk-2"]
+    assert (e["date"], e["start"], e["end"], e["precision"], e["summary"], e["citations"][0]["source"]) == \
+        ("1960-06", "1960-06-01", "1960-06-30", "month", "Summary 2", "lala-2014")
+    found = cli(url, "events", "--search", "bulk 4321 vlora", "-f", "json")  # the full-text index has them
+    assert found.exit_code == 0, found.stderr
+    assert '"slug": "bulk-4321"' in found.stdout and found.stdout.count('"slug"') == 1
+
+
+def test_existing_tells_which_values_a_column_holds(engine):
+    load(engine)
+    with db.session_scope(engine) as s:
+        writer = BulkWriter(s)
+        wanted = ["1961-12-03-break", "no-such-slug"] + [f"x-{i}" for i in range(2500)]
+        assert writer.existing("events", "slug", wanted) == {"1961-12-03-break"}
+        assert writer.existing("events", "slug", []) == set()
+
+
+def _definitions(engine) -> set:
+    """Every index and foreign key of the bulk tables, as the database records them."""
+    with db.session_scope(engine) as s:
+        writer = BulkWriter(s)
+        found = set(writer.secondary_indexes(BULK_TABLES))
+        if not writer.sqlite:
+            found |= set(writer.foreign_keys(BULK_TABLES))
+        return found
+
+
+def test_deferred_checks_come_back_exactly_as_they_were(engine):
+    load(engine)
+    before = _definitions(engine)
+    assert any(name == "ix_participations_actor_id_event_id" for name, *_ in before)
+    with db.session_scope(engine, write=True) as s:
+        writer = BulkWriter(s)
+        restore = writer.defer_checks(BULK_TABLES)
+        assert writer.secondary_indexes(BULK_TABLES) == []
+        ids = writer.next_ids("events", 3)
+        writer.insert("events", EVENT_COLUMNS, [_event_row(i, k) for k, i in enumerate(ids)])
+        restore()
+    assert _definitions(engine) == before
+    assert counts(engine)["events"] == 7
+
+
+def test_a_failed_bulk_load_rolls_back_with_the_dropped_indexes(engine):
+    load(engine)
+    before, rows_before = _definitions(engine), counts(engine)
+    with pytest.raises(RuntimeError):
+        with db.session_scope(engine, write=True) as s:
+            writer = BulkWriter(s)
+            writer.defer_checks(BULK_TABLES)
+            ids = writer.next_ids("events", 3)
+            writer.insert("events", EVENT_COLUMNS, [_event_row(i, k) for k, i in enumerate(ids)])
+            raise RuntimeError("a bad row further on")
+    assert _definitions(engine) == before
+    assert counts(engine) == rows_before
+
+
+def test_a_bad_reference_fails_the_load_even_with_checks_deferred(engine):
+    """SQLite checks the foreign key as the row goes in; PostgreSQL when the key is added back."""
+    load(engine)
+    rows_before = counts(engine)
+    with pytest.raises(IntegrityError):
+        with db.session_scope(engine, write=True) as s:
+            writer = BulkWriter(s)
+            restore = writer.defer_checks(BULK_TABLES)
+            event_id = s.execute(select(func.min(events.c.id))).scalar()
+            writer.insert("participations", ("event_id", "actor_id", "role"), [(event_id, 999_999, "host")])
+            restore()
+    assert counts(engine) == rows_before
+
+
+def test_large_cache_is_given_back(engine):
+    with db.session_scope(engine) as s:
+        writer = BulkWriter(s)
+        if not writer.sqlite:
+            pytest.skip("a SQLite page-cache setting")
+        before = s.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+        with writer.large_cache(16):
+            assert s.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -16 * 1024
+        assert s.connection().exec_driver_sql("PRAGMA cache_size").scalar() == before
+
+
+def test_the_search_texts_of_many_events_are_stored_once_and_updated(engine):
+    from relations_db.models import Event
+    from relations_db.services import refresh_search_for, refresh_search_many, search_text
+
+    load(engine)
+    with db.session_scope(engine, write=True) as s:
+        s.execute(event_search.delete())
+        every = list(s.scalars(select(Event)))
+        refresh_search_many(s, every)
+        refresh_search_many(s, every)  # twice: nothing is inserted again
+        stored = dict(s.execute(select(event_search.c.event_id, event_search.c.body)).all())
+        assert stored == {e.id: search_text(e) for e in every}
+        s.execute(events.update().where(events.c.slug == "1961-12-03-break").values(summary="Edited."))
+        event_id = s.execute(select(events.c.id).where(events.c.slug == "1961-12-03-break")).scalar()
+        refresh_search_for(s, [event_id])
+        body, folded = s.execute(select(event_search.c.body, event_search.c.folded)
+                                 .where(event_search.c.event_id == event_id)).one()
+    assert body.splitlines()[:2] == ["The Soviet Union breaks off relations", "Edited."]
+    assert folded == fold(body)
