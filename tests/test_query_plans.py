@@ -223,6 +223,25 @@ def test_a_search_with_too_many_matches_to_rank_lists_them_in_date_order(spans_e
         assert all("[common]" in e["snippet"] for e in found)
 
 
+def test_a_search_decides_to_rank_right_after_a_load(engine, monkeypatch):
+    """Before any ANALYZE (a bulk import has just filled the tables), PostgreSQL's estimate of the matches is a
+    fixed guess: the matches are counted instead."""
+    with engine.begin() as conn:
+        conn.execute(insert(events), [
+            {"id": i, "slug": f"e{i}", "kind": "event", "date": "x", "start_date": dt.date(1950, 1, 1) + dt.timedelta(i),
+             "end_date": dt.date(1950, 1, 1) + dt.timedelta(i), "precision": "day", "approximate": False,
+             "uncertain": False, "title": f"Event {i}", "summary": None, "type": "t", "tone": None, "place_id": None}
+            for i in range(1, 61)])
+        conn.execute(insert(event_search), [{"event_id": i, "body": "common" + (" rarity" if i == 7 else ""),
+                                             "folded": "common" + (" rarity" if i == 7 else "")} for i in range(1, 61)])
+    monkeypatch.setattr(queries, "RANK_AT_MOST", 50)
+    with db.connection_scope(engine) as conn:
+        common = search_rows(conn, "common", Filters(limit=5))
+        assert not common.ranked and [e["id"] for e in common] == [1, 2, 3, 4, 5]
+        rare = search_rows(conn, "rarity")
+        assert rare.ranked and [e["id"] for e in rare] == [7]
+
+
 def test_the_cli_says_when_a_search_is_in_date_order(spans_engine, cli, monkeypatch):
     monkeypatch.setattr(queries, "RANK_AT_MOST", 50)
     url = spans_engine.url.render_as_string(hide_password=False)

@@ -697,3 +697,27 @@ def test_csv_import_names_the_first_byte_that_is_not_utf8(cli, url, tmp_path):
     assert result.exit_code == 1
     offset = len(good) + len("1961,,,Vlor")
     assert f"not UTF-8 text (byte {offset}); save the spreadsheet as 'CSV UTF-8'" in result.stderr
+
+
+def test_csv_import_refuses_a_recorded_event_given_twice(cli, url, engine, tmp_path, small_chunks):
+    before = counts(engine)
+    row = "1961-12-03,,,The Soviet Union breaks off relations,break,,,Duka 2007,\n"
+    path = tmp_path / "twice.csv"
+    path.write_text(HEADER + row + _many_rows(150) + row.replace("The Soviet", "the soviet"), encoding="utf-8")
+    result = cli(url, "import", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[1] == ("  - line 153: the same event (1961-12-03, 'the soviet Union breaks off "
+                                             "relations') is already on line 2")
+    assert counts(engine) == before
+
+
+def test_csv_import_gives_unique_slugs_in_a_database_without_events(cli, db_url, engine, tmp_path, small_chunks):
+    load(engine, SAMPLE.split("    events:")[0])  # the sources, actors and places; no event yet
+    rows = [f"1960,,,Meeting{mark},meeting,,,Lala 2014,\n" for mark in ("!", "?", " (2)", ".")]
+    path = tmp_path / "slugs.csv"
+    path.write_text(HEADER + rows[0] + _many_rows(150) + "".join(rows[1:3]) + _many_rows(150, 150) + rows[3],
+                    encoding="utf-8")  # given out in the first chunk, met again in the second and the fourth
+    assert "events 304 added" in _ok(cli(db_url, "import", str(path))).stderr
+    listed = json.loads(_ok(cli(db_url, "events", "-f", "json", "--year", "1960", "--type", "meeting")).stdout)
+    assert sorted(e["slug"] for e in listed if e["title"].startswith("Meeting")) == \
+        ["1960-meeting", "1960-meeting-2", "1960-meeting-2-2", "1960-meeting-3"]

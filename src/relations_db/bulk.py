@@ -29,6 +29,21 @@ from sqlalchemy.orm import Session
 _SQLITE_VARIABLES = 30000 if sqlite3.sqlite_version_info >= (3, 32) else 999
 
 
+def _statement_sizes(total: int, most: int) -> list[int]:
+    """How many rows each INSERT takes: powers of two, the largest that `most` allows while there are as many
+    rows, then smaller ones (1000 rows, at most 2048: 512, 256, 128, 64, 32, 8). Statements of a few sizes
+    only are prepared (and cached, by SQLite and here): one per number of rows would fill memory with prepared
+    statements of thousands of placeholders. (The importer's chunks of 2048 rows take one statement.)"""
+    most = 1 << (max(1, most).bit_length() - 1)
+    sizes = [most] * (total // most)
+    rest = total % most
+    while rest:
+        size = 1 << (rest.bit_length() - 1)
+        sizes.append(size)
+        rest -= size
+    return sizes
+
+
 class BulkWriter:
     """Bulk inserts and id reservation on the session's connection (and so in its transaction)."""
 
@@ -65,13 +80,13 @@ class BulkWriter:
                 self._copy(table, columns, rows)
 
     def _insert_sqlite(self, table: str, columns: tuple[str, ...], rows: Sequence[Sequence]) -> None:
-        per = max(1, _SQLITE_VARIABLES // len(columns))
         cursor = self._dbapi.cursor()
         try:
-            for start in range(0, len(rows), per):
-                part = rows[start:start + per]
-                cursor.execute(self._values_statement(table, columns, len(part)),
-                               [value for row in part for value in row])
+            start = 0
+            for count in _statement_sizes(len(rows), max(1, _SQLITE_VARIABLES // len(columns))):
+                part = rows[start:start + count]
+                cursor.execute(self._values_statement(table, columns, count), [value for row in part for value in row])
+                start += count
         finally:
             cursor.close()
 
@@ -93,19 +108,25 @@ class BulkWriter:
 
     def existing(self, table: str, column: str, values: Sequence) -> set:
         """Which of `values` the (indexed) `column` of `table` already holds."""
-        found: set = set()
+        column = self._quote(column)
+        return {row[0] for row in self.fetch(f"SELECT {column} FROM {self._quote(table)}", column, values)}
+
+    def fetch(self, select: str, column: str, values: Sequence, tail: str = "") -> list[tuple]:
+        """The rows of `select` (SQL without WHERE) whose `column` is one of `values` — asked a thousand values
+        at a time, then `tail` (e.g. ORDER BY) — as plain tuples, as the driver returns them: on SQLite dates
+        are ISO text and booleans 0 or 1."""
+        found: list[tuple] = []
         listed = list(values)
-        select = f"SELECT {self._quote(column)} FROM {self._quote(table)} WHERE {self._quote(column)}"
         for start in range(0, len(listed), 1000):
             part = listed[start:start + 1000]
             cursor = self._dbapi.cursor()
             try:
                 with self._errors(select):
                     if self.sqlite:
-                        cursor.execute(f"{select} IN ({','.join('?' * len(part))})", part)
+                        cursor.execute(f"{select} WHERE {column} IN ({','.join('?' * len(part))}) {tail}", part)
                     else:  # one array parameter: PostgreSQL plans it once, not a list of a thousand
-                        cursor.execute(f"{select} = ANY(%s)", (part,))
-                    found.update(row[0] for row in cursor.fetchall())
+                        cursor.execute(f"{select} WHERE {column} = ANY(%s) {tail}", (part,))
+                    found += cursor.fetchall()
             finally:
                 cursor.close()
         return found
@@ -127,7 +148,7 @@ class BulkWriter:
             return [row[0] for row in cursor.fetchall()]
 
     @contextmanager
-    def large_cache(self, mebibytes: int = 128) -> Iterator[None]:
+    def large_cache(self, mebibytes: int = 64) -> Iterator[None]:
         """On SQLite, a page cache of `mebibytes` for the block (the default, 2 MiB, makes a large load spill
         pages of the unique indexes to the WAL over and over); the connection's own setting after it."""
         if not self.sqlite:

@@ -11,10 +11,11 @@ derived from `date` and are ignored.
 
 A CSV may hold millions of rows, so it is streamed, never read whole: rows are parsed and checked (names
 resolved from maps read once, each distinct date parsed once) and written in chunks with bulk statements
-(`bulk.BulkWriter`: multi-row INSERT on SQLite, COPY on PostgreSQL), inside a savepoint. Every row is checked, the writing stops at the first problem, and when there is any the
-savepoint is rolled back and ValidationError lists them all: nothing is written. What stays in memory is
-proportional to the rows, not to the file: a 16-byte key per row (to find a row given twice) and, when the
-database already holds events, a key per event (to match them).
+(`bulk.BulkWriter`: multi-row INSERT on SQLite, COPY on PostgreSQL), inside a savepoint. Every row is
+checked; writing stops at the first problem, and when there is any the savepoint is rolled back and
+ValidationError lists them all: nothing is written. What stays in memory grows with the rows, not with the
+file: a 16-byte key per new row (to find a row given twice) and, when the database already holds events and
+the file is large, a key per recorded event (to match them); about 120 bytes each.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from relations_db.schema import (
     actor_aliases,
     actors,
     citations,
-    event_search,
     events,
     participations,
     place_aliases,
@@ -61,8 +61,9 @@ _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST = frozenset(_FORMULA_START)
 
-# Rows checked and written together: one set of queries and bulk statements per chunk.
-CHUNK = 2000
+# Rows checked and written together: one set of queries and bulk statements per chunk (a power of two: on
+# SQLite the events of a chunk then go in one statement, see bulk._statement_sizes).
+CHUNK = 2048
 # Once an import has added a chunk of events, and at least as many as the database held before, the
 # secondary indexes (and on PostgreSQL the foreign keys) of the tables it fills are dropped and made again at
 # the end (bulk.BulkWriter.defer_checks): building an index once is much cheaper than keeping it in step with
@@ -181,9 +182,6 @@ class _Row:
     summary: str | None
     folded_title: str
     key: bytes
-    slug_base: str
-    search_body: str
-    search_folded: str
 
 
 def _key(date_text: str, folded_title: str) -> bytes:
@@ -337,15 +335,8 @@ def _check_row(line: int, cells: list[str], names: _Names, width: int) -> _Row |
     if errors:
         return errors
     folded = fold(title)
-    # services.search_text of an event whose citations have no quotation; its folded form in two parts, since
-    # fold() works word by word and the title is folded already.
-    if summary.strip():
-        body = f"{title}\n{summary}"
-        folded_body = " ".join(part for part in (folded, fold(summary)) if part)
-    else:
-        summary, body, folded_body = None, title, folded
-    return _Row(line, date, title, type_, place_id, tuple(pairs), tuple(source_ids), summary, folded,
-                _key(date.text, folded), event_slug_base(date.text, title), body, folded_body)
+    return _Row(line, date, title, type_, place_id, tuple(pairs), tuple(source_ids),
+                summary if summary.strip() else None, folded, _key(date.text, folded))
 
 
 @dataclass
@@ -390,17 +381,11 @@ def _checked_chunks(lines: Iterable[str], names: _Names, name: str) -> Iterator[
         raise ValidationError(f"{name}, line {line}: the header must be exactly {','.join(CSV_COLUMNS)} "
                               f"(the columns of `relations-db export --format csv`); found {','.join(header)}")
     width = len(CSV_COLUMNS)
-    seen: dict[bytes, int] = {}  # row key → the line it was first seen on
     rows: list[_Row] = []
     for line, cells in records:
         row = _check_row(line, cells, names, width)
         if type(row) is list:
             problems.extend((line, error) for error in row)
-            continue
-        first_line = seen.setdefault(row.key, line)
-        if first_line != line:
-            problems.append((line, f"the same event ({row.date.text}, {row.title!r}) is already on line "
-                                   f"{first_line}"))
             continue
         rows.append(row)
         if len(rows) >= CHUNK:
@@ -458,6 +443,24 @@ class _Matcher:
         return self.keys
 
 
+class _Given:
+    """A set of strings that may answer "maybe" for one it does not hold (about one in a hundred after a
+    million), in 16 MiB whatever their number: a bit per hash value (a Bloom filter with one hash)."""
+
+    _BITS = 1 << 27
+
+    def __init__(self) -> None:
+        self.bits = bytearray(self._BITS // 8)
+
+    def add(self, text: str) -> None:
+        h = hash(text) & (self._BITS - 1)
+        self.bits[h >> 3] |= 1 << (h & 7)
+
+    def __contains__(self, text: str) -> bool:
+        h = hash(text) & (self._BITS - 1)
+        return bool(self.bits[h >> 3] & (1 << (h & 7)))
+
+
 class _Writer:
     """Adds and updates the events of checked chunks with bulk statements."""
 
@@ -469,6 +472,7 @@ class _Writer:
         self.report = ImportReport()
         self.had = session.execute(select(func.count()).select_from(events)).scalar_one()
         self.restore: Callable[[], None] | None = None
+        self.given = _Given()  # the slugs this import gave out
 
     # new events
 
@@ -486,7 +490,13 @@ class _Writer:
                                row.place_id))
             part_rows += [(event_id, actor_id, role) for actor_id, role in row.actors]
             citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in row.source_ids]
-            search_rows.append((event_id, row.search_body, row.search_folded))
+            # services.search_text of an event whose citations have no quotation; folded in two parts, since
+            # fold() works word by word and the title is folded already.
+            if row.summary is None:
+                search_rows.append((event_id, row.title, row.folded_title))
+            else:
+                search_rows.append((event_id, f"{row.title}\n{row.summary}",
+                                    " ".join(part for part in (row.folded_title, fold(row.summary)) if part)))
         self.bulk.insert("events", _EVENT_COLUMNS, event_rows)
         self.bulk.insert("participations", ("event_id", "actor_id", "role"), part_rows)
         self.bulk.insert("citations", ("event_id", "source_id", "confidence"), citation_rows)
@@ -495,7 +505,7 @@ class _Writer:
 
     def _slugs(self, rows: list[_Row]) -> list[str]:
         """A new slug per row: its date-and-title slug, or that with -2, -3… when taken (as `unique_slug`)."""
-        bases = [row.slug_base for row in rows]
+        bases = [event_slug_base(row.date.text, row.title) for row in rows]
         taken = self._taken(set(bases))
         slugs: list[str] = []
         for base in bases:
@@ -510,11 +520,15 @@ class _Writer:
                         break
                     n += 20
             taken.add(slug)
+            self.given.add(slug)
             slugs.append(slug)
         return slugs
 
     def _taken(self, slugs: set[str]) -> set[str]:
-        return self.bulk.existing("events", "slug", sorted(slugs))
+        """Which of `slugs` events already have. The database is asked about every one when it held events
+        before the import; else only about those this import may have given out, since no other can be taken."""
+        maybe = slugs if self.had else {slug for slug in slugs if slug in self.given}
+        return self.bulk.existing("events", "slug", sorted(maybe)) if maybe else set()
 
     def _maybe_defer_indexes(self, coming: int) -> None:
         if self.restore is None and self.report.added + coming >= max(DEFER_INDEXES_AFTER, self.had):
@@ -532,39 +546,45 @@ class _Writer:
         if not matched:
             return
         ids = [event_id for _, event_id in matched]
-        current = {r.id: r for r in self.session.execute(
-            select(events.c.id, *(events.c[c] for c in _UPDATED)).where(events.c.id.in_(ids)))}
+        fetch = self.bulk.fetch
+        # (SQLite gives the days as the ISO text it stores, and the flags as 0 or 1, which equal False and True)
+        days = ("start_date, end_date" if self.bulk.sqlite else
+                "to_char(start_date, 'YYYY-MM-DD'), to_char(end_date, 'YYYY-MM-DD')")
+        current = {r[0]: r[1:] for r in fetch(f"SELECT id, date, {days}, precision, approximate, uncertain, title, "
+                                               "type, place_id, summary FROM events", "id", ids)}
         parts: dict[int, list] = defaultdict(list)
-        for r in self.session.execute(select(participations.c.event_id, participations.c.id, participations.c.actor_id,
-                                             participations.c.role)
-                                      .where(participations.c.event_id.in_(ids)).order_by(participations.c.id)):
-            parts[r.event_id].append(r)
+        for event_id, part_id, actor_id, role in fetch("SELECT event_id, id, actor_id, role FROM participations",
+                                                       "event_id", ids, "ORDER BY id"):
+            parts[event_id].append((part_id, (actor_id, role)))
         cited: dict[int, set[int]] = defaultdict(set)
-        for event_id, source_id in self.session.execute(select(citations.c.event_id, citations.c.source_id)
-                                                        .where(citations.c.event_id.in_(ids))):
+        for event_id, source_id in fetch("SELECT event_id, source_id FROM citations", "event_id", ids):
             cited[event_id].add(source_id)
 
         changes, drop, part_rows, citation_rows, touched = [], [], [], [], []
         for row, event_id in matched:
-            date, old = row.date, current[event_id]
-            values = {"date": date.text, "start_date": date.start, "end_date": date.end, "precision": date.precision,
-                      "approximate": date.approximate, "uncertain": date.uncertain, "title": row.title,
-                      "type": row.type, "place_id": row.place_id, "summary": row.summary}
-            changed = {k: v for k, v in values.items() if getattr(old, k) != v}
+            date = row.date
+            changed = current[event_id] != (date.text, date.start_iso, date.end_iso, date.precision, date.approximate,
+                                            date.uncertain, row.title, row.type, row.place_id, row.summary)
             if changed:
-                changes.append({"_id": event_id, **{f"new_{k}": v for k, v in values.items()}})
+                values = (date.text, date.start, date.end, date.precision, date.approximate, date.uncertain,
+                          row.title, row.type, row.place_id, row.summary)  # in the order of _UPDATED
+                changes.append({"_id": event_id, **{f"new_{k}": v for k, v in zip(_UPDATED, values)}})
             # Participations are compared as sets: the ones no longer listed go, the new ones are added after
             # those that stay (the order `add event` and the ORM path give).
-            wanted = set(row.actors)
             have = parts[event_id]
-            keep = {(p.actor_id, p.role) for p in have if (p.actor_id, p.role) in wanted}
-            gone = [p.id for p in have if (p.actor_id, p.role) not in wanted]
-            if gone or keep != wanted:
-                drop += gone
-                part_rows += [(event_id, a, r) for a, r in row.actors if (a, r) not in keep]
-            new_sources = [s for s in row.source_ids if s not in cited[event_id]]
-            citation_rows += [(event_id, s, CONFIDENCE_DEFAULT) for s in new_sources]
-            if changed or gone or keep != wanted or new_sources:
+            moved = False
+            if [pair for _, pair in have] != list(row.actors):  # (the same list: nothing to do)
+                wanted = set(row.actors)
+                keep = {pair for _, pair in have if pair in wanted}
+                gone = [part_id for part_id, pair in have if pair not in wanted]
+                if gone or keep != wanted:
+                    moved = True
+                    drop += gone
+                    part_rows += [(event_id, a, r) for a, r in row.actors if (a, r) not in keep]
+            known = cited[event_id]
+            new_sources = [source_id for source_id in row.source_ids if source_id not in known]
+            citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in new_sources]
+            if changed or moved or new_sources:
                 touched.append(event_id)
         if changes:
             # (bound parameters may not take the names of the columns they set)
@@ -599,18 +619,30 @@ class _CsvImport:
             writer = _Writer(session)
             done = 0
             with writer.bulk.large_cache():
+                # A row's key → the line it was first seen on; a key of a recorded event is marked in `keys`
+                # instead (as minus the line), so that a file matching a million events does not hold a
+                # million keys twice.
+                seen: dict[bytes, int] = {}
                 for number, chunk in enumerate(_checked_chunks(lines, names, self.name)):
                     problems += chunk.problems
                     keys = matcher.match(chunk, first=number == 0)
                     new, matched = [], []
                     for row in chunk.rows:
                         found = keys.get(row.key)
-                        if found is None:
+                        if type(found) is not int:
+                            first = seen.setdefault(row.key, row.line)
+                        else:
+                            first = -found if found < 0 else row.line
+                        if first != row.line:
+                            problems.append((row.line, f"the same event ({row.date.text}, {row.title!r}) is already "
+                                                       f"on line {first}"))
+                        elif found is None:
                             new.append(row)
                         elif isinstance(found, list):
                             problems.append((row.line, self._several(row, found)))
                         else:
                             matched.append((row, found))
+                            keys[row.key] = -row.line
                     if not problems:
                         writer.add(new)
                         writer.update(matched)

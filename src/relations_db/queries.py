@@ -460,11 +460,12 @@ def _attach_details(conn: Connection, events: list[dict], sources: dict[int, tup
     dialect = conn.dialect.name
     participants, citations_, invokes = _details_statements(dialect)
     ids = _batch_params(dialect, list(by_id))
-    for event_id, name, kind, role in conn.execute(participants, ids):
+    # (`.all()`: one fetch for the batch's rows, not one call per row)
+    for event_id, name, kind, role in conn.execute(participants, ids).all():
         by_id[event_id]["actors"].append({"name": name, "kind": kind, "role": role})
     none = (None, None)
     for event_id, source_id, locator, quote, cited_as, in_id, in_locator, confidence, note in \
-            conn.execute(citations_, ids):
+            conn.execute(citations_, ids).all():
         key, short = sources[source_id]
         in_key, in_short = sources[in_id] if in_id is not None else none
         by_id[event_id]["citations"].append({
@@ -472,7 +473,7 @@ def _attach_details(conn: Connection, events: list[dict], sources: dict[int, tup
             "cited_in": in_key, "cited_in_short": in_short, "cited_in_locator": in_locator,
             "confidence": confidence, "note": note,
         })
-    for event_id, slug in conn.execute(invokes, ids):
+    for event_id, slug in conn.execute(invokes, ids).all():
         by_id[event_id]["invokes"].append(slug)
 
 
@@ -647,9 +648,13 @@ class SearchResults:
 
 def _few_matches(conn: Connection, terms: list[list[str]]) -> bool:
     """Whether at most RANK_AT_MOST events contain the words: counted on SQLite (FTS5 lists its matches
-    cheaply), estimated by the planner on PostgreSQL (counting rechecks every candidate row)."""
+    cheaply), estimated by the planner on PostgreSQL (counting a common phrase there reads its whole posting
+    lists and rechecks rows: ~0.2 s in a million events) — counted there too while the table has no
+    statistics yet (just after a bulk import, before ANALYZE), as the estimate would then be a fixed guess."""
     matches = _matches(conn, terms)
-    if conn.dialect.name == "sqlite":
+    if conn.dialect.name == "sqlite" or not conn.exec_driver_sql(
+            "SELECT 1 FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'event_search' "
+            "AND attname = 'search_vector'").first():
         return _count_at_most(conn, matches, RANK_AT_MOST + 1) <= RANK_AT_MOST
     compiled = matches.compile(dialect=conn.dialect)
     plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
