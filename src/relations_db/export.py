@@ -105,22 +105,20 @@ class CsvExport:
         for rows in connection.execute(self.statement).partitions():
             lines = []
             for row in rows:
+                if split is not None and split in row[7]:  # several citations: their sources, once each
+                    row = (*row[:7], "; ".join(dict.fromkeys(row[7].split(split))), row[8])
                 line = ",".join(row)
                 # Written as it is when csv.writer and `neutralise` would leave it so: no cell holds a comma,
-                # a quote or a line break, none starts with a formula character, no sources to unrepeat. (A
-                # comma inside a cell, or a formula character after one, only sends the row the careful way.)
+                # a quote or a line break, none starts with a formula character. (A comma inside a cell, or a
+                # formula character after one, only sends the row the careful way.)
                 if (line.count(",") == width and '"' not in line and "\n" not in line and "\r" not in line
-                        and (split is None or split not in line)
                         and not line.startswith(_FORMULA_START) and not formula_inside(line)):
                     lines.append(line)
                     continue
                 if lines:
                     out.write("\n".join(lines) + "\n")
                     lines = []
-                cells = list(row)
-                if split is not None:
-                    cells[7] = "; ".join(dict.fromkeys(cells[7].split(split)))
-                writer.writerow([neutralise(cell) for cell in cells])
+                writer.writerow([neutralise(cell) for cell in row])
             if lines:
                 out.write("\n".join(lines) + "\n")
             count += len(rows)
@@ -230,12 +228,18 @@ def write_json(events: Iterable[dict], out: TextIO) -> int:
 
 
 def write_jsonl(events: Iterable[dict], out: TextIO) -> int:
-    """One JSON object a line."""
+    """One JSON object a line (written 500 lines at a time: one write call a line costs a tenth of the time)."""
     count = 0
+    lines: list[str] = []
     for item in events:
-        out.write(_dumps(item) + "\n")
-        count += 1
-    return count
+        lines.append(_dumps(item))
+        if len(lines) == 500:
+            out.write("\n".join(lines) + "\n")
+            count += 500
+            lines = []
+    if lines:
+        out.write("\n".join(lines) + "\n")
+    return count + len(lines)
 
 
 # --- the chronology: entries grouped by year, numbered notes ---------------------------------------------------
