@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
 from relations_db.cli.app import app
 from relations_db.cli.options import (
-    ActorOpt,
-    FromOpt,
-    LimitOpt,
-    PlaceOpt,
-    SearchOpt,
-    SourceOpt,
-    ToOpt,
-    TypeOpt,
-    YearOpt,
-    filters_from,
     format_option,
+    with_filters,
 )
+
+if TYPE_CHECKING:
+    from relations_db.queries import Filters
 
 CheckFormat = format_option("table", "json", help="table (default: one block per finding) or json (one array).")
 RuleOpt = Annotated[Optional[list[str]], typer.Option(
@@ -102,17 +96,10 @@ ByOpt = Annotated[Optional[Literal["year", "month"]], typer.Option(
 
 
 @app.command("timeline")
+@with_filters()
 def timeline_cmd(
     ctx: typer.Context,
-    year: YearOpt = None,
-    from_: FromOpt = None,
-    to: ToOpt = None,
-    actor: ActorOpt = None,
-    type_: TypeOpt = None,
-    place: PlaceOpt = None,
-    source: SourceOpt = None,
-    search: SearchOpt = None,
-    limit: LimitOpt = None,
+    filters: Filters,
     by: ByOpt = None,
     format_: TimelineFormat = None,
 ) -> None:
@@ -133,7 +120,6 @@ def timeline_cmd(
     from relations_db.timeline import build
 
     by = (by or "year").lower()
-    filters = filters_from(year, from_, to, actor, type_, place, source, search, limit)
     with session(ctx) as s:
         timeline = build(event_rows(s, filters), by=by)
     fmt = format_ or "table"
@@ -217,16 +203,11 @@ FocusOpt = Annotated[Optional[str], typer.Option(
 
 
 @app.command("relations")
+@with_filters(without=("actor", "limit"), after="actor")
 def relations_cmd(
     ctx: typer.Context,
+    filters: Filters,
     actor: FocusOpt = None,
-    year: YearOpt = None,
-    from_: FromOpt = None,
-    to: ToOpt = None,
-    type_: TypeOpt = None,
-    place: PlaceOpt = None,
-    source: SourceOpt = None,
-    search: SearchOpt = None,
     format_: RelationsFormat = None,
 ) -> None:
     """Who met whom: every pair of actors who took part in the same events, how often, over which years,
@@ -245,7 +226,7 @@ def relations_cmd(
 
     with session(ctx) as s:
         focus = resolve_actor(s, actor).name if actor else None
-        filters = filters_from(year, from_, to, [focus] if focus else None, type_, place, source, search)
+        filters.actors = [focus] if focus else []
         graph = network.actor_pairs(event_rows(s, filters), actor=focus)
     fmt = format_ or "table"
     if fmt == "dot":

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from relations_db.cli.app import app
 from relations_db.cli.options import (
-    ActorOpt,
     FormatOpt,
-    FromOpt,
-    LimitOpt,
-    PlaceOpt,
-    SearchOpt,
-    SourceOpt,
-    ToOpt,
-    YearOpt,
-    filters_from,
     format_option,
+    with_filters,
 )
+
+if TYPE_CHECKING:
+    from relations_db.queries import Filters
 
 ProfileFormat = format_option("text", "json")
 
@@ -96,23 +91,11 @@ def actor_cmd(
             typer.echo("\nNo events recorded.")
 
 
-def _event_filters(year, from_, to, actor, place, source, search, limit, kind: str):
-    filters = filters_from(year, from_, to, actor, None, place, source, search, limit)
-    filters.kind = kind
-    return filters
-
-
 @app.command("meetings")
+@with_filters(without=("type_",))
 def meetings_cmd(
     ctx: typer.Context,
-    year: YearOpt = None,
-    from_: FromOpt = None,
-    to: ToOpt = None,
-    actor: ActorOpt = None,
-    place: PlaceOpt = None,
-    source: SourceOpt = None,
-    search: SearchOpt = None,
-    limit: LimitOpt = None,
+    filters: Filters,
     format_: FormatOpt = None,
 ) -> None:
     """List meetings (visits, congresses, conferences, receptions) with their format, participants and outcome.
@@ -123,7 +106,7 @@ def meetings_cmd(
     from relations_db.cli.common import connection
     from relations_db.queries import event_rows
 
-    filters = _event_filters(year, from_, to, actor, place, source, search, limit, "meeting")
+    filters.kind = "meeting"
 
     def cells(e: dict) -> list[str]:
         return [str(e["id"]), output.short_date(e["date"]), e["title"] + (f" ({e['place']})" if e["place"] else ""),
@@ -140,16 +123,10 @@ def meetings_cmd(
 
 
 @app.command("agreements")
+@with_filters(without=("type_",))
 def agreements_cmd(
     ctx: typer.Context,
-    year: YearOpt = None,
-    from_: FromOpt = None,
-    to: ToOpt = None,
-    actor: ActorOpt = None,
-    place: PlaceOpt = None,
-    source: SourceOpt = None,
-    search: SearchOpt = None,
-    limit: LimitOpt = None,
+    filters: Filters,
     format_: FormatOpt = None,
 ) -> None:
     """List agreements (treaties, credits, base agreements) with their parties, status, subject and the
@@ -161,7 +138,7 @@ def agreements_cmd(
     from relations_db.cli.common import connection
     from relations_db.queries import agreement_rows
 
-    filters = _event_filters(year, from_, to, actor, place, source, search, limit, "agreement")
+    filters.kind = "agreement"
 
     def cells(e: dict) -> list[str]:
         title = e["title"] + (f" — {e['agreement']['subject']}" if e["agreement"]["subject"] else "")

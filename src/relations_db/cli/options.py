@@ -3,10 +3,13 @@
 
 Usage in a command:
 
-    def events(ctx: typer.Context, year: YearOpt = None, from_: FromOpt = None, to: ToOpt = None,
-               actor: ActorOpt = None, type_: TypeOpt = None, place: PlaceOpt = None,
-               source: SourceOpt = None, search: SearchOpt = None, limit: LimitOpt = None, ...):
-        filters = filters_from(year, from_, to, actor, type_, place, source, search, limit)
+    @app.command("events")
+    @with_filters()
+    def events(ctx: typer.Context, filters: Filters, format_: FormatOpt = None):
+        ...
+
+`with_filters` adds the options to the command's signature (where Typer reads them) and hands the command
+one `Filters` built from them.
 
 Years are taken as text and parsed by `dates.parse_year`, so that `--year 19x0` gets a message that says what
 a year looks like rather than Click's "not a valid integer".
@@ -14,6 +17,9 @@ a year looks like rather than Click's "not a valid integer".
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
@@ -88,3 +94,35 @@ def filters_from(year: str | None = None, from_: str | None = None, to: str | No
 
     return Filters(year=year_of(year, "--year"), from_year=year_of(from_, "--from"), to_year=year_of(to, "--to"),
                    actors=list(actor or []), type=type_, place=place, source=source, search=search, limit=limit)
+
+
+_FILTER_OPTIONS = (("year", YearOpt), ("from_", FromOpt), ("to", ToOpt), ("actor", ActorOpt), ("type_", TypeOpt),
+                   ("place", PlaceOpt), ("source", SourceOpt), ("search", SearchOpt), ("limit", LimitOpt))
+
+
+def with_filters(*, without: tuple[str, ...] = (), after: str = "ctx") -> Callable:
+    """A decorator giving a command the filter options (all but those named in `without`), placed after its
+    parameter `after` (where `--help` lists them), and passing them to it as one `filters: Filters`
+    (built by `filters_from`, so that a bad year is refused before the command runs)."""
+    options = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=kind)
+               for name, kind in _FILTER_OPTIONS if name not in without]
+    names = [option.name for option in options]
+
+    def decorate(command: Callable) -> Callable:
+        # (evaluated one by one: `filters: Filters` names a type the command's module imports for type checkers
+        # only, since importing queries would slow every start)
+        own = [p.replace(annotation=eval(p.annotation, command.__globals__)) if isinstance(p.annotation, str) else p
+               for p in inspect.signature(command).parameters.values() if p.name != "filters"]
+        at = next(i for i, p in enumerate(own) if p.name == after) + 1
+
+        @functools.wraps(command)
+        def run(*args, **kwargs):
+            return command(*args, filters=filters_from(**{name: kwargs.pop(name) for name in names}), **kwargs)
+
+        # Typer reads the options from this signature and these annotations (evaluated: the command's module
+        # may name its types under `from __future__ import annotations`).
+        run.__signature__ = inspect.Signature([*own[:at], *options, *own[at:]])
+        run.__annotations__ = {p.name: p.annotation for p in run.__signature__.parameters.values()}
+        return run
+
+    return decorate

@@ -2,39 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from relations_db.cli.app import app
 from relations_db.cli.options import (
-    ActorOpt,
     FormatOpt,
-    FromOpt,
-    LimitOpt,
-    PlaceOpt,
-    SearchOpt,
-    SourceOpt,
-    ToOpt,
-    TypeOpt,
-    YearOpt,
-    filters_from,
     format_option,
+    with_filters,
 )
+
+if TYPE_CHECKING:
+    from relations_db.queries import Filters
 
 
 @app.command("events")
+@with_filters()
 def events_cmd(
     ctx: typer.Context,
-    year: YearOpt = None,
-    from_: FromOpt = None,
-    to: ToOpt = None,
-    actor: ActorOpt = None,
-    type_: TypeOpt = None,
-    place: PlaceOpt = None,
-    source: SourceOpt = None,
-    search: SearchOpt = None,
-    limit: LimitOpt = None,
+    filters: Filters,
     format_: FormatOpt = None,
 ) -> None:
     """List events in date order, filtered by year, actor, type, place, source or words.
@@ -50,8 +37,7 @@ def events_cmd(
     from relations_db.queries import count_events, event_rows
 
     fmt = format_ or "table"
-    filters = filters_from(year, from_, to, actor, type_, place, source, search, limit)
-    cut = fmt == "table" and limit is None and output.is_terminal()
+    cut = fmt == "table" and filters.limit is None and output.is_terminal()
     if cut:
         filters.limit = output.TERMINAL_LIMIT
     with connection(ctx) as conn:
@@ -70,17 +56,10 @@ ChronologyFormat = format_option("text", "markdown", help="text (default: plain,
 
 
 @app.command("chronology")
+@with_filters()
 def chronology_cmd(
     ctx: typer.Context,
-    year: YearOpt = None,
-    from_: FromOpt = None,
-    to: ToOpt = None,
-    actor: ActorOpt = None,
-    type_: TypeOpt = None,
-    place: PlaceOpt = None,
-    source: SourceOpt = None,
-    search: SearchOpt = None,
-    limit: LimitOpt = None,
+    filters: Filters,
     format_: ChronologyFormat = None,
     title: Annotated[str | None, typer.Option("--title", help="A heading for the chronology.")] = None,
 ) -> None:
@@ -99,7 +78,6 @@ def chronology_cmd(
     from relations_db.export import write_chronology, write_markdown
     from relations_db.queries import event_rows
 
-    filters = filters_from(year, from_, to, actor, type_, place, source, search, limit)
     with connection(ctx) as conn:
         rows = event_rows(conn, filters)
         if format_ == "markdown":
@@ -144,17 +122,11 @@ SearchFormat = format_option("table", "json", "jsonl",
 
 
 @app.command("search")
+@with_filters(without=("search",), after="text")
 def search_cmd(
     ctx: typer.Context,
+    filters: Filters,
     text: Annotated[str, typer.Argument(help="Words to find (all of them), any case or accents.")],
-    year: YearOpt = None,
-    from_: FromOpt = None,
-    to: ToOpt = None,
-    actor: ActorOpt = None,
-    type_: TypeOpt = None,
-    place: PlaceOpt = None,
-    source: SourceOpt = None,
-    limit: LimitOpt = None,
     format_: SearchFormat = None,
 ) -> None:
     """Full-text search over event titles, summaries and quotations, best match first, with the matching
@@ -171,7 +143,6 @@ def search_cmd(
     from relations_db.cli.common import connection
     from relations_db.queries import RANK_AT_MOST, search_rows
 
-    filters = filters_from(year, from_, to, actor, type_, place, source, None, limit)
     with connection(ctx) as conn:
         columns = [output.id_column(conn), output.DATE_COLUMN, output.Column("Title", ratio=2),
                    output.Column("Match", ratio=3)]

@@ -7,24 +7,18 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Annotated, Literal, Optional
+from typing import IO, TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
 from relations_db.cli.app import app
 from relations_db.cli.common import notice, session
 from relations_db.cli.options import (
-    ActorOpt,
-    FromOpt,
-    LimitOpt,
-    PlaceOpt,
-    SearchOpt,
-    SourceOpt,
-    ToOpt,
-    TypeOpt,
-    YearOpt,
-    filters_from,
+    with_filters,
 )
+
+if TYPE_CHECKING:
+    from relations_db.queries import Filters
 
 # Below this many events a progress bar would only flicker.
 PROGRESS_THRESHOLD = 2000
@@ -120,8 +114,10 @@ def _umask() -> int:
 
 
 @app.command("export")
+@with_filters(after="output")
 def export(
     ctx: typer.Context,
+    filters: Filters,
     format_: Annotated[Optional[ExportFormat], typer.Option(
         "--format", "-f", case_sensitive=False,
         help="csv (spreadsheets), json, jsonl, yaml (the seed format, to import elsewhere), markdown (a "
@@ -129,15 +125,6 @@ def export(
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", metavar="FILE",
         help="Write to FILE (replaced only when the export is complete) instead of stdout.")] = None,
-    year: YearOpt = None,
-    from_: FromOpt = None,
-    to: ToOpt = None,
-    actor: ActorOpt = None,
-    type_: TypeOpt = None,
-    place: PlaceOpt = None,
-    source: SourceOpt = None,
-    search: SearchOpt = None,
-    limit: LimitOpt = None,
 ) -> None:
     """Export a selection of events (the same filters as `events`) as CSV, JSON, YAML, Markdown or HTML.
 
@@ -151,7 +138,6 @@ def export(
     from relations_db import export as writers
     from relations_db.queries import event_rows
 
-    filters = filters_from(year, from_, to, actor, type_, place, source, search, limit)
     fmt = format_.lower() if format_ else _SUFFIX_FORMATS.get(Path(output or "").suffix.lower(), "csv")
     started = time.perf_counter()
     with session(ctx) as s:
