@@ -351,6 +351,16 @@ def test_help_has_an_example(cli, command):
     assert "Example: relations-db " in result.stdout
 
 
+@pytest.mark.parametrize("command, sentence", [
+    (["timeline"], "With --by month, an event known only to the year or season counts in a row of its own"),
+    (["add", "event"], "Unknown actors and places are refused with the closest known names, unless --new-actor"),
+])
+def test_help_paragraphs_flow_as_sentences(cli, command, sentence):
+    """A docstring's line breaks do not reach `--help`, which would otherwise break lines mid-sentence."""
+    result = ok(cli(None, *command, "--help", env={"COLUMNS": "250"}))
+    assert sentence in result.stdout
+
+
 # --- the paper's chronology (data/seed.yaml) --------------------------------------------------------------------
 
 

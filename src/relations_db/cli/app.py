@@ -17,6 +17,27 @@ from relations_db.errors import RelationsDBError
 _LAZY: dict[str, CommandInfo | TyperInfo] = {}
 
 
+
+def _reflow(command) -> None:
+    """Join the lines of each paragraph of a command's help (and its subcommands'): Typer's Rich help keeps a
+    docstring's line breaks after the first paragraph, which made `--help` wrap mid-sentence. Lines that
+    start a list item ("- ") or are indented stay on their own."""
+    import inspect
+
+    if command.help:
+        paragraphs = []
+        for paragraph in inspect.cleandoc(command.help).split("\n\n"):
+            lines: list[str] = []
+            for line in paragraph.split("\n"):
+                if lines and line and not line.startswith((" ", "- ", "* ", "\b")) and not lines[-1].startswith("\b"):
+                    lines[-1] += " " + line
+                else:
+                    lines.append(line)
+            paragraphs.append("\n".join(lines))
+        command.help = "\n\n".join(paragraphs)
+    for sub in getattr(command, "commands", {}).values():
+        _reflow(sub)
+
 class Group(TyperGroup):
     """The root command group: builds a subcommand when it is used, and turns every expected error into a
     message and an exit code, once, for every command below it."""
@@ -42,6 +63,7 @@ class Group(TyperGroup):
         else:
             command = get_group_from_info(info, pretty_exceptions_short=True, rich_markup_mode=self.rich_markup_mode,
                                           suggest_commands=self.suggest_commands)
+        _reflow(command)
         self.commands[cmd_name] = command
         return command
 
