@@ -510,6 +510,12 @@ def event_rows(db: Any, filters: Filters) -> Iterator[dict]:
     return _stream(conn, stmt, limit=filters.limit)
 
 
+def event_rows_where(db: Any, condition) -> Iterator[dict]:
+    """The events meeting `condition` (a Core expression over the events table, e.g. `events.c.id.in_(…)`),
+    in date order, as dicts in the JSON shape (what the YAML export reads)."""
+    return _stream(db, _base_select().where(condition).order_by(EV.c.start_date, EV.c.end_date, EV.c.id))
+
+
 def max_event_id(db: Any) -> int:
     """The largest event id (0 when there are none): how wide an ID column must be."""
     return _connection(db).execute(select(func.max(EV.c.id))).scalar() or 0

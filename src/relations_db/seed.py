@@ -668,10 +668,9 @@ def _seed_event(row: dict, refs: _Referenced) -> dict:
 
 
 def _rows_where(session: Session, condition) -> Iterator[dict]:
-    from relations_db import queries
+    from relations_db.queries import event_rows_where
 
-    return queries._stream(session, queries._base_select().where(condition)
-                           .order_by(Event.start_date, Event.end_date, Event.id))
+    return event_rows_where(session, condition)
 
 
 def _invoked_agreements(session: Session, refs: _Referenced) -> Iterator[dict]:
