@@ -721,3 +721,72 @@ def test_csv_import_gives_unique_slugs_in_a_database_without_events(cli, db_url,
     listed = json.loads(_ok(cli(db_url, "events", "-f", "json", "--year", "1960", "--type", "meeting")).stdout)
     assert sorted(e["slug"] for e in listed if e["title"].startswith("Meeting")) == \
         ["1960-meeting", "1960-meeting-2", "1960-meeting-2-2", "1960-meeting-3"]
+
+
+def _search_trigger(url) -> str | None:
+    """SQLite: the recorded CREATE statement of the trigger that adds new search texts to the FTS5 index."""
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as c:
+            if c.dialect.name != "sqlite":
+                return None
+            return c.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                                     "AND name = 'event_search_ai'").scalar()
+    finally:
+        engine.dispose()
+
+
+def _found(cli, url, words: str) -> list[str]:
+    return [e["slug"] for e in json.loads(_ok(cli(url, "events", "--search", words, "-f", "json")).stdout)]
+
+
+def test_csv_import_builds_the_full_text_index_once_and_a_failed_one_leaves_it_working(cli, url, engine, tmp_path,
+                                                                                        small_chunks, backend):
+    trigger, indexes, before = _search_trigger(url), _index_definitions(url), counts(engine)
+    assert (trigger is not None) == (backend == "sqlite")
+    assert _found(cli, url, "breaks off relations") == ["1961-12-03-break"]
+    rows = _many_rows(450).splitlines(keepends=True)
+    rows[440] = "1961,,,Who,visit,,Hrushchov:guest,Lala 2014,\n"  # in the last chunk: four were written before
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    assert cli(url, "import", str(path)).exit_code == 1
+    assert (counts(engine), _index_definitions(url), _search_trigger(url)) == (before, indexes, trigger)
+    assert _found(cli, url, "breaks off relations") == ["1961-12-03-break"]
+    assert _found(cli, url, "event number 322") == []
+    # the trigger still indexes what is added one event at a time, and a good import indexes every row
+    _ok(cli(url, "add", "event", "--date", "1960", "--title", "Quiet talks in Durrës", "--type", "meeting",
+            "--source", "lala-2014"))
+    assert _found(cli, url, "talks durres") == ["1960-quiet-talks-in-durres"]
+    path.write_text(HEADER + _many_rows(450), encoding="utf-8")
+    assert "events 450 added" in _ok(cli(url, "import", str(path))).stderr
+    assert (_index_definitions(url), _search_trigger(url)) == (indexes, trigger)
+    assert _found(cli, url, "event number 322") == ["1952-11-event-number-322"]
+    assert _found(cli, url, "summary event 449") == ["1989-06-event-number-449"]
+    assert _found(cli, url, "breaks off relations") == ["1961-12-03-break"]
+    assert _found(cli, url, "talks durres") == ["1960-quiet-talks-in-durres"]
+    _ok(cli(url, "add", "event", "--date", "1961", "--title", "Later talks in Durrës", "--type", "meeting",
+            "--source", "lala-2014"))
+    assert _found(cli, url, "later talks durres") == ["1961-later-talks-in-durres"]
+
+
+def test_csv_import_an_error_while_writing_rolls_everything_back(url, engine, small_chunks, monkeypatch):
+    """A database error after the indexes (and the full-text trigger) were dropped for the load: nothing is
+    written, and they are all back."""
+    from relations_db import bulk
+
+    indexes, before, trigger = _index_definitions(url), counts(engine), _search_trigger(url)
+    written = []
+    insert = bulk.BulkWriter.insert
+
+    def failing(self, table, columns, rows):
+        if table == "citations" and len(written) == 2:
+            raise RuntimeError("the disk is full")
+        insert(self, table, columns, rows)
+        if table == "citations":
+            written.append(len(rows))
+
+    monkeypatch.setattr(bulk.BulkWriter, "insert", failing)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        with db.session_scope(engine, write=True) as s:
+            import_csv_text(s, HEADER + _many_rows(450))
+    assert (counts(engine), _index_definitions(url), _search_trigger(url)) == (before, indexes, trigger)

@@ -11,7 +11,8 @@ failure later rolls them back with everything else):
 
 Indexes cost most when rows arrive in an order unrelated to the index (dates, actors), and PostgreSQL checks
 a foreign key with a query per row: `defer_checks` drops the secondary indexes (and, on PostgreSQL, the
-foreign keys) of the tables being loaded and makes them again, with the exact definitions the database
+foreign keys; on SQLite, the trigger that feeds each new search text to the FTS5 index, which is then built
+in one pass) of the tables being loaded and makes them again, with the exact definitions the database
 recorded, before the transaction ends — the way `pg_restore` loads data. Values are passed as the
 database stores them: dates as ISO text ("1961-06-04"), booleans as bool, absent values as None.
 """
@@ -21,12 +22,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
 
 from sqlalchemy.orm import Session
 
 # Values per INSERT statement on SQLite: enough that per-statement costs (the FTS5 flush above all) vanish,
 # within SQLite's bound-variable limit (32766 since 3.32, 999 before).
 _SQLITE_VARIABLES = 30000 if sqlite3.sqlite_version_info >= (3, 32) else 999
+
+# SQLite: the FTS5 indexes kept in step with a table by an AFTER INSERT trigger (migration 0001), as
+# table → (trigger, FTS5 table). `defer_checks` drops the trigger and builds the index once at the end.
+_SQLITE_FULL_TEXT = {"event_search": ("event_search_ai", "events_fts")}
 
 
 def _statement_sizes(total: int, most: int) -> list[int]:
@@ -85,7 +91,7 @@ class BulkWriter:
             start = 0
             for count in _statement_sizes(len(rows), max(1, _SQLITE_VARIABLES // len(columns))):
                 part = rows[start:start + count]
-                cursor.execute(self._values_statement(table, columns, count), [value for row in part for value in row])
+                cursor.execute(self._values_statement(table, columns, count), list(chain.from_iterable(part)))
                 start += count
         finally:
             cursor.close()
@@ -188,12 +194,27 @@ class BulkWriter:
                 "AND t.relnamespace = current_schema()::regnamespace ORDER BY t.relname, c.conname", (list(tables),))
             return cursor.fetchall()
 
+    def full_text_triggers(self, tables: Sequence[str]) -> list[tuple[str, str, str]]:
+        """SQLite: (name, CREATE statement, FTS5 table) of the triggers that index the new rows of `tables`
+        in a full-text index, one row at a time."""
+        found = []
+        for table in tables:
+            if table in _SQLITE_FULL_TEXT:
+                name, index = _SQLITE_FULL_TEXT[table]
+                row = self._dbapi.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ? "
+                                          "AND tbl_name = ?", (name, table)).fetchone()
+                if row is not None and row[0]:
+                    found.append((name, row[0], index))
+        return found
+
     def defer_checks(self, tables: Sequence[str]) -> Callable[[], None]:
         """Drop what slows a bulk load of `tables`; return the function that restores it all.
 
         Dropped: the secondary indexes, and on PostgreSQL the foreign keys too, which it checks with a
-        trigger and a query per row (SQLite checks them in-process, cheaply). Restoring creates the indexes
-        again and adds the foreign keys back — PostgreSQL then checks every row at once, so a bad reference
+        trigger and a query per row (SQLite checks them in-process, cheaply); on SQLite, the trigger that adds
+        each new row to the FTS5 index (PostgreSQL's GIN index is a secondary index). Restoring creates the
+        indexes again, on SQLite rebuilds the full-text index from its table in one pass and creates the
+        trigger again as it was recorded, and adds the foreign keys back — PostgreSQL then checks every row at once, so a bad reference
         still fails the load — and, on PostgreSQL, refreshes the planner's statistics of the tables, which
         would otherwise describe them as they were before the load.
 
@@ -202,10 +223,13 @@ class BulkWriter:
         """
         indexes = self.secondary_indexes(tables)
         keys = [] if self.sqlite else self.foreign_keys(tables)
+        full_text = self.full_text_triggers(tables) if self.sqlite else []
         for table, name, _ in keys:
             self._execute(f"ALTER TABLE {self._quote(table)} DROP CONSTRAINT {self._quote(name)}")
         for name, _ in indexes:
             self._execute(f"DROP INDEX {self._quote(name)}")
+        for name, _, _ in full_text:
+            self._execute(f"DROP TRIGGER {self._quote(name)}")
 
         def restore() -> None:
             if self.sqlite:
@@ -221,6 +245,10 @@ class BulkWriter:
             finally:
                 if self.sqlite:
                     self._dbapi.execute(f"PRAGMA threads = {int(threads)}")
+            for name, create, index in full_text:
+                # (external content: 'rebuild' reads every row of the table again and indexes it in one pass)
+                self._execute(f"INSERT INTO {self._quote(index)}({self._quote(index)}) VALUES ('rebuild')")
+                self._execute(create)
             for table, name, definition in keys:
                 self._execute(f"ALTER TABLE {self._quote(table)} ADD CONSTRAINT {self._quote(name)} {definition}")
             if not self.sqlite:
