@@ -214,9 +214,9 @@ class BulkWriter:
         trigger and a query per row (SQLite checks them in-process, cheaply); on SQLite, the trigger that adds
         each new row to the FTS5 index (PostgreSQL's GIN index is a secondary index). Restoring creates the
         indexes again, on SQLite rebuilds the full-text index from its table in one pass and creates the
-        trigger again as it was recorded, and adds the foreign keys back — PostgreSQL then checks every row at once, so a bad reference
-        still fails the load — and, on PostgreSQL, refreshes the planner's statistics of the tables, which
-        would otherwise describe them as they were before the load.
+        trigger again as it was recorded, and adds the foreign keys back — PostgreSQL then checks every row at
+        once, so a bad reference still fails the load — and, on PostgreSQL, refreshes the planner's statistics
+        of the tables, which would otherwise describe them as they were before the load.
 
         Both databases have transactional DDL: when the load fails, the caller's rollback undoes the drops.
         On PostgreSQL the tables stay locked against readers until the transaction ends.

@@ -39,7 +39,6 @@ from relations_db.errors import UserError, ValidationError
 from relations_db.schema import (
     actor_aliases,
     actors,
-    citations,
     events,
     participations,
     place_aliases,

@@ -26,7 +26,6 @@ from relations_db.models import (
     EventSearch,
     Participation,
     Place,
-    PlaceAlias,
     Source,
 )
 from relations_db.text import fold
