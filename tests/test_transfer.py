@@ -586,6 +586,149 @@ def test_csv_export_fast_path_on_a_generated_corpus(cli, db_url, corpus):
     assert "events 0 added, 0 updated, 3000 unchanged" in _ok(cli(db_url, "import", str(exported))).stderr
 
 
+from relations_db import csv_copy, csv_export, csv_parts  # noqa: E402
+
+
+@pytest.fixture
+def parallel_from_100(monkeypatch):
+    """The parallel ways of the CSV export taken from 100 events on (the sample corpus has 3,000), and a list
+    of the way each export took: "parts" or "single" (SQLite), "halves" or "one copy" (PostgreSQL's COPY)."""
+    monkeypatch.setattr(csv_export, "PARALLEL_AT_LEAST", 100)
+    taken: list[str] = []
+    write_in_parts, halves = csv_parts.write_in_parts, csv_copy._halves
+
+    def parts_recorded(*args):
+        written = write_in_parts(*args)
+        taken.append("single" if written is None else "parts")
+        return written
+
+    def halves_recorded(session):
+        found = halves(session)
+        taken.append("one copy" if found is None else "halves")
+        return found
+
+    monkeypatch.setattr(csv_parts, "write_in_parts", parts_recorded)
+    monkeypatch.setattr(csv_copy, "_halves", halves_recorded)
+    return taken
+
+
+def _corpus_db(cli, url, corpus):
+    _ok(cli(url, "db", "upgrade"))
+    _ok(cli(url, "import", str(corpus / "base.yaml")))
+    _ok(cli(url, "import", str(corpus / "events.csv")))
+
+
+def test_csv_export_of_everything_in_parallel_writes_the_same_bytes(cli, db_url, backend, corpus, tmp_path,
+                                                                    parallel_from_100):
+    _corpus_db(cli, db_url, corpus)
+    general, fast = _both_csv(db_url, _Filters())
+    assert fast == general and len(_rows(general)) == 3000
+    exported = tmp_path / "everything.csv"
+    assert "Exported 3000 events" in _ok(cli(db_url, "export", "-o", str(exported))).stderr
+    assert exported.read_text(encoding="utf-8") == general  # (to a file: the parts go in as bytes)
+    assert parallel_from_100 == 2 * (["parts"] if backend == "sqlite" else ["halves"])
+    _ok(cli(db_url, "export", "--year", "1960", "-o", str(exported)))  # a selection: one statement, as before
+    assert exported.read_text(encoding="utf-8") == _both_csv(db_url, _Filters(year=1960))[0]
+    assert len(parallel_from_100) == 2
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_parallel_export_keeps_writers_out_until_every_part_has_its_snapshot(cli, db_url, corpus, monkeypatch,
+                                                                             parallel_from_100):
+    import sqlite3
+
+    _corpus_db(cli, db_url, corpus)
+    path = db_url.removeprefix("sqlite:///")
+    start, blocked = csv_parts._start, []
+
+    def start_and_try_writing(job):
+        worker = start(job)
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            blocked.append(False)
+            other.execute("ROLLBACK")
+        except sqlite3.OperationalError as error:
+            blocked.append("locked" in str(error))
+        other.close()
+        return worker
+
+    monkeypatch.setattr(csv_parts, "_start", start_and_try_writing)
+    general, fast = _both_csv(db_url, _Filters())
+    assert fast == general and parallel_from_100 == ["parts"]
+    assert blocked == [True, True][:len(blocked)] and len(blocked) >= 2  # a writer waits while parts start...
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # ...and not after
+    other.execute("ROLLBACK")
+    other.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_parallel_export_does_not_wait_for_a_writer(cli, db_url, corpus, monkeypatch, parallel_from_100):
+    import sqlite3
+
+    _corpus_db(cli, db_url, corpus)
+    monkeypatch.setattr(csv_parts, "GUARD_WAIT_SECONDS", 0.05)
+    writer = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a long import, say
+    try:
+        general, fast = _both_csv(db_url, _Filters())
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert fast == general and len(_rows(general)) == 3000
+    assert parallel_from_100 == ["single"]  # read in one process, which needs no lock
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_failed_export_worker_is_a_message_and_leaves_no_file(cli, db_url, corpus, monkeypatch, tmp_path,
+                                                                 parallel_from_100):
+    _corpus_db(cli, db_url, corpus)
+    monkeypatch.setattr(csv_parts, "_part_statement", lambda *args: ("SELECT * FROM no_such_table", []))
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    result = cli(db_url, "export", "-o", str(folder / "out.csv"))
+    assert result.exit_code == 1
+    assert "export's worker process failed" in result.stderr and "no such table" in result.stderr
+    assert "Traceback" not in result.stderr and list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_postgresql_copy_writes_what_the_general_writer_writes(cli, url, monkeypatch):
+    db_url = url
+    for args in AWKWARD:  # all but the carriage return, which Python's csv and COPY may quote differently
+        _ok(cli(db_url, *(a.replace("\r", "") for a in args)))
+    copies = []
+    copy_csv = csv_copy.copy_csv
+
+    def copy_recorded(*args):
+        copies.append(args[0].where)
+        return copy_csv(*args)
+
+    monkeypatch.setattr(csv_copy, "copy_csv", copy_recorded)
+    for filters in (_Filters(), _Filters(year=1961), _Filters(actors=["USSR"]), _Filters(limit=2),
+                    _Filters(search="submarines"), _Filters(source="Duka 2007")):
+        general, fast = _both_csv(db_url, filters)
+        assert fast == general and general.count("\n") > 1
+        if filters == _Filters():
+            assert "'=SUM(A1), \"\"quoted\"\"" in general and "'\tstarts with a tab" in general
+            assert "Lala 2014; Duka 2007" in general and "agreement,,Albania" in general  # an empty cell
+    assert len(copies) == 6  # every one of them went through COPY
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_postgresql_copy_failing_is_a_message(cli, url, monkeypatch, tmp_path):
+    from sqlalchemy import Integer, cast
+
+    db_url = url
+    # A statement the server refuses half-way: a title that is not a number.
+    monkeypatch.setattr(csv_copy, "_copy_cell", lambda expression: cast(expression, Integer))
+    result = cli(db_url, "export", "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 1 and "PostgreSQL could not export: " in result.stderr
+    assert "invalid input syntax for type integer" in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def _index_definitions(url) -> set:
     from relations_db.bulk import BulkWriter
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TextIO
 
@@ -65,152 +64,10 @@ def write_csv(events: Iterable[dict], out: TextIO,
 
 
 def export_csv(session, filters, out: TextIO, progress: Callable[[int], None] | None = None) -> int:
-    """`write_csv(queries.event_rows(session, filters), out)`, byte for byte, from one streamed statement.
+    """`write_csv(queries.event_rows(session, filters), out)`, byte for byte, at scale (see `csv_export`)."""
+    from relations_db.csv_export import CsvExport
 
-    The general path builds a dict per event with its actors and citations; this one asks the database for
-    the nine cells of each row — the actors and the sources joined in SQL, in participation and citation
-    order — and writes them as they come. The rows are streamed (a server-side cursor on PostgreSQL), so
-    memory does not grow with the number of events. `progress(done)` is called after each batch of rows.
-    """
     return CsvExport(session, filters).write(out, progress)
-
-
-class CsvExport:
-    """The statement behind `export_csv`, made first — the filters are checked and names resolved here
-    (UserError, NotFound, Ambiguous) — and written by `write`, so that a bad filter touches no file."""
-
-    def __init__(self, session, filters) -> None:
-        from sqlalchemy import text
-
-        from relations_db.queries import conditions
-
-        self.session = session
-        dialect = session.get_bind().dialect.name
-        # On SQLite the sources come joined by a control character (U+001F), in citation order and without
-        # removing repeats, which spares a sort per event; the repeats go here. A short form holding that
-        # character (there should be none) brings back the exact SQL way.
-        self.split_sources = dialect == "sqlite" and session.execute(
-            text("SELECT 1 FROM sources WHERE instr(short, char(31)) > 0 LIMIT 1")).first() is None
-        self.statement = _csv_statement(dialect, conditions(session, filters), filters.limit, self.split_sources)
-
-    def write(self, out: TextIO, progress: Callable[[int], None] | None = None) -> int:
-        """The header and every row; returns how many events."""
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        connection = self.session.connection().execution_options(stream_results=True, yield_per=_CSV_BATCH)
-        count = 0
-        width = len(CSV_COLUMNS) - 1
-        formula_inside = _FORMULA_AFTER_COMMA.search
-        split = "\x1f" if self.split_sources else None
-        for rows in connection.execute(self.statement).partitions():
-            lines = []
-            for row in rows:
-                if split is not None and split in row[7]:  # several citations: their sources, once each
-                    row = (*row[:7], "; ".join(dict.fromkeys(row[7].split(split))), row[8])
-                line = ",".join(row)
-                # Written as it is when csv.writer and `neutralise` would leave it so: no cell holds a comma,
-                # a quote or a line break, none starts with a formula character. (A comma inside a cell, or a
-                # formula character after one, only sends the row the careful way.)
-                if (line.count(",") == width and '"' not in line and "\n" not in line and "\r" not in line
-                        and not line.startswith(_FORMULA_START) and not formula_inside(line)):
-                    lines.append(line)
-                    continue
-                if lines:
-                    out.write("\n".join(lines) + "\n")
-                    lines = []
-                writer.writerow([neutralise(cell) for cell in row])
-            if lines:
-                out.write("\n".join(lines) + "\n")
-            count += len(rows)
-            if progress is not None:
-                progress(count)
-        return count
-
-
-_CSV_BATCH = 2000
-_FORMULA_AFTER_COMMA = re.compile(r",[=+\-@\t]")  # (a literal first character: a fast search)
-
-# SQLite: the `place`, `actors` and `sources` cells of one event (the outer query's `events` row), as
-# `csv_cells` makes them: "Name:role" (no role when empty) in participation order, and the short forms of the cited
-# sources once each, in the order they are first cited. SQLite before 3.44 has no ORDER BY inside
-# group_concat: it concatenates in the order the ordered subquery delivers its rows.
-_PLACE = "(SELECT places.name FROM places WHERE places.id = events.place_id)"
-_ACTOR = ("actors.name || CASE WHEN participations.role IS NOT NULL AND participations.role <> '' "
-          "THEN ':' || participations.role ELSE '' END")
-_PARTICIPANTS = ("FROM participations JOIN actors ON actors.id = participations.actor_id "
-                 "WHERE participations.event_id = events.id")
-_CITED = "FROM citations JOIN sources ON sources.id = citations.source_id WHERE citations.event_id = events.id"
-_SQLITE_ACTORS = (f"(SELECT group_concat(x, '; ') FROM (SELECT {_ACTOR} AS x {_PARTICIPANTS} "
-                  "ORDER BY participations.id))")
-_CELLS = {
-    # (ix_citations_event_id gives the citations in id order: no sort for the unrepeated form)
-    ("sqlite", True): (_SQLITE_ACTORS, f"(SELECT group_concat(short, char(31)) FROM (SELECT sources.short AS short "
-                                      f"{_CITED} ORDER BY citations.id))"),
-    ("sqlite", False): (_SQLITE_ACTORS, f"(SELECT group_concat(short, '; ') FROM (SELECT sources.short AS short "
-                                       f"{_CITED} GROUP BY sources.short ORDER BY min(citations.id)))"),
-}
-
-
-def _csv_statement(dialect: str, where: list, limit: int | None, split_sources: bool):
-    """The nine CSV cells of the events matching `where`, as text, in date order (start, end, id)."""
-    from sqlalchemy import Text, func, literal_column, select, type_coerce
-
-    from relations_db.schema import events
-
-    if dialect != "sqlite":
-        return _grouped_statement(where, limit)
-
-    def text(sql: str):
-        return func.coalesce(literal_column(sql, Text), "")
-
-    actors_cell, sources_cell = _CELLS[(dialect, split_sources)]
-    # The first sort key is written `+start_date`, which keeps SQLite from reading the events in date order
-    # through the index: that visits the table (and each event's participations and citations) in random
-    # order. Read in storage order and sorted once at the end, a million events take half the time.
-    stmt = (select(events.c.date, type_coerce(events.c.start_date, Text), type_coerce(events.c.end_date, Text),
-                   events.c.title, events.c.type, text(_PLACE), text(actors_cell), text(sources_cell),
-                   func.coalesce(events.c.summary, ""))
-            .where(*where)
-            .order_by(literal_column("+events.start_date"), events.c.end_date, events.c.id))
-    return stmt if limit is None else stmt.limit(limit)
-
-
-def _grouped_statement(where: list, limit: int | None):
-    """PostgreSQL: the actors and sources cells aggregated per event by GROUP BY and joined, which its
-    planner turns into hash joins over one pass of each table; with filters, only over the chosen events.
-    (A correlated subquery per event, as on SQLite, runs five times slower there.)"""
-    from sqlalchemy import Text, and_, case, func, literal, literal_column, select
-
-    from relations_db.schema import actors, citations, events, participations, places, sources
-
-    separator = literal_column("'; '", Text)
-    role = participations.c.role
-    actor_text = actors.c.name + case((and_(role.is_not(None), role != ""), literal(":") + role), else_=literal(""))
-    parts = participations.join(actors, actors.c.id == participations.c.actor_id)
-    cited = citations.join(sources, sources.c.id == citations.c.source_id)
-    if where:
-        chosen = select(events.c.id).where(*where).cte("chosen")
-        parts = parts.join(chosen, chosen.c.id == participations.c.event_id)
-        cited = cited.join(chosen, chosen.c.id == citations.c.event_id)
-    actor_cells = (select(participations.c.event_id,
-                          func.string_agg(actor_text, separator).aggregate_order_by(participations.c.id)
-                          .label("cell"))
-                   .select_from(parts).group_by(participations.c.event_id).subquery("actor_cells"))
-    firsts = (select(citations.c.event_id, sources.c.short, func.min(citations.c.id).label("first"))
-              .select_from(cited).group_by(citations.c.event_id, sources.c.short).subquery("firsts"))
-    source_cells = (select(firsts.c.event_id,
-                           func.string_agg(firsts.c.short, separator).aggregate_order_by(firsts.c.first).label("cell"))
-                    .group_by(firsts.c.event_id).subquery("source_cells"))
-    stmt = (select(events.c.date, func.to_char(events.c.start_date, "YYYY-MM-DD"),
-                   func.to_char(events.c.end_date, "YYYY-MM-DD"), events.c.title, events.c.type,
-                   func.coalesce(places.c.name, ""), func.coalesce(actor_cells.c.cell, ""),
-                   func.coalesce(source_cells.c.cell, ""), func.coalesce(events.c.summary, ""))
-            .select_from(events.outerjoin(places, places.c.id == events.c.place_id)
-                         .outerjoin(actor_cells, actor_cells.c.event_id == events.c.id)
-                         .outerjoin(source_cells, source_cells.c.event_id == events.c.id))
-            .where(*where)
-            .order_by(events.c.start_date, events.c.end_date, events.c.id))
-    return stmt if limit is None else stmt.limit(limit)
 
 
 def _dumps(item: dict) -> str:

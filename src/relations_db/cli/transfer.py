@@ -136,14 +136,15 @@ def export(
     Example: relations-db export --from 1955 --to 1961 --format csv -o chronology.csv
     """
     from relations_db import export as writers
+    from relations_db.csv_export import CsvExport
     from relations_db.queries import event_rows
 
     fmt = format_.lower() if format_ else _SUFFIX_FORMATS.get(Path(output or "").suffix.lower(), "csv")
     started = time.perf_counter()
     with session(ctx) as s:
-        # Both check the filters before any file is touched. CSV, the format of large exports, has a path of
-        # its own: one streamed statement (the same bytes as the general writer).
-        rows = writers.CsvExport(s, filters) if fmt == "csv" else event_rows(s, filters)
+        # Both check the filters before any file is touched. CSV, the format of large exports, has a way of
+        # its own (csv_export: the cells built by the database; the same bytes as the general writer).
+        rows = CsvExport(s, filters) if fmt == "csv" else event_rows(s, filters)
         with atomic_output(output) as out, progress_reporter("Exporting") as progress:
             if fmt == "csv":
                 count = rows.write(out, progress)

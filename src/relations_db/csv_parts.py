@@ -1,0 +1,164 @@
+"""SQLite's parallel way of the CSV export: worker processes, one per date range, all reading one snapshot.
+
+Taken by `csv_export.CsvExport.write` for an export of every event of a large file. The parent takes the write
+lock (`BEGIN IMMEDIATE` on a connection of its own) so that nothing can be committed while the workers start;
+each worker opens the file, begins a read transaction and reads (which fixes its snapshot), then says `ready`;
+when all have, the parent lets the lock go. The first part streams to the parent through a pipe, the others go
+to temporary files until their turn. A file the parent cannot lock (read-only, or held by a writer for more
+than GUARD_WAIT_SECONDS), or a machine with one core, takes the single statement instead, which needs no lock.
+
+As a program (`python -m relations_db.csv_parts`) this is the worker; its job comes as one JSON line on stdin.
+Only the standard library and `csv_export`'s light imports are loaded, so a worker starts in a few tens of ms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from typing import TextIO
+
+from relations_db import csv_export
+from relations_db.csv_export import CSV_COLUMNS, Progress, pump, write_rows
+
+MAX_WORKERS = 4
+# How long the export waits for a writer's lock before it reads in one process instead (which needs no lock).
+GUARD_WAIT_SECONDS = 1.0
+_READY = b"ready\n"
+
+
+def write_in_parts(export, out: TextIO, progress: Progress = None) -> int | None:
+    """The header and every row of `export` (a `csv_export.CsvExport` of every event), written by worker
+    processes; returns how many rows, or None when this way does not apply (nothing has been written then)."""
+    from relations_db.db import SQLITE_BUSY_TIMEOUT_MS
+    from relations_db.errors import DatabaseError
+
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    url = export.session.get_bind().url
+    if workers < 2 or not url.database or url.database == ":memory:" or url.query:
+        return None
+    guard = sqlite3.connect(url.database, isolation_level=None, timeout=GUARD_WAIT_SECONDS)
+    try:
+        try:
+            guard.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:
+            return None
+        bounds = _bounds(guard, workers)
+        if bounds is None:
+            return None
+        # Checked again under the lock: the workers read what the guard sees, not the session's snapshot.
+        split = guard.execute("SELECT 1 FROM sources WHERE instr(short, char(31)) > 0 LIMIT 1").fetchone() is None
+        with tempfile.TemporaryDirectory(prefix="relations-db-export-") as scratch:
+            parts: list[tuple[subprocess.Popen, str | None]] = []
+            try:
+                for number, (low, high) in enumerate(zip([None, *bounds], [*bounds, None])):
+                    target = None if number == 0 else os.path.join(scratch, f"part-{number}.csv")
+                    sql, params = _part_statement(export.session.get_bind().dialect, low, high, split)
+                    job = {"path": url.database, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "sql": sql,
+                           "params": params, "split": split, "target": target}
+                    parts.append((_start(job), target))
+                for worker, _ in parts:
+                    if worker.stdout.readline() != _READY:
+                        raise DatabaseError(_failure(worker))
+                guard.execute("ROLLBACK")  # every worker holds its snapshot: writers may go on
+                out.write(",".join(CSV_COLUMNS) + "\n")
+                done = 0
+                for worker, target in parts:
+                    if target is None:
+                        pump(iter(lambda stream=worker.stdout: stream.read(1 << 16), b""), out, "utf-8", progress, done)
+                    if worker.wait() != 0:
+                        raise DatabaseError(_failure(worker))
+                    if target is not None:
+                        with open(target, "rb") as part:
+                            pump(iter(lambda: part.read(1 << 20), b""), out, "utf-8")
+                        os.unlink(target)
+                    done += int(worker.stderr.read().split()[-1])
+                    if progress is not None:
+                        progress(done)
+                return done
+            finally:
+                for worker, _ in parts:
+                    if worker.poll() is None:
+                        worker.kill()
+                        worker.wait()
+                    worker.stdout.close()
+                    worker.stderr.close()
+    finally:
+        guard.close()  # (rolls back, if the lock is still held)
+
+
+def _bounds(guard: sqlite3.Connection, workers: int) -> list[str] | None:
+    """Start dates splitting the events into `workers` ranges of about the same size (fewer if many events share
+    a start date), or None when there are too few events for workers to pay."""
+    count = guard.execute("SELECT count(*) FROM events").fetchone()[0]
+    if count < csv_export.PARALLEL_AT_LEAST:
+        return None
+    first = guard.execute("SELECT min(start_date) FROM events").fetchone()[0]
+    bounds: list[str] = []
+    for part in range(1, workers):
+        bound = guard.execute("SELECT start_date FROM events ORDER BY start_date LIMIT 1 OFFSET ?",
+                              (count * part // workers,)).fetchone()[0]
+        if bound > (bounds[-1] if bounds else first):
+            bounds.append(bound)
+    return bounds or None
+
+
+def _part_statement(dialect, low: str | None, high: str | None, split: bool) -> tuple[str, list]:
+    """The SQL and parameters of the events starting in [low, high) (open where None)."""
+    from sqlalchemy import literal, literal_column
+
+    from relations_db.csv_export import csv_statement
+
+    start = literal_column("+events.start_date")  # (not through the date index: see csv_statement)
+    where = ([start >= literal(low)] if low else []) + ([start < literal(high)] if high else [])
+    compiled = csv_statement("sqlite", where, None, split).compile(dialect=dialect)
+    return str(compiled), [compiled.params[name] for name in compiled.positiontup]
+
+
+def _start(job: dict) -> subprocess.Popen:
+    """A worker with its job; the package is found where this process found it."""
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    worker = subprocess.Popen([sys.executable, "-m", "relations_db.csv_parts"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    worker.stdin.write(json.dumps(job).encode() + b"\n")
+    worker.stdin.close()
+    return worker
+
+
+def _failure(worker: subprocess.Popen) -> str:
+    if worker.poll() is None:
+        worker.kill()
+    worker.wait()
+    lines = worker.stderr.read().decode(errors="replace").strip().splitlines()
+    return f"The export's worker process failed: {lines[-1] if lines else f'exit status {worker.returncode}'}"
+
+
+def _work() -> None:
+    """The worker: its part as CSV lines (to its file, or to stdout), then the number of rows on stderr."""
+    job = json.loads(sys.stdin.readline())
+    connection = sqlite3.connect(job["path"], isolation_level=None, timeout=job["timeout"])
+    connection.execute("BEGIN")
+    connection.execute("SELECT 1 FROM events LIMIT 1").fetchall()  # the snapshot is fixed by the first read
+    sys.stdout.buffer.write(_READY)
+    sys.stdout.buffer.flush()
+    cursor = connection.execute(job["sql"], job["params"])
+    batches = iter(lambda: cursor.fetchmany(2000), [])
+    if job["target"]:
+        out = open(job["target"], "w", encoding="utf-8", newline="")
+    else:
+        out = open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False)
+    with out:
+        count = write_rows(batches, out, job["split"])
+    sys.stderr.write(f"{count}\n")
+
+
+if __name__ == "__main__":
+    try:
+        _work()
+    except Exception as error:  # noqa: BLE001 — reported to the parent, which turns it into a message
+        sys.stderr.write(f"{type(error).__name__}: {error}\n")
+        sys.exit(1)
