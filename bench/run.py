@@ -63,6 +63,49 @@ def run_rss(cmd: list[str], *, stdout_path: str = os.devnull) -> tuple[float, fl
     return seconds, usage.ru_maxrss / 1024
 
 
+def _tree_rss_mib(pid: int) -> float:
+    """Resident memory of a process and all its descendants now (Linux /proc), MiB; 0 once it is gone."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                pending.extend(int(child) for child in children.read().split())
+        except (OSError, ValueError):
+            pass  # (a process that ended between two reads)
+    return total / 1024
+
+
+def run_tree_rss(cmd: list[str]) -> tuple[float, float, float]:
+    """(seconds, peak RSS of the largest process, peak RSS of all its processes together, sampled every 10 ms)
+    of a command that may start worker processes (the parallel CSV export)."""
+    import threading
+
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample(pid: int) -> None:
+        while not done.wait(0.01):
+            peak[0] = max(peak[0], _tree_rss_mib(pid))
+
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    sampler = threading.Thread(target=sample, args=(proc.pid,), daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {err[-2000:]}")
+    # (ru_maxrss from wait4 is the largest of the process and the children it waited for, not their sum)
+    return seconds, usage.ru_maxrss / 1024, max(peak[0], usage.ru_maxrss / 1024)
+
+
 def median_time(cmd: list[str], repeat: int = 7) -> float:
     run(cmd)  # warm the page cache; the first run of a cold file system is not what users see
     return statistics.median(run(cmd)[0] for _ in range(repeat))
@@ -187,11 +230,15 @@ def bench_backend(report: Report, backend: str, url: str, n: int, corpus: Path, 
     versus_sqlite("search", t)
     # --- export ---------------------------------------------------------------------------------------------
     out_file = str(OUT / f"export-{backend}-{n}.csv")
-    seconds, rss = run_rss(CLI + db + ["export", "--format", "csv", "-o", out_file])
+    runs = [run_tree_rss(CLI + db + ["export", "--format", "csv", "-o", out_file]) for _ in range(3)]
+    seconds = statistics.median(r[0] for r in runs)
+    largest, together = max(r[1] for r in runs), max(r[2] for r in runs)
     rate = n / seconds
-    report.add(backend, n, "export CSV: events/s", f"{rate:,.0f}/s ({seconds:.1f} s)", ">= 100,000/s",
+    report.add(backend, n, "export CSV: events/s (median of 3)", f"{rate:,.0f}/s ({seconds:.1f} s)", ">= 100,000/s",
                rate >= 100_000)
-    report.add(backend, n, "export CSV: peak memory", f"{rss:,.0f} MiB", "<= 100 MiB", rss <= 100)
+    report.add(backend, n, "export CSV: peak memory, largest process", f"{largest:,.0f} MiB", "<= 100 MiB",
+               largest <= 100)
+    report.add(backend, n, "  all its processes together", f"{together:,.0f} MiB", "<= 100 MiB", together <= 100)
     if sqlite_path:
         floor, _ = run_rss(FLOORS + ["export", sqlite_path, out_file])
         report.add(backend, n, "  floor: csv.writer over a cursor, 6 plain columns", f"{n / floor:,.0f}/s ({floor:.1f} s)")

@@ -354,6 +354,7 @@ def test_help_has_an_example(cli, command):
 @pytest.mark.parametrize("command, sentence", [
     (["timeline"], "With --by month, an event known only to the year or season counts in a row of its own"),
     (["add", "event"], "Unknown actors and places are refused with the closest known names, unless --new-actor"),
+    ([], "every finding with its severity, the records involved and how to fix it"),  # the command listing
 ])
 def test_help_paragraphs_flow_as_sentences(cli, command, sentence):
     """A docstring's line breaks do not reach `--help`, which would otherwise break lines mid-sentence."""

@@ -656,7 +656,7 @@ def test_parallel_export_keeps_writers_out_until_every_part_has_its_snapshot(cli
     monkeypatch.setattr(csv_parts, "_start", start_and_try_writing)
     general, fast = _both_csv(db_url, _Filters())
     assert fast == general and parallel_from_100 == ["parts"]
-    assert blocked == [True, True][:len(blocked)] and len(blocked) >= 2  # a writer waits while parts start...
+    assert blocked and all(blocked)  # a writer waits while the parts start...
     other = sqlite3.connect(path, timeout=0, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # ...and not after
     other.execute("ROLLBACK")
@@ -681,16 +681,22 @@ def test_parallel_export_does_not_wait_for_a_writer(cli, db_url, corpus, monkeyp
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_a_failed_export_worker_is_a_message_and_leaves_no_file(cli, db_url, corpus, monkeypatch, tmp_path,
-                                                                 parallel_from_100):
+@pytest.mark.parametrize("failing", ["worker", "parent"])
+def test_a_failed_export_part_is_a_message_and_leaves_no_file(cli, db_url, corpus, monkeypatch, tmp_path, failing,
+                                                               parallel_from_100):
     _corpus_db(cli, db_url, corpus)
-    monkeypatch.setattr(csv_parts, "_part_statement", lambda *args: ("SELECT * FROM no_such_table", []))
+    bad = "SELECT * FROM no_such_table"
+    if failing == "worker":
+        start = csv_parts._start
+        monkeypatch.setattr(csv_parts, "_start", lambda job: start({**job, "sql": bad}))
+    else:
+        monkeypatch.setattr(csv_parts, "_part_statement", lambda *args: (bad, []))
     folder = tmp_path / "exports"
     folder.mkdir()
     result = cli(db_url, "export", "-o", str(folder / "out.csv"))
-    assert result.exit_code == 1
-    assert "export's worker process failed" in result.stderr and "no such table" in result.stderr
-    assert "Traceback" not in result.stderr and list(folder.iterdir()) == []
+    assert result.exit_code == 1 and "no such table" in result.stderr and "Traceback" not in result.stderr
+    assert ("worker process failed" if failing == "worker" else "could not read the database") in result.stderr
+    assert list(folder.iterdir()) == []
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])

@@ -1,11 +1,12 @@
-"""SQLite's parallel way of the CSV export: worker processes, one per date range, all reading one snapshot.
+"""SQLite's parallel way of the CSV export: date ranges read at once by worker processes, on one snapshot.
 
 Taken by `csv_export.CsvExport.write` for an export of every event of a large file. The parent takes the write
-lock (`BEGIN IMMEDIATE` on a connection of its own) so that nothing can be committed while the workers start;
+lock (`BEGIN IMMEDIATE` on a connection of its own) so that nothing can be committed while the parts start;
 each worker opens the file, begins a read transaction and reads (which fixes its snapshot), then says `ready`;
-when all have, the parent lets the lock go. The first part streams to the parent through a pipe, the others go
-to temporary files until their turn. A file the parent cannot lock (read-only, or held by a writer for more
-than GUARD_WAIT_SECONDS), or a machine with one core, takes the single statement instead, which needs no lock.
+the parent does the same on another connection, and when all have, lets the lock go. The parent writes the
+first part itself, straight to the output; the workers write theirs to temporary files, copied in after it.
+A file the parent cannot lock (read-only, or held by a writer for more than GUARD_WAIT_SECONDS), or a machine
+with one core, takes the single statement instead, which needs no lock.
 
 As a program (`python -m relations_db.csv_parts`) this is the worker; its job comes as one JSON line on stdin.
 Only the standard library and `csv_export`'s light imports are loaded, so a worker starts in a few tens of ms.
@@ -24,70 +25,88 @@ from typing import TextIO
 from relations_db import csv_export
 from relations_db.csv_export import CSV_COLUMNS, Progress, pump, write_rows
 
-MAX_WORKERS = 4
+MAX_PARTS = 4  # (one read here, the others by as many worker processes)
 # How long the export waits for a writer's lock before it reads in one process instead (which needs no lock).
 GUARD_WAIT_SECONDS = 1.0
 _READY = b"ready\n"
 
 
 def write_in_parts(export, out: TextIO, progress: Progress = None) -> int | None:
-    """The header and every row of `export` (a `csv_export.CsvExport` of every event), written by worker
-    processes; returns how many rows, or None when this way does not apply (nothing has been written then)."""
+    """The header and every row of `export` (a `csv_export.CsvExport` of every event): the first date range
+    read here, the others by worker processes meanwhile; returns how many rows, or None when this way does not
+    apply (nothing has been written then)."""
     from relations_db.db import SQLITE_BUSY_TIMEOUT_MS
     from relations_db.errors import DatabaseError
 
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    parts = min(os.cpu_count() or 1, MAX_PARTS)
     url = export.session.get_bind().url
-    if workers < 2 or not url.database or url.database == ":memory:" or url.query:
+    if parts < 2 or not url.database or url.database == ":memory:" or url.query:
         return None
+    timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
     guard = sqlite3.connect(url.database, isolation_level=None, timeout=GUARD_WAIT_SECONDS)
+    mine = sqlite3.connect(url.database, isolation_level=None, timeout=timeout)
     try:
         try:
             guard.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error:
+            bounds = _bounds(guard, parts)
+            if bounds is None:
+                return None
+            # Checked under the lock: the parts read what the guard sees, not the session's snapshot.
+            split = guard.execute("SELECT 1 FROM sources WHERE instr(short, char(31)) > 0 LIMIT 1").fetchone() is None
+        except sqlite3.Error:  # locked by a writer for too long, or a file that may not be written
             return None
-        bounds = _bounds(guard, workers)
-        if bounds is None:
-            return None
-        # Checked again under the lock: the workers read what the guard sees, not the session's snapshot.
-        split = guard.execute("SELECT 1 FROM sources WHERE instr(short, char(31)) > 0 LIMIT 1").fetchone() is None
+        dialect = export.session.get_bind().dialect
+        ranges = list(zip([None, *bounds], [*bounds, None]))
         with tempfile.TemporaryDirectory(prefix="relations-db-export-") as scratch:
-            parts: list[tuple[subprocess.Popen, str | None]] = []
+            workers: list[tuple[subprocess.Popen, str]] = []
             try:
-                for number, (low, high) in enumerate(zip([None, *bounds], [*bounds, None])):
-                    target = None if number == 0 else os.path.join(scratch, f"part-{number}.csv")
-                    sql, params = _part_statement(export.session.get_bind().dialect, low, high, split)
-                    job = {"path": url.database, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "sql": sql,
-                           "params": params, "split": split, "target": target}
-                    parts.append((_start(job), target))
-                for worker, _ in parts:
+                for number, (low, high) in enumerate(ranges[1:], start=1):
+                    sql, params = _part_statement(dialect, low, high, split)
+                    target = os.path.join(scratch, f"part-{number}.csv")
+                    job = {"path": url.database, "timeout": timeout, "sql": sql, "params": params, "split": split,
+                           "target": target}
+                    try:
+                        workers.append((_start(job), target))
+                    except OSError:  # no interpreter to start (an embedded Python): one process, then
+                        return None
+                _begin(mine)
+                for worker, _ in workers:
                     if worker.stdout.readline() != _READY:
                         raise DatabaseError(_failure(worker))
-                guard.execute("ROLLBACK")  # every worker holds its snapshot: writers may go on
+                guard.execute("ROLLBACK")  # every part holds its snapshot: writers may go on
                 out.write(",".join(CSV_COLUMNS) + "\n")
-                done = 0
-                for worker, target in parts:
-                    if target is None:
-                        pump(iter(lambda stream=worker.stdout: stream.read(1 << 16), b""), out, "utf-8", progress, done)
+                sql, params = _part_statement(dialect, *ranges[0], split)
+                try:
+                    cursor = mine.execute(sql, params)
+                    done = write_rows(iter(lambda: cursor.fetchmany(2000), []), out, split, progress)
+                except sqlite3.Error as error:
+                    raise DatabaseError(f"The export could not read the database: {error}") from None
+                for worker, target in workers:
                     if worker.wait() != 0:
                         raise DatabaseError(_failure(worker))
-                    if target is not None:
-                        with open(target, "rb") as part:
-                            pump(iter(lambda: part.read(1 << 20), b""), out, "utf-8")
-                        os.unlink(target)
+                    with open(target, "rb") as part:
+                        pump(iter(lambda stream=part: stream.read(1 << 20), b""), out, "utf-8")
+                    os.unlink(target)
                     done += int(worker.stderr.read().split()[-1])
                     if progress is not None:
                         progress(done)
                 return done
             finally:
-                for worker, _ in parts:
+                for worker, _ in workers:
                     if worker.poll() is None:
                         worker.kill()
                         worker.wait()
                     worker.stdout.close()
                     worker.stderr.close()
     finally:
+        mine.close()
         guard.close()  # (rolls back, if the lock is still held)
+
+
+def _begin(connection: sqlite3.Connection) -> None:
+    """A read transaction whose snapshot is fixed now (by its first read), not at its first real query."""
+    connection.execute("BEGIN")
+    connection.execute("SELECT 1 FROM events LIMIT 1").fetchall()
 
 
 def _bounds(guard: sqlite3.Connection, workers: int) -> list[str] | None:
@@ -138,21 +157,15 @@ def _failure(worker: subprocess.Popen) -> str:
 
 
 def _work() -> None:
-    """The worker: its part as CSV lines (to its file, or to stdout), then the number of rows on stderr."""
+    """The worker: its part as CSV lines into its file, then the number of rows on stderr."""
     job = json.loads(sys.stdin.readline())
     connection = sqlite3.connect(job["path"], isolation_level=None, timeout=job["timeout"])
-    connection.execute("BEGIN")
-    connection.execute("SELECT 1 FROM events LIMIT 1").fetchall()  # the snapshot is fixed by the first read
-    sys.stdout.buffer.write(_READY)
-    sys.stdout.buffer.flush()
+    _begin(connection)
+    sys.stdout.write(_READY.decode())
+    sys.stdout.flush()
     cursor = connection.execute(job["sql"], job["params"])
-    batches = iter(lambda: cursor.fetchmany(2000), [])
-    if job["target"]:
-        out = open(job["target"], "w", encoding="utf-8", newline="")
-    else:
-        out = open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False)
-    with out:
-        count = write_rows(batches, out, job["split"])
+    with open(job["target"], "w", encoding="utf-8", newline="") as out:
+        count = write_rows(iter(lambda: cursor.fetchmany(2000), []), out, job["split"])
     sys.stderr.write(f"{count}\n")
 
 

@@ -17,7 +17,6 @@ from relations_db.errors import RelationsDBError
 _LAZY: dict[str, CommandInfo | TyperInfo] = {}
 
 
-
 def _reflow(command) -> None:
     """Join the lines of each paragraph of a command's help (and its subcommands'): Typer's Rich help keeps a
     docstring's line breaks after the first paragraph, which made `--help` wrap mid-sentence. Lines that
@@ -37,6 +36,7 @@ def _reflow(command) -> None:
         command.help = "\n\n".join(paragraphs)
     for sub in getattr(command, "commands", {}).values():
         _reflow(sub)
+
 
 class Group(TyperGroup):
     """The root command group: builds a subcommand when it is used, and turns every expected error into a
@@ -107,7 +107,9 @@ def _summary(name: str, info: CommandInfo | TyperInfo) -> typer.core.TyperComman
         help_text = solved.help
         attrs = {"short_help": solved.short_help, "hidden": solved.hidden, "deprecated": solved.deprecated,
                  "rich_help_panel": solved.rich_help_panel}
-    return typer.core.TyperCommand(name=name, help=help_text, **attrs)
+    summary = typer.core.TyperCommand(name=name, help=help_text, **attrs)
+    _reflow(summary)  # (the listing shows the first paragraph: as one sentence, not as the docstring wraps it)
+    return summary
 
 
 def _fail(message: str, code: int) -> None:
