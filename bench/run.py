@@ -49,61 +49,64 @@ def run(cmd: list[str]) -> tuple[float, bytes]:
 
 
 def run_rss(cmd: list[str], *, stdout_path: str = os.devnull) -> tuple[float, float]:
-    """(seconds, peak RSS MiB) of a process whose stdout goes to a file; wait4 gives that process's rusage."""
-    with open(stdout_path, "wb") as sink:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.PIPE, env=ENV)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - started
-    err = proc.stderr.read().decode()
-    proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    """(seconds, peak RSS MiB of its largest process) of a process whose stdout goes to a file."""
+    seconds, largest, _ = run_tree_rss(cmd, stdout_path=stdout_path)
+    return seconds, largest
 
 
-def _tree_rss_mib(pid: int) -> float:
-    """Resident memory of a process and all its descendants now (Linux /proc), MiB; 0 once it is gone."""
-    total, pending = 0, [pid]
+def _tree_memory(pid: int) -> dict[int, tuple[int, int]]:
+    """{pid: (VmRSS, VmHWM) in KiB} of a process and all its descendants now (Linux /proc)."""
+    found, pending = {}, [pid]
     while pending:
         current = pending.pop()
         try:
             with open(f"/proc/{current}/status") as status:
-                total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+                fields = dict(line.split(":", 1) for line in status if line.startswith(("VmRSS:", "VmHWM:")))
             with open(f"/proc/{current}/task/{current}/children") as children:
                 pending.extend(int(child) for child in children.read().split())
         except (OSError, ValueError):
-            pass  # (a process that ended between two reads)
-    return total / 1024
+            continue  # (a process that ended between two reads)
+        if len(fields) == 2:
+            found[current] = (int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0]))
+    return found
 
 
-def run_tree_rss(cmd: list[str]) -> tuple[float, float, float]:
-    """(seconds, peak RSS of the largest process, peak RSS of all its processes together, sampled every 10 ms)
-    of a command that may start worker processes (the parallel CSV export)."""
+def run_tree_rss(cmd: list[str], *, stdout_path: str = os.devnull) -> tuple[float, float, float]:
+    """(seconds, peak RSS of the largest process, peak RSS of all its processes together), MiB.
+
+    Memory is read from /proc every 50 ms: each process's high-water mark (VmHWM) as last seen, and the sum of
+    the resident sets. (Not wait4's ru_maxrss: a child started by vfork, as subprocess does, inherits the
+    high-water mark of this process's memory at exec, which grows with the outputs the suite has read.)
+    """
     import threading
 
-    peak = [0.0]
+    marks: dict[int, int] = {}
+    together = [0]
     done = threading.Event()
 
     def sample(pid: int) -> None:
-        while not done.wait(0.01):
-            peak[0] = max(peak[0], _tree_rss_mib(pid))
+        while True:
+            now = _tree_memory(pid)
+            for process, (_, hwm) in now.items():
+                marks[process] = max(marks.get(process, 0), hwm)
+            together[0] = max(together[0], sum(rss for rss, _ in now.values()))
+            if done.wait(0.05):
+                return
 
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
-    sampler = threading.Thread(target=sample, args=(proc.pid,), daemon=True)
-    sampler.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    err = proc.stderr.read().decode()
+    with open(stdout_path, "wb") as sink:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.PIPE, env=ENV)
+        sampler = threading.Thread(target=sample, args=(proc.pid,), daemon=True)
+        sampler.start()
+        err = proc.stderr.read().decode()
+        proc.wait()
+        seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
     proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed: {err[-2000:]}")
-    # (ru_maxrss from wait4 is the largest of the process and the children it waited for, not their sum)
-    return seconds, usage.ru_maxrss / 1024, max(peak[0], usage.ru_maxrss / 1024)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-2000:]}")
+    return seconds, max(marks.values(), default=0) / 1024, together[0] / 1024
 
 
 def median_time(cmd: list[str], repeat: int = 7) -> float:

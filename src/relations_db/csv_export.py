@@ -5,10 +5,12 @@ citation order), and the rows stream out in date order. Three ways, the fastest 
 
 - PostgreSQL: the server writes the CSV itself (`COPY (...) TO STDOUT`). An export of every event runs as two
   COPYs over the two halves of the date range, on two connections that share one snapshot
-  (`pg_export_snapshot`), so that two server processes do the work at once.
-- SQLite, every event of a large file, on a machine with two or more cores: worker processes
-  (`python -m relations_db.csv_parts`), one per date range, all reading one snapshot; their parts are written
-  out in order. (Threads do not help: the sqlite3 module's global mutexes keep two threads near one core.)
+  (`pg_export_snapshot`), so that two server processes do the work at once. (Not where a text holds a
+  carriage return and this Python's csv module would not quote it: see `_python_quotes_cr`.)
+- SQLite, every event of a large file, on a machine with two or more cores: date ranges read at once, the
+  first by this process and the others by worker processes (`relations_db.csv_parts`), all on one snapshot;
+  the parts are written out in order. (Processes, not threads: two threads running the same kind of query were measured 1.3 times
+  as fast as one, two processes 1.9 times; SQLite's process-wide memory mutex is the likely brake.)
 - Otherwise, one streamed statement, the lines joined here.
 
 Memory does not grow with the number of events in any of them: rows are streamed, and the parts after the

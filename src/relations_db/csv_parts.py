@@ -8,7 +8,8 @@ first part itself, straight to the output; the workers write theirs to temporary
 A file the parent cannot lock (read-only, or held by a writer for more than GUARD_WAIT_SECONDS), or a machine
 with one core, takes the single statement instead, which needs no lock.
 
-As a program (`python -m relations_db.csv_parts`) this is the worker; its job comes as one JSON line on stdin.
+As a program (`python -m relations_db.csv_parts`, or `main()`) this is the worker; its job comes as one JSON
+line on stdin.
 Only the standard library and `csv_export`'s light imports are loaded, so a worker starts in a few tens of ms.
 """
 
@@ -69,14 +70,14 @@ def write_in_parts(export, out: TextIO, progress: Progress = None) -> int | None
                         workers.append((_start(job), target))
                     except OSError:  # no interpreter to start (an embedded Python): one process, then
                         return None
-                _begin(mine)
-                for worker, _ in workers:
-                    if worker.stdout.readline() != _READY:
-                        raise DatabaseError(_failure(worker))
-                guard.execute("ROLLBACK")  # every part holds its snapshot: writers may go on
-                out.write(",".join(CSV_COLUMNS) + "\n")
                 sql, params = _part_statement(dialect, *ranges[0], split)
                 try:
+                    _begin(mine)
+                    for worker, _ in workers:
+                        if worker.stdout.readline() != _READY:
+                            raise DatabaseError(_failure(worker))
+                    guard.execute("ROLLBACK")  # every part holds its snapshot: writers may go on
+                    out.write(",".join(CSV_COLUMNS) + "\n")
                     cursor = mine.execute(sql, params)
                     done = write_rows(iter(lambda: cursor.fetchmany(2000), []), out, split, progress)
                 except sqlite3.Error as error:
@@ -138,11 +139,12 @@ def _part_statement(dialect, low: str | None, high: str | None, split: bool) -> 
 
 
 def _start(job: dict) -> subprocess.Popen:
-    """A worker with its job; the package is found where this process found it."""
+    """A worker with its job. Where this process found the package is added at the end of the worker's path: it
+    finds the same package, and nothing there can shadow the standard library (as PYTHONPATH could)."""
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    worker = subprocess.Popen([sys.executable, "-m", "relations_db.csv_parts"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    program = f"import sys; sys.path.append({package_root!r}); from relations_db.csv_parts import main; main()"
+    worker = subprocess.Popen([sys.executable, "-c", program], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
     worker.stdin.write(json.dumps(job).encode() + b"\n")
     worker.stdin.close()
     return worker
@@ -161,17 +163,22 @@ def _work() -> None:
     job = json.loads(sys.stdin.readline())
     connection = sqlite3.connect(job["path"], isolation_level=None, timeout=job["timeout"])
     _begin(connection)
-    sys.stdout.write(_READY.decode())
-    sys.stdout.flush()
+    sys.stdout.buffer.write(_READY)  # (bytes: no "\r\n" on Windows)
+    sys.stdout.buffer.flush()
     cursor = connection.execute(job["sql"], job["params"])
     with open(job["target"], "w", encoding="utf-8", newline="") as out:
         count = write_rows(iter(lambda: cursor.fetchmany(2000), []), out, job["split"])
     sys.stderr.write(f"{count}\n")
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The worker's entry point: any error goes to stderr, for the parent to turn into a message."""
     try:
         _work()
-    except Exception as error:  # noqa: BLE001 — reported to the parent, which turns it into a message
+    except Exception as error:  # noqa: BLE001 — reported to the parent
         sys.stderr.write(f"{type(error).__name__}: {error}\n")
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
