@@ -2,8 +2,8 @@
 
 The cells are those of `csv_export.csv_statement`, each wrapped as `export.neutralise` treats a cell (a quote
 before a leading formula character) and made NULL when empty: COPY writes an empty string as `""` and NULL as
-nothing, which is how csv.writer writes an empty string. COPY quotes a cell holding a comma, a quote or a line
-break, as csv.writer does (a carriage return aside: see `csv_export._python_quotes_cr`).
+nothing, which is how csv.writer writes an empty string. COPY quotes a cell holding a comma, a quote, a line
+break or a carriage return, as `export.write_row` does.
 """
 
 from __future__ import annotations

@@ -5,8 +5,7 @@ citation order), and the rows stream out in date order. Three ways, the fastest 
 
 - PostgreSQL: the server writes the CSV itself (`COPY (...) TO STDOUT`). An export of every event runs as two
   COPYs over the two halves of the date range, on two connections that share one snapshot
-  (`pg_export_snapshot`), so that two server processes do the work at once. (Not where a text holds a
-  carriage return and this Python's csv module would not quote it: see `_python_quotes_cr`.)
+  (`pg_export_snapshot`), so that two server processes do the work at once.
 - SQLite, every event of a large file, on a machine with two or more cores: date ranges read at once, the
   first by this process and the others by worker processes (`relations_db.csv_parts`), all on one snapshot;
   the parts are written out in order. (Processes, not threads: two threads running the same kind of query were measured 1.3 times
@@ -24,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
-from relations_db.export import _FORMULA_START, CSV_COLUMNS, neutralise
+from relations_db.export import _FORMULA_START, CSV_COLUMNS, neutralise, write_row
 
 Progress = Callable[[int], None] | None
 
@@ -63,7 +62,7 @@ def write_rows(batches: Iterable[Sequence[tuple]], out: TextIO, split_sources: b
             if lines:
                 out.write("\n".join(lines) + "\n")
                 lines = []
-            writer.writerow([neutralise(cell) for cell in row])
+            write_row(writer, out, [neutralise(cell) for cell in row])
         if lines:
             out.write("\n".join(lines) + "\n")
         count += len(rows)
@@ -111,16 +110,6 @@ def _byte_buffer(out: TextIO):
     return buffer
 
 
-def _python_quotes_cr() -> bool:
-    """Whether this Python's csv.writer quotes a cell holding a carriage return (3.11 does not; PostgreSQL's
-    COPY always does, so where they differ a database holding one takes the streamed way)."""
-    import io
-
-    probe = io.StringIO()
-    csv.writer(probe, lineterminator="\n").writerow(["a\rb", "c"])
-    return probe.getvalue().startswith('"')
-
-
 class CsvExport:
     """The export, prepared first — the filters are checked and names resolved here (UserError, NotFound,
     Ambiguous) — and written by `write`, so that a bad filter touches no file."""
@@ -147,8 +136,7 @@ class CsvExport:
 
     def write(self, out: TextIO, progress: Progress = None) -> int:
         """The header and every row; returns how many events."""
-        if (self.dialect == "postgresql" and self.session.get_bind().dialect.driver == "psycopg"
-                and (_python_quotes_cr() or not _postgresql_holds_cr(self.session))):
+        if self.dialect == "postgresql" and self.session.get_bind().dialect.driver == "psycopg":
             from relations_db.csv_copy import copy_csv
 
             return copy_csv(self, out, progress)
@@ -166,18 +154,6 @@ class CsvExport:
         statement = csv_statement(self.dialect, self.where, self.limit, self.split_sources)
         connection = self.session.connection().execution_options(stream_results=True, yield_per=_BATCH)
         return write_rows(connection.execute(statement).partitions(), out, self.split_sources, progress)
-
-
-def _postgresql_holds_cr(session) -> bool:
-    """Whether any text an export writes holds a carriage return (see `_python_quotes_cr`)."""
-    from sqlalchemy import text
-
-    return bool(session.execute(text(
-        "SELECT EXISTS (SELECT 1 FROM events WHERE strpos(date || title || type || coalesce(summary, ''), chr(13)) > 0)"
-        " OR EXISTS (SELECT 1 FROM actors WHERE strpos(name, chr(13)) > 0)"
-        " OR EXISTS (SELECT 1 FROM participations WHERE strpos(role, chr(13)) > 0)"
-        " OR EXISTS (SELECT 1 FROM places WHERE strpos(name, chr(13)) > 0)"
-        " OR EXISTS (SELECT 1 FROM sources WHERE strpos(short, chr(13)) > 0)")).scalar())
 
 
 # --- the statements -------------------------------------------------------------------------------------------

@@ -46,6 +46,18 @@ def csv_cells(event: dict) -> list[str]:
     return [neutralise(str(values[name])) for name in CSV_COLUMNS]
 
 
+def write_row(writer, out: TextIO, cells: Sequence[str]) -> None:
+    """One CSV row, as `writer` (a csv.writer ending lines in "\\n") writes it, with a cell holding a carriage
+    return always quoted. csv.writer before Python 3.11.9 and 3.12.3 (CPython gh-67044) leaves a lone "\\r" bare
+    when lines end in "\\n", and a spreadsheet then breaks the row there; later versions quote it, as PostgreSQL's
+    COPY does. This gives one output on every version."""
+    if not any("\r" in cell for cell in cells):
+        writer.writerow(cells)
+        return
+    quoted = ('"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\n\r') else cell for cell in cells)
+    out.write(",".join(quoted) + "\n")
+
+
 def write_csv(events: Iterable[dict], out: TextIO,
               extra: Sequence[tuple[str, Callable[[dict], object]]] = ()) -> int:
     """The header and one row per event; returns the number of events.
@@ -58,7 +70,7 @@ def write_csv(events: Iterable[dict], out: TextIO,
     count = 0
     for event in events:
         values = [get(event) for _, get in extra]
-        writer.writerow(csv_cells(event) + [neutralise("" if v is None else str(v)) for v in values])
+        write_row(writer, out, csv_cells(event) + [neutralise("" if v is None else str(v)) for v in values])
         count += 1
     return count
 

@@ -150,16 +150,16 @@ def _timeline_csv(timeline) -> None:
     import csv
     import sys
 
-    from relations_db.export import neutralise
+    from relations_db.export import neutralise, write_row
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(("period", "events", "mean_tone", "min_tone", "max_tone", "key_events"))
     for period in timeline.periods:
         row = period.as_dict()
-        writer.writerow([row["period"], row["events"], "" if row["mean_tone"] is None else row["mean_tone"],
-                         "" if row["min_tone"] is None else row["min_tone"],
-                         "" if row["max_tone"] is None else row["max_tone"],
-                         neutralise("; ".join(row["key_events"]))])
+        write_row(writer, sys.stdout, [
+            str(row["period"]), str(row["events"]), *("" if row[k] is None else str(row[k])
+                                                      for k in ("mean_tone", "min_tone", "max_tone")),
+            neutralise("; ".join(row["key_events"]))])
 
 
 def _fit(text: str, width: int) -> str:

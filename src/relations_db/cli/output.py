@@ -231,7 +231,7 @@ def emit_records(records: Iterable[dict], fmt: str, columns: list[Column], cells
         writer.writerow(fields)
         count = 0
         for record in records:
-            writer.writerow([export.neutralise(_csv_value(record.get(f))) for f in fields])
+            export.write_row(writer, sys.stdout, [export.neutralise(_csv_value(record.get(f))) for f in fields])
             count += 1
         return count
     return print_table(columns, (cells(r) for r in records))
