@@ -8,14 +8,13 @@ break or a carriage return, as `export.write_row` does.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TextIO
 
 from relations_db import csv_export
-from relations_db.csv_export import CSV_COLUMNS, Progress, csv_statement, pump
-from relations_db.export import _FORMULA_START
+from relations_db.csv_export import HEADER, Progress, csv_statement, pump
+from relations_db.export import FORMULA_START
 
 _BLOCKS = 1000  # COPY sends a message per row: they are decoded and written this many at a time
 
@@ -35,7 +34,7 @@ def copy_csv(export, out: TextIO, progress: Progress = None) -> int:
 
     session = export.session
     session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    csv.writer(out, lineterminator="\n").writerow(CSV_COLUMNS)
+    out.write(HEADER)
     halves = _halves(session) if export.everything else None
     dialect = session.get_bind().dialect
     with ExitStack() as stack:
@@ -135,7 +134,7 @@ def _copy_cell(expression):
     rows than `left(x, 1)` against strings.)"""
     from sqlalchemy import Text, case, func, literal
 
-    starts = func.ascii(expression).in_([ord(c) for c in _FORMULA_START])
+    starts = func.ascii(expression).in_([ord(c) for c in FORMULA_START])
     return func.nullif(case((starts, literal("'", Text) + expression), else_=expression), "")
 
 

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
-from relations_db.export import _FORMULA_START, CSV_COLUMNS, neutralise, write_row
+from relations_db.export import CSV_COLUMNS, FORMULA_START, neutralise, write_row
 
 Progress = Callable[[int], None] | None
 
@@ -31,6 +31,11 @@ Progress = Callable[[int], None] | None
 PARALLEL_AT_LEAST = 20_000
 
 _BATCH = 2000
+HEADER = ",".join(CSV_COLUMNS) + "\n"  # (as csv.writer writes it: no column name needs quotes)
+# On SQLite the sources come joined by a control character (U+001F), in citation order and without removing
+# repeats, which spares a sort per event; the repeats go in `write_rows`. A short form holding that character
+# (there should be none), which this finds, brings back the exact SQL way.
+SEPARATOR_IN_SOURCES = "SELECT 1 FROM sources WHERE instr(short, char(31)) > 0 LIMIT 1"
 _FORMULA_AFTER_COMMA = re.compile(r",[=+\-@\t]")  # (a literal first character: a fast search)
 
 
@@ -56,7 +61,7 @@ def write_rows(batches: Iterable[Sequence[tuple]], out: TextIO, split_sources: b
             # or a line break, none starts with a formula character. (A comma inside a cell, or a formula
             # character after one, only sends the row the careful way.)
             if (line.count(",") == width and '"' not in line and "\n" not in line and "\r" not in line
-                    and not line.startswith(_FORMULA_START) and not formula_inside(line)):
+                    and not line.startswith(FORMULA_START) and not formula_inside(line)):
                 lines.append(line)
                 continue
             if lines:
@@ -115,19 +120,12 @@ class CsvExport:
     Ambiguous) — and written by `write`, so that a bad filter touches no file."""
 
     def __init__(self, session, filters) -> None:
-        from sqlalchemy import text
-
         from relations_db.queries import conditions
 
         self.session = session
         self.dialect = session.get_bind().dialect.name
         self.where = conditions(session, filters)
         self.limit = filters.limit
-        # On SQLite the sources come joined by a control character (U+001F), in citation order and without
-        # removing repeats, which spares a sort per event; the repeats go in `write_rows`. A short form holding
-        # that character (there should be none) brings back the exact SQL way.
-        self.split_sources = self.dialect == "sqlite" and session.execute(
-            text("SELECT 1 FROM sources WHERE instr(short, char(31)) > 0 LIMIT 1")).first() is None
 
     @property
     def everything(self) -> bool:
@@ -150,10 +148,13 @@ class CsvExport:
 
     def stream(self, out: TextIO, progress: Progress = None) -> int:
         """One statement, streamed (a server-side cursor on PostgreSQL)."""
-        csv.writer(out, lineterminator="\n").writerow(CSV_COLUMNS)
-        statement = csv_statement(self.dialect, self.where, self.limit, self.split_sources)
+        from sqlalchemy import text
+
+        split = self.dialect == "sqlite" and self.session.execute(text(SEPARATOR_IN_SOURCES)).first() is None
+        out.write(HEADER)
+        statement = csv_statement(self.dialect, self.where, self.limit, split)
         connection = self.session.connection().execution_options(stream_results=True, yield_per=_BATCH)
-        return write_rows(connection.execute(statement).partitions(), out, self.split_sources, progress)
+        return write_rows(connection.execute(statement).partitions(), out, split, progress)
 
 
 # --- the statements -------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import tempfile
 from typing import TextIO
 
 from relations_db import csv_export
-from relations_db.csv_export import CSV_COLUMNS, Progress, pump, write_rows
+from relations_db.csv_export import HEADER, Progress, pump, write_rows
 
 MAX_PARTS = 4  # (one read here, the others by as many worker processes)
 # How long the export waits for a writer's lock before it reads in one process instead (which needs no lock).
@@ -53,7 +53,7 @@ def write_in_parts(export, out: TextIO, progress: Progress = None) -> int | None
             if bounds is None:
                 return None
             # Checked under the lock: the parts read what the guard sees, not the session's snapshot.
-            split = guard.execute("SELECT 1 FROM sources WHERE instr(short, char(31)) > 0 LIMIT 1").fetchone() is None
+            split = guard.execute(csv_export.SEPARATOR_IN_SOURCES).fetchone() is None
         except sqlite3.Error:  # locked by a writer for too long, or a file that may not be written
             return None
         dialect = export.session.get_bind().dialect
@@ -77,7 +77,7 @@ def write_in_parts(export, out: TextIO, progress: Progress = None) -> int | None
                         if worker.stdout.readline() != _READY:
                             raise DatabaseError(_failure(worker))
                     guard.execute("ROLLBACK")  # every part holds its snapshot: writers may go on
-                    out.write(",".join(CSV_COLUMNS) + "\n")
+                    out.write(HEADER)
                     cursor = mine.execute(sql, params)
                     done = write_rows(iter(lambda: cursor.fetchmany(2000), []), out, split, progress)
                 except sqlite3.Error as error:

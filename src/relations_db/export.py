@@ -17,12 +17,12 @@ from relations_db import dates
 CSV_COLUMNS = ("date", "start", "end", "title", "type", "place", "actors", "sources", "summary")
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(cell: str) -> str:
     """Prefix a formula-looking cell with a single quote, so that a spreadsheet shows it as text."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
 
 
 def participant_text(actor: dict) -> str:

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from relations_db import dates
 from relations_db.errors import UserError, ValidationError
+from relations_db.export import FORMULA_START
 from relations_db.schema import (
     actor_aliases,
     actors,
@@ -57,8 +58,7 @@ Progress = Callable[[int], None]
 FORMATS = ("yaml", "csv")
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
 # The quote `export --format csv` puts before a cell a spreadsheet would run as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST = frozenset(_FORMULA_START)
+_FORMULA_FIRST = frozenset(FORMULA_START)
 
 # Rows checked and written together: one set of queries and bulk statements per chunk (a power of two: on
 # SQLite the events of a chunk then go in one statement, see bulk._statement_sizes).
@@ -150,7 +150,7 @@ def _first_bad_byte(path: str | Path) -> int:
 
 def unescape_cell(cell: str) -> str:
     """Undo the quote that the CSV export puts before a formula-looking cell ("'=x" → "=x")."""
-    return cell[1:] if cell[:1] == "'" and cell[1:2] and cell[1] in _FORMULA_START else cell
+    return cell[1:] if cell[:1] == "'" and cell[1:2] and cell[1] in _FORMULA_FIRST else cell
 
 
 @dataclass(slots=True)
