@@ -22,7 +22,7 @@ import itertools
 import random
 from pathlib import Path
 
-from relations_db import dates
+from relations_db.domain import dates
 
 FIRST = ["Enver", "Mehmet", "Hysni", "Nikita", "Andrei", "Liri", "Beqir", "Gogo", "Haxhi", "Vladimir", "Tuk",
          "Zhou", "Josip", "Anastas", "Mikhail", "Ramiz", "Kadri", "Spiro", "Vasil", "Nexhmije", "Frol", "Dritëro"]

@@ -5,7 +5,9 @@
 
 import sys
 
-from relations_db import db, services
+from relations_db.store import db
+
+from relations_db.write import services
 
 url, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 engine = db.make_engine(url)

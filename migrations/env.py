@@ -1,4 +1,4 @@
-"""Alembic environment for relations-db, driven from code (`relations_db.db.upgrade`) or the alembic CLI.
+"""Alembic environment for relations-db, driven from code (`relations_db.store.db.upgrade`) or the alembic CLI.
 
 The engine comes from `config.attributes["engine"]` when called from code, else from `sqlalchemy.url`.
 `render_as_batch` lets the same migrations alter tables on SQLite, which cannot ALTER most things in place.
@@ -7,8 +7,8 @@ The engine comes from `config.attributes["engine"]` when called from code, else 
 from alembic import context
 from sqlalchemy import create_engine
 
-from relations_db.db import include_object
-from relations_db.models import Base
+from relations_db.store.db import include_object
+from relations_db.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -43,7 +43,7 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
     engine = config.attributes.get("engine") or create_engine(config.get_main_option("sqlalchemy.url"))
-    # A write transaction from the start: on SQLite this is BEGIN IMMEDIATE (see relations_db.db).
+    # A write transaction from the start: on SQLite this is BEGIN IMMEDIATE (see relations_db.store.db).
     with engine.execution_options(relations_db_write=True).connect() as connection:
         _configure(connection)
         with context.begin_transaction():

@@ -64,7 +64,7 @@ def db_url(backend, request, tmp_path):
 @pytest.fixture
 def engine(db_url):
     """An engine on a new, migrated, empty database."""
-    from relations_db import db
+    from relations_db.store import db
 
     eng = db.make_engine(db_url)
     db.upgrade(eng)
@@ -81,8 +81,8 @@ def _seeded_templates(tmp_path_factory):
 @pytest.fixture
 def seeded_url(backend, request, tmp_path, _seeded_templates):
     """The URL of a new database, migrated and loaded with data/seed.yaml, on the backend under test."""
-    from relations_db import db
-    from relations_db.seed import load_default_seed
+    from relations_db.store import db
+    from relations_db.formats.seed.core import load_default_seed
 
     if backend not in _seeded_templates:
         if backend == "sqlite":

@@ -19,6 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent / "golden"
 WIDTHS = (80, 120)
+_SECONDS = re.compile(r"\b[0-9]+\.[0-9] s\b")
 
 
 def commands() -> list[str]:
@@ -35,8 +36,8 @@ def file_name(command: str, width: int) -> str:
 
 def seeded_database(folder: Path) -> str:
     """A new SQLite database in `folder`, migrated and loaded with the shipped seed; its URL."""
-    from relations_db.seed import load_default_seed
-    from relations_db import db
+    from relations_db.formats.seed.core import load_default_seed
+    from relations_db.store import db
 
     url = f"sqlite:///{folder / 'golden.db'}"
     engine = db.make_engine(url)
@@ -55,7 +56,8 @@ def render(url: str, command: str, width: int) -> str:
 
     result = CliRunner().invoke(app, ["--db", url, *shlex.split(command)], catch_exceptions=False,
                                 env={"NO_COLOR": "1", "COLUMNS": str(width), "LINES": "50"})
-    return f"exit {result.exit_code}\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}"
+    stderr = _SECONDS.sub("N.N s", result.stderr)  # how long a command took is not part of its output
+    return f"exit {result.exit_code}\n--- stdout\n{result.stdout}--- stderr\n{stderr}"
 
 
 def update() -> None:

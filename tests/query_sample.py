@@ -18,8 +18,8 @@ _databases: dict[str, str] = {}
 
 def load_sample(engine, extra: str | None = None) -> None:
     """Load the sample chronology (and `extra` seed-format YAML, if given) into a migrated database."""
-    from relations_db import db
-    from relations_db.seed import load_seed_text
+    from relations_db.store import db
+    from relations_db.formats.seed.core import load_seed_text
 
     with db.session_scope(engine, write=True) as session:
         load_seed_text(session, SAMPLE.read_text(encoding="utf-8"), str(SAMPLE))
@@ -29,7 +29,7 @@ def load_sample(engine, extra: str | None = None) -> None:
 
 def sample_database(backend: str, request) -> str:
     """The URL of the shared sample database on `backend`, created on first use."""
-    from relations_db import db
+    from relations_db.store import db
 
     if backend not in _databases:
         if backend == "sqlite":
@@ -54,7 +54,7 @@ def sample_url(backend, request) -> str:
 @pytest.fixture
 def sample_session(sample_url):
     """A read-only session on the sample database."""
-    from relations_db import db
+    from relations_db.store import db
 
     engine = db.make_engine(sample_url)
     with db.session_scope(engine) as session:

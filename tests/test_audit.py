@@ -8,8 +8,8 @@ import textwrap
 
 from sqlalchemy import text
 
-from relations_db import db
-from relations_db.seed import load_seed_text
+from relations_db.store import db
+from relations_db.formats.seed.core import load_seed_text
 
 # A small chronology with nothing wrong in it, written to tempt the checks into false alarms: in-text
 # citations printed as the paper prints them ("Viti 1961", asterisks, "Document" for "Documents",
@@ -421,7 +421,7 @@ def test_findings_are_ordered_errors_first_and_rules_can_be_chosen(cli, db_url, 
 def test_the_help_lists_every_rule():
     from typer.testing import CliRunner
 
-    from relations_db.audit import RULES
+    from relations_db.analysis.audit import RULES
     from relations_db.cli import app
 
     result = CliRunner().invoke(app, ["check", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
@@ -467,7 +467,7 @@ def test_an_in_text_citation_names_its_source_meaningfully():
     """Folded words, endings, initials for first names, markup ignored; a different name never matches."""
     from types import SimpleNamespace
 
-    from relations_db.audit import in_text_citations, names_source, source_words
+    from relations_db.analysis.audit import in_text_citations, names_source, source_words
 
     def names(cited_as, author, title, kind="book"):
         source = SimpleNamespace(author=author, title=title, container=None, kind=kind)

@@ -88,8 +88,8 @@ def test_actor_json(cli, sample_url):
 def test_actor_unknown_or_ambiguous(cli, sample_url, engine):
     result = cli(sample_url, "actor", "Khruschev")
     assert result.exit_code == 1 and "did you mean" in result.stderr and "'Nikita Khrushchev'" in result.stderr
-    from relations_db import db
-    from relations_db.models import Actor, ActorAlias
+    from relations_db.store import db
+    from relations_db.store.models import Actor, ActorAlias
 
     load_sample(engine, extra="format: relations-db/seed 1\nactors: [{name: Nexhmije Hoxha, kind: person}]\n")
     with db.session_scope(engine, write=True) as session:

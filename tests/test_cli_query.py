@@ -185,8 +185,8 @@ def test_an_unknown_actor_suggests_the_canonical_name(cli, sample_url):
 
 
 def test_a_name_of_several_actors_lists_them(cli, engine):
-    from relations_db import db
-    from relations_db.models import Actor, ActorAlias
+    from relations_db.store import db
+    from relations_db.store.models import Actor, ActorAlias
 
     load_sample(engine, extra="format: relations-db/seed 1\nactors: [{name: Nexhmije Hoxha, kind: person}]\n")
     with db.session_scope(engine, write=True) as session:
@@ -397,8 +397,8 @@ def _both_backends(request, data: str) -> dict[str, str]:
 
     if data == "sample":
         return {b: sample_database(b, request) for b in ("sqlite", "postgresql")}
-    from relations_db import db
-    from relations_db.seed import load_default_seed
+    from relations_db.store import db
+    from relations_db.formats.seed.core import load_default_seed
 
     server = request.getfixturevalue("pg_server")
     urls = {"sqlite": f"sqlite:///{request.getfixturevalue('tmp_path') / 'seed.db'}",

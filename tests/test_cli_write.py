@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from relations_db import db
+from relations_db.store import db
 from relations_db.cli import write as write_cli
 from write_sample import counts, load
 
@@ -278,6 +278,6 @@ def test_a_failed_write_rolls_back_everything_on_the_database(cli, url, engine):
                  "--new-place", "--confidence", "9"), "confidence must be")
     assert counts(engine) == before
     with db.session_scope(engine) as s:
-        from relations_db.services import find_actors
+        from relations_db.write.services import find_actors
 
         assert find_actors(s, "Zhou Enlai") == []

@@ -11,15 +11,16 @@ import time
 
 from sqlalchemy import func, select
 
-from relations_db import db
-from relations_db.models import Citation, Event
+from relations_db.store import db
+from relations_db.store.models import Citation, Event
 from write_sample import load
 
 # Each worker waits for a common start time, then adds its events one transaction at a time, as separate
 # `add event` commands would.
 WORKER = textwrap.dedent("""\
     import sys, time
-    from relations_db import db, services
+    from relations_db.store import db
+    from relations_db.write import services
 
     url, worker, count, start_at = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
     engine = db.make_engine(url)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from relations_db.dates import (
+from relations_db.domain.dates import (
     ACCEPTED_FORMS,
     DateError,
     EDTFDate,

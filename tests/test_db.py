@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from relations_db import db
-from relations_db.models import Actor, Citation, Event, Source
+from relations_db.store import db
+from relations_db.store.models import Actor, Citation, Event, Source
 
 
 def test_url_resolution_order(monkeypatch, tmp_path):

@@ -21,8 +21,8 @@ from urllib.parse import quote
 
 import pytest
 
-from relations_db import db
-from relations_db.seed import load_seed_text
+from relations_db.store import db
+from relations_db.formats.seed.core import load_seed_text
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no headless browser: install Debian's chromium "
@@ -204,7 +204,7 @@ def test_the_page_is_self_contained():
     import html
     import io
 
-    from relations_db.html import CSP, write_html
+    from relations_db.formats.html import CSP, write_html
 
     out = io.StringIO()
     assert write_html([], out) == 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from relations_db import db
-from relations_db.models import Base
+from relations_db.store import db
+from relations_db.store.models import Base
 
 
 def test_single_head_and_schema_head_constant():

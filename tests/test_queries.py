@@ -1,4 +1,4 @@
-"""The read side's core (relations_db.queries, relations_db.export) on real SQLite and PostgreSQL databases."""
+"""The read side's core (relations_db.read.queries, relations_db.formats.export) on real SQLite and PostgreSQL databases."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import json
 import pytest
 from query_sample import load_sample, sample_session, sample_url  # noqa: F401  (fixtures)
 
-from relations_db import db
+from relations_db.store import db
 from relations_db.errors import Ambiguous, DateError, NotFound, UserError
-from relations_db.export import (
+from relations_db.formats.export import (
     CSV_COLUMNS,
     csv_cells,
     note_text,
@@ -21,7 +21,7 @@ from relations_db.export import (
     write_jsonl,
     write_markdown,
 )
-from relations_db.queries import (
+from relations_db.read.queries import (
     Filters,
     actor_profile,
     actor_rows,
@@ -205,7 +205,7 @@ actors:
   - name: Nexhmije Hoxha
     kind: person
 """)
-    from relations_db.models import Actor, ActorAlias
+    from relations_db.store.models import Actor, ActorAlias
 
     with db.session_scope(engine, write=True) as session:  # the seed format refuses shared aliases: add directly
         nexhmije = session.query(Actor).filter_by(name="Nexhmije Hoxha").one()
@@ -228,7 +228,7 @@ def test_events_stream_in_batches_with_a_fixed_number_of_queries(engine):
         lines.append(f"  - {{slug: e{i}, date: '{1900 + i % 100}', title: Event {i}, type: t, "
                      f"participants: [{{actor: A, role: r}}, {{actor: B}}], citations: [{{source: s, quote: q{i}}}]}}")
     with db.session_scope(engine, write=True) as session:
-        from relations_db.seed import load_seed_text
+        from relations_db.formats.seed.core import load_seed_text
 
         load_seed_text(session, "\n".join(lines))
     statements: list[str] = []
@@ -388,7 +388,7 @@ def test_search_with_filters_and_nothing_to_search(sample_session):
 
 
 def test_a_name_in_the_search_also_finds_its_other_spellings(sample_session):
-    from relations_db.queries import search_terms
+    from relations_db.read.queries import search_terms
 
     assert search_terms(sample_session, "Vlora base") == [["vlora", "valona", "vlore"], ["base"]]
     assert search_terms(sample_session, "hrushov") == [["hrushov", "hrusshov", "n. khrushchev", "nikita khrushchev"]]

@@ -16,9 +16,11 @@ import random
 import pytest
 from sqlalchemy import insert
 
-from relations_db import db, queries
-from relations_db.queries import Filters, _events_statement, _resolve, count_events, event_rows, search_rows
-from relations_db.schema import actors, event_search, events, participations
+from relations_db.store import db
+
+from relations_db.read import queries
+from relations_db.read.queries import Filters, _events_statement, _resolve, count_events, event_rows, search_rows
+from relations_db.store.schema import actors, event_search, events, participations
 
 SPAN_INDEXES = ("ix_events_span_31", "ix_events_span_366", "ix_events_span_3660", "ix_events_span_long")
 

@@ -7,9 +7,11 @@ import textwrap
 import pytest
 from sqlalchemy import func, select
 
-from relations_db import db, seed
+from relations_db.store import db
+
+from relations_db.formats.seed import core as seed
 from relations_db.errors import ValidationError
-from relations_db.models import Actor, ActorAlias, Citation, Event, Meeting, Place, Source
+from relations_db.store.models import Actor, ActorAlias, Citation, Event, Meeting, Place, Source
 
 GOOD = textwrap.dedent("""\
     format: relations-db/seed 1

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from relations_db import db, services
+from relations_db.store import db
+
+from relations_db.write import services
 from relations_db.errors import DateError, NotFound, UserError, ValidationError
-from relations_db.models import Actor, Agreement, Citation, Event, EventSearch, Meeting, Place, Source
+from relations_db.store.models import Actor, Agreement, Citation, Event, EventSearch, Meeting, Place, Source
 from write_sample import counts, load
 
 
@@ -349,7 +351,7 @@ def test_removing_an_agreement_unlinks_the_events_that_invoke_it(sample):
 
 
 def test_removed_event_is_no_longer_found_by_full_text_search(sample):
-    from relations_db.queries import Filters, event_rows
+    from relations_db.read.queries import Filters, event_rows
 
     with db.session_scope(sample) as s:
         assert [e["slug"] for e in event_rows(s, Filters(search="diplomatic"))] == []

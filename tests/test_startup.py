@@ -12,8 +12,8 @@ import sys
 import pytest
 
 # Loaded by no read command and not by --help: migrations, the seed format, the ORM and the write side.
-WRITE_SIDE = ("alembic", "yaml", "sqlalchemy.orm", "relations_db.models", "relations_db.services",
-              "relations_db.seed", "relations_db.importer")
+WRITE_SIDE = ("alembic", "yaml", "sqlalchemy.orm", "relations_db.store.models", "relations_db.write.services",
+              "relations_db.formats.seed.core", "relations_db.formats.csv.reader")
 
 
 def imported(*args: str) -> set[str]:
@@ -33,7 +33,7 @@ def loaded(modules: set[str], package: str) -> list[str]:
 def test_help_loads_no_database_code():
     modules = imported("--help")
     assert "relations_db.cli.query" in modules  # the measurement works: the commands' modules are read
-    for package in (*WRITE_SIDE, "sqlalchemy", "relations_db.queries", "platformdirs"):
+    for package in (*WRITE_SIDE, "sqlalchemy", "relations_db.read.queries", "platformdirs"):
         assert not loaded(modules, package), f"--help imports {loaded(modules, package)}"
 
 
@@ -47,7 +47,7 @@ def test_help_loads_no_database_code():
 ], ids=lambda c: c[0] + "-" + c[1])
 def test_a_query_loads_neither_the_write_side_nor_rich(seeded_url, command):
     modules = imported("--db", seeded_url, *command)
-    assert "relations_db.queries" in modules
+    assert "relations_db.read.queries" in modules
     # Rich draws tables on a terminal; JSON needs none of it, nor Typer's rich help (Markdown and all).
     for package in (*WRITE_SIDE, "rich", "typer.rich_utils"):
         assert not loaded(modules, package), f"{' '.join(command)} imports {loaded(modules, package)}"
@@ -57,7 +57,7 @@ def test_the_schema_check_is_one_query(seeded_url):
     """Every command checks the schema first: on a current database that is one SELECT."""
     from sqlalchemy import event
 
-    from relations_db import db
+    from relations_db.store import db
 
     engine = db.make_engine(seeded_url)
     statements: list[str] = []
@@ -71,7 +71,7 @@ def test_the_schema_check_is_one_query(seeded_url):
 def test_the_schema_check_still_tells_an_empty_database_from_a_foreign_one(db_url):
     from sqlalchemy import text
 
-    from relations_db import db
+    from relations_db.store import db
     from relations_db.errors import SchemaOutdated
 
     engine = db.make_engine(db_url)

@@ -10,9 +10,9 @@ import textwrap
 
 import pytest
 
-from relations_db import db
-from relations_db.seed import load_seed_text
-from relations_db.timeline import count_bar, period_of, tone_bar
+from relations_db.store import db
+from relations_db.formats.seed.core import load_seed_text
+from relations_db.analysis.timeline import count_bar, period_of, tone_bar
 
 DATA = textwrap.dedent("""\
     format: relations-db/seed 1
@@ -132,7 +132,7 @@ def test_the_table_draws_bars_readable_without_colour(cli, url):
 
 def test_periods_and_bars():
     def event(date_text):
-        from relations_db import dates
+        from relations_db.domain import dates
 
         parsed = dates.parse(date_text)
         return {"start": parsed.start.isoformat(), "end": parsed.end.isoformat(), "precision": parsed.precision}

@@ -13,14 +13,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relations_db import db
+from relations_db.store import db
 from relations_db.cli import transfer
 from relations_db.errors import ValidationError
-from relations_db.export import CSV_COLUMNS
-from relations_db.importer import import_csv_text
-from relations_db.queries import Filters, event_rows
-from relations_db.seed import dump_seed, load_seed_text, write_yaml
-from relations_db.text import fold
+from relations_db.formats.export import CSV_COLUMNS
+from relations_db.formats.csv.reader import import_csv_text
+from relations_db.read.queries import Filters, event_rows
+from relations_db.formats.seed.core import dump_seed, load_seed_text, write_yaml
+from relations_db.domain.text import fold
 from write_sample import SAMPLE, counts, load, snapshot
 
 
@@ -267,7 +267,7 @@ def _documents(draw):
 
 
 def _wipe(engine) -> None:
-    from relations_db.models import Base
+    from relations_db.store.models import Base
 
     with db.session_scope(engine, write=True) as s:
         for table in reversed(Base.metadata.sorted_tables):
@@ -511,8 +511,10 @@ def test_progress_bar_appears_on_a_terminal_only_past_the_threshold(monkeypatch)
 
 # --- at scale: the streamed CSV export and the bulk CSV import ----------------------------------------------------
 
-from relations_db import export, importer  # noqa: E402  (grouped with the tests that use them)
-from relations_db.queries import Filters as _Filters  # noqa: E402
+from relations_db.formats import export  # noqa: E402  (grouped with the tests that use them)
+
+from relations_db.formats.csv import reader as importer
+from relations_db.read.queries import Filters as _Filters  # noqa: E402
 
 
 def _both_csv(url, filters):
@@ -587,11 +589,17 @@ def test_csv_export_fast_path_on_a_generated_corpus(cli, db_url, corpus):
     assert "events 0 added, 0 updated, 3000 unchanged" in _ok(cli(db_url, "import", str(exported))).stderr
 
 
-from relations_db import csv_copy, csv_export, csv_parts  # noqa: E402
+from relations_db.formats.csv import copy as csv_copy  # noqa: E402
+
+
+from relations_db.formats.csv import writer as csv_export
+
+
+from relations_db.formats.csv import parts as csv_parts
 
 
 def test_csv_rows_quote_a_carriage_return_on_every_python():
-    from relations_db.export import write_row
+    from relations_db.formats.export import write_row
 
     def line(cells):
         out = io.StringIO()
@@ -754,7 +762,7 @@ def test_postgresql_copy_failing_is_a_message(cli, url, monkeypatch, tmp_path):
 
 
 def _index_definitions(url) -> set:
-    from relations_db.bulk import BulkWriter
+    from relations_db.store.bulk import BulkWriter
 
     engine = db.make_engine(url)
     try:
@@ -939,7 +947,7 @@ def test_csv_import_builds_the_full_text_index_once_and_a_failed_one_leaves_it_w
 def test_csv_import_an_error_while_writing_rolls_everything_back(url, engine, small_chunks, monkeypatch):
     """A database error after the indexes (and the full-text trigger) were dropped for the load: nothing is
     written, and they are all back."""
-    from relations_db import bulk
+    from relations_db.store import bulk
 
     indexes, before, trigger = _index_definitions(url), counts(engine), _search_trigger(url)
     written = []

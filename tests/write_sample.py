@@ -113,8 +113,8 @@ SAMPLE = textwrap.dedent("""\
 
 def load(engine, text: str = SAMPLE) -> None:
     """Load seed-format YAML (default: SAMPLE) into a migrated database."""
-    from relations_db import db
-    from relations_db.seed import load_seed_text
+    from relations_db.store import db
+    from relations_db.formats.seed.core import load_seed_text
 
     with db.session_scope(engine, write=True) as session:
         load_seed_text(session, text)
@@ -122,8 +122,8 @@ def load(engine, text: str = SAMPLE) -> None:
 
 def counts(engine) -> dict[str, int]:
     """Rows in every table: what a refused write must leave exactly as it was."""
-    from relations_db import db
-    from relations_db.models import Base
+    from relations_db.store import db
+    from relations_db.store.models import Base
 
     with db.session_scope(engine) as session:
         return {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
@@ -131,7 +131,7 @@ def counts(engine) -> dict[str, int]:
 
 def snapshot(session, slugs: set[str] | None = None) -> dict:
     """Everything about the events (all, or those with `slugs`) and the sources, actors, places they use."""
-    from relations_db.models import Actor, Citation, Event, Participation
+    from relations_db.store.models import Actor, Citation, Event, Participation
 
     stmt = select(Event).order_by(Event.slug).options(
         selectinload(Event.participations).selectinload(Participation.actor).selectinload(Actor.aliases),

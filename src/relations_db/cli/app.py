@@ -87,7 +87,7 @@ class Group(TyperGroup):
             sa_exc = sys.modules.get("sqlalchemy.exc")
             if sa_exc is None or not isinstance(exc, sa_exc.SQLAlchemyError):
                 raise
-            from relations_db.db import _first_line
+            from relations_db.store.db import _first_line
 
             _fail(f"database error: {_first_line(exc)}", 1)
 

@@ -13,7 +13,7 @@ from relations_db.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from relations_db.queries import Filters
+    from relations_db.read.queries import Filters
 
 CheckFormat = format_option("table", "json", help="table (default: one block per finding) or json (one array).")
 RuleOpt = Annotated[Optional[list[str]], typer.Option(
@@ -48,7 +48,7 @@ def check_cmd(ctx: typer.Context, format_: CheckFormat = None, rule: RuleOpt = N
     import json
     import sys
 
-    from relations_db.audit import counts, run_checks
+    from relations_db.analysis.audit import counts, run_checks
     from relations_db.cli import output
     from relations_db.cli.common import session
 
@@ -116,8 +116,8 @@ def timeline_cmd(
     """
     from relations_db.cli import output
     from relations_db.cli.common import session
-    from relations_db.queries import event_rows
-    from relations_db.timeline import build
+    from relations_db.read.queries import event_rows
+    from relations_db.analysis.timeline import build
 
     by = (by or "year").lower()
     with session(ctx) as s:
@@ -150,7 +150,7 @@ def _timeline_csv(timeline) -> None:
     import csv
     import sys
 
-    from relations_db.export import neutralise, write_row
+    from relations_db.formats.export import neutralise, write_row
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(("period", "events", "mean_tone", "min_tone", "max_tone", "key_events"))
@@ -167,8 +167,8 @@ def _fit(text: str, width: int) -> str:
 
 
 def _timeline_table(timeline, width: int) -> None:
-    from relations_db import dates
-    from relations_db.timeline import count_bar, tone_bar, tone_word
+    from relations_db.domain import dates
+    from relations_db.analysis.timeline import count_bar, tone_bar, tone_word
 
     width = max(width, 60)
     months = any(len(p.period) > 4 for p in timeline.periods)
@@ -218,11 +218,11 @@ def relations_cmd(
     """
     import sys
 
-    from relations_db import network
+    from relations_db.analysis import network
     from relations_db.cli import output
     from relations_db.cli.common import session
-    from relations_db.queries import event_rows
-    from relations_db.services import resolve_actor
+    from relations_db.read.queries import event_rows
+    from relations_db.write.services import resolve_actor
 
     with session(ctx) as s:
         focus = resolve_actor(s, actor).name if actor else None

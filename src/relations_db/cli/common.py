@@ -23,7 +23,7 @@ class State:
     _engine: Engine | None = field(default=None, repr=False)
 
     def engine(self) -> Engine:
-        from relations_db.db import make_engine
+        from relations_db.store.db import make_engine
 
         if self._engine is None:
             self._engine = make_engine(self.url)
@@ -37,12 +37,12 @@ def notice(message: str) -> None:
 
 def ready_engine(ctx: typer.Context) -> Engine:
     """The engine of a database ready for use: migrated and seeded on first use, refused when outdated."""
-    from relations_db import db
+    from relations_db.store import db
 
     state: State = ctx.obj
     engine = state.engine()
     if db.check_current(engine) == "empty":
-        from relations_db.seed import load_default_seed
+        from relations_db.formats.seed.core import load_default_seed
 
         db.upgrade(engine)
         with db.session_scope(engine, write=True) as session:
@@ -56,7 +56,7 @@ def ready_engine(ctx: typer.Context) -> Engine:
 def session(ctx: typer.Context, *, write: bool = False) -> Iterator[Session]:
     """One ORM session and one transaction for the command (committed at the end, rolled back on error): for
     commands that edit records."""
-    from relations_db.db import session_scope
+    from relations_db.store.db import session_scope
 
     with session_scope(ready_engine(ctx), write=write) as s:
         yield s
@@ -64,9 +64,9 @@ def session(ctx: typer.Context, *, write: bool = False) -> Iterator[Session]:
 
 @contextmanager
 def connection(ctx: typer.Context) -> Iterator[Connection]:
-    """One Core connection and one read transaction for a command that only reads (`relations_db.queries`
+    """One Core connection and one read transaction for a command that only reads (`relations_db.read.queries`
     takes it as well as a session): the ORM is never imported, which saves ≈0.1 s of start-up."""
-    from relations_db.db import connection_scope
+    from relations_db.store.db import connection_scope
 
     with connection_scope(ready_engine(ctx)) as conn:
         yield conn

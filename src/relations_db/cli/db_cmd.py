@@ -20,7 +20,7 @@ def path_cmd() -> None:
 
     Example: relations-db db path
     """
-    from relations_db.db import default_path
+    from relations_db.store.db import default_path
 
     typer.echo(str(default_path()))
 
@@ -34,7 +34,7 @@ def upgrade_cmd(
 
     Example: relations-db --db sqlite:///team.db db upgrade
     """
-    from relations_db import db
+    from relations_db.store import db
 
     engine = ctx.obj.engine()
     before = db.schema_revision(engine)
@@ -53,7 +53,7 @@ def downgrade_cmd(
 
     Example: relations-db db downgrade base --yes
     """
-    from relations_db import db
+    from relations_db.store import db
 
     engine = ctx.obj.engine()
     if not yes:
@@ -72,7 +72,7 @@ def current_cmd(ctx: typer.Context) -> None:
 
     Example: relations-db db current
     """
-    from relations_db import db
+    from relations_db.store import db
 
     engine = ctx.obj.engine()
     revision = db.schema_revision(engine)
@@ -96,9 +96,9 @@ def seed_cmd(
 
     Example: relations-db db seed
     """
-    from relations_db import db
+    from relations_db.store import db
     from relations_db.cli.common import session
-    from relations_db.seed import load_default_seed, load_seed_file
+    from relations_db.formats.seed.core import load_default_seed, load_seed_file
 
     engine = ctx.obj.engine()
     if db.check_current(engine) == "empty":

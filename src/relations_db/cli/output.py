@@ -148,7 +148,7 @@ def write_stream(writer: Callable[..., int], items: Iterable[dict]) -> int:
 
 
 def short_date(value: str) -> str:
-    from relations_db.dates import display
+    from relations_db.domain.dates import display
 
     return display(value)
 
@@ -158,7 +158,7 @@ def names(event: dict) -> str:
 
 
 def participants(event: dict) -> str:
-    from relations_db.export import participants_text
+    from relations_db.formats.export import participants_text
 
     return participants_text(event)
 
@@ -179,7 +179,7 @@ def write_object(record: dict, stream_key: str, out) -> None:
 
 def id_column(conn) -> Column:
     """The ID column, as wide as the largest event id."""
-    from relations_db.queries import max_event_id
+    from relations_db.read.queries import max_event_id
 
     return Column("ID", width=max(2, len(str(max_event_id(conn)))), justify="right")
 
@@ -200,7 +200,7 @@ def emit_events(events: Iterable[dict], fmt: str, *, columns: list[Column],
                 cells: Callable[[dict], list[str]] | None = None,
                 csv_extra: tuple[tuple[str, Callable[[dict], object]], ...] = ()) -> int:
     """Print events in `fmt` (table, csv, json, jsonl), streamed; return how many were printed."""
-    from relations_db import export
+    from relations_db.formats import export
 
     if fmt == "csv":
         count = export.write_csv(events, sys.stdout, extra=csv_extra)
@@ -219,7 +219,7 @@ def emit_records(records: Iterable[dict], fmt: str, columns: list[Column], cells
     """Print non-event records (actors, sources…) as a table, csv, json or jsonl."""
     import csv
 
-    from relations_db import export
+    from relations_db.formats import export
 
     if fmt == "json":
         return write_stream(export.write_json, records)
@@ -265,7 +265,7 @@ def _field(label: str, value: str) -> str:
 
 def citation_lines(number: int, citation: dict, indent: str = "  ") -> list[str]:
     """A citation as `show` and `source` print it: the note, the quotation, then its particulars."""
-    from relations_db.export import note_text
+    from relations_db.formats.export import note_text
 
     inner = indent + "    "
     lines = [wrapped(f"[{number}] {note_text(citation)}", inner, indent)]

@@ -18,7 +18,7 @@ from relations_db.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from relations_db.queries import Filters
+    from relations_db.read.queries import Filters
 
 # Below this many events a progress bar would only flicker.
 PROGRESS_THRESHOLD = 2000
@@ -135,9 +135,9 @@ def export(
 
     Example: relations-db export --from 1955 --to 1961 --format csv -o chronology.csv
     """
-    from relations_db import export as writers
-    from relations_db.csv_export import CsvExport
-    from relations_db.queries import event_rows
+    from relations_db.formats import export as writers
+    from relations_db.formats.csv.writer import CsvExport
+    from relations_db.read.queries import event_rows
 
     fmt = format_.lower() if format_ else _SUFFIX_FORMATS.get(Path(output or "").suffix.lower(), "csv")
     started = time.perf_counter()
@@ -149,13 +149,13 @@ def export(
             if fmt == "csv":
                 count = rows.write(out, progress)
             elif fmt == "yaml":
-                from relations_db.seed import write_yaml
+                from relations_db.formats.seed.core import write_yaml
 
                 count = write_yaml(rows, s, out, progress=progress)
             else:
                 events = _counted(rows, progress)
                 if fmt == "html":
-                    from relations_db.html import write_html
+                    from relations_db.formats.html import write_html
 
                     count = write_html(events, out)
                 else:
@@ -189,7 +189,7 @@ def import_(
 
     Example: relations-db import colleague-chronology.csv
     """
-    from relations_db.importer import file_format, import_file
+    from relations_db.formats.csv.reader import file_format, import_file
 
     kind = file_format(file, format_)  # an unknown extension is refused before the database is touched
     with session(ctx, write=True) as s, progress_reporter("Importing") as progress:

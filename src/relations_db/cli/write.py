@@ -1,7 +1,7 @@
 """`relations-db` commands: add event|actor|source|citation, edit event, remove event — the write side.
 
 Each command gathers its input (asking for what is missing when it runs in a terminal), then makes one
-call to `relations_db.services` inside one write transaction: any error, and nothing is written.
+call to `relations_db.write.services` inside one write transaction: any error, and nothing is written.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def add_event(
     Example: relations-db add event --date 1957-04 --title "Hoxha visits Moscow" --type visit
     --actor "Enver Hoxha:guest" --source duka-2007 --locator "p. 281" --quote "In April 1957 ..."
     """
-    from relations_db import services
+    from relations_db.write import services
 
     given = _ask_for_missing({"date": date, "title": title, "type_": type_, "source": source},
                              {"date": "Date (EDTF, e.g. 1961-06-04)", "title": "Title", "type_": "Type",
@@ -191,7 +191,7 @@ def add_citation(
     Example: relations-db add citation 1961-12-03-soviet-union-breaks-relations --source hoxha-1980
     --locator "p. 12" --quote "..." --confidence 3
     """
-    from relations_db import services
+    from relations_db.write import services
 
     given = _ask_for_missing({"source": source}, {"source": "Source (key or short form)"})
     with session(ctx, write=True) as s:
@@ -236,7 +236,7 @@ def add_source(
     Example: relations-db add source --key hoxha-1980 --kind memoir --author "Hoxha, E." --year 1980
     --title "The Khrushchevites"
     """
-    from relations_db import services
+    from relations_db.write import services
 
     given = _ask_for_missing({"kind": kind, "title": title}, {"kind": "Kind (book, article, archive, …)",
                                                              "title": "Title"})
@@ -268,7 +268,7 @@ def add_actor(
 
     Example: relations-db add actor "Andrei Grechko" --kind person --alias Grečko --alias Grecko
     """
-    from relations_db import services
+    from relations_db.write import services
 
     given = _ask_for_missing({"kind": kind}, {"kind": "Kind (person, state, party, government, military, "
                                                        "organisation)"})
@@ -327,7 +327,7 @@ def edit_event(
 
     Example: relations-db edit event 1961-12-03-soviet-union-breaks-relations --date 1961-12 --tone -9
     """
-    from relations_db import services
+    from relations_db.write import services
     from relations_db.errors import UserError
 
     changes = {"date": date, "title": title, "type": type_, "summary": summary, "place": place, "tone": tone,
@@ -359,7 +359,7 @@ def remove_event(
 
     Example: relations-db remove event 1957-04-hoxha-visits-moscow --yes
     """
-    from relations_db import services
+    from relations_db.write import services
     from relations_db.errors import UserError
 
     if not yes:

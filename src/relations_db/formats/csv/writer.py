@@ -7,7 +7,7 @@ citation order), and the rows stream out in date order. Three ways, the fastest 
   COPYs over the two halves of the date range, on two connections that share one snapshot
   (`pg_export_snapshot`), so that two server processes do the work at once.
 - SQLite, every event of a large file, on a machine with two or more cores: date ranges read at once, the
-  first by this process and the others by worker processes (`relations_db.csv_parts`), all on one snapshot;
+  first by this process and the others by worker processes (`relations_db.formats.csv.parts`), all on one snapshot;
   the parts are written out in order. (Processes, not threads: two threads running the same kind of query were measured 1.3 times
   as fast as one, two processes 1.9 times; SQLite's process-wide memory mutex is the likely brake.)
 - Otherwise, one streamed statement, the lines joined here.
@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
-from relations_db.export import CSV_COLUMNS, FORMULA_START, neutralise, write_row
+from relations_db.formats.export import CSV_COLUMNS, FORMULA_START, neutralise, write_row
 
 Progress = Callable[[int], None] | None
 
@@ -120,7 +120,7 @@ class CsvExport:
     Ambiguous) — and written by `write`, so that a bad filter touches no file."""
 
     def __init__(self, session, filters) -> None:
-        from relations_db.queries import conditions
+        from relations_db.read.queries import conditions
 
         self.session = session
         self.dialect = session.get_bind().dialect.name
@@ -135,11 +135,11 @@ class CsvExport:
     def write(self, out: TextIO, progress: Progress = None) -> int:
         """The header and every row; returns how many events."""
         if self.dialect == "postgresql" and self.session.get_bind().dialect.driver == "psycopg":
-            from relations_db.csv_copy import copy_csv
+            from relations_db.formats.csv.copy import copy_csv
 
             return copy_csv(self, out, progress)
         if self.dialect == "sqlite" and self.everything:
-            from relations_db.csv_parts import write_in_parts
+            from relations_db.formats.csv.parts import write_in_parts
 
             written = write_in_parts(self, out, progress)
             if written is not None:
@@ -187,7 +187,7 @@ def csv_statement(dialect: str, where: list, limit: int | None, split_sources: b
     """
     from sqlalchemy import Text, func, literal_column, select, type_coerce
 
-    from relations_db.schema import events
+    from relations_db.store.schema import events
 
     if dialect != "sqlite":
         return _grouped_statement(where, limit, cell or (lambda expression: expression))
@@ -212,7 +212,7 @@ def _grouped_statement(where: list, limit: int | None, cell: Callable):
     (A correlated subquery per event, as on SQLite, runs five times slower there.)"""
     from sqlalchemy import Text, and_, case, func, literal, literal_column, select
 
-    from relations_db.schema import actors, citations, events, participations, places, sources
+    from relations_db.store.schema import actors, citations, events, participations, places, sources
 
     separator = literal_column("'; '", Text)
     role = participations.c.role

@@ -8,7 +8,7 @@ first part itself, straight to the output; the workers write theirs to temporary
 A file the parent cannot lock (read-only, or held by a writer for more than GUARD_WAIT_SECONDS), or a machine
 with one core, takes the single statement instead, which needs no lock.
 
-As a program (`python -m relations_db.csv_parts`, or `main()`) this is the worker; its job comes as one JSON
+As a program (`python -m relations_db.formats.csv.parts`, or `main()`) this is the worker; its job comes as one JSON
 line on stdin.
 Only the standard library and `csv_export`'s light imports are loaded, so a worker starts in a few tens of ms.
 """
@@ -23,8 +23,8 @@ import sys
 import tempfile
 from typing import TextIO
 
-from relations_db import csv_export
-from relations_db.csv_export import HEADER, Progress, pump, write_rows
+from relations_db.formats.csv import writer as csv_export
+from relations_db.formats.csv.writer import HEADER, Progress, pump, write_rows
 
 MAX_PARTS = 4  # (one read here, the others by as many worker processes)
 # How long the export waits for a writer's lock before it reads in one process instead (which needs no lock).
@@ -36,7 +36,7 @@ def write_in_parts(export, out: TextIO, progress: Progress = None) -> int | None
     """The header and every row of `export` (a `csv_export.CsvExport` of every event): the first date range
     read here, the others by worker processes meanwhile; returns how many rows, or None when this way does not
     apply (nothing has been written then)."""
-    from relations_db.db import SQLITE_BUSY_TIMEOUT_MS
+    from relations_db.store.db import SQLITE_BUSY_TIMEOUT_MS
     from relations_db.errors import DatabaseError
 
     parts = min(os.cpu_count() or 1, MAX_PARTS)
@@ -130,7 +130,7 @@ def _part_statement(dialect, low: str | None, high: str | None, split: bool) -> 
     """The SQL and parameters of the events starting in [low, high) (open where None)."""
     from sqlalchemy import literal, literal_column
 
-    from relations_db.csv_export import csv_statement
+    from relations_db.formats.csv.writer import csv_statement
 
     start = literal_column("+events.start_date")  # (not through the date index: see csv_statement)
     where = ([start >= literal(low)] if low else []) + ([start < literal(high)] if high else [])
@@ -142,7 +142,7 @@ def _start(job: dict) -> subprocess.Popen:
     """A worker with its job. Where this process found the package is added at the end of the worker's path: it
     finds the same package, and nothing there can shadow the standard library (as PYTHONPATH could)."""
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    program = f"import sys; sys.path.append({package_root!r}); from relations_db.csv_parts import main; main()"
+    program = f"import sys; sys.path.append({package_root!r}); from relations_db.formats.csv.parts import main; main()"
     worker = subprocess.Popen([sys.executable, "-c", program], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE)
     worker.stdin.write(json.dumps(job).encode() + b"\n")

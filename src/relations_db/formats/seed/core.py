@@ -20,9 +20,9 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from relations_db import dates
+from relations_db.domain import dates
 from relations_db.errors import DateError, UserError, ValidationError
-from relations_db.models import (
+from relations_db.store.models import (
     ACTOR_KINDS,
     EVENT_KINDS,
     SOURCE_KINDS,
@@ -37,8 +37,8 @@ from relations_db.models import (
     PlaceAlias,
     Source,
 )
-from relations_db.services import check_all_cited, refresh_search_many, refresh_short_forms, valid_key
-from relations_db.text import fold
+from relations_db.write.services import check_all_cited, refresh_search_many, refresh_short_forms, valid_key
+from relations_db.domain.text import fold
 
 SEED_FORMAT = "relations-db/seed 1"
 MAX_BYTES = 50 * 1024 * 1024
@@ -668,7 +668,7 @@ def _seed_event(row: dict, refs: _Referenced) -> dict:
 
 
 def _rows_where(session: Session, condition) -> Iterator[dict]:
-    from relations_db.queries import event_rows_where
+    from relations_db.read.queries import event_rows_where
 
     return event_rows_where(session, condition)
 

@@ -14,8 +14,8 @@ import datetime as dt
 
 from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
-from relations_db import schema
-from relations_db.schema import ACTOR_KINDS, EVENT_KINDS, NAMING_CONVENTION, SOURCE_KINDS  # noqa: F401 (re-exported)
+from relations_db.store import schema
+from relations_db.store.schema import ACTOR_KINDS, EVENT_KINDS, NAMING_CONVENTION, SOURCE_KINDS  # noqa: F401 (re-exported)
 
 
 class Base(DeclarativeBase):

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TextIO
 
-from relations_db import csv_export
-from relations_db.csv_export import HEADER, Progress, csv_statement, pump
-from relations_db.export import FORMULA_START
+from relations_db.formats.csv import writer as csv_export
+from relations_db.formats.csv.writer import HEADER, Progress, csv_statement, pump
+from relations_db.formats.export import FORMULA_START
 
 _BLOCKS = 1000  # COPY sends a message per row: they are decoded and written this many at a time
 
@@ -161,7 +161,7 @@ def _halves(session) -> list | None:
     events for two connections to pay."""
     from sqlalchemy import func, select
 
-    from relations_db.schema import events
+    from relations_db.store.schema import events
 
     count = session.execute(select(func.count()).select_from(events)).scalar_one()
     if count < csv_export.PARALLEL_AT_LEAST:

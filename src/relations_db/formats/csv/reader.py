@@ -34,10 +34,10 @@ from pathlib import Path
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from relations_db import dates
+from relations_db.domain import dates
 from relations_db.errors import UserError, ValidationError
-from relations_db.export import FORMULA_START
-from relations_db.schema import (
+from relations_db.formats.export import FORMULA_START
+from relations_db.store.schema import (
     actor_aliases,
     actors,
     events,
@@ -46,13 +46,13 @@ from relations_db.schema import (
     places,
     sources,
 )
-from relations_db.services import (
+from relations_db.write.services import (
     CONFIDENCE_DEFAULT,
     _suggest,
     parse_actor_spec,
     refresh_search_for,
 )
-from relations_db.text import fold
+from relations_db.domain.text import fold
 
 Progress = Callable[[int], None]
 FORMATS = ("yaml", "csv")
@@ -100,7 +100,7 @@ def file_format(path: str | Path, given: str | None = None) -> str:
 
 def import_file(session: Session, path: str | Path, format: str | None = None, progress: Progress | None = None):
     """Import a seed-format YAML or chronology CSV file; return its report (with `.summary()`)."""
-    from relations_db import seed
+    from relations_db.formats.seed import core as seed
 
     if file_format(path, format) == "yaml":
         return seed.load_seed_file(session, path, progress=progress)
@@ -367,7 +367,7 @@ def _checked_chunks(lines: Iterable[str], names: _Names, name: str) -> Iterator[
     chunk is checked: on two cores shared with anything else both were slower, the threads taking turns at
     the GIL and the CPU caches — with the INSERTs in a thread, 100,000 events took 11-12 s instead of 9-10.)
     """
-    from relations_db.export import CSV_COLUMNS
+    from relations_db.formats.export import CSV_COLUMNS
 
     problems: list[tuple[int, str]] = []
     records = _records(lines, problems)
@@ -477,7 +477,7 @@ class _Writer:
     """Adds and updates the events of checked chunks with bulk statements."""
 
     def __init__(self, session: Session) -> None:
-        from relations_db.bulk import BulkWriter
+        from relations_db.store.bulk import BulkWriter
 
         self.session = session
         self.bulk = BulkWriter(session)

@@ -47,9 +47,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from relations_db import dates, names
+from relations_db.domain import dates
+
+from relations_db.read import names
 from relations_db.errors import UserError
-from relations_db.schema import (
+from relations_db.store.schema import (
     ACTOR_KINDS,
     actor_aliases,
     actors,
@@ -64,7 +66,7 @@ from relations_db.schema import (
     places,
     sources,
 )
-from relations_db.text import fold
+from relations_db.domain.text import fold
 
 BATCH = 500
 

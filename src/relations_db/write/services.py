@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from relations_db import names
+from relations_db.read import names
 from relations_db.errors import NotFound, UserError, ValidationError
-from relations_db.models import (
+from relations_db.store.models import (
     ACTOR_KINDS,
     EVENT_KINDS,
     SOURCE_KINDS,
@@ -28,7 +28,7 @@ from relations_db.models import (
     Place,
     Source,
 )
-from relations_db.text import fold
+from relations_db.domain.text import fold
 
 # --- resolving names ------------------------------------------------------------------------------------------
 # The matching rules live in `names` (Core statements, shared with the read path); these return ORM objects.
@@ -150,7 +150,7 @@ def store_search_texts(session: Session, texts: dict[int, str]) -> None:
     """
     from sqlalchemy import bindparam, update
 
-    from relations_db.bulk import BulkWriter
+    from relations_db.store.bulk import BulkWriter
 
     table = EventSearch.__table__
     writer = BulkWriter(session)
@@ -296,7 +296,7 @@ class _Problems:
 
 
 def _date_values(text: str) -> dict:
-    from relations_db import dates
+    from relations_db.domain import dates
 
     parsed = dates.parse(required_text(text, "the date"))
     return {"date": parsed.text, "start_date": parsed.start, "end_date": parsed.end,
@@ -404,7 +404,7 @@ def unique_slug(session: Session, base: str, taken: set[str] | None = None) -> s
 
 
 def event_slug_base(date_text: str, title: str) -> str:
-    from relations_db.text import slugify
+    from relations_db.domain.text import slugify
 
     return slugify(f"{date_text} {title}")
 
@@ -448,7 +448,7 @@ def _check_kind_details(kind: str, details: dict[str, str | None]) -> None:
 
 
 def _agreements(session: Session, refs: Iterable[str]) -> list:
-    from relations_db.models import Agreement
+    from relations_db.store.models import Agreement
 
     result = []
     for ref in refs:
@@ -497,7 +497,7 @@ def add_event(
     unless `new_actor_kind` / `new_place` say to create them; a likely duplicate (same date and a similar
     title, or the same participants) is refused unless `force`.
     """
-    from relations_db.models import Agreement, Meeting
+    from relations_db.store.models import Agreement, Meeting
 
     problems = _Problems()
     values = problems.check(_date_values, date) or {}
@@ -692,7 +692,7 @@ def _change_kind(session: Session, event: Event, kind: str) -> Event:
     """
     from sqlalchemy import delete, insert, update
 
-    from relations_db.models import Agreement, AgreementInvocation, Meeting
+    from relations_db.store.models import Agreement, AgreementInvocation, Meeting
 
     session.flush()
     if event.kind == "agreement":
@@ -719,7 +719,7 @@ def remove_event(session: Session, event_ref: str) -> dict:
     Returns what went: slug, title, date, the number of citations, and the slugs of the events that invoked
     it (an agreement), which no longer do.
     """
-    from relations_db.models import AgreementInvocation
+    from relations_db.store.models import AgreementInvocation
 
     event = resolve_event(session, event_ref)
     invokers = list(session.scalars(
@@ -763,7 +763,7 @@ def add_source(session: Session, *, kind: str, title: str, key: str | None = Non
                                      "(see `relations-db source " + key + "`)")
     problems.raise_if_any("add the source")
     if key is None:
-        from relations_db.text import slugify
+        from relations_db.domain.text import slugify
 
         base = slugify(f"{surname(values.get('author'), title)} {year or ''}", max_length=60)
         taken = set(session.scalars(select(Source.key).where(Source.key.like(f"{base}%"))))

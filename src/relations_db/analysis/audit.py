@@ -23,9 +23,9 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from relations_db import dates
+from relations_db.domain import dates
 from relations_db.errors import DateError
-from relations_db.models import (
+from relations_db.store.models import (
     Actor,
     ActorAlias,
     Citation,
@@ -35,7 +35,7 @@ from relations_db.models import (
     PlaceAlias,
     Source,
 )
-from relations_db.text import fold
+from relations_db.domain.text import fold
 
 SEVERITIES = ("error", "warning", "info")
 

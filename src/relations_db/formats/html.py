@@ -23,9 +23,9 @@ from collections.abc import Iterable
 from html import escape
 from typing import TextIO
 
-from relations_db import dates
-from relations_db.export import group_year, note_text
-from relations_db.timeline import tone_word
+from relations_db.domain import dates
+from relations_db.formats.export import group_year, note_text
+from relations_db.analysis.timeline import tone_word
 
 CONFIDENCE = ("very low", "low", "normal", "high", "very high")  # the Gramps scale, 0–4
 

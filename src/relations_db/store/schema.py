@@ -30,6 +30,16 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from relations_db.domain.vocab import (
+    ACTOR_KINDS,
+    CONFIDENCE_MAX,
+    CONFIDENCE_MIN,
+    EVENT_KINDS,
+    SOURCE_KINDS,
+    TONE_MAX,
+    TONE_MIN,
+)
+
 # One naming convention, so every constraint has a stable name that migrations can refer to on both engines.
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -39,9 +49,12 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-EVENT_KINDS = ("event", "meeting", "agreement")
-ACTOR_KINDS = ("person", "state", "party", "government", "military", "organisation")
-SOURCE_KINDS = ("book", "article", "chapter", "archive", "newspaper", "memoir", "report", "web", "other")
+
+
+def one_of(values: tuple[str, ...]) -> str:
+    """The CHECK text that keeps a `kind` column within one of the vocabulary's tuples."""
+    return f"kind IN {values!r}"
+
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -81,7 +94,7 @@ sources = Table(
     # The author–year form ("Duka 2007", "Hoxha 1980a"), kept by services.refresh_short_forms so that
     # exports and CSV imports can use it without recomputing the disambiguation letters.
     _required("short", String(400), index=True),
-    CheckConstraint(f"kind IN {SOURCE_KINDS!r}", name="kind"),
+    CheckConstraint(one_of(SOURCE_KINDS), name="kind"),
 )
 
 # A person, state, party, government body, military command or organisation.
@@ -92,7 +105,7 @@ actors = Table(
     _required("name_folded", String(300), index=True),
     _required("kind", String(20)),
     _optional("description", Text),
-    CheckConstraint(f"kind IN {ACTOR_KINDS!r}", name="kind"),
+    CheckConstraint(one_of(ACTOR_KINDS), name="kind"),
 )
 
 # Another spelling of an actor's name, as a user may type it or a source prints it.
@@ -142,8 +155,8 @@ events = Table(
     _optional("tone", SmallInteger),
     _optional("place_id", Integer, ForeignKey("places.id", ondelete="SET NULL"), index=True),
     CheckConstraint("start_date <= end_date", name="start_before_end"),
-    CheckConstraint("tone IS NULL OR (tone >= -10 AND tone <= 10)", name="tone_range"),
-    CheckConstraint(f"kind IN {EVENT_KINDS!r}", name="kind"),
+    CheckConstraint(f"tone IS NULL OR (tone >= {TONE_MIN} AND tone <= {TONE_MAX})", name="tone_range"),
+    CheckConstraint(one_of(EVENT_KINDS), name="kind"),
     # The chronology is read in (start, end, id) order: the whole sort key, so that PostgreSQL reads it from the
     # index too (SQLite keeps the rowid in every index anyway). Date filters use further, hand-written partial
     # indexes by length of span: see migrations/versions/0002_query_indexes.py and queries.span_classes.
@@ -200,7 +213,7 @@ citations = Table(
     _optional("cited_in_locator", String(200)),
     _required("confidence", SmallInteger, default=2),
     _optional("note", Text),
-    CheckConstraint("confidence >= 0 AND confidence <= 4", name="confidence_range"),
+    CheckConstraint(f"confidence >= {CONFIDENCE_MIN} AND confidence <= {CONFIDENCE_MAX}", name="confidence_range"),
 )
 
 # The text that full-text search reads for one event: title, summary and every quotation. Kept by the service

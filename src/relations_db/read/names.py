@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from relations_db.errors import Ambiguous, NotFound
-from relations_db.schema import actor_aliases, actors, events, place_aliases, places, sources
-from relations_db.text import fold
+from relations_db.store.schema import actor_aliases, actors, events, place_aliases, places, sources
+from relations_db.domain.text import fold
 
 
 def suggest(name: str, candidates: Iterable[str], what: str) -> str:

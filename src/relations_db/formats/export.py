@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TextIO
 
-from relations_db import dates
+from relations_db.domain import dates
 
 CSV_COLUMNS = ("date", "start", "end", "title", "type", "place", "actors", "sources", "summary")
 
@@ -77,7 +77,7 @@ def write_csv(events: Iterable[dict], out: TextIO,
 
 def export_csv(session, filters, out: TextIO, progress: Callable[[int], None] | None = None) -> int:
     """`write_csv(queries.event_rows(session, filters), out)`, byte for byte, at scale (see `csv_export`)."""
-    from relations_db.csv_export import CsvExport
+    from relations_db.formats.csv.writer import CsvExport
 
     return CsvExport(session, filters).write(out, progress)
 
