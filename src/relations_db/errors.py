@@ -14,7 +14,17 @@ class RelationsDBError(Exception):
 
 
 class UserError(RelationsDBError):
-    """The user asked for something that cannot be done: bad input, unknown name, missing source."""
+    """The user asked for something that cannot be done: bad input, unknown name, missing source.
+
+    The message speaks of fields ("the date", "the limit"), never of command-line options, since a Python
+    caller passed none. `field` names the input it is about, as the library call names it ("limit",
+    "from_year", "new_place"), so that the command line can name its own option for it (cli/options.py,
+    `OPTION_OF_FIELD`).
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class DateError(UserError, ValueError):
@@ -32,10 +42,10 @@ class Ambiguous(UserError):
 class ValidationError(UserError):
     """A file or a set of values with one or more problems; `problems` holds every one of them."""
 
-    def __init__(self, message: str, problems: list[str] | None = None):
+    def __init__(self, message: str, problems: list[str] | None = None, *, field: str | None = None) -> None:
         self.problems = list(problems or [])
         full = message if not self.problems else message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(full)
+        super().__init__(full, field=field)
 
 
 class DatabaseError(RelationsDBError):
