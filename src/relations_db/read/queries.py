@@ -375,9 +375,10 @@ def _events_statement(conn: Connection, resolved: _Resolved, limit: int | None, 
         # UNION ALL members that have a WHERE clause, so it sorts at most 4 × `limit` rows instead.
         legs = [select(leg.order_by(EV.c.start_date, EV.c.end_date, EV.c.id).limit(limit).subquery())
                 for leg in legs]
-    found = (union_all(*legs) if len(legs) > 1 else legs[0]).subquery("found")
-    found = select(found).order_by(found.c.start_date, found.c.end_date, found.c.id)
-    hits = (found.limit(limit) if limit is not None else found).subquery("hits")
+    merged: Any = union_all(*legs) if len(legs) > 1 else legs[0]  # (Any: mypy 2.4 crashes expanding the union)
+    found = merged.subquery("found")
+    ordered = select(found).order_by(found.c.start_date, found.c.end_date, found.c.id)
+    hits = (ordered.limit(limit) if limit is not None else ordered).subquery("hits")
     return with_body(_base_select(*extra, hits=hits)).order_by(hits.c.start_date, hits.c.end_date, hits.c.id)
 
 
