@@ -78,7 +78,7 @@ class Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except RelationsDBError as exc:
-            _fail(str(exc), exc.exit_code)
+            _fail(_with_option(exc), exc.exit_code)
         except BrokenPipeError:  # `relations-db events | head`: the reader left; not an error of ours
             raise typer.Exit(0) from None
         except Exception as exc:
@@ -110,6 +110,16 @@ def _summary(name: str, info: CommandInfo | TyperInfo) -> typer.core.TyperComman
     summary = typer.core.TyperCommand(name=name, help=help_text, **attrs)
     _reflow(summary)  # (the listing shows the first paragraph: as one sentence, not as the docstring wraps it)
     return summary
+
+
+def _with_option(exc: RelationsDBError) -> str:
+    """The library's message, led by the option it is about when the library named the field (`UserError.field`)
+    and the command line has an option for it: "--limit: the limit must be 0 or more"."""
+    from relations_db.cli.options import OPTION_OF_FIELD
+
+    message = str(exc)
+    option = OPTION_OF_FIELD.get(getattr(exc, "field", None) or "")
+    return f"{option}: {message}" if option and not message.startswith(option) else message
 
 
 def _fail(message: str, code: int) -> None:

@@ -29,6 +29,18 @@ if TYPE_CHECKING:
 
 _FILTERS = "Filters"
 
+# The option that sets each field a library error may name (`UserError.field`): the error edge (cli/app.py) puts
+# it before the message, so that the library speaks of fields and the user reads the option they typed.
+OPTION_OF_FIELD = {
+    "year": "--year", "from_year": "--from", "to_year": "--to", "actor": "--actor", "actors": "--actor",
+    "type": "--type", "place": "--place", "source": "--source", "search": "--search", "limit": "--limit",
+    "format": "--format", "kind": "--kind", "new_actor_kind": "--new-actor", "new_place": "--new-place",
+    "force": "--force", "date": "--date", "title": "--title", "summary": "--summary", "tone": "--tone",
+    "confidence": "--confidence", "locator": "--locator", "quote": "--quote", "cited_as": "--cited-as",
+    "cited_in": "--cited-in", "cited_in_locator": "--cited-in-locator", "slug": "--slug", "key": "--key",
+    "rule": "--rule", "by": "--by",
+}
+
 YearOpt = Annotated[Optional[str], typer.Option(
     "--year", "-y", metavar="YYYY", rich_help_panel=_FILTERS,
     help="Events whose dates overlap this year (a fuzzy '1959/1961' counts for 1960).")]
