@@ -23,6 +23,19 @@ ROOT = Path(__file__).resolve().parents[1]
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Mark what needs a server or a browser, so that `pytest -m "not postgres and not browser"` runs the fast
+    SQLite-only subset (CONTRIBUTING.md): a test parametrised on the PostgreSQL backend, or asking for the
+    server itself, is `postgres`; the headless-Chromium tests are `browser`."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("backend") == "postgresql"
+        if on_postgres or "pg_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+        if item.path.name == "test_html_browser.py":
+            item.add_marker(pytest.mark.browser)
+
+
 # --- the PostgreSQL server ---------------------------------------------------------------------------------
 
 
