@@ -114,7 +114,9 @@ def generate(events: int, out: Path, seed: int = 1, actors: int = 5000, sources:
                 f.write(f"    aliases: [{_q(name.upper() + ' ' + str(i))}]\n")
         f.write("places:\n")
         for name, aliases in PLACES:
-            f.write(f"  - name: {_q(name)}\n" + (f"    aliases: [{', '.join(_q(a) for a in aliases)}]\n" if aliases else ""))
+            f.write(f"  - name: {_q(name)}\n")
+            if aliases:
+                f.write(f"    aliases: [{', '.join(_q(a) for a in aliases)}]\n")
 
     # Short forms as relations-db computes them (a second work by the same author and year gets a letter).
     shorts: dict[str, str] = {}
@@ -142,7 +144,8 @@ def generate(events: int, out: Path, seed: int = 1, actors: int = 5000, sources:
             cited = rng.sample(source_rows, rng.choice((1, 1, 2)))
             date = dates.parse(_edtf(rng))
             writer.writerow([
-                date.text, date.start.isoformat(), date.end.isoformat(), title, rng.choice(TYPES), rng.choice(PLACES)[0] if rng.random() < 0.7 else "",
+                date.text, date.start.isoformat(), date.end.isoformat(), title, rng.choice(TYPES),
+                rng.choice(PLACES)[0] if rng.random() < 0.7 else "",
                 "; ".join(f"{n}:{rng.choice(ROLES)}" for n in who),
                 "; ".join(shorts[c[0]] for c in cited),
                 f"{who[0]} and {who[1]} discussed {rng.choice(TOPICS)}; reported by {shorts[cited[0][0]]}.",

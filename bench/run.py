@@ -150,8 +150,14 @@ SQLITE_TIMES: dict[tuple[int, str], float] = {}
 
 
 def bench_backend(report: Report, backend: str, url: str, n: int, corpus: Path, sqlite_path: str | None) -> None:
+    """Import the corpus of `n` events into `url`, then time the queries and the export on it."""
+    _bench_import(report, backend, url, n, corpus, sqlite_path)
+    _bench_queries(report, backend, url, n, sqlite_path)
+    _bench_export(report, backend, url, n, sqlite_path)
+
+
+def _bench_import(report: Report, backend: str, url: str, n: int, corpus: Path, sqlite_path: str | None) -> None:
     db = ["--db", url]
-    # --- import ---------------------------------------------------------------------------------------------
     run(CLI + db + ["db", "upgrade"])
     run(CLI + db + ["import", str(corpus / "base.yaml")])
     if sqlite_path:
@@ -166,7 +172,10 @@ def bench_backend(report: Report, backend: str, url: str, n: int, corpus: Path, 
         floor = float(out)
         report.add(backend, n, "  floor: sqlite3 executemany of the same rows", f"{n / floor:,.0f}/s ({floor:.1f} s)")
         base.unlink()
-    # --- queries --------------------------------------------------------------------------------------------
+
+
+def _bench_queries(report: Report, backend: str, url: str, n: int, sqlite_path: str | None) -> None:
+    db = ["--db", url]
     if sqlite_path:
         actor, count = busiest_actor(sqlite_path)
     else:
@@ -231,7 +240,10 @@ def bench_backend(report: Report, backend: str, url: str, n: int, corpus: Path, 
     report.add(backend, n, "search 'naval base' (top 20): over empty", f"{delta * 1000:+.0f} ms", "<= +100 ms",
                delta <= 0.100)
     versus_sqlite("search", t)
-    # --- export ---------------------------------------------------------------------------------------------
+
+
+def _bench_export(report: Report, backend: str, url: str, n: int, sqlite_path: str | None) -> None:
+    db = ["--db", url]
     out_file = str(OUT / f"export-{backend}-{n}.csv")
     runs = [run_tree_rss(CLI + db + ["export", "--format", "csv", "-o", out_file]) for _ in range(3)]
     seconds = statistics.median(r[0] for r in runs)
@@ -244,7 +256,8 @@ def bench_backend(report: Report, backend: str, url: str, n: int, corpus: Path, 
     report.add(backend, n, "  all its processes together", f"{together:,.0f} MiB", "<= 100 MiB", together <= 100)
     if sqlite_path:
         floor, _ = run_rss(FLOORS + ["export", sqlite_path, out_file])
-        report.add(backend, n, "  floor: csv.writer over a cursor, 6 plain columns", f"{n / floor:,.0f}/s ({floor:.1f} s)")
+        report.add(backend, n, "  floor: csv.writer over a cursor, 6 plain columns",
+                   f"{n / floor:,.0f}/s ({floor:.1f} s)")
     os.unlink(out_file)
 
 

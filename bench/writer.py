@@ -6,7 +6,6 @@
 import sys
 
 from relations_db.store import db
-
 from relations_db.write import services
 
 url, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import golden
+import pytest
 
 
 @pytest.fixture(scope="module")

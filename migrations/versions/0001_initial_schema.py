@@ -9,9 +9,8 @@ Create Date: 2026-11-25 01:12:40.118741
 """
 from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision: str = '0001'
 down_revision: str | None = None
