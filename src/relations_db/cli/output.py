@@ -179,7 +179,7 @@ def write_object(record: dict, stream_key: str, out) -> None:
 
 def id_column(conn) -> Column:
     """The ID column, as wide as the largest event id."""
-    from relations_db.read.queries import max_event_id
+    from relations_db.read.events import max_event_id
 
     return Column("ID", width=max(2, len(str(max_event_id(conn)))), justify="right")
 
