@@ -22,7 +22,7 @@ from relations_db.formats.export import (
     write_markdown,
 )
 from relations_db.read.catalog import actor_profile, actor_rows, source_profile, source_rows
-from relations_db.read.events import count_events, event_by_ref, event_rows
+from relations_db.read.events import agreement_rows, count_events, event_by_ref, event_rows
 from relations_db.read.filters import Filters
 from relations_db.read.fulltext import fts_query
 from relations_db.read.search import search_rows, snippet
@@ -71,6 +71,43 @@ def test_event_dict_has_the_json_shape_of_the_contract(sample_session):
                      "confidence": 3, "note": None}
     assert (second["source"], second["locator"], second["cited_in"]) == ("lala-2014", "p. 342", None)
     json.dumps(event)  # plain data: every value serialisable as it is
+
+
+def fits(record: dict, shape) -> bool:
+    """Whether `record` has every required key of the TypedDict `shape` and no key it does not declare."""
+    return shape.__required_keys__ <= set(record) <= shape.__required_keys__ | shape.__optional_keys__
+
+
+def test_the_dicts_have_the_declared_shapes(sample_session):
+    """`read.rows` declares the shapes the writers and analyses read: the dicts made must be those shapes."""
+    from relations_db.domain.vocab import SOURCE_LIST_FIELDS
+    from relations_db.read.rows import (
+        ActorInEvent,
+        ActorProfile,
+        ActorRow,
+        Citation,
+        EventDetail,
+        EventRef,
+        EventRow,
+        InvokedAgreement,
+        SourceCitation,
+    )
+
+    listed = [*event_rows(sample_session, Filters()), *search_rows(sample_session, "Vlora"),
+              *actor_profile(sample_session, "Hoxha")["events"], *agreement_rows(sample_session, Filters())]
+    assert all(fits(e, EventRow) for e in listed)
+    assert all(fits(a, ActorInEvent) for e in listed for a in e["actors"])
+    assert all(fits(c, Citation) for e in listed for c in e["citations"])
+    assert all(fits(r, EventRef) for e in listed for r in e.get("invoked_by", []))
+    assert {k for e in listed for k in e} >= {"meeting", "agreement", "snippet", "roles", "invoked_by"}
+    for e in event_rows(sample_session, Filters()):
+        detail = event_by_ref(sample_session, e["slug"])
+        assert fits(detail, EventDetail) and all(fits(i, InvokedAgreement) for i in detail["invokes"])
+    assert all(fits(a, ActorRow) for a in actor_rows(sample_session))
+    assert fits(actor_profile(sample_session, "Hoxha"), ActorProfile)
+    assert all(fits(c, SourceCitation) for c in source_profile(sample_session, "lala-2014")["citations"])
+    assert all(list(r) == [*SOURCE_LIST_FIELDS, "citations"] for r in source_rows(sample_session))
+    assert list(source_profile(sample_session, "lala-2014")) == [*SOURCE_LIST_FIELDS, "citations"]
 
 
 def test_a_year_only_event_keeps_its_year_precision(sample_session):

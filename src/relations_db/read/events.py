@@ -112,10 +112,9 @@ def _event_dict(row: Row) -> EventRow:
 _DETAILS: dict[str, tuple[Select[Any], Select[Any], Select[Any]]] = {}
 
 
-def _batch_ids(dialect: str) -> Any:
-    """A condition's right-hand side: the ids of the batch, bound as one text (`_batch_params`).
-
-    (Any: a subquery on SQLite, an `ANY(array)` expression on PostgreSQL, compared differently by the caller.)"""
+def _batch_ids(dialect: str) -> Select[Any] | ColumnElement[Any]:
+    """A condition's right-hand side: the ids of the batch, bound as one text (`_batch_params`): a select of
+    them on SQLite (for `IN`), an `ANY(array)` expression on PostgreSQL (for `=`)."""
     if dialect == "sqlite":
         return select(literal_column("value")).select_from(func.json_each(bindparam("ids", type_=String)))
     from sqlalchemy.dialects.postgresql import ARRAY
@@ -130,9 +129,9 @@ def _batch_params(dialect: str, ids: list[int]) -> dict[str, str]:
 
 def _details_statements(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
     if dialect not in _DETAILS:
-        def of_batch(column: Any) -> ColumnElement[bool]:  # (Any: a Column of whichever table)
+        def of_batch(column: ColumnElement[int]) -> ColumnElement[bool]:
             ids = _batch_ids(dialect)
-            return column.in_(ids) if dialect == "sqlite" else column == ids
+            return column.in_(ids) if isinstance(ids, Select) else column == ids
 
         target = EV.alias("target")
         _DETAILS[dialect] = (
@@ -242,13 +241,14 @@ def event_by_ref(db: Database, ref: str) -> EventDetail:
     event_id = names.event_id(conn, ref)
     (event,) = list(stream(conn, base_select().where(EV.c.id == event_id)))
     parsed = dates.parse(event["date"])
-    rows = conn.execute(select(EV.c.slug, EV.c.date, EV.c.title).where(EV.c.slug.in_(event["invokes"]))) \
-        if event["invokes"] else ()
-    info = {r.slug: r for r in rows}
+    invoked = {}  # slug → (slug, date, title) of each agreement the event invokes
+    if event["invokes"]:
+        stmt = select(EV.c.slug, EV.c.date, EV.c.title).where(EV.c.slug.in_(event["invokes"]))
+        invoked = {r.slug: r for r in conn.execute(stmt)}
     # (the keys in the order the JSON output has always shown them: the event's, then how its date reads)
     detail: EventDetail = {
         **event,  # type: ignore[typeddict-unknown-key]  # EventRow may carry keys of other listings: not this one
-        "invokes": [{"slug": s, "date": info[s].date, "title": info[s].title} for s in event["invokes"]],
+        "invokes": [{"slug": s, "date": invoked[s].date, "title": invoked[s].title} for s in event["invokes"]],
         "display": dates.display(parsed), "approximate": parsed.approximate, "uncertain": parsed.uncertain,
     }
     if event["kind"] == "agreement":

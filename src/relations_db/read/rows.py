@@ -2,10 +2,10 @@
 
 These are the dicts of DESIGN §3's JSON shape, which the table, CSV, JSON, Markdown, HTML and seed writers and
 the analyses all read; they are declared here, once, so that a writer can name what it takes. Plain typing
-only: importing this module loads neither SQLAlchemy nor any other read module.
+only: importing this module loads neither SQLAlchemy nor any other read module. (No postponed annotations
+here: evaluated, they let `__required_keys__` tell the NotRequired keys, which tests/test_queries.py compares
+with the dicts the read side makes.)
 """
-
-from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any, NotRequired, TypedDict

@@ -108,8 +108,9 @@ def _few_matches(conn: Connection, terms: list[list[str]]) -> bool:
             "AND attname = 'search_vector'").first():
         return count_at_most(conn, found, RANK_AT_MOST + 1) <= RANK_AT_MOST
     compiled = found.compile(dialect=conn.dialect)
+    # (Any: EXPLAIN's JSON as the driver decodes it, lists and dicts)
     plan: Any = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
-    return plan[0]["Plan"]["Plan Rows"] <= RANK_AT_MOST  # (Any: the driver's decoding of EXPLAIN's JSON)
+    return plan[0]["Plan"]["Plan Rows"] <= RANK_AT_MOST
 
 
 def _ranked_statement(conn: Connection, terms: list[list[str]], resolved: Resolved,
