@@ -19,6 +19,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 import pgcluster  # noqa: E402  (a plain module beside this file, shared with bench/run.py)
 from pgcluster import PgServer  # noqa: E402
 
+# The read side's shared sample database (`sample_url`, `sample_session`), defined beside its data.
+pytest_plugins = ["query_sample"]
+
 ROOT = Path(__file__).resolve().parents[1]
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -1,7 +1,8 @@
 """A small, known chronology (tests/data/query-sample.yaml) loaded once per backend for the read-side tests.
 
 The read commands never write, so the tests share one database per backend (`sample_url`); a test that
-changes data builds its own with `load_sample(engine)`.
+changes data builds its own with `load_sample(engine)`. The fixtures are registered for every test by
+conftest.py (`pytest_plugins`), so that tests import only the helpers from here.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ _databases: dict[str, str] = {}
 
 def load_sample(engine, extra: str | None = None) -> None:
     """Load the sample chronology (and `extra` seed-format YAML, if given) into a migrated database."""
-    from relations_db.store import db
     from relations_db.formats.seed.core import load_seed_text
+    from relations_db.store import db
 
     with db.session_scope(engine, write=True) as session:
         load_seed_text(session, SAMPLE.read_text(encoding="utf-8"), str(SAMPLE))

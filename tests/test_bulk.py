@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from relations_db.store import db
 from relations_db.store.bulk import BulkWriter
-from relations_db.read.queries import Filters, event_rows
+from relations_db.read.events import event_rows
+from relations_db.read.filters import Filters
 from relations_db.store.schema import citations, event_search, events
 from relations_db.domain.text import fold, fold_whole
 from write_sample import counts, load

@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from query_sample import load_sample, needs_seed, sample_url  # noqa: F401  (fixtures)
+from query_sample import load_sample, needs_seed
 
 SOURCE_KEYS = {"key", "kind", "author", "title", "year", "publisher", "url", "short"}
 
@@ -51,7 +51,7 @@ def test_actors_by_kind_and_by_part_of_a_name(cli, sample_url):
 
 def test_actors_errors_and_empty(cli, sample_url):
     result = cli(sample_url, "actors", "--kind", "king")
-    assert result.exit_code == 1 and "--kind must be one of person, state" in result.stderr
+    assert result.exit_code == 1 and "--kind: the kind of actor must be one of person, state" in result.stderr
     result = ok(cli(sample_url, "actors", "--search", "Zog"))
     assert result.stdout == "" and result.stderr == "No actors match.\n"
     assert as_json(cli(sample_url, "actors", "--search", "Zog", "-f", "json")) == []

@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from query_sample import load_sample, needs_seed, sample_url  # noqa: F401  (fixtures)
+from query_sample import load_sample, needs_seed
 
 EVENT_KEYS = {"id", "slug", "kind", "date", "start", "end", "precision", "title", "summary", "type", "tone",
               "place", "actors", "citations", "invokes"}
@@ -162,8 +162,8 @@ def test_filters_combine(cli, sample_url):
 @pytest.mark.parametrize("args, message", [
     (("--year", "19x0"), "--year: '19x0' is not a year: give four digits, e.g. 1960"),
     (("--year", "61"), "give four digits"),
-    (("--from", "1961", "--to", "1950"), "--from 1961 is after --to 1950"),
-    (("--year", "1960", "--from", "1959"), "either --year or --from/--to"),
+    (("--from", "1961", "--to", "1950"), "--from: the start year 1961 is after the end year 1950"),
+    (("--year", "1960", "--from", "1959"), "--year: give either a year or a range of years"),
     (("--actor", "Khruschev"), "no actor named 'Khruschev'; did you mean"),
     (("--place", "Vlorra"), "did you mean 'Vlora'"),
     (("--type", "vist"), "no event type named 'vist'; did you mean 'visit'?"),
@@ -397,8 +397,8 @@ def _both_backends(request, data: str) -> dict[str, str]:
 
     if data == "sample":
         return {b: sample_database(b, request) for b in ("sqlite", "postgresql")}
-    from relations_db.store import db
     from relations_db.formats.seed.core import load_default_seed
+    from relations_db.store import db
 
     server = request.getfixturevalue("pg_server")
     urls = {"sqlite": f"sqlite:///{request.getfixturevalue('tmp_path') / 'seed.db'}",

@@ -1,4 +1,5 @@
-"""The read side's core (relations_db.read.queries, relations_db.formats.export) on real SQLite and PostgreSQL databases."""
+"""The read side (relations_db.read) and the writers over its event dicts (relations_db.formats.export), on real
+SQLite and PostgreSQL databases."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import io
 import json
 
 import pytest
-from query_sample import load_sample, sample_session, sample_url  # noqa: F401  (fixtures)
+from query_sample import load_sample
 
-from relations_db.store import db
 from relations_db.errors import Ambiguous, DateError, NotFound, UserError
 from relations_db.formats.export import (
     CSV_COLUMNS,
@@ -21,19 +21,12 @@ from relations_db.formats.export import (
     write_jsonl,
     write_markdown,
 )
-from relations_db.read.queries import (
-    Filters,
-    actor_profile,
-    actor_rows,
-    count_events,
-    event_by_ref,
-    event_rows,
-    fts_query,
-    search_rows,
-    snippet,
-    source_profile,
-    source_rows,
-)
+from relations_db.read.catalog import actor_profile, actor_rows, source_profile, source_rows
+from relations_db.read.events import agreement_rows, count_events, event_by_ref, event_rows
+from relations_db.read.filters import Filters
+from relations_db.read.fulltext import fts_query
+from relations_db.read.search import search_rows, snippet
+from relations_db.store import db
 
 ALL = [
     "1949-archive-report",
@@ -78,6 +71,43 @@ def test_event_dict_has_the_json_shape_of_the_contract(sample_session):
                      "confidence": 3, "note": None}
     assert (second["source"], second["locator"], second["cited_in"]) == ("lala-2014", "p. 342", None)
     json.dumps(event)  # plain data: every value serialisable as it is
+
+
+def fits(record: dict, shape) -> bool:
+    """Whether `record` has every required key of the TypedDict `shape` and no key it does not declare."""
+    return shape.__required_keys__ <= set(record) <= shape.__required_keys__ | shape.__optional_keys__
+
+
+def test_the_dicts_have_the_declared_shapes(sample_session):
+    """`read.rows` declares the shapes the writers and analyses read: the dicts made must be those shapes."""
+    from relations_db.domain.vocab import SOURCE_LIST_FIELDS
+    from relations_db.read.rows import (
+        ActorInEvent,
+        ActorProfile,
+        ActorRow,
+        Citation,
+        EventDetail,
+        EventRef,
+        EventRow,
+        InvokedAgreement,
+        SourceCitation,
+    )
+
+    listed = [*event_rows(sample_session, Filters()), *search_rows(sample_session, "Vlora"),
+              *actor_profile(sample_session, "Hoxha")["events"], *agreement_rows(sample_session, Filters())]
+    assert all(fits(e, EventRow) for e in listed)
+    assert all(fits(a, ActorInEvent) for e in listed for a in e["actors"])
+    assert all(fits(c, Citation) for e in listed for c in e["citations"])
+    assert all(fits(r, EventRef) for e in listed for r in e.get("invoked_by", []))
+    assert {k for e in listed for k in e} >= {"meeting", "agreement", "snippet", "roles", "invoked_by"}
+    for e in event_rows(sample_session, Filters()):
+        detail = event_by_ref(sample_session, e["slug"])
+        assert fits(detail, EventDetail) and all(fits(i, InvokedAgreement) for i in detail["invokes"])
+    assert all(fits(a, ActorRow) for a in actor_rows(sample_session))
+    assert fits(actor_profile(sample_session, "Hoxha"), ActorProfile)
+    assert all(fits(c, SourceCitation) for c in source_profile(sample_session, "lala-2014")["citations"])
+    assert all(list(r) == [*SOURCE_LIST_FIELDS, "citations"] for r in source_rows(sample_session))
+    assert list(source_profile(sample_session, "lala-2014")) == [*SOURCE_LIST_FIELDS, "citations"]
 
 
 def test_a_year_only_event_keeps_its_year_precision(sample_session):
@@ -177,16 +207,22 @@ def test_limit_keeps_the_first_events_and_count_ignores_it(sample_session):
 
 
 def test_bad_filter_values_are_clear_errors(sample_session):
-    with pytest.raises(UserError, match="--from 1961 is after --to 1950"):
+    # The library speaks of fields, and names the field (`UserError.field`) for the CLI to name its option.
+    with pytest.raises(UserError, match="the start year 1961 is after the end year 1950") as swapped:
         event_rows(sample_session, Filters(from_year=1961, to_year=1950))
-    with pytest.raises(UserError, match="either --year or --from/--to"):
+    assert swapped.value.field == "from_year"
+    with pytest.raises(UserError, match="either a year or a range of years") as both:
         event_rows(sample_session, Filters(year=1960, from_year=1959))
-    with pytest.raises(DateError, match="years must be 1–9999"):
+    assert both.value.field == "year"
+    with pytest.raises(DateError, match="years must be 1–9999") as zero:
         event_rows(sample_session, Filters(year=0))
-    with pytest.raises(DateError, match="four digits"):
+    assert zero.value.field == "year"
+    with pytest.raises(DateError, match="four digits") as text:
         event_rows(sample_session, Filters(year="19x0"))
-    with pytest.raises(UserError, match="--limit"):
+    assert text.value.field == "year"
+    with pytest.raises(UserError, match="the limit must be 0 or more") as negative:
         event_rows(sample_session, Filters(limit=-1))
+    assert negative.value.field == "limit"
 
 
 def test_unknown_names_suggest_the_closest(sample_session):
@@ -388,7 +424,7 @@ def test_search_with_filters_and_nothing_to_search(sample_session):
 
 
 def test_a_name_in_the_search_also_finds_its_other_spellings(sample_session):
-    from relations_db.read.queries import search_terms
+    from relations_db.read.fulltext import search_terms
 
     assert search_terms(sample_session, "Vlora base") == [["vlora", "valona", "vlore"], ["base"]]
     assert search_terms(sample_session, "hrushov") == [["hrushov", "hrusshov", "n. khrushchev", "nikita khrushchev"]]
@@ -435,8 +471,9 @@ def test_actor_rows_filter_by_kind_and_by_part_of_any_alias(sample_session):
                           "description": "First Secretary of the Communist Party of the Soviet Union",
                           "aliases": ["Hrushov", "Hrusshov", "N. Khrushchev"], "events": 3}
     assert actor_rows(sample_session, search="50%_") == []  # LIKE wildcards are taken literally
-    with pytest.raises(UserError, match="--kind must be one of"):
+    with pytest.raises(UserError, match="the kind of actor must be one of") as bad_kind:
         actor_rows(sample_session, kind="king")
+    assert bad_kind.value.field == "kind"
 
 
 def test_actor_profile_lists_the_actors_events_with_roles(sample_session):

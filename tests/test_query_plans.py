@@ -16,10 +16,11 @@ import random
 import pytest
 from sqlalchemy import insert
 
+from relations_db.read import search
+from relations_db.read.events import count_events, event_rows, events_statement
+from relations_db.read.filters import Filters, resolve
+from relations_db.read.search import search_rows
 from relations_db.store import db
-
-from relations_db.read import queries
-from relations_db.read.queries import Filters, _events_statement, _resolve, count_events, event_rows, search_rows
 from relations_db.store.schema import actors, event_search, events, participations
 
 SPAN_INDEXES = ("ix_events_span_31", "ix_events_span_366", "ix_events_span_3660", "ix_events_span_long")
@@ -51,7 +52,7 @@ def plan(conn, stmt, *, bitmaps: bool = False) -> list[tuple[int, int, str]]:
 
 
 def statement(conn, filters: Filters):
-    return _events_statement(conn, _resolve(conn, filters), filters.limit)
+    return events_statement(conn, resolve(conn, filters), filters.limit)
 
 
 def parent_of(steps, step):
@@ -215,10 +216,10 @@ def test_a_search_with_too_many_matches_to_rank_lists_them_in_date_order(spans_e
         found = search_rows(conn, "rarity")  # 2 matches: ranked
         assert found.ranked and sorted(e["id"] for e in found) == [150, 300]
         if conn.dialect.name == "sqlite":  # PostgreSQL estimates the matches: exact on SQLite only
-            monkeypatch.setattr(queries, "RANK_AT_MOST", 1)
+            monkeypatch.setattr(search, "RANK_AT_MOST", 1)
             found = search_rows(conn, "rarity")
             assert not found.ranked and [e["id"] for e in found] == [i for i in in_order if i % 150 == 0]
-        monkeypatch.setattr(queries, "RANK_AT_MOST", 50)
+        monkeypatch.setattr(search, "RANK_AT_MOST", 50)
         found = search_rows(conn, "common", Filters(limit=20))  # in all 400
         assert not found.ranked
         assert [e["id"] for e in found] == in_order[:20]
@@ -230,13 +231,14 @@ def test_a_search_decides_to_rank_right_after_a_load(engine, monkeypatch):
     fixed guess: the matches are counted instead."""
     with engine.begin() as conn:
         conn.execute(insert(events), [
-            {"id": i, "slug": f"e{i}", "kind": "event", "date": "x", "start_date": dt.date(1950, 1, 1) + dt.timedelta(i),
-             "end_date": dt.date(1950, 1, 1) + dt.timedelta(i), "precision": "day", "approximate": False,
+            {"id": i, "slug": f"e{i}", "kind": "event", "date": "x",
+             "start_date": dt.date(1950, 1, 1) + dt.timedelta(i), "end_date": dt.date(1950, 1, 1) + dt.timedelta(i),
+             "precision": "day", "approximate": False,
              "uncertain": False, "title": f"Event {i}", "summary": None, "type": "t", "tone": None, "place_id": None}
             for i in range(1, 61)])
         conn.execute(insert(event_search), [{"event_id": i, "body": "common" + (" rarity" if i == 7 else ""),
                                              "folded": "common" + (" rarity" if i == 7 else "")} for i in range(1, 61)])
-    monkeypatch.setattr(queries, "RANK_AT_MOST", 50)
+    monkeypatch.setattr(search, "RANK_AT_MOST", 50)
     with db.connection_scope(engine) as conn:
         common = search_rows(conn, "common", Filters(limit=5))
         assert not common.ranked and [e["id"] for e in common] == [1, 2, 3, 4, 5]
@@ -245,7 +247,7 @@ def test_a_search_decides_to_rank_right_after_a_load(engine, monkeypatch):
 
 
 def test_the_cli_says_when_a_search_is_in_date_order(spans_engine, cli, monkeypatch):
-    monkeypatch.setattr(queries, "RANK_AT_MOST", 50)
+    monkeypatch.setattr(search, "RANK_AT_MOST", 50)
     url = spans_engine.url.render_as_string(hide_password=False)
     result = cli(url, "search", "common", "--limit", "3", "--format", "jsonl")
     assert result.exit_code == 0, result.stderr

@@ -351,7 +351,8 @@ def test_removing_an_agreement_unlinks_the_events_that_invoke_it(sample):
 
 
 def test_removed_event_is_no_longer_found_by_full_text_search(sample):
-    from relations_db.read.queries import Filters, event_rows
+    from relations_db.read.events import event_rows
+    from relations_db.read.filters import Filters
 
     with db.session_scope(sample) as s:
         assert [e["slug"] for e in event_rows(s, Filters(search="diplomatic"))] == []

@@ -33,7 +33,7 @@ def loaded(modules: set[str], package: str) -> list[str]:
 def test_help_loads_no_database_code():
     modules = imported("--help")
     assert "relations_db.cli.query" in modules  # the measurement works: the commands' modules are read
-    for package in (*WRITE_SIDE, "sqlalchemy", "relations_db.read.queries", "platformdirs"):
+    for package in (*WRITE_SIDE, "sqlalchemy", "relations_db.read", "platformdirs"):
         assert not loaded(modules, package), f"--help imports {loaded(modules, package)}"
 
 
@@ -47,7 +47,7 @@ def test_help_loads_no_database_code():
 ], ids=lambda c: c[0] + "-" + c[1])
 def test_a_query_loads_neither_the_write_side_nor_rich(seeded_url, command):
     modules = imported("--db", seeded_url, *command)
-    assert "relations_db.read.queries" in modules
+    assert "relations_db.read.events" in modules
     # Rich draws tables on a terminal; JSON needs none of it, nor Typer's rich help (Markdown and all).
     for package in (*WRITE_SIDE, "rich", "typer.rich_utils"):
         assert not loaded(modules, package), f"{' '.join(command)} imports {loaded(modules, package)}"

@@ -18,7 +18,8 @@ from relations_db.cli import transfer
 from relations_db.errors import ValidationError
 from relations_db.formats.export import CSV_COLUMNS
 from relations_db.formats.csv.reader import import_csv_text
-from relations_db.read.queries import Filters, event_rows
+from relations_db.read.events import event_rows
+from relations_db.read.filters import Filters
 from relations_db.formats.seed.core import dump_seed, load_seed_text, write_yaml
 from relations_db.domain.text import fold
 from write_sample import SAMPLE, counts, load, snapshot
@@ -514,7 +515,7 @@ def test_progress_bar_appears_on_a_terminal_only_past_the_threshold(monkeypatch)
 from relations_db.formats import export  # noqa: E402  (grouped with the tests that use them)
 
 from relations_db.formats.csv import reader as importer
-from relations_db.read.queries import Filters as _Filters  # noqa: E402
+from relations_db.read.filters import Filters as _Filters  # noqa: E402
 
 
 def _both_csv(url, filters):

@@ -10,8 +10,8 @@ Create Date: 2026-11-25 02:30:00
   end_date) that is a scan of every event that began before `last`, most of which ended long before `first`.
   Split by the length of their span (≤ 31 days, ≤ 366, ≤ 3660, longer), the scan is bounded in each class:
   an event of at most 31 days that reaches `first` began at most 31 days before it. The read path
-  (`queries.py`) asks each class with that bound and merges the four ordered streams. The conditions must be
-  spelled exactly as `queries.span_classes` spells them, or the planners will not use these indexes
+  (`read/filters.py`) asks each class with that bound and merges the four ordered streams. The conditions must be
+  spelled exactly as `read.filters.span_classes` spells them, or the planners will not use these indexes
   (tests/test_query_plans.py checks that they do).
 - PostgreSQL: `event_search.search_vector`, the folded text's tsvector, stored (a generated column, so that
   every writer keeps it without knowing it), and the GIN index `ix_event_search_fts` over it instead of over

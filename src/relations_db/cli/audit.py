@@ -13,7 +13,7 @@ from relations_db.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from relations_db.read.queries import Filters
+    from relations_db.read.filters import Filters
 
 CheckFormat = format_option("table", "json", help="table (default: one block per finding) or json (one array).")
 RuleOpt = Annotated[Optional[list[str]], typer.Option(
@@ -116,7 +116,7 @@ def timeline_cmd(
     """
     from relations_db.cli import output
     from relations_db.cli.common import session
-    from relations_db.read.queries import event_rows
+    from relations_db.read.events import event_rows
     from relations_db.analysis.timeline import build
 
     by = (by or "year").lower()
@@ -221,7 +221,7 @@ def relations_cmd(
     from relations_db.analysis import network
     from relations_db.cli import output
     from relations_db.cli.common import session
-    from relations_db.read.queries import event_rows
+    from relations_db.read.events import event_rows
     from relations_db.write.services import resolve_actor
 
     with session(ctx) as s:

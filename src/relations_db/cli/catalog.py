@@ -14,7 +14,7 @@ from relations_db.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from relations_db.read.queries import Filters
+    from relations_db.read.filters import Filters
 
 ProfileFormat = format_option("text", "json")
 
@@ -34,7 +34,7 @@ def actors_cmd(
     """
     from relations_db.cli import output
     from relations_db.cli.common import connection
-    from relations_db.read.queries import actor_rows
+    from relations_db.read.catalog import actor_rows
 
     columns = [output.Column("Name", ratio=3), output.Column("Kind", width=12), output.Column("Aliases", ratio=4),
                output.Column("Events", width=6, justify="right")]
@@ -62,7 +62,7 @@ def actor_cmd(
     from relations_db.cli import output
     from relations_db.cli.common import connection
     from relations_db.formats.export import group_year
-    from relations_db.read.queries import actor_profile
+    from relations_db.read.catalog import actor_profile
 
     with connection(ctx) as conn:
         profile = actor_profile(conn, name)
@@ -104,7 +104,7 @@ def meetings_cmd(
     """
     from relations_db.cli import output
     from relations_db.cli.common import connection
-    from relations_db.read.queries import event_rows
+    from relations_db.read.events import event_rows
 
     filters.kind = "meeting"
 
@@ -136,7 +136,7 @@ def agreements_cmd(
     """
     from relations_db.cli import output
     from relations_db.cli.common import connection
-    from relations_db.read.queries import agreement_rows
+    from relations_db.read.events import agreement_rows
 
     filters.kind = "agreement"
 
@@ -167,7 +167,7 @@ def sources_cmd(ctx: typer.Context, format_: FormatOpt = None) -> None:
     """
     from relations_db.cli import output
     from relations_db.cli.common import connection
-    from relations_db.read.queries import source_rows
+    from relations_db.read.catalog import source_rows
 
     columns = [output.Column("Short form", ratio=2), output.Column("Key", ratio=2), output.Column("Kind", width=9),
                output.Column("Title", ratio=4), output.Column("Cited", width=5, justify="right")]
@@ -197,7 +197,7 @@ def source_cmd(
     from relations_db.cli import output
     from relations_db.cli.common import connection
 
-    from relations_db.read.queries import source_profile
+    from relations_db.read.catalog import source_profile
 
     with connection(ctx) as conn:
         profile = source_profile(conn, key)

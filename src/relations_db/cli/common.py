@@ -64,7 +64,7 @@ def session(ctx: typer.Context, *, write: bool = False) -> Iterator[Session]:
 
 @contextmanager
 def connection(ctx: typer.Context) -> Iterator[Connection]:
-    """One Core connection and one read transaction for a command that only reads (`relations_db.read.queries`
+    """One Core connection and one read transaction for a command that only reads (`relations_db.read`
     takes it as well as a session): the ORM is never imported, which saves ≈0.1 s of start-up."""
     from relations_db.store.db import connection_scope
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 import typer
 
 if TYPE_CHECKING:
-    from relations_db.read.queries import Filters
+    from relations_db.read.filters import Filters
 
 _FILTERS = "Filters"
 
@@ -94,7 +94,7 @@ def filters_from(year: str | None = None, from_: str | None = None, to: str | No
     """The `Filters` the options ask for; bad years raise DateError (a clear message at the CLI edge)."""
     from relations_db.domain.dates import parse_year
     from relations_db.errors import DateError
-    from relations_db.read.queries import Filters
+    from relations_db.read.filters import Filters
 
     def year_of(value: str | None, option: str) -> int | None:
         if value is None:

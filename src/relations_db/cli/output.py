@@ -179,7 +179,7 @@ def write_object(record: dict, stream_key: str, out) -> None:
 
 def id_column(conn) -> Column:
     """The ID column, as wide as the largest event id."""
-    from relations_db.read.queries import max_event_id
+    from relations_db.read.events import max_event_id
 
     return Column("ID", width=max(2, len(str(max_event_id(conn)))), justify="right")
 
@@ -285,7 +285,7 @@ def citation_lines(number: int, citation: dict, indent: str = "  ") -> list[str]
 
 
 def event_text(event: dict) -> str:
-    """Everything about one event (the dict of `queries.event_by_ref`) as plain text."""
+    """Everything about one event (the dict of `read.events.event_by_ref`) as plain text."""
     qualifiers = [q for q in ("approximate", "uncertain") if event.get(q)]
     precision = ", ".join([event["precision"], *qualifiers])
     lines = [event["title"], f"#{event['id']} · {event['slug']} · {event['kind']}", ""]

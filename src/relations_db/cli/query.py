@@ -14,7 +14,7 @@ from relations_db.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from relations_db.read.queries import Filters
+    from relations_db.read.filters import Filters
 
 
 @app.command("events")
@@ -34,7 +34,7 @@ def events_cmd(
     """
     from relations_db.cli import output
     from relations_db.cli.common import connection
-    from relations_db.read.queries import count_events, event_rows
+    from relations_db.read.events import count_events, event_rows
 
     fmt = format_ or "table"
     cut = fmt == "table" and filters.limit is None and output.is_terminal()
@@ -76,7 +76,7 @@ def chronology_cmd(
     from relations_db.cli import output
     from relations_db.cli.common import connection
     from relations_db.formats.export import write_chronology, write_markdown
-    from relations_db.read.queries import event_rows
+    from relations_db.read.events import event_rows
 
     with connection(ctx) as conn:
         rows = event_rows(conn, filters)
@@ -107,7 +107,7 @@ def show_cmd(
 
     from relations_db.cli.common import connection
     from relations_db.cli.output import event_text
-    from relations_db.read.queries import event_by_ref
+    from relations_db.read.events import event_by_ref
 
     with connection(ctx) as conn:
         record = event_by_ref(conn, event)
@@ -141,7 +141,7 @@ def search_cmd(
     """
     from relations_db.cli import output
     from relations_db.cli.common import connection
-    from relations_db.read.queries import RANK_AT_MOST, search_rows
+    from relations_db.read.search import RANK_AT_MOST, search_rows
 
     with connection(ctx) as conn:
         columns = [output.id_column(conn), output.DATE_COLUMN, output.Column("Title", ratio=2),

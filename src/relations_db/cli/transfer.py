@@ -18,7 +18,7 @@ from relations_db.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from relations_db.read.queries import Filters
+    from relations_db.read.filters import Filters
 
 # Below this many events a progress bar would only flicker.
 PROGRESS_THRESHOLD = 2000
@@ -137,7 +137,7 @@ def export(
     """
     from relations_db.formats import export as writers
     from relations_db.formats.csv.writer import CsvExport
-    from relations_db.read.queries import event_rows
+    from relations_db.read.events import event_rows
 
     fmt = format_.lower() if format_ else _SUFFIX_FORMATS.get(Path(output or "").suffix.lower(), "csv")
     started = time.perf_counter()

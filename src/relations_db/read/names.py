@@ -2,22 +2,27 @@
 
 Matching is case- and accent-insensitive through the stored folded columns; a name that matches nothing gets
 NotFound with the closest names, one that matches several gets Ambiguous listing them. These are Core
-statements over `schema`'s tables, returning rows, so that the read commands resolve names without the ORM;
-`services.resolve_*` build on them to return ORM objects for the write path. Every function takes a Session
-or a Connection (anything with `execute`).
+statements over `store.schema`'s tables, returning rows, so that the read commands resolve names without the
+ORM; the write side's `resolve_*` build on them to return ORM objects. Every function takes a Session or a
+Connection.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 
+from relations_db.domain.text import fold
 from relations_db.errors import Ambiguous, NotFound
 from relations_db.store.schema import actor_aliases, actors, events, place_aliases, places, sources
-from relations_db.domain.text import fold
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Row
+
+    from relations_db.read.tables import Database
 
 
 def suggest(name: str, candidates: Iterable[str], what: str) -> str:
@@ -31,7 +36,7 @@ def suggest(name: str, candidates: Iterable[str], what: str) -> str:
     return f"no {what} named {name!r}{hint}"
 
 
-def find_actors(db: Any, name: str) -> list:
+def find_actors(db: Database, name: str) -> list[Row]:
     """Rows (id, name, kind, description) of the actors whose name or any alias matches `name`, by name."""
     key = fold(name)
     by_alias = select(actor_aliases.c.actor_id).where(actor_aliases.c.folded == key)
@@ -40,7 +45,7 @@ def find_actors(db: Any, name: str) -> list:
     return list(db.execute(stmt))
 
 
-def actor(db: Any, name: str):
+def actor(db: Database, name: str) -> Row:
     """The one actor called `name` (any alias, any case or accents): a row (id, name, kind, description)."""
     found = find_actors(db, name)
     if len(found) == 1:
@@ -52,7 +57,7 @@ def actor(db: Any, name: str):
     raise NotFound(suggest(name, known, "actor"))
 
 
-def place(db: Any, name: str):
+def place(db: Database, name: str) -> Row:
     """The one place called `name` (any alias, any case or accents): a row (id, name)."""
     key = fold(name)
     by_alias = select(place_aliases.c.place_id).where(place_aliases.c.folded == key)
@@ -66,7 +71,7 @@ def place(db: Any, name: str):
     raise NotFound(suggest(name, known, "place"))
 
 
-def source(db: Any, ref: str):
+def source(db: Database, ref: str) -> Row:
     """A source by key (`duka-2007`) or by short form (`Duka 2007`, any case): a row (id, key, short)."""
     ref = ref.strip()
     columns = (sources.c.id, sources.c.key, sources.c.short)
@@ -81,7 +86,7 @@ def source(db: Any, ref: str):
     raise NotFound(suggest(ref, known, "source") + " (list them with `relations-db sources`)")
 
 
-def event_id(db: Any, ref: str) -> int:
+def event_id(db: Database, ref: str) -> int:
     """An event's id, from its numeric id or its slug."""
     ref = ref.strip()
     found = None
@@ -95,7 +100,7 @@ def event_id(db: Any, ref: str) -> int:
     return found
 
 
-def event_type(db: Any, value: str) -> str:
+def event_type(db: Database, value: str) -> str:
     """The stored spelling of an event type, matched in any case; NotFound with the closest types."""
     value = value.strip()
     if db.execute(select(events.c.id).where(events.c.type == value).limit(1)).first():

@@ -1,6 +1,6 @@
 """The tables, defined once as SQLAlchemy Core `Table`s, with one naming convention for every constraint.
 
-The read path (`queries.py`, `names.py`) selects columns from these tables without loading the ORM, which
+The read path (`relations_db.read`) selects columns from these tables without loading the ORM, which
 costs about a tenth of a second at start-up; the write path maps its classes onto the same tables
 (`models.py`, `__table__ = schema.events`), so there is one definition of the schema, and Alembic's
 autogenerate comparison reads it through `models.Base.metadata` (the same `metadata` object as here).
@@ -159,7 +159,7 @@ events = Table(
     CheckConstraint(one_of(EVENT_KINDS), name="kind"),
     # The chronology is read in (start, end, id) order: the whole sort key, so that PostgreSQL reads it from the
     # index too (SQLite keeps the rowid in every index anyway). Date filters use further, hand-written partial
-    # indexes by length of span: see migrations/versions/0002_query_indexes.py and queries.span_classes.
+    # indexes by length of span: see migrations/versions/0002_query_indexes.py and read.filters.span_classes.
     Index("ix_events_start_date_end_date_id", "start_date", "end_date", "id"),
 )
 

@@ -120,7 +120,7 @@ class CsvExport:
     Ambiguous) — and written by `write`, so that a bad filter touches no file."""
 
     def __init__(self, session, filters) -> None:
-        from relations_db.read.queries import conditions
+        from relations_db.read.filters import conditions
 
         self.session = session
         self.dialect = session.get_bind().dialect.name

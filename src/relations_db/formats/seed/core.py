@@ -668,7 +668,7 @@ def _seed_event(row: dict, refs: _Referenced) -> dict:
 
 
 def _rows_where(session: Session, condition) -> Iterator[dict]:
-    from relations_db.read.queries import event_rows_where
+    from relations_db.read.events import event_rows_where
 
     return event_rows_where(session, condition)
 

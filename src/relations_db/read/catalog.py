@@ -1,0 +1,129 @@
+"""The catalogues beside the chronology: actors (with their aliases and how many events each is in, or one
+actor's own chronology) and sources (in bibliography order with their citation counts, or one source's
+citations)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, or_, select
+
+from relations_db.domain.text import fold
+from relations_db.domain.vocab import ACTOR_KINDS, SOURCE_LIST_FIELDS
+from relations_db.errors import UserError
+from relations_db.read import names
+from relations_db.read.events import events_statement, stream
+from relations_db.read.filters import Resolved, actor_subset
+from relations_db.read.rows import ActorProfile, ActorRow, EventRow, SourceCitation, SourceRow
+from relations_db.read.tables import AA, AC, BATCH, CI, EV, PA, SO, connection
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Row
+
+    from relations_db.read.tables import Database
+
+
+# --- actors -----------------------------------------------------------------------------------------------------
+
+
+def actor_rows(db: Database, kind: str | None = None, search: str | None = None) -> list[ActorRow]:
+    """Actors by name, each {name, kind, description, aliases, events}; `search` matches any part of a name
+    or alias, case- and accent-insensitively; `kind` one of the actor kinds."""
+    conn = connection(db)
+    stmt = select(AC.c.id, AC.c.name, AC.c.kind, AC.c.description).order_by(AC.c.name)
+    if kind:
+        if kind not in ACTOR_KINDS:
+            raise UserError(f"the kind of actor must be one of {', '.join(ACTOR_KINDS)} (got {kind!r})",
+                            field="kind")
+        stmt = stmt.where(AC.c.kind == kind)
+    if search:
+        pattern = "%" + _escape_like(fold(search)) + "%"
+        by_alias = select(AA.c.actor_id).where(AA.c.folded.like(pattern, escape="\\"))
+        stmt = stmt.where(or_(AC.c.name_folded.like(pattern, escape="\\"), AC.c.id.in_(by_alias)))
+    by_id: dict[int, ActorRow] = {r.id: {"name": r.name, "kind": r.kind, "description": r.description,
+                                         "aliases": [], "events": 0} for r in conn.execute(stmt)}
+    for chunk in _chunks(list(by_id)):
+        for row in conn.execute(select(AA.c.actor_id, AA.c.name).where(AA.c.actor_id.in_(chunk))
+                                .order_by(AA.c.id)):
+            by_id[row.actor_id]["aliases"].append(row.name)
+        counts = (select(PA.c.actor_id, func.count(PA.c.event_id.distinct()))
+                  .where(PA.c.actor_id.in_(chunk)).group_by(PA.c.actor_id))
+        for actor_id, n in conn.execute(counts):
+            by_id[actor_id]["events"] = n
+    return list(by_id.values())
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(ids), BATCH):
+        yield ids[i:i + BATCH]
+
+
+def actor_profile(db: Database, name: str) -> ActorProfile:
+    """One actor (any alias): {name, kind, description, aliases, events}, `events` being the actor's own
+    chronology — a lazy iterator of event dicts, each with `roles`, the actor's roles in it."""
+    conn = connection(db)
+    actor = names.actor(conn, name)
+    aliases = list(conn.execute(select(AA.c.name).where(AA.c.actor_id == actor.id).order_by(AA.c.id)).scalars())
+    stmt = events_statement(conn, Resolved(None, [actor_subset(actor.id)], []), None)
+
+    def chronology() -> Iterator[EventRow]:
+        for event in stream(conn, stmt):
+            event["roles"] = [a["role"] for a in event["actors"] if a["name"] == actor.name]
+            yield event
+
+    return {"name": actor.name, "kind": actor.kind, "description": actor.description, "aliases": aliases,
+            "events": chronology()}
+
+
+# --- sources ----------------------------------------------------------------------------------------------------
+
+
+def _source_dict(row: Row) -> SourceRow:
+    return {name: getattr(row, name) for name in SOURCE_LIST_FIELDS}
+
+
+def source_rows(db: Database) -> list[SourceRow]:
+    """Every source, in bibliography order (short form, then key), with `citations`: how many citations
+    name it as their source or as the work that reports them (`cited_in`)."""
+    conn = connection(db)
+    rows = conn.execute(select(*(SO.c[n] for n in SOURCE_LIST_FIELDS), SO.c.id)
+                        .order_by(func.lower(SO.c.short), SO.c.key)).all()
+    counts: dict[int, int] = defaultdict(int)
+    for column_ in (CI.c.source_id, CI.c.cited_in_id):
+        for source_id, n in conn.execute(select(column_, func.count()).where(column_.is_not(None))
+                                         .group_by(column_)):
+            counts[source_id] += n
+    return [{**_source_dict(r), "citations": counts[r.id]} for r in rows]
+
+
+def source_profile(db: Database, ref: str) -> SourceRow:
+    """One source (key or short form): its bibliography fields and `citations`, a lazy iterator over every
+    citation that names it as source or as `cited_in` (`rows.SourceCitation`), in date order, each with its
+    event {id, slug, date, title} and `as` ("source" or "cited_in")."""
+    conn = connection(db)
+    source = names.source(conn, ref)
+    row = conn.execute(select(*(SO.c[n] for n in SOURCE_LIST_FIELDS)).where(SO.c.id == source.id)).one()
+    src, cited_in = SO.alias("src"), SO.alias("cited_in")
+    stmt = (select(EV.c.id, EV.c.slug, EV.c.date, EV.c.title, src.c.key, src.c.short, CI.c.locator, CI.c.quote,
+                   CI.c.cited_as, cited_in.c.key.label("in_key"), cited_in.c.short.label("in_short"),
+                   CI.c.cited_in_locator, CI.c.confidence, CI.c.note, CI.c.source_id)
+            .select_from(CI.join(EV, EV.c.id == CI.c.event_id).join(src, src.c.id == CI.c.source_id)
+                         .outerjoin(cited_in, cited_in.c.id == CI.c.cited_in_id))
+            .where(or_(CI.c.source_id == source.id, CI.c.cited_in_id == source.id))
+            .order_by(EV.c.start_date, EV.c.end_date, EV.c.id, CI.c.id))
+
+    def citations() -> Iterator[SourceCitation]:
+        for r in conn.execute(stmt, execution_options={"yield_per": BATCH}):
+            yield {"event": {"id": r.id, "slug": r.slug, "date": r.date, "title": r.title},
+                   "as": "source" if r.source_id == source.id else "cited_in",
+                   "source": r.key, "short": r.short, "locator": r.locator, "quote": r.quote,
+                   "cited_as": r.cited_as, "cited_in": r.in_key, "cited_in_short": r.in_short,
+                   "cited_in_locator": r.cited_in_locator, "confidence": r.confidence, "note": r.note}
+
+    return {**_source_dict(row), "citations": citations()}

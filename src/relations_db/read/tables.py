@@ -1,0 +1,49 @@
+"""What every read module selects from: the tables (by short names), SQLite's full-text index, the batch size,
+and the connection a read runs on.
+
+Reading is SQLAlchemy Core only — `select()`s of the needed columns from `store.schema`'s tables — so that a
+query command never imports the ORM. Every public read function takes a Connection or a Session (whose
+connection it then uses, inside the session's transaction).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeAlias
+
+from sqlalchemy import column, table
+from sqlalchemy.engine import Connection
+
+from relations_db.store.schema import (
+    actor_aliases,
+    actors,
+    agreement_invocations,
+    agreements,
+    citations,
+    event_search,
+    events,
+    meetings,
+    participations,
+    place_aliases,
+    places,
+    sources,
+)
+
+if TYPE_CHECKING:  # (a Session's type only: the read path never loads the ORM)
+    from sqlalchemy.orm import Session
+
+    # What the read functions take: a Connection, or a Session whose connection they use.
+    Database: TypeAlias = Connection | Session
+
+# Rows are streamed in batches of this many; the details of a batch of events (actors, citations, invoked
+# agreements) are read with one query each per batch, never one per event.
+BATCH = 500
+
+EV, PL, ME, AG, PA, AC, AA = events, places, meetings, agreements, participations, actors, actor_aliases
+CI, SO, INV, ES, PLA = citations, sources, agreement_invocations, event_search, place_aliases
+# The SQLite FTS5 index made by the first migration (external content over event_search.body).
+FTS = table("events_fts", column("rowid"), column("rank"))
+
+
+def connection(db: Database) -> Connection:
+    """The Connection to run Core statements on: `db` itself, or a Session's (in its transaction)."""
+    return db if isinstance(db, Connection) else db.connection()
