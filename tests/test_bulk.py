@@ -7,13 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from write_sample import counts, load
 
+from relations_db.domain.text import fold, fold_whole
+from relations_db.read.queries import Filters, event_rows
 from relations_db.store import db
 from relations_db.store.bulk import BulkWriter
-from relations_db.read.queries import Filters, event_rows
 from relations_db.store.schema import citations, event_search, events
-from relations_db.domain.text import fold, fold_whole
-from write_sample import counts, load
 
 BULK_TABLES = ("events", "participations", "citations", "event_search")
 

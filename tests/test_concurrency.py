@@ -10,10 +10,10 @@ import textwrap
 import time
 
 from sqlalchemy import func, select
+from write_sample import load
 
 from relations_db.store import db
 from relations_db.store.models import Citation, Event
-from write_sample import load
 
 # Each worker waits for a common start time, then adds its events one transaction at a time, as separate
 # `add event` commands would.

@@ -3,7 +3,7 @@
 Matching is case- and accent-insensitive through the stored folded columns; a name that matches nothing gets
 NotFound with the closest names, one that matches several gets Ambiguous listing them. These are Core
 statements over `schema`'s tables, returning rows, so that the read commands resolve names without the ORM;
-`services.resolve_*` build on them to return ORM objects for the write path. Every function takes a Session
+`write.resolve` builds on them to return ORM objects for the write path. Every function takes a Session
 or a Connection (anything with `execute`).
 """
 
