@@ -146,7 +146,8 @@ def check_kind_details(kind: str, details: Mapping[str, str | None]) -> None:
             if given:
                 listed = " and ".join(_DETAIL_LABELS.get(f, f) for f in given)
                 verb = "describes" if len(given) == 1 else "describe"
-                raise UserError(f"{listed} {verb} a {other}: set the kind to {other}", field="kind")
+                article = "an" if other[0] in "aeiou" else "a"
+                raise UserError(f"{listed} {verb} {article} {other}: set the kind to {other}", field="kind")
 
 
 def check_new_slug(session: Session, slug: str) -> str:
@@ -162,10 +163,9 @@ def check_new_slug(session: Session, slug: str) -> str:
 # --- no event without a citation ------------------------------------------------------------------------------
 
 
-def uncited(slug: str, field: str | None = None) -> UserError:
+def uncited(slug: str, advice: str = "cite one, with a locator and a quotation", field: str | None = None) -> UserError:
     """The refusal of an event left without a citation."""
-    return UserError(f"event {slug!r} has no citation: every event needs a source "
-                     "(cite one, with a locator and a quotation)", field=field)
+    return UserError(f"event {slug!r} has no citation: every event needs a source ({advice})", field=field)
 
 
 def require_citation(event: Event) -> None:

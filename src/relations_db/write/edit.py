@@ -290,7 +290,7 @@ def _plan_citations(plan: EventEdit, request: _Lists) -> None:
     if not plan.drop_source_ids:
         return
     if not [c for c in plan.event.citations if c.source_id not in plan.drop_source_ids]:
-        raise uncited(plan.event.slug, field="remove_citations")
+        raise uncited(plan.event.slug, "keep at least one of its citations", field="remove_citations")
     plan.changed.append("citations")
 
 
