@@ -136,16 +136,16 @@ def plan_event_edit(
     problems = Problems()
     given = {k: v for k, v in changes.items() if v is not None}
     kind = str(given.get("kind", event.kind))
-    plan = EventEdit(event, new_actor_kind=new_actor_kind)
-    plan.values = _checked_values(session, event, given, new_place, problems)
+    wanted = _checked_values(session, event, given, new_place, problems)
     details = {f: _text(given[f]) for f in vocab.DETAIL_FIELDS if f in given}
     problems.check(check_kind_details, kind, details)
     request = _resolve_lists(session, event, add_actors, remove_actors, remove_citations, add_invokes,
                              remove_invokes, new_actor_kind, problems)
     problems.raise_if_any(f"edit {event.slug!r}")
 
+    plan = EventEdit(event, new_actor_kind=new_actor_kind)
     _plan_kind(session, plan, kind)
-    _plan_values(plan)
+    _plan_values(plan, wanted)
     _plan_details(plan, details)
     _plan_actors(plan, request)
     _plan_citations(plan, request)
@@ -157,7 +157,10 @@ def plan_event_edit(
 
 def apply_event_edit(session: Session, plan: EventEdit) -> Event:
     """Carry out a plan of `plan_event_edit`, creating the new actors and place it names; return the event (a new
-    object when its kind changed)."""
+    object when its kind changed).
+
+    The plan describes the event as it was read: apply it in the session and transaction that made it.
+    """
     event = plan.event if plan.kind is None else _change_kind(session, plan.event, plan.kind)
     for key, value in plan.values.items():
         if key == "place":
@@ -249,9 +252,8 @@ def _plan_kind(session: Session, plan: EventEdit, kind: str) -> None:
     _note(plan, "kind")
 
 
-def _plan_values(plan: EventEdit) -> None:
-    """Keep the values that differ from the event's; a place to create always differs."""
-    wanted, plan.values = plan.values, {}
+def _plan_values(plan: EventEdit, wanted: dict[str, object]) -> None:
+    """The values that differ from the event's; a place to create always differs."""
     for key, value in wanted.items():
         if (key == "place" and isinstance(value, str)) or getattr(plan.event, key) != value:
             plan.values[key] = value
