@@ -7,14 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from write_sample import counts, load
 
-from relations_db.store import db
-from relations_db.store.bulk import BulkWriter
+from relations_db.domain.text import fold, fold_whole
 from relations_db.read.events import event_rows
 from relations_db.read.filters import Filters
+from relations_db.store import db
+from relations_db.store.bulk import BulkWriter
 from relations_db.store.schema import citations, event_search, events
-from relations_db.domain.text import fold, fold_whole
-from write_sample import counts, load
 
 BULK_TABLES = ("events", "participations", "citations", "event_search")
 
@@ -154,7 +154,7 @@ def test_large_cache_is_given_back(engine):
 
 def test_the_search_texts_of_many_events_are_stored_once_and_updated(engine):
     from relations_db.store.models import Event
-    from relations_db.write.services import refresh_search_for, refresh_search_many, search_text
+    from relations_db.write.search_index import refresh_search_for, refresh_search_many, search_text
 
     load(engine)
     with db.session_scope(engine, write=True) as s:
@@ -180,7 +180,7 @@ def test_the_search_texts_of_many_events_are_stored_once_and_updated(engine):
 def test_import_slugs_are_those_of_add_event(date_text, title):
     from relations_db.domain import dates
     from relations_db.formats.csv.reader import _Date, _slug_base
-    from relations_db.write.services import event_slug_base
+    from relations_db.write.events import event_slug_base
 
     class Row:  # what _slug_base reads of an importer._Row
         date = _Date(date_text, None, None, "", "", "", False, False, fold(dates.parse(date_text).text))

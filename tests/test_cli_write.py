@@ -92,14 +92,15 @@ def test_missing_values_are_asked_for_in_a_terminal(cli, url, monkeypatch):
 
 @pytest.mark.parametrize("args,expected", [
     (["--actor", "Hrushchov:guest"], ["no actor named 'Hrushchov'; did you mean 'Hrushov'",
-                                      "add --new-actor KIND"]),
-    (["--place", "Vlorra"], ["no place named 'Vlorra'; did you mean 'Vlora'", "add --new-place"]),
+                                      "Error: --new-actor: ", "give the kind of new actors"]),
+    (["--place", "Vlorra"], ["no place named 'Vlorra'; did you mean 'Vlora'", "Error: --new-place: ",
+                             "allow new places"]),
     (["--date", "1961-13-45"], ["'1961-13-45' is not a valid date", "Accepted forms (EDTF): 1961-06-04 (day)"]),
     (["--date", "June"], ["'June' is not a valid date", "1954/1956 (interval)"]),
     (["--tone", "12"], ["tone must be a whole number from -10 to 10"]),
     (["--confidence", "high"], ["confidence must be a whole number from 0 to 4"]),
     (["--source", "Dukka 2007"], ["no source named 'Dukka 2007'; did you mean 'Duka 2007'"]),
-    (["--outcome", "x"], ["--outcome describe a meeting: add --kind meeting"]),
+    (["--outcome", "x"], ["Error: --kind: the outcome describes a meeting: set the kind to meeting"]),
 ])
 def test_bad_input_is_refused_with_a_message_and_writes_nothing(cli, url, engine, args, expected):
     before = counts(engine)
@@ -125,7 +126,7 @@ def test_a_likely_duplicate_is_refused_unless_forced(cli, url, engine):
     args = ["add", "event", "--date", "1961-12-03", "--title", "Soviet Union breaks off relations", "--type",
             "break", "--source", "duka-2007"]
     before = counts(engine)
-    _refused(cli(url, *args), "1961-12-03-break", "same date and a similar title", "add --force")
+    _refused(cli(url, *args), "1961-12-03-break", "same date and a similar title", "Error: --force: ")
     assert counts(engine) == before
     result = cli(url, *args, "--force")
     assert result.exit_code == 0, result.stderr
@@ -278,6 +279,6 @@ def test_a_failed_write_rolls_back_everything_on_the_database(cli, url, engine):
                  "--new-place", "--confidence", "9"), "confidence must be")
     assert counts(engine) == before
     with db.session_scope(engine) as s:
-        from relations_db.write.services import find_actors
+        from relations_db.write.resolve import find_actors
 
         assert find_actors(s, "Zhou Enlai") == []

@@ -10,17 +10,17 @@ import textwrap
 import time
 
 from sqlalchemy import func, select
+from write_sample import load
 
 from relations_db.store import db
 from relations_db.store.models import Citation, Event
-from write_sample import load
 
 # Each worker waits for a common start time, then adds its events one transaction at a time, as separate
 # `add event` commands would.
 WORKER = textwrap.dedent("""\
     import sys, time
     from relations_db.store import db
-    from relations_db.write import services
+    from relations_db.write import events
 
     url, worker, count, start_at = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
     engine = db.make_engine(url)
@@ -28,9 +28,9 @@ WORKER = textwrap.dedent("""\
         time.sleep(0.001)
     for i in range(count):
         with db.session_scope(engine, write=True) as session:
-            services.add_event(session, date=f"{1000 + worker * 100 + i:04d}", title=f"Worker {worker} event {i}",
-                               type="test", source="lala-2014", quote=f"quote {worker}/{i}",
-                               actors=["Albania:subject"])
+            events.add_event(session, date=f"{1000 + worker * 100 + i:04d}", title=f"Worker {worker} event {i}",
+                             type="test", source="lala-2014", quote=f"quote {worker}/{i}",
+                             actors=["Albania:subject"])
 """)
 
 

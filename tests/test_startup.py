@@ -12,7 +12,7 @@ import sys
 import pytest
 
 # Loaded by no read command and not by --help: migrations, the seed format, the ORM and the write side.
-WRITE_SIDE = ("alembic", "yaml", "sqlalchemy.orm", "relations_db.store.models", "relations_db.write.services",
+WRITE_SIDE = ("alembic", "yaml", "sqlalchemy.orm", "relations_db.store.models", "relations_db.write",
               "relations_db.formats.seed.core", "relations_db.formats.csv.reader")
 
 

@@ -222,7 +222,7 @@ def relations_cmd(
     from relations_db.cli import output
     from relations_db.cli.common import session
     from relations_db.read.events import event_rows
-    from relations_db.write.services import resolve_actor
+    from relations_db.write.resolve import resolve_actor
 
     with session(ctx) as s:
         focus = resolve_actor(s, actor).name if actor else None

@@ -1,7 +1,7 @@
 """`relations-db` commands: add event|actor|source|citation, edit event, remove event — the write side.
 
 Each command gathers its input (asking for what is missing when it runs in a terminal), then makes one
-call to `relations_db.write.services` inside one write transaction: any error, and nothing is written.
+call to `relations_db.write` inside one write transaction: any error, and nothing is written.
 """
 
 from __future__ import annotations
@@ -155,13 +155,13 @@ def add_event(
     Example: relations-db add event --date 1957-04 --title "Hoxha visits Moscow" --type visit
     --actor "Enver Hoxha:guest" --source duka-2007 --locator "p. 281" --quote "In April 1957 ..."
     """
-    from relations_db.write import services
+    from relations_db.write import events
 
     given = _ask_for_missing({"date": date, "title": title, "type_": type_, "source": source},
                              {"date": "Date (EDTF, e.g. 1961-06-04)", "title": "Title", "type_": "Type",
                               "source": "Source (key or short form)"})
     with session(ctx, write=True) as s:
-        event = services.add_event(
+        event = events.add_event(
             s, date=given["date"], title=given["title"], type=given["type_"], source=given["source"],
             summary=summary, place=place, tone=tone, kind=kind, meeting_format=meeting_format, outcome=outcome,
             status=status, subject=subject, actors=actor or [], invokes=invokes or [], locator=locator,
@@ -191,11 +191,11 @@ def add_citation(
     Example: relations-db add citation 1961-12-03-soviet-union-breaks-relations --source hoxha-1980
     --locator "p. 12" --quote "..." --confidence 3
     """
-    from relations_db.write import services
+    from relations_db.write import events
 
     given = _ask_for_missing({"source": source}, {"source": "Source (key or short form)"})
     with session(ctx, write=True) as s:
-        citation = services.add_citation(
+        citation = events.add_citation(
             s, event, source=given["source"], locator=locator, quote=quote, cited_as=cited_as, cited_in=cited_in,
             cited_in_locator=cited_in_locator, confidence=confidence, note=note)
         slug, short, count = citation.event.slug, citation.source.short, len(citation.event.citations)
@@ -236,12 +236,12 @@ def add_source(
     Example: relations-db add source --key hoxha-1980 --kind memoir --author "Hoxha, E." --year 1980
     --title "The Khrushchevites"
     """
-    from relations_db.write import services
+    from relations_db.write import records
 
     given = _ask_for_missing({"kind": kind, "title": title}, {"kind": "Kind (book, article, archive, …)",
                                                              "title": "Title"})
     with session(ctx, write=True) as s:
-        created = services.add_source(
+        created = records.add_source(
             s, key=key, kind=given["kind"], title=given["title"], year=year, author=author, container=container,
             volume=volume, issue=issue, pages=pages, publisher=publisher, place=place, url=url, doi=doi,
             fund=fund, file=file, note=note)
@@ -268,12 +268,12 @@ def add_actor(
 
     Example: relations-db add actor "Andrei Grechko" --kind person --alias Grečko --alias Grecko
     """
-    from relations_db.write import services
+    from relations_db.write import records
 
     given = _ask_for_missing({"kind": kind}, {"kind": "Kind (person, state, party, government, military, "
                                                        "organisation)"})
     with session(ctx, write=True) as s:
-        actor = services.add_actor(s, name=name, kind=given["kind"], description=description, aliases=alias or [])
+        actor = records.add_actor(s, name=name, kind=given["kind"], description=description, aliases=alias or [])
         name_, aliases = actor.name, len(actor.aliases)
     typer.echo(name_)
     notice(f"Added actor {name_}" + (f" with {aliases} alias{'es' if aliases != 1 else ''}." if aliases else "."))
@@ -327,8 +327,8 @@ def edit_event(
 
     Example: relations-db edit event 1961-12-03-soviet-union-breaks-relations --date 1961-12 --tone -9
     """
-    from relations_db.write import services
     from relations_db.errors import UserError
+    from relations_db.write.edit import edit_event as edit
 
     changes = {"date": date, "title": title, "type": type_, "summary": summary, "place": place, "tone": tone,
                "kind": kind, "slug": slug, "meeting_format": meeting_format, "outcome": outcome, "status": status,
@@ -340,8 +340,8 @@ def edit_event(
         raise UserError("nothing to change: give the fields to change, e.g. --title TEXT or --date EDTF "
                         "(see `relations-db edit event --help`)")
     with session(ctx, write=True) as s:
-        edited, changed = services.edit_event(s, event, new_actor_kind=new_actor, new_place=new_place,
-                                              force=force, **lists, **changes)
+        edited, changed = edit(s, event, new_actor_kind=new_actor, new_place=new_place, force=force, **lists,
+                               **changes)
         slug_ = edited.slug
     typer.echo(slug_)
     notice(f"Changed {slug_}: {', '.join(changed)}." if changed else f"{slug_} already says that; nothing changed.")
@@ -359,18 +359,19 @@ def remove_event(
 
     Example: relations-db remove event 1957-04-hoxha-visits-moscow --yes
     """
-    from relations_db.write import services
     from relations_db.errors import UserError
+    from relations_db.write import events
+    from relations_db.write.resolve import resolve_event
 
     if not yes:
         if not _interactive():
             raise UserError("removing an event cannot be undone: confirm with --yes")
         with session(ctx) as s:  # read only: no write lock is held while the user decides
-            found = services.resolve_event(s, event)
+            found = resolve_event(s, event)
             described = f"{found.slug} ({found.date}, {found.title!r}) and its {len(found.citations)} citation(s)"
         typer.confirm(f"Remove {described}?", abort=True, err=True)
     with session(ctx, write=True) as s:
-        gone = services.remove_event(s, event)
+        gone = events.remove_event(s, event)
     notice(f"Removed {gone['slug']} ({gone['date']}, {gone['title']!r}) and its {gone['citations']} "
            f"citation{'s' if gone['citations'] != 1 else ''}."
            + (f" These events no longer invoke it: {', '.join(gone['invoked_by'])}." if gone["invoked_by"] else ""))

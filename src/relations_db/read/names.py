@@ -3,8 +3,8 @@
 Matching is case- and accent-insensitive through the stored folded columns; a name that matches nothing gets
 NotFound with the closest names, one that matches several gets Ambiguous listing them. These are Core
 statements over `store.schema`'s tables, returning rows, so that the read commands resolve names without the
-ORM; the write side's `resolve_*` build on them to return ORM objects. Every function takes a Session or a
-Connection.
+ORM; `write.resolve` builds on them to return ORM objects for the write path. Every function takes a Session
+or a Connection (anything with `execute`).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -56,7 +57,13 @@ class BulkWriter:
     def __init__(self, session: Session) -> None:
         self.connection = session.connection()
         self.dialect = self.connection.dialect.name
-        self._dbapi = self.connection.connection.driver_connection
+        driver, dbapi = self.connection.connection.driver_connection, self.connection.dialect.dbapi
+        if driver is None or dbapi is None:  # (a live session's connection always has both)
+            raise RuntimeError("bulk writing needs the session's DBAPI connection")
+        # The driver's own connection (sqlite3 or psycopg): typed Any, as SQLAlchemy types it, since the two
+        # drivers' APIs differ (`execute` on the connection, `copy` on the cursor…).
+        self._dbapi: Any = driver
+        self._driver_error: type[Exception] = dbapi.Error
         self._quote = self.connection.dialect.identifier_preparer.quote
         self._statements: dict[tuple[str, tuple[str, ...], int], str] = {}
 
@@ -69,7 +76,7 @@ class BulkWriter:
         """The driver's own errors as SQLAlchemy's (IntegrityError…), as if the session had run the statement."""
         from sqlalchemy.exc import DBAPIError
 
-        base = self.connection.dialect.dbapi.Error
+        base = self._driver_error
         try:
             yield
         except base as exc:
@@ -245,7 +252,7 @@ class BulkWriter:
             finally:
                 if self.sqlite:
                     self._dbapi.execute(f"PRAGMA threads = {int(threads)}")
-            for name, create, index in full_text:
+            for _, create, index in full_text:
                 # (external content: 'rebuild' reads every row of the table again and indexes it in one pass)
                 self._execute(f"INSERT INTO {self._quote(index)}({self._quote(index)}) VALUES ('rebuild')")
                 self._execute(create)

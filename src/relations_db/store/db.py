@@ -131,7 +131,7 @@ def _sqlite_on_begin(conn) -> None:
 def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     """One session, one transaction: committed when the block ends, rolled back on any exception.
 
-    Commands own their session through this; services and queries only flush.
+    Commands own their session through this; the write and read functions only flush.
     """
     from sqlalchemy.orm import Session
 
@@ -178,7 +178,7 @@ def schema_revision(engine: Engine) -> str | None:
             if found.get_table_names():
                 raise SchemaOutdated(
                     "this database has tables but no relations-db schema version; "
-                    "point --db at an empty or relations-db database"
+                    "point the database URL at an empty database or a relations-db one"
                 )
             return None
     except (OperationalError, ProgrammingError) as exc:
@@ -275,10 +275,12 @@ def downgrade(engine: Engine, revision: str = "-1") -> None:
 
 def head_revision() -> str:
     """Alembic's idea of the newest revision (used by tests and `db current`)."""
-    from alembic.script import ScriptDirectory
-
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(migrations_path()))
-    return ScriptDirectory.from_config(config).get_current_head()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if head is None:  # (only a package shipped without its migrations has none)
+        raise DatabaseError(f"no migrations found in {migrations_path()}")
+    return head

@@ -15,7 +15,6 @@ import datetime as dt
 from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
 from relations_db.store import schema
-from relations_db.store.schema import ACTOR_KINDS, EVENT_KINDS, NAMING_CONVENTION, SOURCE_KINDS  # noqa: F401 (re-exported)
 
 
 class Base(DeclarativeBase):
@@ -225,7 +224,7 @@ class Citation(Base):
 
 class EventSearch(Base):
     """The text that full-text search reads for one event: title, summary and every quotation (see
-    `schema.event_search`; kept by `services.refresh_search`)."""
+    `schema.event_search`; kept by `write.search_index`)."""
 
     __tablename__ = "event_search"
     __table__ = schema.event_search

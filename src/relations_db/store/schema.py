@@ -9,7 +9,7 @@ Meetings and agreements are kinds of event, stored with joined-table inheritance
 `events` (so the chronology, filters and sorting read one table), and a meeting or agreement adds one row in
 `meetings` / `agreements` for the fields only it has. Constraints that protect the data live in the database
 (start ≤ end, confidence 0–4, tone −10…10, unique keys, foreign keys); the rule "no event without a citation"
-spans two tables and is enforced by the service layer before a write completes (`services.py`).
+spans two tables and is enforced by the write layer before a write completes (`write.checks`).
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ sources = Table(
     _optional("fund", String(100)),
     _optional("file", String(100)),
     _optional("note", Text),
-    # The author–year form ("Duka 2007", "Hoxha 1980a"), kept by services.refresh_short_forms so that
+    # The author–year form ("Duka 2007", "Hoxha 1980a"), kept by write.records.refresh_short_forms so that
     # exports and CSV imports can use it without recomputing the disambiguation letters.
     _required("short", String(400), index=True),
     CheckConstraint(one_of(SOURCE_KINDS), name="kind"),
@@ -216,8 +216,8 @@ citations = Table(
     CheckConstraint(f"confidence >= {CONFIDENCE_MIN} AND confidence <= {CONFIDENCE_MAX}", name="confidence_range"),
 )
 
-# The text that full-text search reads for one event: title, summary and every quotation. Kept by the service
-# layer on every write (`services.refresh_search`). On SQLite an FTS5 index (`events_fts`, created by the
+# The text that full-text search reads for one event: title, summary and every quotation. Kept by the write
+# layer on every write (`write.search_index`). On SQLite an FTS5 index (`events_fts`, created by the
 # migration, with triggers on this table) indexes `body`; on PostgreSQL a GIN index over
 # `to_tsvector('simple', folded)` does. `folded` is the case- and accent-folded body.
 event_search = Table(

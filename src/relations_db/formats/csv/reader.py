@@ -46,12 +46,10 @@ from relations_db.store.schema import (
     places,
     sources,
 )
-from relations_db.write.services import (
-    CONFIDENCE_DEFAULT,
-    _suggest,
-    parse_actor_spec,
-    refresh_search_for,
-)
+from relations_db.domain.vocab import CONFIDENCE_DEFAULT
+from relations_db.read.names import suggest
+from relations_db.write.checks import parse_actor_spec
+from relations_db.write.search_index import refresh_search_for
 from relations_db.domain.text import fold
 
 Progress = Callable[[int], None]
@@ -232,7 +230,7 @@ class _Names:
             return next(iter(found))
         if found:
             raise UserError(f"{name!r} names several {what}s; use the full name")
-        raise UserError(_suggest(name, names, what))
+        raise UserError(suggest(name, names, what))
 
     def actor(self, name: str) -> int:
         return self._one(self.actors, name, self.actor_names, "actor")
@@ -248,7 +246,7 @@ class _Names:
             return next(iter(found))
         if found:
             raise UserError(f"source {ref!r} matches several sources; use the key")
-        raise UserError(_suggest(ref, self.source_names, "source")
+        raise UserError(suggest(ref, self.source_names, "source")
                         + " (a source must be in the database before a CSV can cite it: "
                           "`relations-db add source`, or import a YAML file that defines it)")
 

@@ -22,10 +22,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from relations_db.domain import dates
 from relations_db.errors import DateError, UserError, ValidationError
+from relations_db.domain.vocab import ACTOR_KINDS, EVENT_KINDS, SOURCE_KINDS, valid_key
 from relations_db.store.models import (
-    ACTOR_KINDS,
-    EVENT_KINDS,
-    SOURCE_KINDS,
     Actor,
     ActorAlias,
     Agreement,
@@ -37,7 +35,9 @@ from relations_db.store.models import (
     PlaceAlias,
     Source,
 )
-from relations_db.write.services import check_all_cited, refresh_search_many, refresh_short_forms, valid_key
+from relations_db.write.checks import check_all_cited
+from relations_db.write.records import refresh_short_forms
+from relations_db.write.search_index import refresh_search_many
 from relations_db.domain.text import fold
 
 SEED_FORMAT = "relations-db/seed 1"

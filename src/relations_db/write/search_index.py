@@ -1,0 +1,98 @@
+"""The text that full-text search reads for each event, kept in step with the event on every write.
+
+`event_search` holds one row per event: its title, summary and every quotation (`body`) and that text folded
+(`folded`). On SQLite an FTS5 index is fed by triggers on the table; on PostgreSQL a GIN index covers it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from relations_db.domain.text import fold
+from relations_db.store.models import Citation, Event, EventSearch
+
+# Events read or written per statement by the functions for many events.
+_CHUNK = 500
+
+
+def compose_search_text(title: str, summary: str | None, quotes: Iterable[str | None]) -> str:
+    """The search text of an event with this title, summary and these quotations (one a line, blanks left out)."""
+    parts = [title, summary or "", *(quote or "" for quote in quotes)]
+    return "\n".join(p for p in parts if p)
+
+
+def search_text(event: Event) -> str:
+    """What full-text search reads for an event: its title, summary and every quotation."""
+    return compose_search_text(event.title, event.summary, (c.quote for c in event.citations))
+
+
+def refresh_search(session: Session, event: Event) -> None:
+    """Keep the event's row in `event_search` (and so the full-text index) in step with the event."""
+    session.flush()
+    body = search_text(event)
+    row = session.get(EventSearch, event.id)
+    if row is None:
+        session.add(EventSearch(event_id=event.id, body=body, folded=fold(body)))
+    elif row.body != body:
+        row.body, row.folded = body, fold(body)
+    session.flush()
+
+
+def refresh_search_many(session: Session, events: Iterable[Event]) -> None:
+    """`refresh_search` for many events at once, for imports: bulk statements, one query per 500 events."""
+    session.flush()
+    store_search_texts(session, {event.id: search_text(event) for event in events})
+
+
+def refresh_search_for(session: Session, event_ids: Iterable[int]) -> None:
+    """`refresh_search` for events given by id, read with Core statements (no ORM objects are loaded)."""
+    events_table, citations_table = Event.__table__, Citation.__table__
+    ids = list(dict.fromkeys(event_ids))
+    texts: dict[int, str] = {}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        quotes: dict[int, list[str | None]] = defaultdict(list)
+        for event_id, quote in session.execute(
+                select(citations_table.c.event_id, citations_table.c.quote)
+                .where(citations_table.c.event_id.in_(chunk)).order_by(citations_table.c.id)):
+            quotes[event_id].append(quote)
+        for event_id, title, summary in session.execute(
+                select(events_table.c.id, events_table.c.title, events_table.c.summary)
+                .where(events_table.c.id.in_(chunk))):
+            texts[event_id] = compose_search_text(title, summary, quotes[event_id])
+    store_search_texts(session, texts)
+
+
+def store_search_texts(session: Session, texts: dict[int, str]) -> None:
+    """Write each event's search text (event id → text) into `event_search` where it is missing or differs.
+
+    New rows go in with bulk statements (on SQLite one statement per 500 rows, so that the FTS5 index behind
+    the table's triggers flushes once per statement, not once per row); changed rows are updated.
+    """
+    from sqlalchemy import bindparam, update
+
+    from relations_db.store.bulk import BulkWriter
+
+    table = EventSearch.__table__
+    writer = BulkWriter(session)
+    items = list(texts.items())
+    for i in range(0, len(items), _CHUNK):
+        chunk = items[i:i + _CHUNK]
+        stored = {event_id: body for event_id, body in session.execute(
+            select(table.c.event_id, table.c.body).where(table.c.event_id.in_([event_id for event_id, _ in chunk])))}
+        writer.insert("event_search", ("event_id", "body", "folded"),
+                      [(event_id, body, fold(body)) for event_id, body in chunk if event_id not in stored])
+        changed = [{"_id": event_id, "new_body": body, "new_folded": fold(body)}
+                   for event_id, body in chunk if event_id in stored and stored[event_id] != body]
+        if changed:
+            session.execute(update(table).where(table.c.event_id == bindparam("_id"))
+                            .values(body=bindparam("new_body"), folded=bindparam("new_folded")), changed)
+    # Rows loaded as ORM objects before (by `refresh_search`) would otherwise keep the old text.
+    for event_id in texts:
+        loaded = session.identity_map.get(session.identity_key(EventSearch, event_id))
+        if loaded is not None:
+            session.expire(loaded)
