@@ -1,11 +1,12 @@
 """The audit: read the database as a careful editor reads a manuscript, and list what is wrong.
 
 Each rule is a function over the session that yields `Finding`s: which rule, how serious, which records,
-what is wrong and how to fix it. `run_checks` runs them all. Most checks are SQL over the schema; the
-comparison of an in-text citation ("(Duka, 2007)") with the reference it is linked to is done in Python, on
-words folded for case and accents, so that "Foreign Office Document" matches "Foreign Office Documents" and
-"Albanian Central Archive" matches "Central State Archive of Albania", while "(History of Albanian People,
-2008)" for a work dated 2007 does not.
+what is wrong and how to fix it. `run_checks` runs them all, each check once (the two cited-as rules share one
+pass over the citations). Most checks are SQL over the schema; the comparison of an in-text citation
+("(Duka, 2007)") with the reference it is linked to is done in Python (`analysis.in_text`), on words folded for
+case and accents, so that "Foreign Office Document" matches "Foreign Office Documents" and "Albanian Central
+Archive" matches "Central State Archive of Albania", while "(History of Albanian People, 2008)" for a work
+dated 2007 does not.
 
 A citation that carries a `note` is a known, explained inconsistency (the data records what the paper
 printed): its findings keep their severity — they are still true of the text — but are marked `noted`.
