@@ -8,8 +8,8 @@ import textwrap
 
 from sqlalchemy import text
 
-from relations_db.store import db
 from relations_db.formats.seed.core import load_seed_text
+from relations_db.store import db
 
 # A small chronology with nothing wrong in it, written to tempt the checks into false alarms: in-text
 # citations printed as the paper prints them ("Viti 1961", asterisks, "Document" for "Documents",
@@ -467,7 +467,7 @@ def test_an_in_text_citation_names_its_source_meaningfully():
     """Folded words, endings, initials for first names, markup ignored; a different name never matches."""
     from types import SimpleNamespace
 
-    from relations_db.analysis.audit import in_text_citations, names_source, source_words
+    from relations_db.analysis.in_text import in_text_citations, names_source, source_words
 
     def names(cited_as, author, title, kind="book"):
         source = SimpleNamespace(author=author, title=title, container=None, kind=kind)

@@ -10,9 +10,9 @@ import textwrap
 
 import pytest
 
-from relations_db.store import db
-from relations_db.formats.seed.core import load_seed_text
 from relations_db.analysis.timeline import count_bar, period_of, tone_bar
+from relations_db.formats.seed.core import load_seed_text
+from relations_db.store import db
 
 DATA = textwrap.dedent("""\
     format: relations-db/seed 1

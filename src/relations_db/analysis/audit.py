@@ -1,11 +1,12 @@
 """The audit: read the database as a careful editor reads a manuscript, and list what is wrong.
 
 Each rule is a function over the session that yields `Finding`s: which rule, how serious, which records,
-what is wrong and how to fix it. `run_checks` runs them all. Most checks are SQL over the schema; the
-comparison of an in-text citation ("(Duka, 2007)") with the reference it is linked to is done in Python, on
-words folded for case and accents, so that "Foreign Office Document" matches "Foreign Office Documents" and
-"Albanian Central Archive" matches "Central State Archive of Albania", while "(History of Albanian People,
-2008)" for a work dated 2007 does not.
+what is wrong and how to fix it. `run_checks` runs them all, each check once (the two cited-as rules share one
+pass over the citations). Most checks are SQL over the schema; the comparison of an in-text citation
+("(Duka, 2007)") with the reference it is linked to is done in Python (`analysis.in_text`), on words folded for
+case and accents, so that "Foreign Office Document" matches "Foreign Office Documents" and "Albanian Central
+Archive" matches "Central State Archive of Albania", while "(History of Albanian People, 2008)" for a work
+dated 2007 does not.
 
 A citation that carries a `note` is a known, explained inconsistency (the data records what the paper
 printed): its findings keep their severity — they are still true of the text — but are marked `noted`.
@@ -14,39 +15,44 @@ printed): its findings keep their severity — they are still true of the text �
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import TypedDict
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from relations_db.domain import dates
-from relations_db.errors import DateError
-from relations_db.store.models import (
-    Actor,
-    ActorAlias,
-    Citation,
-    Event,
-    Participation,
-    Place,
-    PlaceAlias,
-    Source,
-)
+from relations_db.analysis.in_text import InText, in_text_citations, names_source, source_words
+from relations_db.domain import dates, vocab
 from relations_db.domain.text import fold
+from relations_db.errors import DateError, UserError
+from relations_db.store import schema
 
-SEVERITIES = ("error", "warning", "info")
+EV = schema.events
+CI = schema.citations
+SO = schema.sources
+PA = schema.participations
+AC = schema.actors
+AA = schema.actor_aliases
+PL = schema.places
+PLA = schema.place_aliases
 
-EV = Event.__table__
-CI = Citation.__table__
-SO = Source.__table__
-PA = Participation.__table__
-AC = Actor.__table__
-AA = ActorAlias.__table__
-PL = Place.__table__
-PLA = PlaceAlias.__table__
+
+class RecordDict(TypedDict):
+    type: str
+    key: str
+
+
+class FindingDict(TypedDict):
+    """A finding as `check --format json` prints it."""
+
+    rule: str
+    severity: str
+    records: list[RecordDict]
+    message: str
+    fix: str
+    noted: str | None
 
 
 @dataclass(frozen=True)
@@ -54,37 +60,49 @@ class Finding:
     """One thing the audit found: a rule, its severity, the records involved, what is wrong, how to fix it."""
 
     rule: str
-    severity: str  # error | warning | info
+    severity: str  # one of vocab.SEVERITIES
     records: tuple[tuple[str, str], ...]  # (type, key): ("event", slug), ("source", key), ("actor", name)…
     message: str
     fix: str
     noted: str | None = None  # the citation's note, when the data already explains the inconsistency
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> FindingDict:
         return {"rule": self.rule, "severity": self.severity,
                 "records": [{"type": t, "key": k} for t, k in self.records],
                 "message": self.message, "fix": self.fix, "noted": self.noted}
 
 
+Check = Callable[[Session], Iterable[Finding]]
+
+
 @dataclass(frozen=True)
 class Rule:
+    """A rule of the audit. Several rules may share one `check` (one pass over the data yielding the findings
+    of each): `run_checks` runs each check once and keeps the findings of the rules asked for."""
+
     id: str
     severity: str
     summary: str
-    check: Callable[[Session], Iterable[Finding]] = field(repr=False)
+    check: Check = field(repr=False)
 
 
 RULES: list[Rule] = []
 
 
-def rule(rule_id: str, severity: str, summary: str):
-    """Register a check; the order of registration is the order of the report within a severity."""
+def rules(*specs: tuple[str, str, str]) -> Callable[[Check], Check]:
+    """Register a check for one or more rules, each given as (id, severity, summary); the order of
+    registration is the order of the report within a severity."""
 
-    def register(check: Callable[[Session], Iterable[Finding]]):
-        RULES.append(Rule(rule_id, severity, summary, check))
+    def register(check: Check) -> Check:
+        RULES.extend(Rule(rule_id, severity, summary, check) for rule_id, severity, summary in specs)
         return check
 
     return register
+
+
+def rule(rule_id: str, severity: str, summary: str) -> Callable[[Check], Check]:
+    """Register a check that yields the findings of one rule."""
+    return rules((rule_id, severity, summary))
 
 
 def run_checks(session: Session, rules: Iterable[str] | None = None) -> list[Finding]:
@@ -93,12 +111,11 @@ def run_checks(session: Session, rules: Iterable[str] | None = None) -> list[Fin
     if wanted is not None:
         unknown = wanted - {r.id for r in RULES}
         if unknown:
-            from relations_db.errors import UserError
-
             raise UserError(f"unknown rule {', '.join(sorted(unknown))}; the rules are: "
-                            f"{', '.join(r.id for r in RULES)}")
+                            f"{', '.join(r.id for r in RULES)}", field="rules")
     order = {r.id: i for i, r in enumerate(RULES)}
-    found = [f for r in RULES if wanted is None or r.id in wanted for f in r.check(session)]
+    checks = dict.fromkeys(r.check for r in RULES if wanted is None or r.id in wanted)  # each pass once
+    found = [f for check in checks for f in check(session) if wanted is None or f.rule in wanted]
     # Two citations of one event can fail a rule in the same way (two quotations from one archive file): one
     # finding, saying how many.
     same: dict[Finding, int] = {}
@@ -106,13 +123,14 @@ def run_checks(session: Session, rules: Iterable[str] | None = None) -> list[Fin
         same[finding] = same.get(finding, 0) + 1
     findings = [f if n == 1 else replace(f, message=f"{f.message} ({n} times in this event.)")
                 for f, n in same.items()]
-    findings.sort(key=lambda f: (SEVERITIES.index(f.severity), order[f.rule]))
+    # A stable sort: within a rule, the findings stay in the order its check found them.
+    findings.sort(key=lambda f: (vocab.SEVERITIES.index(f.severity), order[f.rule]))
     return findings
 
 
 def counts(findings: Iterable[Finding]) -> dict[str, int]:
     """How many findings of each severity."""
-    result = dict.fromkeys(SEVERITIES, 0)
+    result = dict.fromkeys(vocab.SEVERITIES, 0)
     for finding in findings:
         result[finding.severity] += 1
     return result
@@ -123,6 +141,11 @@ def _when(date_text: str) -> str:
         return dates.display(date_text)
     except DateError:
         return date_text
+
+
+def _noted(note: str | None) -> str | None:
+    """A citation's note as a finding carries it: None when there is none, or only blanks."""
+    return note.strip() if note and note.strip() else None
 
 
 # --- events ---------------------------------------------------------------------------------------------------
@@ -177,27 +200,15 @@ def _duplicate_events(session: Session) -> Iterator[Finding]:
                                .order_by(EV.c.start_date, EV.c.end_date, EV.c.slug)):
         by_span[(row.start_date, row.end_date)].append(row)
     for rows in by_span.values():
+        folded = [fold(row.title) for row in rows]
         for i, a in enumerate(rows):
-            for b in rows[i + 1:]:
-                if similar_titles(a.title, b.title):
+            for j, b in enumerate(rows[i + 1:], i + 1):
+                if vocab.similar_title_in_audit(folded[i], folded[j]):
                     yield Finding("duplicate-event", "warning", (("event", a.slug), ("event", b.slug)),
                                   f"{a.title!r} and {b.title!r} are both dated {_when(a.date)}: probably the same "
                                   "event entered twice.",
                                   "merge them into one event that keeps the citations of both, or make the "
                                   "titles say how they differ")
-
-
-_TITLE_STOP = frozenset("a an the of in on at to and for with by from".split())
-
-
-def similar_titles(a: str, b: str) -> bool:
-    """Titles that read as the same event: nearly the same text, or mostly the same words."""
-    fa, fb = fold(a), fold(b)
-    if difflib.SequenceMatcher(None, fa, fb).ratio() >= 0.85:
-        return True
-    wa = {w for w in re.findall(r"[a-z0-9]+", fa) if w not in _TITLE_STOP}
-    wb = {w for w in re.findall(r"[a-z0-9]+", fb) if w not in _TITLE_STOP}
-    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.7
 
 
 @rule("participant-no-role", "warning", "an actor in an event without a role")
@@ -227,133 +238,133 @@ def _citations_without_quote(session: Session) -> Iterator[Finding]:
                       "add the supporting words, verbatim, as the citation's quote")
 
 
-# Words that carry no name in an in-text citation: function words (English and Albanian), markers of year,
-# page and volume ("Viti 1961" is Albanian for "year 1961"), and the descriptors a paper adds to a name.
-_CITE_STOP = frozenset("""
-    a an the of and in on at to for by from with et al ed eds cf see also quoted ibid idem op cit
-    i e te ne dhe per nga me viti vit year jahr anno annee p pp page pages vol volume nr no issue file fund
-    newspaper magazine journal gazette
-""".split())
-_YEAR = re.compile(r"(?<![0-9])([12][0-9]{3})[a-z]?(?![0-9])")
+@dataclass(frozen=True)
+class _Work:
+    """A source as the comparison of in-text citations reads it."""
+
+    id: int
+    key: str
+    kind: str
+    author: str | None
+    title: str
+    container: str | None
+    year: int | None
+    short: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.key} ({self.short})"
+
+
+class _Works:
+    """Every source of the database, with the words an in-text citation may name it by, read once per check."""
+
+    def __init__(self, session: Session) -> None:
+        self.all = [_Work(*row) for row in session.execute(
+            select(SO.c.id, SO.c.key, SO.c.kind, SO.c.author, SO.c.title, SO.c.container, SO.c.year, SO.c.short))]
+        self.by_id = {work.id: work for work in self.all}
+        self.words = {work.id: source_words(work) for work in self.all}
+
+    def names(self, cite: InText, work: _Work) -> bool:
+        return names_source(cite, self.words[work.id])
+
+    def names_any(self, cite: InText, but: _Work | None = None) -> bool:
+        """Whether the in-text citation names some source (other than `but`)."""
+        return any(names_source(cite, words) for i, words in self.words.items() if but is None or i != but.id)
+
+    def named_by(self, cite: InText, but: _Work) -> list[_Work]:
+        """The sources other than `but` that the in-text citation names."""
+        return [work for work in self.all if work.id != but.id and self.names(cite, work)]
 
 
 @dataclass(frozen=True)
-class InText:
-    """One in-text citation as printed, split into the words of its name and its year."""
+class _CitedAs:
+    """One citation's in-text form, with the source it is linked to."""
 
     text: str
-    words: tuple[str, ...]
-    year: int | None
+    cites: list[InText]
+    linked: _Work
+    records: tuple[tuple[str, str], ...]
+    noted: str | None
 
 
-def in_text_citations(cited_as: str) -> list[InText]:
-    """'(Duka, 2007; Mezini, 1999)' → two InText; markup (*italics*, quotes, brackets) is ignored."""
-    parts = []
-    for part in re.split(r";", cited_as):
-        years = _YEAR.findall(part)
-        words = tuple(w for w in _words(_YEAR.sub(" ", part)) if w not in _CITE_STOP)
-        if words or years:
-            parts.append(InText(part.strip(" ()[]"), words, int(years[-1]) if years else None))
-    return parts
-
-
-def _words(text: str, initials: bool = False) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", fold(text))
-            if (len(w) > 1 or (initials and w.isalpha())) and not w.isdigit()]
-
-
-def _same_word(a: str, b: str) -> bool:
-    """Equal, or the same word with a short ending: albania/albanian, document/documents."""
-    if a == b:
-        return True
-    short, long_ = sorted((a, b), key=len)
-    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2
-
-
-def source_words(source) -> set[str]:
-    """The words a citation may use to name a source: its author (with initials), title, container and kind."""
-    text = " ".join(p for p in (source.title, source.container, source.kind) if p)
-    return set(_words(source.author or "", initials=True)) | set(_words(text))
-
-
-def names_source(cite: InText, words: set[str]) -> bool:
-    """True if every name word of the in-text citation is a word of the source.
-
-    An author's initial stands for a first name ("Enver Hoxha" for "Hoxha, E."), but only beside a word that
-    matches in full, so that an initial alone never names a source.
-    """
-    full = [w for w in cite.words if any(_same_word(w, s) for s in words if len(s) > 1)]
-    if not full:
-        return False
-    initials = {s for s in words if len(s) == 1}
-    return all(w in full or w[0] in initials for w in cite.words)
-
-
-def _source_label(source) -> str:
-    return f"{source.key} ({source.short})"
-
-
-@rule("cited-as-mismatch", "warning", "an in-text citation whose name or year is not the linked source's")
-def _cited_as_mismatch(session: Session) -> Iterator[Finding]:
-    yield from (f for f in _citation_findings(session) if f.rule == "cited-as-mismatch")
-
-
-@rule("cited-as-unreferenced", "warning", "an in-text citation that names no source in the database")
-def _cited_as_unreferenced(session: Session) -> Iterator[Finding]:
-    yield from (f for f in _citation_findings(session) if f.rule == "cited-as-unreferenced")
-
-
-def _citation_findings(session: Session) -> Iterator[Finding]:
-    sources = list(session.execute(select(SO.c.id, SO.c.key, SO.c.kind, SO.c.author, SO.c.title, SO.c.container,
-                                          SO.c.year, SO.c.short)))
-    words = {s.id: source_words(s) for s in sources}
+@rules(("cited-as-mismatch", "warning", "an in-text citation whose name or year is not the linked source's"),
+       ("cited-as-unreferenced", "warning", "an in-text citation that names no source in the database"))
+def _cited_as_findings(session: Session) -> Iterator[Finding]:
+    """One pass over the in-text citations for both rules: the sources and their words are read once."""
+    works = _Works(session)
     stmt = (select(EV.c.slug, CI.c.cited_as, CI.c.source_id, CI.c.note)
             .select_from(CI.join(EV, EV.c.id == CI.c.event_id))
             .where(CI.c.cited_as.is_not(None), func.trim(CI.c.cited_as) != "")
             .order_by(EV.c.start_date, EV.c.slug, CI.c.id))
-    by_id = {s.id: s for s in sources}
     for slug, cited_as, source_id, note in session.execute(stmt):
-        linked = by_id[source_id]
-        records = (("event", slug), ("source", linked.key))
-        noted = note.strip() if note and note.strip() else None
-        cites = in_text_citations(cited_as)
-        for cite in cites:
-            if cite.words and not any(names_source(cite, w) for w in words.values()):
-                yield Finding(
-                    "cited-as-unreferenced", "warning", records,
-                    f"the in-text citation {cite.text!r} names no source in the database (linked to "
-                    f"{_source_label(linked)}): the reference list has no such work.",
-                    "add the missing reference as a source and link the citation to it, or correct cited_as "
-                    "(keep what the paper printed in the citation's note)", noted)
-        naming = [c for c in cites if names_source(c, words[source_id])]
-        problems = []
-        if not any(c.words for c in cites):
-            candidates = cites  # a year alone, "(2007)", the author being named in the sentence
-        elif not naming:
-            others = [c for c in cites if any(names_source(c, w) for i, w in words.items() if i != source_id)]
-            if not others:
-                continue  # named nothing: reported above as unreferenced
-            matches = [by_id[i] for c in others for i, w in words.items() if i != source_id and names_source(c, w)]
-            problems.append(f"names {', '.join(repr(c.text) for c in others)}, which is "
-                            f"{' or '.join(dict.fromkeys(_source_label(m) for m in matches))}, not the linked "
-                            f"source {_source_label(linked)}")
-            candidates = others
-        else:
-            candidates = naming
-        if linked.year is not None:
-            years = [c.year for c in candidates if c.year is not None]
-            if years and linked.year not in years:
-                said = years[0]
-                same_name = [s for s in sources if s.year == said and any(names_source(c, words[s.id])
-                                                                          for c in candidates)]
-                where = (f"; {', '.join(_source_label(s) for s in same_name)} matches name and year" if same_name
-                         else f"; no source in the database is by that name and dated {said}")
-                problems.append(f"says {said}, but {_source_label(linked)} is dated {linked.year}{where}")
-        if problems:
-            yield Finding("cited-as-mismatch", "warning", records,
-                          f"the in-text citation {cited_as!r} " + "; it ".join(problems) + ".",
-                          "link the citation to the source the text means, or correct the source's year; if the "
-                          "paper itself is inconsistent, say so in the citation's note", noted)
+        linked = works.by_id[source_id]
+        cited = _CitedAs(cited_as, in_text_citations(cited_as), linked, (("event", slug), ("source", linked.key)),
+                         _noted(note))
+        yield from _unreferenced(cited, works)
+        mismatch = _mismatch(cited, works)
+        if mismatch is not None:
+            yield mismatch
+
+
+def _unreferenced(cited: _CitedAs, works: _Works) -> Iterator[Finding]:
+    """A finding for each part of the in-text citation that names no source at all."""
+    for cite in cited.cites:
+        if cite.words and not works.names_any(cite):
+            yield Finding(
+                "cited-as-unreferenced", "warning", cited.records,
+                f"the in-text citation {cite.text!r} names no source in the database (linked to "
+                f"{cited.linked.label}): the reference list has no such work.",
+                "add the missing reference as a source and link the citation to it, or correct cited_as "
+                "(keep what the paper printed in the citation's note)", cited.noted)
+
+
+def _mismatch(cited: _CitedAs, works: _Works) -> Finding | None:
+    """The finding when the in-text citation names another source than the linked one, or another year."""
+    named = _named_parts(cited, works)
+    if named is None:
+        return None
+    candidates, problems = named
+    year_problem = _year_problem(cited, candidates, works)
+    if year_problem:
+        problems.append(year_problem)
+    if not problems:
+        return None
+    return Finding("cited-as-mismatch", "warning", cited.records,
+                   f"the in-text citation {cited.text!r} " + "; it ".join(problems) + ".",
+                   "link the citation to the source the text means, or correct the source's year; if the paper "
+                   "itself is inconsistent, say so in the citation's note", cited.noted)
+
+
+def _named_parts(cited: _CitedAs, works: _Works) -> tuple[list[InText], list[str]] | None:
+    """The parts of the in-text citation that speak of the linked source (whose years are then compared), with
+    the problem when they name another source; None when they name no source (`_unreferenced` reports that)."""
+    if not any(c.words for c in cited.cites):
+        return cited.cites, []  # a year alone, "(2007)", the author being named in the sentence
+    naming = [c for c in cited.cites if works.names(c, cited.linked)]
+    if naming:
+        return naming, []
+    others = [c for c in cited.cites if works.names_any(c, but=cited.linked)]
+    if not others:
+        return None
+    matches = [work for c in others for work in works.named_by(c, but=cited.linked)]
+    return others, [f"names {', '.join(repr(c.text) for c in others)}, which is "
+                    f"{' or '.join(dict.fromkeys(m.label for m in matches))}, not the linked source "
+                    f"{cited.linked.label}"]
+
+
+def _year_problem(cited: _CitedAs, candidates: list[InText], works: _Works) -> str | None:
+    """The problem when the year printed is not the linked source's, saying which source has that name and
+    year, if any."""
+    linked = cited.linked
+    years = [c.year for c in candidates if c.year is not None]
+    if linked.year is None or not years or linked.year in years:
+        return None
+    said = years[0]
+    same_name = [w for w in works.all if w.year == said and any(works.names(c, w) for c in candidates)]
+    where = (f"; {', '.join(w.label for w in same_name)} matches name and year" if same_name
+             else f"; no source in the database is by that name and dated {said}")
+    return f"says {said}, but {linked.label} is dated {linked.year}{where}"
 
 
 @rule("source-before-event", "warning", "a source dated before the event it is cited for")
@@ -373,7 +384,7 @@ def _sources_before_events(session: Session) -> Iterator[Finding]:
                       "which it is cited for: a work cannot report what had not yet happened.",
                       "check which document the text means (another file or year of the archive?) and link the "
                       "citation to it; if the paper itself is wrong, say so in the citation's note",
-                      row.note.strip() if row.note and row.note.strip() else None)
+                      _noted(row.note))
 
 
 @rule("source-uncited", "info", "a source no citation uses")

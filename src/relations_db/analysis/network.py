@@ -2,8 +2,8 @@
 
 `actor_pairs` reads event dicts (the JSON shape of `queries.event_rows`), so that the filters of `events`
 choose which events count. Every two distinct actors of an event make a pair; a pair's years run from the
-earliest start to the latest end of its events (open ends are ignored). DOT and GraphML writers turn the
-pairs into a graph for Graphviz, Gephi, yEd or networkx: actors are nodes, pairs are edges weighted by count.
+earliest start to the latest end of its events (open ends are ignored). The DOT and GraphML writers
+(`formats.graph`) turn the pairs into a graph file.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import TextIO
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
+from typing import Any
 
 CSV_COLUMNS = ("actor_a", "actor_b", "events", "first_year", "last_year", "slugs")
 
@@ -43,23 +41,34 @@ class Pair:
     def years(self) -> str:
         return span_text(self.first_year, self.last_year)
 
-    def as_dict(self) -> dict:
+    def widen(self, first: int, last: int) -> None:
+        """Stretch the pair's years to cover an event's."""
+        self.first_year = first if self.first_year is None else min(self.first_year, first)
+        self.last_year = last if self.last_year is None else max(self.last_year, last)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The pair as `relations --format json` prints it (the keys are CSV_COLUMNS)."""
         return {"actor_a": self.a, "actor_b": self.b, "events": self.count, "first_year": self.first_year,
                 "last_year": self.last_year, "slugs": list(self.slugs)}
 
 
 @dataclass
 class Network:
+    """The pairs (most frequent first) with what a graph needs to know of the actors in them."""
+
     pairs: list[Pair]
     kinds: dict[str, str]  # actor name → kind, for every actor in a pair
     events: dict[str, int]  # actor name → number of events (among those read) the actor is in
 
 
-def _years(event: dict) -> tuple[int | None, int | None]:
+def _years(event: dict) -> tuple[int, int] | None:
+    """The first and last year of an event's span, an open end standing for the other (None when both are)."""
     start, end = dt.date.fromisoformat(event["start"]), dt.date.fromisoformat(event["end"])
     first = start.year if start != dt.date.min else None
     last = end.year if end != dt.date.max else None
-    return first if first is not None else last, last if last is not None else first
+    if first is None:
+        return None if last is None else (last, last)
+    return first, first if last is None else last
 
 
 def actor_pairs(events: Iterable[dict], actor: str | None = None) -> Network:
@@ -73,63 +82,15 @@ def actor_pairs(events: Iterable[dict], actor: str | None = None) -> Network:
             kinds.setdefault(a["name"], a["kind"])
         for name in names:
             counts[name] = counts.get(name, 0) + 1
-        first, last = _years(event)
+        years = _years(event)
         for a, b in combinations(names, 2):
             if actor is not None and actor not in (a, b):
                 continue
             pair = pairs.setdefault((a, b), Pair(a, b))
             pair.slugs.append(event["slug"])
-            if first is not None:
-                pair.first_year = first if pair.first_year is None else min(pair.first_year, first)
-                pair.last_year = last if pair.last_year is None else max(pair.last_year, last)
+            if years is not None:
+                pair.widen(*years)
     ordered = sorted(pairs.values(), key=lambda p: (-p.count, p.first_year or 0, p.a, p.b))
     in_pairs = {n for p in ordered for n in (p.a, p.b)}
     return Network(ordered, {n: k for n, k in kinds.items() if n in in_pairs},
                    {n: c for n, c in counts.items() if n in in_pairs})
-
-
-# --- graph formats --------------------------------------------------------------------------------------------
-
-
-def _dot_id(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def write_dot(network: Network, out: TextIO) -> int:
-    """An undirected Graphviz graph: `dot -Tsvg relations.dot > relations.svg`. Returns the number of edges."""
-    out.write("graph relations {\n  node [shape=box];\n")
-    for name in sorted(network.kinds):
-        out.write(f"  {_dot_id(name)} [kind={_dot_id(network.kinds[name])}, events={network.events[name]}];\n")
-    for pair in network.pairs:
-        label = f"{pair.count}" + (f" ({pair.years()})" if pair.years() else "")
-        out.write(f"  {_dot_id(pair.a)} -- {_dot_id(pair.b)} [weight={pair.count}, label={_dot_id(label)}];\n")
-    out.write("}\n")
-    return len(network.pairs)
-
-
-_GRAPHML_KEYS = (
-    ("kind", "node", "string"), ("events", "node", "int"),
-    ("weight", "edge", "int"), ("first_year", "edge", "int"), ("last_year", "edge", "int"),
-    ("slugs", "edge", "string"),
-)
-
-
-def write_graphml(network: Network, out: TextIO) -> int:
-    """GraphML (Gephi, yEd, networkx.read_graphml): actors as nodes, pairs as weighted edges."""
-    out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
-              '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n')
-    for name, target, kind in _GRAPHML_KEYS:
-        out.write(f'  <key id="{name}" for="{target}" attr.name="{name}" attr.type="{kind}"/>\n')
-    out.write('  <graph id="relations" edgedefault="undirected">\n')
-    for name in sorted(network.kinds):
-        out.write(f"    <node id={quoteattr(name)}>"
-                  f'<data key="kind">{xml_escape(network.kinds[name])}</data>'
-                  f'<data key="events">{network.events[name]}</data></node>\n')
-    for pair in network.pairs:
-        data = f'<data key="weight">{pair.count}</data>'
-        if pair.first_year is not None:
-            data += f'<data key="first_year">{pair.first_year}</data><data key="last_year">{pair.last_year}</data>'
-        data += f'<data key="slugs">{xml_escape(" ".join(pair.slugs))}</data>'
-        out.write(f"    <edge source={quoteattr(pair.a)} target={quoteattr(pair.b)}>{data}</edge>\n")
-    out.write("  </graph>\n</graphml>\n")
-    return len(network.pairs)

@@ -18,9 +18,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
-BY = ("year", "month")
+from relations_db.domain.vocab import PERIODS
+
 KEY_EVENTS = 3  # how many key events a period names in CSV and JSON
+
+
+class PeriodDict(TypedDict):
+    """A period as `timeline --format json` prints it (and CSV, in this order)."""
+
+    period: str
+    events: int
+    mean_tone: float | None
+    min_tone: int | None
+    max_tone: int | None
+    key_events: list[str]
 
 
 @dataclass
@@ -57,7 +70,7 @@ class Period:
                         key=lambda p: (p[1].get("tone") is None, -abs(p[1].get("tone") or 0), p[0]))
         return [e for _, e in ranked]
 
-    def as_dict(self, key_events: int = KEY_EVENTS) -> dict:
+    def as_dict(self, key_events: int = KEY_EVENTS) -> PeriodDict:
         """The numbers of the row (CSV and JSON): period, events, mean/min/max tone, the key events' titles."""
         return {"period": self.period, "events": self.count, "mean_tone": self.mean_tone,
                 "min_tone": self.min_tone, "max_tone": self.max_tone,
@@ -66,6 +79,8 @@ class Period:
 
 @dataclass
 class Timeline:
+    """The periods in order, and the events that no single period holds."""
+
     periods: list[Period]
     spanning: list[dict]  # events that cross a year boundary: counted in no period
 
@@ -98,8 +113,8 @@ def build(events: Iterable[dict], by: str = "year", fill_gaps: bool = True) -> T
     With `fill_gaps` and `by="year"`, every year between the first and the last has a row, so that a quiet
     year shows as a gap instead of disappearing.
     """
-    if by not in BY:
-        raise ValueError(f"by must be one of {BY}")
+    if by not in PERIODS:
+        raise ValueError(f"by must be one of {PERIODS}")
     periods: dict[str, Period] = {}
     spanning: list[dict] = []
     for event in events:
@@ -140,12 +155,3 @@ def tone_bar(tone: float | None, half: int = 8) -> str:
         return " " * (half - cells) + "-" * cells + "|" + " " * half
     return " " * half + "|" + "+" * cells + " " * (half - cells)
 
-
-def tone_word(tone: float | None) -> str:
-    """How a mean tone reads: 'hostile', 'tense', 'mixed', 'friendly', 'close' (or '' when none)."""
-    if tone is None:
-        return ""
-    for limit, word in ((-5, "hostile"), (-1.5, "tense"), (1.5, "mixed"), (5, "friendly")):
-        if tone < limit:
-            return word
-    return "close"

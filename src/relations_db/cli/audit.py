@@ -168,7 +168,8 @@ def _fit(text: str, width: int) -> str:
 
 def _timeline_table(timeline, width: int) -> None:
     from relations_db.domain import dates
-    from relations_db.analysis.timeline import count_bar, tone_bar, tone_word
+    from relations_db.analysis.timeline import count_bar, tone_bar
+    from relations_db.domain.vocab import tone_word
 
     width = max(width, 60)
     months = any(len(p.period) > 4 for p in timeline.periods)
@@ -219,6 +220,7 @@ def relations_cmd(
     import sys
 
     from relations_db.analysis import network
+    from relations_db.formats.graph import write_dot, write_graphml
     from relations_db.cli import output
     from relations_db.cli.common import session
     from relations_db.read.events import event_rows
@@ -230,9 +232,9 @@ def relations_cmd(
         graph = network.actor_pairs(event_rows(s, filters), actor=focus)
     fmt = format_ or "table"
     if fmt == "dot":
-        network.write_dot(graph, sys.stdout)
+        write_dot(graph, sys.stdout)
     elif fmt == "graphml":
-        network.write_graphml(graph, sys.stdout)
+        write_graphml(graph, sys.stdout)
     else:
         columns = [output.Column("Actor", ratio=2), output.Column("Actor", ratio=2),
                    output.Column("Events", width=6, justify="right"), output.Column("Years", width=9),

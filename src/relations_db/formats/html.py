@@ -25,7 +25,7 @@ from typing import TextIO
 
 from relations_db.domain import dates
 from relations_db.formats.export import group_year, note_text
-from relations_db.analysis.timeline import tone_word
+from relations_db.domain.vocab import tone_word
 
 CONFIDENCE = ("very low", "low", "normal", "high", "very high")  # the Gramps scale, 0–4
 
