@@ -118,7 +118,7 @@ def _write(engine, how: str, name: str, kind: str) -> str:
     """Add an actor through the write layer (`add`) or a seed-format import (`seed`), in a transaction."""
     from relations_db.formats.seed.core import load_seed_text
     from relations_db.store import db
-    from relations_db.write.services import add_actor
+    from relations_db.write.records import add_actor
 
     def action() -> None:
         with db.session_scope(engine, write=True) as session:
@@ -131,7 +131,7 @@ def _write(engine, how: str, name: str, kind: str) -> str:
 
 
 def _library(engine) -> dict:
-    from relations_db.read.queries import actor_rows
+    from relations_db.read.catalog import actor_rows
     from relations_db.store import db
 
     def listed(kind: str) -> list[str]:
