@@ -27,6 +27,8 @@ _DATE = re.compile(
     r"(?:T(?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})(?P<offset>Z|[+-][0-9]{2}(?::[0-9]{2})?)?)?)?)?"
 )
 _LONG_YEAR = re.compile(r"Y(?P<sign>-?)(?P<digits>[0-9]+)")
+_SET = re.compile(r"[\[\]{}]")
+_SPACE = re.compile(r"\s")  # str.isspace()'s characters: Unicode white space, line breaks included
 _DIGIT_PARTS = re.compile(r"-?[0-9]+(?:-[0-9]+)*")
 _MONTH_WORD = re.compile(r"(?i)\b(?:" + "|".join(MONTHS) + "|" + "|".join(m[:3] for m in MONTHS) + r"|sept)\b")
 
@@ -76,10 +78,10 @@ def parse_edtf(text: str) -> Single | Interval:
         raise Invalid("it is empty")
     if _MONTH_WORD.search(text):  # before the space check: "June 1960" is a month-name problem first
         raise Invalid("month names are not accepted; write the month as a number, e.g. June 1960 as 1960-06")
-    if any(c in text for c in "[]{}"):  # before the space check too: the specification writes "[1667, 1668]"
+    if _SET.search(text):  # before the space check too: the specification writes "[1667, 1668]"
         raise Invalid("sets of dates ([1667,1668] one of them, {1667,1668} all of them) are EDTF level 2, "
                       "not supported; give an interval, e.g. 1667/1668")
-    if any(c.isspace() for c in text):
+    if _SPACE.search(text):
         raise Invalid("it contains a space or line break; write the date without spaces, e.g. 1960-06")
     if text.count("/") > 1:
         raise Invalid("an interval has exactly one '/', e.g. 1954/1956")
