@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from relations_db.store import db
-from relations_db.formats.seed.core import load_seed_text
+from relations_db.formats.seed.apply import load_seed_text
 
 DATA = textwrap.dedent("""\
     format: relations-db/seed 1

@@ -19,7 +19,8 @@ from relations_db.errors import ValidationError
 from relations_db.formats.export import CSV_COLUMNS
 from relations_db.formats.csv.reader import import_csv_text
 from relations_db.read.queries import Filters, event_rows
-from relations_db.formats.seed.core import dump_seed, load_seed_text, write_yaml
+from relations_db.formats.seed.apply import load_seed_text
+from relations_db.formats.seed.write import dump_seed, write_yaml
 from relations_db.domain.text import fold
 from write_sample import SAMPLE, counts, load, snapshot
 

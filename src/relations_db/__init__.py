@@ -1,7 +1,7 @@
 """relations-db: a sourced historical-event database.
 
 The package is a library first: `relations_db.read.queries` (read), `relations_db.write.services` (write),
-`relations_db.formats.seed.core` (YAML in and out), `relations_db.store.db` (engines, sessions, migrations). The command line in
+`relations_db.formats.seed` (YAML in and out), `relations_db.store.db` (engines, sessions, migrations). The command line in
 `relations_db.cli` is a thin layer over them and the only place that imports Typer or Rich.
 """
 

@@ -98,7 +98,7 @@ def seed_cmd(
     """
     from relations_db.store import db
     from relations_db.cli.common import session
-    from relations_db.formats.seed.core import load_default_seed, load_seed_file
+    from relations_db.formats.seed.apply import load_default_seed, load_seed_file
 
     engine = ctx.obj.engine()
     if db.check_current(engine) == "empty":

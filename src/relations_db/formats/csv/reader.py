@@ -100,10 +100,10 @@ def file_format(path: str | Path, given: str | None = None) -> str:
 
 def import_file(session: Session, path: str | Path, format: str | None = None, progress: Progress | None = None):
     """Import a seed-format YAML or chronology CSV file; return its report (with `.summary()`)."""
-    from relations_db.formats.seed import core as seed
+    from relations_db.formats.seed.apply import load_seed_file
 
     if file_format(path, format) == "yaml":
-        return seed.load_seed_file(session, path, progress=progress)
+        return load_seed_file(session, path, progress=progress)
     return import_csv_file(session, path, progress=progress)
 
 
