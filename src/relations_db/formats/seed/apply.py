@@ -37,7 +37,7 @@ from relations_db.store.models import (
 )
 from relations_db.write.services import check_all_cited, refresh_search_many, refresh_short_forms
 
-SECTIONS = ("sources", "actors", "places", "events")
+_COUNTED = ("sources", "actors", "places", "events")  # the sections a LoadReport counts
 _MODELS: dict[str, type[Event]] = {"event": Event, "meeting": Meeting, "agreement": Agreement}
 _CHUNK = 500  # keys per IN (...) list: well under every backend's limit on bound parameters
 
@@ -49,7 +49,7 @@ class LoadReport:
     """What a load did, per section: how many records were added, updated, left unchanged."""
 
     counts: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {s: {"added": 0, "updated": 0, "unchanged": 0} for s in SECTIONS})
+        default_factory=lambda: {s: {"added": 0, "updated": 0, "unchanged": 0} for s in _COUNTED})
     seconds: float = 0.0
 
     def count(self, section: str, outcome: str) -> None:
