@@ -97,8 +97,8 @@ def _seeded_templates(tmp_path_factory):
 @pytest.fixture
 def seeded_url(backend, request, tmp_path, _seeded_templates):
     """The URL of a new database, migrated and loaded with data/seed.yaml, on the backend under test."""
+    from relations_db.formats.seed.apply import load_default_seed
     from relations_db.store import db
-    from relations_db.formats.seed.core import load_default_seed
 
     if backend not in _seeded_templates:
         if backend == "sqlite":

@@ -36,7 +36,7 @@ def file_name(command: str, width: int) -> str:
 
 def seeded_database(folder: Path) -> str:
     """A new SQLite database in `folder`, migrated and loaded with the shipped seed; its URL."""
-    from relations_db.formats.seed.core import load_default_seed
+    from relations_db.formats.seed.apply import load_default_seed
     from relations_db.store import db
 
     url = f"sqlite:///{folder / 'golden.db'}"

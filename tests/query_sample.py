@@ -19,7 +19,7 @@ _databases: dict[str, str] = {}
 
 def load_sample(engine, extra: str | None = None) -> None:
     """Load the sample chronology (and `extra` seed-format YAML, if given) into a migrated database."""
-    from relations_db.formats.seed.core import load_seed_text
+    from relations_db.formats.seed.apply import load_seed_text
     from relations_db.store import db
 
     with db.session_scope(engine, write=True) as session:

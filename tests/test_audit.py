@@ -8,7 +8,7 @@ import textwrap
 
 from sqlalchemy import text
 
-from relations_db.formats.seed.core import load_seed_text
+from relations_db.formats.seed.apply import load_seed_text
 from relations_db.store import db
 
 # A small chronology with nothing wrong in it, written to tempt the checks into false alarms: in-text

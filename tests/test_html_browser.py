@@ -21,8 +21,8 @@ from urllib.parse import quote
 
 import pytest
 
+from relations_db.formats.seed.apply import load_seed_text
 from relations_db.store import db
-from relations_db.formats.seed.core import load_seed_text
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no headless browser: install Debian's chromium "

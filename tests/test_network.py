@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from relations_db.formats.seed.core import load_seed_text
+from relations_db.formats.seed.apply import load_seed_text
 from relations_db.store import db
 
 DATA = textwrap.dedent("""\

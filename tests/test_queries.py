@@ -264,7 +264,7 @@ def test_events_stream_in_batches_with_a_fixed_number_of_queries(engine):
         lines.append(f"  - {{slug: e{i}, date: '{1900 + i % 100}', title: Event {i}, type: t, "
                      f"participants: [{{actor: A, role: r}}, {{actor: B}}], citations: [{{source: s, quote: q{i}}}]}}")
     with db.session_scope(engine, write=True) as session:
-        from relations_db.formats.seed.core import load_seed_text
+        from relations_db.formats.seed.apply import load_seed_text
 
         load_seed_text(session, "\n".join(lines))
     statements: list[str] = []

@@ -7,10 +7,10 @@ import textwrap
 import pytest
 from sqlalchemy import func, select
 
-from relations_db.store import db
-
-from relations_db.formats.seed import core as seed
 from relations_db.errors import ValidationError
+from relations_db.formats.seed import read as seed_read
+from relations_db.formats.seed.apply import load_seed_text
+from relations_db.store import db
 from relations_db.store.models import Actor, ActorAlias, Citation, Event, Meeting, Place, Source
 
 GOOD = textwrap.dedent("""\
@@ -77,7 +77,7 @@ def _counts(session) -> dict[str, int]:
 
 def test_loads_every_section_and_resolves_aliases(engine):
     with db.session_scope(engine, write=True) as session:
-        report = seed.load_seed_text(session, GOOD)
+        report = load_seed_text(session, GOOD)
     assert report.counts["events"]["added"] == 2
     with db.session_scope(engine) as session:
         meeting = session.scalar(select(Meeting))
@@ -95,11 +95,11 @@ def test_loads_every_section_and_resolves_aliases(engine):
 
 def test_loading_twice_changes_nothing(engine):
     with db.session_scope(engine, write=True) as session:
-        seed.load_seed_text(session, GOOD)
+        load_seed_text(session, GOOD)
     with db.session_scope(engine) as session:
         before = _counts(session)
     with db.session_scope(engine, write=True) as session:
-        report = seed.load_seed_text(session, GOOD)
+        report = load_seed_text(session, GOOD)
     assert report.counts["events"] == {"added": 0, "updated": 0, "unchanged": 2}
     assert all(c["added"] == c["updated"] == 0 for c in report.counts.values())
     with db.session_scope(engine) as session:
@@ -108,11 +108,12 @@ def test_loading_twice_changes_nothing(engine):
 
 def test_an_edited_file_updates_what_changed(engine):
     with db.session_scope(engine, write=True) as session:
-        seed.load_seed_text(session, GOOD)
-    edited = GOOD.replace("title: The Soviet Union breaks off relations",
-                          "title: The Soviet Union ends diplomatic relations").replace("date: 1961-12-03", "date: 1961-12")
+        load_seed_text(session, GOOD)
+    edited = (GOOD.replace("title: The Soviet Union breaks off relations",
+                           "title: The Soviet Union ends diplomatic relations")
+              .replace("date: 1961-12-03", "date: 1961-12"))
     with db.session_scope(engine, write=True) as session:
-        report = seed.load_seed_text(session, edited)
+        report = load_seed_text(session, edited)
     assert report.counts["events"] == {"added": 0, "updated": 1, "unchanged": 1}
     with db.session_scope(engine) as session:
         event = session.scalar(select(Event).where(Event.slug == "1961-12-03-break"))
@@ -149,7 +150,7 @@ def test_broken_files_are_refused_with_line_numbers_and_nothing_written(engine, 
     broken = GOOD.replace(old, new, 1)
     with pytest.raises(ValidationError) as info:
         with db.session_scope(engine, write=True) as session:
-            seed.load_seed_text(session, broken, "broken.yaml")
+            load_seed_text(session, broken, "broken.yaml")
     message = str(info.value)
     assert expected in message
     assert "broken.yaml" in message and "line " in message and "nothing was written" in message
@@ -161,7 +162,7 @@ def test_every_problem_is_reported_at_once_with_its_line(engine):
     broken = GOOD.replace("date: 1961-06-04", "date: June").replace("source: duka-2007", "source: nope")
     with pytest.raises(ValidationError) as info:
         with db.session_scope(engine, write=True) as session:
-            seed.load_seed_text(session, broken)
+            load_seed_text(session, broken)
     problems = info.value.problems
     assert len(problems) == 2
     date_line = broken.splitlines().index("    date: June") + 1
@@ -172,30 +173,30 @@ def test_every_problem_is_reported_at_once_with_its_line(engine):
 def test_anchors_and_aliases_are_refused():
     text = GOOD.replace("kind: article", "kind: &k article").replace("kind: book", "kind: *k")
     with pytest.raises(ValidationError, match="anchors and aliases"):
-        seed.parse_yaml(text)
+        seed_read.parse_yaml(text)
 
 
 def test_oversized_files_are_refused_before_parsing(tmp_path, monkeypatch):
-    monkeypatch.setattr(seed, "MAX_BYTES", 100)
+    monkeypatch.setattr(seed_read, "MAX_BYTES", 100)
     path = tmp_path / "big.yaml"
     path.write_text(GOOD)
     with pytest.raises(ValidationError, match="larger than"):
-        seed.read_file(path)
+        seed_read.read_file(path)
 
 
 def test_yaml_syntax_errors_name_the_line():
     with pytest.raises(ValidationError, match=r"line 4: not valid YAML.*flow sequence at line 3"):
-        seed.parse_yaml("format: relations-db/seed 1\nsources:\n  - key: [unclosed\n")
+        seed_read.parse_yaml("format: relations-db/seed 1\nsources:\n  - key: [unclosed\n")
 
 
 def test_unquoted_dates_stay_edtf_text():
-    data = seed.parse_yaml("format: relations-db/seed 1\nevents:\n  - date: 1961-06-04\n")
+    data = seed_read.parse_yaml("format: relations-db/seed 1\nevents:\n  - date: 1961-06-04\n")
     assert data["events"][0]["date"] == "1961-06-04"
 
 
 def test_references_may_point_to_records_already_in_the_database(engine):
     with db.session_scope(engine, write=True) as session:
-        seed.load_seed_text(session, GOOD)
+        load_seed_text(session, GOOD)
     more = textwrap.dedent("""\
         format: relations-db/seed 1
         events:
@@ -207,5 +208,5 @@ def test_references_may_point_to_records_already_in_the_database(engine):
             citations: [{source: lala-2014, quote: The conflict culminated}]
         """)
     with db.session_scope(engine, write=True) as session:
-        report = seed.load_seed_text(session, more)
+        report = load_seed_text(session, more)
     assert report.counts["events"]["added"] == 1

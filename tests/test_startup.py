@@ -13,7 +13,7 @@ import pytest
 
 # Loaded by no read command and not by --help: migrations, the seed format, the ORM and the write side.
 WRITE_SIDE = ("alembic", "yaml", "sqlalchemy.orm", "relations_db.store.models", "relations_db.write",
-              "relations_db.formats.seed.core", "relations_db.formats.csv.reader")
+              "relations_db.formats.seed", "relations_db.formats.csv.reader")
 
 
 def imported(*args: str) -> set[str]:
@@ -71,8 +71,8 @@ def test_the_schema_check_is_one_query(seeded_url):
 def test_the_schema_check_still_tells_an_empty_database_from_a_foreign_one(db_url):
     from sqlalchemy import text
 
-    from relations_db.store import db
     from relations_db.errors import SchemaOutdated
+    from relations_db.store import db
 
     engine = db.make_engine(db_url)
     assert db.check_current(engine) == "empty"

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from relations_db.analysis.timeline import count_bar, period_of, tone_bar
-from relations_db.formats.seed.core import load_seed_text
+from relations_db.formats.seed.apply import load_seed_text
 from relations_db.store import db
 
 DATA = textwrap.dedent("""\

@@ -12,17 +12,17 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from write_sample import SAMPLE, counts, load, snapshot
 
-from relations_db.store import db
 from relations_db.cli import transfer
-from relations_db.errors import ValidationError
-from relations_db.formats.export import CSV_COLUMNS
+from relations_db.domain.text import fold
 from relations_db.formats.csv.reader import import_csv_text
+from relations_db.formats.export import CSV_COLUMNS
+from relations_db.formats.seed.apply import load_seed_text
+from relations_db.formats.seed.write import dump_seed, write_yaml
 from relations_db.read.events import event_rows
 from relations_db.read.filters import Filters
-from relations_db.formats.seed.core import dump_seed, load_seed_text, write_yaml
-from relations_db.domain.text import fold
-from write_sample import SAMPLE, counts, load, snapshot
+from relations_db.store import db
 
 
 @pytest.fixture
@@ -513,7 +513,6 @@ def test_progress_bar_appears_on_a_terminal_only_past_the_threshold(monkeypatch)
 # --- at scale: the streamed CSV export and the bulk CSV import ----------------------------------------------------
 
 from relations_db.formats import export  # noqa: E402  (grouped with the tests that use them)
-
 from relations_db.formats.csv import reader as importer
 from relations_db.read.filters import Filters as _Filters  # noqa: E402
 
@@ -591,12 +590,8 @@ def test_csv_export_fast_path_on_a_generated_corpus(cli, db_url, corpus):
 
 
 from relations_db.formats.csv import copy as csv_copy  # noqa: E402
-
-
-from relations_db.formats.csv import writer as csv_export
-
-
 from relations_db.formats.csv import parts as csv_parts
+from relations_db.formats.csv import writer as csv_export
 
 
 def test_csv_rows_quote_a_carriage_return_on_every_python():

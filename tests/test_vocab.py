@@ -116,7 +116,7 @@ def _outcome(action: Callable[[], object]) -> str:
 
 def _write(engine, how: str, name: str, kind: str) -> str:
     """Add an actor through the write layer (`add`) or a seed-format import (`seed`), in a transaction."""
-    from relations_db.formats.seed.core import load_seed_text
+    from relations_db.formats.seed.apply import load_seed_text
     from relations_db.store import db
     from relations_db.write.records import add_actor
 

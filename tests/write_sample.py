@@ -113,7 +113,7 @@ SAMPLE = textwrap.dedent("""\
 
 def load(engine, text: str = SAMPLE) -> None:
     """Load seed-format YAML (default: SAMPLE) into a migrated database."""
-    from relations_db.formats.seed.core import load_seed_text
+    from relations_db.formats.seed.apply import load_seed_text
     from relations_db.store import db
 
     with db.session_scope(engine, write=True) as session:

@@ -114,10 +114,10 @@ def timeline_cmd(
 
     Example: relations-db timeline --from 1953 --to 1961
     """
+    from relations_db.analysis.timeline import build
     from relations_db.cli import output
     from relations_db.cli.common import session
     from relations_db.read.events import event_rows
-    from relations_db.analysis.timeline import build
 
     by = (by or "year").lower()
     with session(ctx) as s:
@@ -167,8 +167,8 @@ def _fit(text: str, width: int) -> str:
 
 
 def _timeline_table(timeline, width: int) -> None:
-    from relations_db.domain import dates
     from relations_db.analysis.timeline import count_bar, tone_bar
+    from relations_db.domain import dates
     from relations_db.domain.vocab import tone_word
 
     width = max(width, 60)
@@ -220,9 +220,9 @@ def relations_cmd(
     import sys
 
     from relations_db.analysis import network
-    from relations_db.formats.graph import write_dot, write_graphml
     from relations_db.cli import output
     from relations_db.cli.common import session
+    from relations_db.formats.graph import write_dot, write_graphml
     from relations_db.read.events import event_rows
     from relations_db.write.resolve import resolve_actor
 

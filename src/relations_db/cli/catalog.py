@@ -196,7 +196,6 @@ def source_cmd(
 
     from relations_db.cli import output
     from relations_db.cli.common import connection
-
     from relations_db.read.catalog import source_profile
 
     with connection(ctx) as conn:

@@ -42,7 +42,7 @@ def ready_engine(ctx: typer.Context) -> Engine:
     state: State = ctx.obj
     engine = state.engine()
     if db.check_current(engine) == "empty":
-        from relations_db.formats.seed.core import load_default_seed
+        from relations_db.formats.seed.apply import load_default_seed
 
         db.upgrade(engine)
         with db.session_scope(engine, write=True) as session:

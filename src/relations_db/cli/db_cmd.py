@@ -96,9 +96,9 @@ def seed_cmd(
 
     Example: relations-db db seed
     """
-    from relations_db.store import db
     from relations_db.cli.common import session
-    from relations_db.formats.seed.core import load_default_seed, load_seed_file
+    from relations_db.formats.seed.apply import load_default_seed, load_seed_file
+    from relations_db.store import db
 
     engine = ctx.obj.engine()
     if db.check_current(engine) == "empty":

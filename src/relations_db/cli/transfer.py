@@ -149,7 +149,7 @@ def export(
             if fmt == "csv":
                 count = rows.write(out, progress)
             elif fmt == "yaml":
-                from relations_db.formats.seed.core import write_yaml
+                from relations_db.formats.seed.write import write_yaml
 
                 count = write_yaml(rows, s, out, progress=progress)
             else:

@@ -24,14 +24,19 @@ from html import escape
 from typing import TextIO
 
 from relations_db.domain import dates
+from relations_db.domain.vocab import CONFIDENCE_MAX, TONE_MAX, TONE_MIN, confidence_label, tone_word
 from relations_db.formats.export import group_year, note_text
-from relations_db.domain.vocab import tone_word
 
-CONFIDENCE = ("very low", "low", "normal", "high", "very high")  # the Gramps scale, 0–4
 
+def _fill_width(tone: int) -> int:
+    """How much of the tone bar a tone fills, in per cent: each half of the bar is one side of the scale."""
+    return abs(tone) * 50 // (TONE_MAX if tone > 0 else -TONE_MIN)
+
+
+# One rule per tone: the fill grows from the middle, rightwards for a cooperative tone, leftwards for a hostile one.
 _TONE_RULES = "\n".join(
-    f'.tone[data-tone="{t}"] .fill{{{"right" if t < 0 else "left"}:50%;width:{abs(t) * 5}%}}'
-    for t in range(-10, 11) if t
+    f'.tone[data-tone="{t}"] .fill{{{"right" if t < 0 else "left"}:50%;width:{_fill_width(t)}%}}'
+    for t in range(TONE_MIN, TONE_MAX + 1) if t
 )
 
 STYLE = """
@@ -184,8 +189,14 @@ def _tone(tone: int | None) -> str:
     if tone is None:
         return ""
     word = tone_word(tone)
-    return (f'<span class="tone" data-tone="{tone}" title="tone {tone:+d} on a scale from −10 (hostile) to +10 '
-            f'(cooperative)"><span class="bar"><span class="fill"></span></span>tone {tone:+d} ({_e(word)})</span>')
+    return (f'<span class="tone" data-tone="{tone}" title="tone {tone:+d} on a scale from {_signed(TONE_MIN)} '
+            f'(hostile) to {_signed(TONE_MAX)} (cooperative)"><span class="bar"><span class="fill"></span></span>'
+            f'tone {tone:+d} ({_e(word)})</span>')
+
+
+def _signed(number: int) -> str:
+    """A number with its sign, the minus typeset as one (−10, +10)."""
+    return f"{number:+d}".replace("-", "\u2212")
 
 
 def _citation(citation: dict) -> str:
@@ -196,8 +207,9 @@ def _citation(citation: dict) -> str:
     if citation.get("cited_as"):
         ref += f" · printed as {_e(citation['cited_as'])}"
     confidence = citation.get("confidence")
-    if isinstance(confidence, int) and 0 <= confidence < len(CONFIDENCE):
-        ref += f" · confidence {confidence}/4 ({CONFIDENCE[confidence]})"
+    label = confidence_label(confidence)
+    if label is not None:
+        ref += f" · confidence {confidence}/{CONFIDENCE_MAX} ({label})"
     parts.append(f'<p class="ref">{ref}</p>')
     if citation.get("note"):
         parts.append(f'<p class="note">Note: {_e(citation["note"])}</p>')

@@ -36,8 +36,8 @@ def write_in_parts(export, out: TextIO, progress: Progress = None) -> int | None
     """The header and every row of `export` (a `csv_export.CsvExport` of every event): the first date range
     read here, the others by worker processes meanwhile; returns how many rows, or None when this way does not
     apply (nothing has been written then)."""
-    from relations_db.store.db import SQLITE_BUSY_TIMEOUT_MS
     from relations_db.errors import DatabaseError
+    from relations_db.store.db import SQLITE_BUSY_TIMEOUT_MS
 
     parts = min(os.cpu_count() or 1, MAX_PARTS)
     url = export.session.get_bind().url

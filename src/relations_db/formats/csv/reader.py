@@ -35,8 +35,11 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from relations_db.domain import dates
+from relations_db.domain.text import fold
+from relations_db.domain.vocab import CONFIDENCE_DEFAULT
 from relations_db.errors import UserError, ValidationError
 from relations_db.formats.export import FORMULA_START
+from relations_db.read.names import suggest
 from relations_db.store.schema import (
     actor_aliases,
     actors,
@@ -46,11 +49,8 @@ from relations_db.store.schema import (
     places,
     sources,
 )
-from relations_db.domain.vocab import CONFIDENCE_DEFAULT
-from relations_db.read.names import suggest
 from relations_db.write.checks import parse_actor_spec
 from relations_db.write.search_index import refresh_search_for
-from relations_db.domain.text import fold
 
 Progress = Callable[[int], None]
 FORMATS = ("yaml", "csv")
@@ -98,10 +98,10 @@ def file_format(path: str | Path, given: str | None = None) -> str:
 
 def import_file(session: Session, path: str | Path, format: str | None = None, progress: Progress | None = None):
     """Import a seed-format YAML or chronology CSV file; return its report (with `.summary()`)."""
-    from relations_db.formats.seed import core as seed
+    from relations_db.formats.seed.apply import load_seed_file
 
     if file_format(path, format) == "yaml":
-        return seed.load_seed_file(session, path, progress=progress)
+        return load_seed_file(session, path, progress=progress)
     return import_csv_file(session, path, progress=progress)
 
 

@@ -1,0 +1,323 @@
+"""Loading a seed-format file into the database: validated first, then upserted in the caller's transaction.
+
+Everything is checked before anything is written (`validate`: every problem with its line); then sources,
+actors, places and events are upserted by their keys. Loading the same file twice changes nothing; loading an
+edited file updates what changed (aliases are only ever added, never dropped). Only a flush: the caller commits.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from relations_db.domain import dates
+from relations_db.domain.text import fold
+from relations_db.domain.vocab import CONFIDENCE_DEFAULT, SOURCE_FIELDS
+from relations_db.formats.seed.fields import DETAILS
+from relations_db.formats.seed.read import Mapping, parse_yaml, read_file, text_of
+from relations_db.formats.seed.validate import validate
+from relations_db.store.models import (
+    Actor,
+    ActorAlias,
+    Agreement,
+    Citation,
+    Event,
+    Meeting,
+    Participation,
+    Place,
+    PlaceAlias,
+    Source,
+)
+from relations_db.write.checks import check_all_cited
+from relations_db.write.records import refresh_short_forms
+from relations_db.write.search_index import refresh_search_many
+
+_COUNTED = ("sources", "actors", "places", "events")  # the sections a LoadReport counts
+_MODELS: dict[str, type[Event]] = {"event": Event, "meeting": Meeting, "agreement": Agreement}
+_CHUNK = 500  # keys per IN (...) list: well under every backend's limit on bound parameters
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class LoadReport:
+    """What a load did, per section: how many records were added, updated, left unchanged."""
+
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {s: {"added": 0, "updated": 0, "unchanged": 0} for s in _COUNTED})
+    seconds: float = 0.0
+
+    def count(self, section: str, outcome: str) -> None:
+        self.counts[section][outcome] += 1
+
+    def summary(self) -> str:
+        ev = self.counts["events"]
+        others = ", ".join(f"{sum(self.counts[s].values())} {s}" for s in ("sources", "actors", "places"))
+        return (f"events {ev['added']} added, {ev['updated']} updated, {ev['unchanged']} unchanged; "
+                f"{others}; {self.seconds:.1f} s")
+
+
+def _set_fields(obj: object, values: dict[str, Any]) -> bool:
+    """Set the attributes that differ; whether any did."""
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def _outcome(added: bool, changed: bool) -> str:
+    return "added" if added else "updated" if changed else "unchanged"
+
+
+# --- sources, actors, places -----------------------------------------------------------------------------
+
+
+def _apply_sources(session: Session, items: list[Mapping], report: LoadReport) -> dict[str, Source]:
+    existing = {s.key: s for s in session.scalars(select(Source))}
+    for item in items:
+        values: dict[str, Any] = {f: text_of(item.get(f)) for f in SOURCE_FIELDS if f not in ("key", "year")}
+        values["year"] = item.get("year")
+        source = existing.get(item["key"])
+        if source is None:
+            source = Source(key=item["key"], short="", **values)
+            session.add(source)
+            existing[source.key] = source
+            report.count("sources", "added")
+        else:
+            report.count("sources", "updated" if _set_fields(source, values) else "unchanged")
+    refresh_short_forms(session)
+    return existing
+
+
+def _apply_actors(session: Session, items: list[Mapping], report: LoadReport) -> None:
+    existing = {o.name: o for o in session.scalars(select(Actor).options(selectinload(Actor.aliases)))}
+    for item in items:
+        name = item["name"]
+        values = {"kind": item["kind"], "description": text_of(item.get("description"))}
+        actor = existing.get(name)
+        added = actor is None
+        if actor is None:
+            actor = existing[name] = Actor(name=name, name_folded=fold(name), **values)
+            session.add(actor)
+        changed = added or _set_fields(actor, values)
+        spellings = _new_aliases(item, {a.folded for a in actor.aliases} | {fold(name)})
+        actor.aliases.extend(ActorAlias(name=alias, folded=fold(alias)) for alias in spellings)
+        report.count("actors", _outcome(added, changed or bool(spellings)))
+    session.flush()
+
+
+def _apply_places(session: Session, items: list[Mapping], report: LoadReport) -> None:
+    existing = {o.name: o for o in session.scalars(select(Place).options(selectinload(Place.aliases)))}
+    for item in items:
+        name = item["name"]
+        values = {"country": text_of(item.get("country"))}
+        place = existing.get(name)
+        added = place is None
+        if place is None:
+            place = existing[name] = Place(name=name, name_folded=fold(name), **values)
+            session.add(place)
+        changed = added or _set_fields(place, values)
+        spellings = _new_aliases(item, {a.folded for a in place.aliases} | {fold(name)})
+        place.aliases.extend(PlaceAlias(name=alias, folded=fold(alias)) for alias in spellings)
+        report.count("places", _outcome(added, changed or bool(spellings)))
+    session.flush()
+
+
+def _new_aliases(item: Mapping, have: set[str]) -> list[str]:
+    """The entry's aliases (stripped) whose folded spelling `have` lacks, each spelling once."""
+    new: list[str] = []
+    for alias in item.get("aliases") or []:
+        alias = text_of(alias).strip()
+        if fold(alias) not in have:
+            new.append(alias)
+            have.add(fold(alias))
+    return new
+
+
+def _ids_by_spelling(session: Session, names: Select[str, int],
+                     aliases: Select[str, int]) -> dict[str, int]:
+    """folded name or alias → id (validation has made sure each names one record); a name wins over an alias."""
+    table: dict[str, int] = {}
+    for folded, id_ in session.execute(names):
+        table[folded] = id_
+    for folded, id_ in session.execute(aliases):
+        table.setdefault(folded, id_)
+    return table
+
+
+# --- events --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _EventContext:
+    """What writing each event needs: ids of the records it may name, the events already stored."""
+
+    sources: dict[str, Source]
+    actors: dict[str, int]
+    places: dict[str, int]
+    existing: dict[str, Event]
+
+
+def _existing_events(session: Session, slugs: list[str]) -> dict[str, Event]:
+    existing: dict[str, Event] = {}
+    for chunk in range(0, len(slugs), _CHUNK):
+        stmt = (select(Event).where(Event.slug.in_(slugs[chunk:chunk + _CHUNK]))
+                .options(selectinload(Event.participations), selectinload(Event.citations),
+                         selectinload(Event.invokes)))
+        existing.update({e.slug: e for e in session.scalars(stmt)})
+    return existing
+
+
+def _event_values(item: Mapping, kind: str, places: dict[str, int]) -> dict[str, Any]:
+    """The columns of an event entry (with its kind's details), as the ORM model takes them."""
+    parsed = dates.parse(text_of(item["date"]))
+    place = item.get("place")
+    details = item.get(kind) or {} if kind in DETAILS else {}
+    return {
+        "date": parsed.text, "start_date": parsed.start, "end_date": parsed.end, "precision": parsed.precision,
+        "approximate": parsed.approximate, "uncertain": parsed.uncertain, "title": item["title"],
+        "summary": text_of(item.get("summary")), "type": text_of(item["type"]), "tone": item.get("tone"),
+        "place_id": places[fold(text_of(place))] if place is not None else None,
+        **{name: text_of(details.get(name)) for name in DETAILS.get(kind, ())},
+    }
+
+
+def _citation_tuple(c: Citation) -> tuple[object, ...]:
+    return (c.source_id, c.locator, c.quote, c.cited_as, c.cited_in_id, c.cited_in_locator, c.confidence, c.note)
+
+
+def _citation(c: Mapping, sources: dict[str, Source]) -> Citation:
+    return Citation(source_id=sources[c["source"]].id, locator=text_of(c.get("locator")),
+                    quote=text_of(c.get("quote")), cited_as=text_of(c.get("cited_as")),
+                    cited_in_id=sources[c["cited_in"]].id if c.get("cited_in") else None,
+                    cited_in_locator=text_of(c.get("cited_in_locator")),
+                    confidence=c.get("confidence", CONFIDENCE_DEFAULT), note=text_of(c.get("note")))
+
+
+def _sync_participants(event: Event, item: Mapping, actors: dict[str, int]) -> bool:
+    """Make the event's participants those of the entry, in its order; whether they changed."""
+    parts = [(actors[fold(text_of(p["actor"]))], text_of(p.get("role"))) for p in item.get("participants") or []]
+    if [(p.actor_id, p.role) for p in event.participations] == parts:
+        return False
+    event.participations = [Participation(actor_id=a, role=r) for a, r in dict.fromkeys(parts)]
+    return True
+
+
+def _sync_citations(event: Event, item: Mapping, sources: dict[str, Source]) -> bool:
+    """Make the event's citations those of the entry, in its order; whether they changed."""
+    citations = [_citation(c, sources) for c in item["citations"]]
+    if [_citation_tuple(c) for c in event.citations] == [_citation_tuple(c) for c in citations]:
+        return False
+    event.citations = citations
+    return True
+
+
+def _apply_event(session: Session, item: Mapping, context: _EventContext) -> tuple[Event, bool, bool]:
+    """Add or update one event (without the agreements it invokes); return it, whether it was added, and
+    whether it changed."""
+    kind = item.get("kind") or "event"
+    values = _event_values(item, kind, context.places)
+    event = context.existing.get(item["slug"])
+    if event is not None and event.kind != kind:
+        # The kind decides which detail table holds the row; changing it means writing the event anew.
+        session.delete(event)
+        session.flush()
+        event = None
+    added = event is None
+    if event is None:
+        event = _MODELS[kind](slug=item["slug"], **values)
+        session.add(event)
+    changed = added or _set_fields(event, values)
+    if _sync_participants(event, item, context.actors):
+        changed = True
+    if _sync_citations(event, item, context.sources):
+        changed = True
+    return event, added, changed
+
+
+def _link_invoked(session: Session, touched: list[tuple[Mapping, Event, bool]], report: LoadReport) -> None:
+    """Point each event at the agreements it invokes (they may come later in the file, hence a second pass)."""
+    slugs = {s for item, _, _ in touched for s in item.get("invokes") or []}
+    agreements = {a.slug: a for a in session.scalars(select(Agreement).where(Agreement.slug.in_(slugs)))}
+    for item, event, changed in touched:
+        wanted = [agreements[s] for s in item.get("invokes") or []]
+        if {a.id for a in event.invokes} != {a.id for a in wanted}:
+            event.invokes = wanted
+            if not changed:
+                report.counts["events"]["unchanged"] -= 1
+                report.counts["events"]["updated"] += 1
+
+
+def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Source], report: LoadReport,
+                  progress: Progress | None = None) -> None:
+    context = _EventContext(
+        sources=sources,
+        actors=_ids_by_spelling(session, select(Actor.name_folded, Actor.id),
+                                select(ActorAlias.folded, ActorAlias.actor_id)),
+        places=_ids_by_spelling(session, select(Place.name_folded, Place.id),
+                                select(PlaceAlias.folded, PlaceAlias.place_id)),
+        existing=_existing_events(session, [item["slug"] for item in items]))
+    touched: list[tuple[Mapping, Event, bool]] = []
+    for item in items:
+        event, added, changed = _apply_event(session, item, context)
+        touched.append((item, event, changed))
+        report.count("events", _outcome(added, changed))
+        if progress is not None and len(touched) % 100 == 0:
+            progress(len(touched))
+    session.flush()
+    _link_invoked(session, touched, report)
+    # One flush for all the search texts rather than one per event: much faster for large files.
+    refresh_search_many(session, [event for _, event, changed in touched if changed])
+    if progress is not None:
+        progress(len(touched))
+
+
+# --- loading -------------------------------------------------------------------------------------------------
+
+
+def load_seed(session: Session, data: Any, name: str = "<seed>", progress: Progress | None = None) -> LoadReport:
+    """Validate parsed seed data against the format and the database, then write it (flush only; the caller
+    commits). `name` is the file's, for the messages."""
+    started = time.perf_counter()
+    validate(data, session, name)
+    report = LoadReport()
+    sources = _apply_sources(session, data.get("sources") or [], report)
+    _apply_actors(session, data.get("actors") or [], report)
+    _apply_places(session, data.get("places") or [], report)
+    _apply_events(session, data.get("events") or [], sources, report, progress)
+    check_all_cited(session)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def load_seed_text(session: Session, text: str, name: str = "<seed>",
+                   progress: Progress | None = None) -> LoadReport:
+    """Load seed-format YAML text into the session's transaction (see `load_seed_file`)."""
+    return load_seed(session, parse_yaml(text, name), name, progress)
+
+
+def load_seed_file(session: Session, path: str | Path, progress: Progress | None = None) -> LoadReport:
+    """Load a seed-format YAML file into the session's transaction.
+
+    `progress`, when given, is called with the number of events written so far (every 100 and at the end).
+    """
+    return load_seed_text(session, read_file(path), str(path), progress)
+
+
+def default_seed_text() -> str:
+    """The seed shipped with the package (data/seed.yaml in the repository)."""
+    return files("relations_db.data").joinpath("seed.yaml").read_text(encoding="utf-8")
+
+
+def load_default_seed(session: Session) -> LoadReport:
+    """Load the shipped seed: the paper's chronology."""
+    return load_seed_text(session, default_seed_text(), "data/seed.yaml")

@@ -1,0 +1,214 @@
+"""Writing the seed format (`export --format yaml`): events with exactly the records they need to load.
+
+The events come as the dicts of `queries.event_rows` (they carry every field of an event); what the file must
+also hold — the sources, actors and places those events use, and the agreements they invoke — is collected
+while they stream past (keys only) and read afterwards, so memory does not grow with the number of events.
+Importing the file into an empty database reproduces those events exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TextIO, cast
+
+import yaml
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session, selectinload
+
+from relations_db.domain.vocab import SOURCE_FIELDS
+from relations_db.formats.seed.fields import (
+    CITATION_FIELDS,
+    DETAILS,
+    SEED_FORMAT,
+    SeedCitation,
+    SeedDocument,
+    SeedEvent,
+    SeedParticipant,
+)
+from relations_db.store.models import Actor, Event, Place, Source
+
+_CHUNK = 500  # keys per IN (...) list: well under every backend's limit on bound parameters
+_NAMED_FIELDS = {"actors": ("name", "kind", "description"), "places": ("name", "country")}
+
+
+@dataclass
+class _Referenced:
+    """The keys a set of events refers to: what a seed file must define for them to load into an empty database."""
+
+    sources: set[str] = field(default_factory=set)
+    actors: set[str] = field(default_factory=set)
+    places: set[str] = field(default_factory=set)
+    invoked: set[str] = field(default_factory=set)  # agreement slugs
+    agreements: set[str] = field(default_factory=set)  # agreement slugs already written
+
+    def missing_agreements(self) -> set[str]:
+        return self.invoked - self.agreements
+
+
+def _present(mapping: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The `keys` of `mapping` that have a value, in the order of `keys`."""
+    return {k: mapping[k] for k in keys if mapping.get(k) is not None}
+
+
+def _participant(actor: dict[str, Any]) -> SeedParticipant:
+    participant: SeedParticipant = {"actor": actor["name"]}
+    if actor.get("role") is not None:
+        participant["role"] = actor["role"]
+    return participant
+
+
+def _event_entry(row: dict[str, Any]) -> SeedEvent:
+    """One event dict (the JSON shape) as a seed `events` entry: the format's keys, in the format's order."""
+    kind = row.get("kind") or "event"
+    entry: dict[str, Any] = {"slug": row["slug"]}
+    if kind != "event":
+        entry["kind"] = kind
+    entry["date"] = row["date"]
+    entry["title"] = row["title"]
+    entry.update(_present(row, ("summary",)))
+    entry["type"] = row["type"]
+    entry.update(_present(row, ("tone", "place")))
+    details = DETAILS.get(kind)
+    if details and _present(row.get(kind) or {}, details):
+        entry[kind] = _present(row[kind], details)
+    if row.get("invokes"):
+        entry["invokes"] = [i["slug"] if isinstance(i, dict) else i for i in row["invokes"]]
+    if row.get("actors"):
+        entry["participants"] = [_participant(a) for a in row["actors"]]
+    entry["citations"] = [cast(SeedCitation, _present(c, CITATION_FIELDS)) for c in row["citations"]]
+    # Built as a plain dict because the key order is part of the output; the keys are SeedEvent's.
+    return cast(SeedEvent, entry)
+
+
+def _note_references(row: dict[str, Any], entry: SeedEvent, refs: _Referenced) -> None:
+    """Add the keys the event refers to (and, for an agreement, its own slug) to `refs`."""
+    refs.invoked.update(entry.get("invokes", ()))
+    if (row.get("kind") or "event") == "agreement":
+        refs.agreements.add(row["slug"])
+    if row.get("place") is not None:
+        refs.places.add(row["place"])
+    refs.actors.update(a["name"] for a in row.get("actors") or ())
+    for citation in row["citations"]:
+        refs.sources.update(k for k in (citation.get("source"), citation.get("cited_in")) if k)
+
+
+def _seed_event(row: dict[str, Any], refs: _Referenced) -> SeedEvent:
+    """One event dict (the JSON shape) as a seed `events` entry, noting the keys it refers to."""
+    entry = _event_entry(row)
+    _note_references(row, entry, refs)
+    return entry
+
+
+def _rows_where(session: Session, condition: ColumnElement[bool]) -> Iterator[dict[str, Any]]:
+    from relations_db.read.events import event_rows_where
+
+    return event_rows_where(session, condition)
+
+
+def _invoked_agreements(session: Session, refs: _Referenced) -> Iterator[dict[str, Any]]:
+    """The agreements the events invoke but the selection left out (and those they invoke, in turn), so that
+    the file loads on its own."""
+    while refs.missing_agreements():
+        missing = sorted(refs.missing_agreements())
+        refs.agreements.update(missing)  # each is fetched once, even if it no longer exists
+        for chunk in range(0, len(missing), _CHUNK):
+            yield from _rows_where(session, Event.slug.in_(missing[chunk:chunk + _CHUNK]))
+
+
+def _sources(session: Session, keys: set[str]) -> list[dict[str, str | int]]:
+    """The seed entries of the sources with these keys, in key order."""
+    found: list[Source] = []
+    keys_ = sorted(keys)
+    for i in range(0, len(keys_), _CHUNK):
+        found.extend(session.scalars(select(Source).where(Source.key.in_(keys_[i:i + _CHUNK]))))
+    return [_present({f: getattr(source, f) for f in SOURCE_FIELDS}, SOURCE_FIELDS)
+            for source in sorted(found, key=lambda s: s.key)]
+
+
+def _named(session: Session, model: type[Actor] | type[Place], names: set[str]) -> list[dict[str, Any]]:
+    """The seed entries of the actors or places with these names, in name order (aliases as stored)."""
+    found: list[Actor | Place] = []
+    names_ = sorted(names)
+    for i in range(0, len(names_), _CHUNK):
+        stmt = select(model).where(model.name.in_(names_[i:i + _CHUNK])).options(selectinload(model.aliases))
+        found.extend(session.scalars(stmt))
+    fields = _NAMED_FIELDS["actors" if model is Actor else "places"]
+    entries = []
+    for obj in sorted(found, key=lambda o: o.name):
+        entry = _present({f: getattr(obj, f) for f in fields}, fields)
+        if obj.aliases:
+            entry["aliases"] = [a.name for a in obj.aliases]
+        entries.append(entry)
+    return entries
+
+
+def _referenced_records(session: Session, refs: _Referenced) -> dict[str, list[dict[str, Any]]]:
+    """The seed sections of the sources, actors and places the events refer to, in key / name order."""
+    return {"sources": _sources(session, refs.sources), "actors": _named(session, Actor, refs.actors),
+            "places": _named(session, Place, refs.places)}
+
+
+def dump_seed(session: Session, event_ids_or_rows: Iterable[int | dict[str, Any]]) -> SeedDocument:
+    """The seed-format document (a dict) for these events — ids, or dicts from `queries.event_rows` — with
+    exactly the sources, actors and places they use and the agreements they invoke. For small selections and
+    tests; `write_yaml` streams."""
+    refs = _Referenced()
+    items = list(event_ids_or_rows)
+    ids = [i for i in items if not isinstance(i, dict)]
+    rows = [i for i in items if isinstance(i, dict)]
+    for chunk in range(0, len(ids), _CHUNK):
+        rows.extend(_rows_where(session, Event.id.in_([int(i) for i in ids[chunk:chunk + _CHUNK]])))
+    events = [_seed_event(row, refs) for row in rows]
+    events += [_seed_event(row, refs) for row in _invoked_agreements(session, refs)]
+    records = _referenced_records(session, refs)
+    return {"format": SEED_FORMAT, "sources": records["sources"], "actors": records["actors"],
+            "places": records["places"], "events": events}
+
+
+# libyaml's emitter when PyYAML has it (several times faster); the pure-Python one otherwise. Both write
+# text that the safe loader reads back exactly (see the round-trip property test).
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _yaml_text(value: object) -> str:
+    text: str = yaml.dump(value, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                          width=100)
+    return text
+
+
+def write_yaml(events: Iterable[dict[str, Any]], session: Session, out: TextIO,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Write the seed format for `events` (dicts from `queries.event_rows`) to `out`; return how many events.
+
+    The events are written to a spool file (in memory while small, on disk after) while the keys they use are
+    collected; then the header, the sources, actors and places they use, and the spooled events go to `out`.
+    Agreements that the events invoke but the selection left out are added at the end, so that the file
+    loads into an empty database. `progress`, when given, gets the number of events written so far.
+    """
+    import tempfile
+
+    refs = _Referenced()
+    count = 0
+    with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024, mode="w+", encoding="utf-8") as spool:
+        for row in events:
+            spool.write(_yaml_text([_seed_event(row, refs)]))
+            count += 1
+            if progress is not None and count % 100 == 0:
+                progress(count)
+        selected = count
+        for row in _invoked_agreements(session, refs):
+            if count == selected:
+                spool.write("# agreements that the events above invoke, so that the file loads on its own\n")
+            spool.write(_yaml_text([_seed_event(row, refs)]))
+            count += 1
+        out.write(f"format: {SEED_FORMAT}\n")
+        for section, entries in _referenced_records(session, refs).items():
+            out.write(_yaml_text({section: entries}))
+        out.write("events:" + (" []\n" if count == 0 else "\n"))
+        spool.seek(0)
+        while block := spool.read(1 << 16):
+            out.write(block)
+    if progress is not None:
+        progress(count)
+    return count
