@@ -77,3 +77,25 @@ def test_wheel_ships_migrations_and_seed():
     assert files("relations_db.migrations").joinpath("env.py").is_file()
     assert any(p.name.startswith("0001_") for p in files("relations_db.migrations.versions").iterdir())
     assert files("relations_db.data").joinpath("seed.yaml").is_file()
+
+
+def test_tone_notes_survive_up_and_down_and_the_downgrade_says_it_drops_them(seeded_url):
+    """0003 adds `events.tone_note`; going down to 0002 cannot keep the notes, so `downgrade_losses` counts them
+    (what `db downgrade` shows before it asks), and nothing else changes on the way down and up again."""
+    engine = db.make_engine(seeded_url)
+    with engine.connect() as conn:
+        noted = conn.execute(text("SELECT count(*) FROM events WHERE tone_note IS NOT NULL")).scalar_one()
+        before = conn.execute(text("SELECT slug, date, title, tone FROM events ORDER BY slug")).all()
+    assert noted > 0
+    assert db.downgrade_losses(engine, "-1") == [f"the tone notes of {noted} events"]
+    assert db.downgrade_losses(engine, "0002") == db.downgrade_losses(engine, "-1")
+    assert db.downgrade_losses(engine, "0003") == []
+    db.downgrade(engine, "0002")
+    assert "tone_note" not in {c["name"] for c in inspect(engine).get_columns("events")}
+    assert db.downgrade_losses(engine, "-1") == []  # 0002 → 0001 loses nothing
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        after = conn.execute(text("SELECT slug, date, title, tone FROM events ORDER BY slug")).all()
+        assert conn.execute(text("SELECT count(*) FROM events WHERE tone_note IS NOT NULL")).scalar_one() == 0
+    assert after == before
+    engine.dispose()

@@ -236,7 +236,7 @@ def events(seed):
 def test_format_header_and_sections(seed):
     text = SEED_PATH.read_text(encoding="utf-8")
     assert text.startswith("#"), "the seed file should open with a comment header"
-    assert seed["format"] == "relations-db/seed 1"
+    assert seed["format"] == "relations-db/seed 2"
     assert set(seed) == TOP_LEVEL
     for section in TOP_LEVEL - {"format"}:
         assert isinstance(seed[section], list) and seed[section], section
@@ -728,33 +728,13 @@ def test_confidence_follows_the_rule_of_the_header(seed, sources):
 # --------------------------------------------------------------------------- tone and names
 
 
-# Until events have a `tone_note` field (the lead adds it, with a migration, after issue 18), the basis of a
-# tone is a YAML comment "# tone_note: <basis>" on the line directly above the tone.
-# TODO(tone_note field): once the field exists, read event["tone_note"] here instead of these comments.
-TONE_NOTE_RE = re.compile(r"^ {4}# tone_note: (?P<basis>\S.*)$")
-
-
-def tone_notes(seed_text: str) -> dict[str, str | None]:
-    """For each event (by slug) that has a tone, the basis written above it (None when there is none)."""
-    lines = seed_text.splitlines()
-    found: dict[str, str | None] = {}
-    slug = None
-    for number, line in enumerate(lines):
-        if match := re.match(r"^  - slug: (\S+)$", line):
-            slug = match.group(1)
-        elif re.match(r"^ {4}tone: ", line) and slug is not None:
-            above = TONE_NOTE_RE.match(lines[number - 1])
-            found[slug] = above["basis"].strip() if above else None
-        elif TONE_NOTE_RE.match(line):
-            assert re.match(r"^ {4}tone: ", lines[number + 1]), f"line {number + 1}: a tone_note with no tone below it"
-    return found
-
-
 def test_every_tone_has_a_basis(seed):
-    notes = tone_notes(SEED_PATH.read_text(encoding="utf-8"))
-    assert set(notes) == {e["slug"] for e in seed["events"] if e.get("tone") is not None}
-    missing = sorted(slug for slug, basis in notes.items() if not basis)
-    assert not missing, f"tones without a basis (write '# tone_note: ...' above, or drop the tone): {missing}"
+    """A tone is an interpretation: each one carries its basis (`tone_note`, seed format 2), a passage or rule a
+    reader can check; an event the paper does not characterise has no tone, and no note without a tone."""
+    missing = sorted(e["slug"] for e in seed["events"] if e.get("tone") is not None and not e.get("tone_note"))
+    assert not missing, f"tones without a basis (give tone_note, or drop the tone): {missing}"
+    orphans = sorted(e["slug"] for e in seed["events"] if e.get("tone_note") and e.get("tone") is None)
+    assert not orphans, f"tone notes without a tone: {orphans}"
 
 
 def test_canonical_names_from_outside_the_paper_say_so(seed, paper):

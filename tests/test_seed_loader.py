@@ -210,3 +210,52 @@ def test_references_may_point_to_records_already_in_the_database(engine):
     with db.session_scope(engine, write=True) as session:
         report = load_seed_text(session, more)
     assert report.counts["events"]["added"] == 1
+
+
+TONED = """
+format: relations-db/seed {version}
+sources:
+  - {{key: s-2000, kind: book, author: "Author, A.", title: A Book, year: 2000}}
+events:
+  - slug: 1960-a-visit
+    date: "1960"
+    title: A visit
+    type: visit
+    tone: -3
+{note}    citations:
+      - {{source: s-2000, locator: p. 1, quote: "relations grew cold"}}
+"""
+
+
+def test_format_2_keeps_the_basis_of_a_tone_and_writes_it_back(engine):
+    from relations_db.formats.seed.write import dump_seed
+    from relations_db.read.events import event_rows_where
+    from relations_db.store.schema import events
+
+    text = TONED.format(version=2, note="    tone_note: 'relations \"grew cold\" (p. 1)'\n")
+    with db.session_scope(engine, write=True) as session:
+        load_seed_text(session, text)
+    with db.session_scope(engine) as session:
+        rows = list(event_rows_where(session, events.c.slug == "1960-a-visit"))
+        assert rows[0]["tone_note"] == 'relations "grew cold" (p. 1)'
+        document = dump_seed(session, rows)
+    assert document["format"] == "relations-db/seed 2"
+    assert document["events"][0]["tone_note"] == 'relations "grew cold" (p. 1)'
+
+
+def test_format_1_files_still_load_and_cannot_carry_a_tone_note(engine):
+    with db.session_scope(engine, write=True) as session:
+        load_seed_text(session, TONED.format(version=1, note=""))
+    with db.session_scope(engine) as session:
+        assert session.scalar(select(Event.tone)) == -3
+        assert session.scalar(select(Event.tone_note)) is None
+    with pytest.raises(ValidationError, match="unknown field 'tone_note'"):
+        with db.session_scope(engine, write=True) as session:
+            load_seed_text(session, TONED.format(version=1, note="    tone_note: a basis\n"))
+
+
+def test_a_tone_note_needs_its_tone(engine):
+    text = TONED.format(version=2, note="    tone_note: a basis\n").replace("    tone: -3\n", "")
+    with pytest.raises(ValidationError, match="tone_note gives the basis of a tone: give the tone too"):
+        with db.session_scope(engine, write=True) as session:
+            load_seed_text(session, text)

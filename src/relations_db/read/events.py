@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 # The sort key labelled, so that a UNION of these selects can be ordered by it (`id` alone names places.id too).
 _EVENT_COLUMNS = (EV.c.id.label("id"), EV.c.slug, EV.c.kind, EV.c.date, EV.c.start_date.label("start_date"),
                   EV.c.end_date.label("end_date"), EV.c.precision,
-                  EV.c.title, EV.c.summary, EV.c.type, EV.c.tone, PL.c.name.label("place"),
+                  EV.c.title, EV.c.summary, EV.c.type, EV.c.tone, EV.c.tone_note, PL.c.name.label("place"),
                   ME.c.format, ME.c.outcome, AG.c.status, AG.c.subject)
 
 
@@ -92,11 +92,12 @@ def events_statement(conn: Connection, resolved: Resolved, limit: int | None, *,
 
 
 def _event_dict(row: Row) -> EventRow:
-    (id_, slug, kind, date, start, end, precision, title, summary, type_, tone, place,
-     format_, outcome, status, subject) = row[:16]
+    (id_, slug, kind, date, start, end, precision, title, summary, type_, tone, tone_note, place,
+     format_, outcome, status, subject) = row[:17]
     event: EventRow = {
         "id": id_, "slug": slug, "kind": kind, "date": date, "start": start.isoformat(), "end": end.isoformat(),
-        "precision": precision, "title": title, "summary": summary, "type": type_, "tone": tone, "place": place,
+        "precision": precision, "title": title, "summary": summary, "type": type_, "tone": tone,
+        "tone_note": tone_note, "place": place,
         "actors": [], "citations": [], "invokes": [],
     }
     if kind == "meeting":

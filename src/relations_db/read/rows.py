@@ -81,6 +81,7 @@ class _EventFields(TypedDict):
     summary: str | None
     type: str
     tone: int | None
+    tone_note: str | None  # the basis of the tone: a rule or the passage it rests on
     place: str | None
     actors: list[ActorInEvent]
     citations: list[Citation]

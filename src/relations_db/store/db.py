@@ -24,7 +24,7 @@ APP_NAME = "relations-db"
 
 # The newest migration. A test checks that it equals Alembic's head, so that commands can compare it with the
 # database without importing Alembic.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -271,6 +271,33 @@ def downgrade(engine: Engine, revision: str = "-1") -> None:
     from alembic import command
 
     command.downgrade(alembic_config(engine), revision)
+
+
+def downgrade_losses(engine: Engine, revision: str = "-1") -> list[str]:
+    """What migrating down to `revision` (a revision id, `-N` steps, or `base`) would drop that the older schema
+    cannot hold, one phrase per kind of data ("the tone notes of 49 events"); empty when nothing is lost. Each
+    migration that can lose data says so through a `losses(connection)` function beside its `downgrade`."""
+    from alembic.script import ScriptDirectory
+
+    current = schema_revision(engine)
+    if current is None:
+        return []
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    applied = [step for step in script.iterate_revisions(current, "base")]  # newest first
+    if revision == "base":
+        undone = applied
+    elif revision.startswith("-") and revision[1:].isdigit():
+        undone = applied[:int(revision[1:])]
+    else:
+        ids = [step.revision for step in applied]
+        undone = applied[:ids.index(revision)] if revision in ids else []
+    found: list[str] = []
+    with engine.connect() as connection:
+        for step in undone:
+            losses = getattr(step.module, "losses", None)
+            if losses is not None:
+                found += losses(connection)
+    return found
 
 
 def head_revision() -> str:

@@ -128,6 +128,7 @@ class Event(Base):
     summary: Mapped[str | None]
     type: Mapped[str]
     tone: Mapped[int | None]
+    tone_note: Mapped[str | None]
     place_id: Mapped[int | None]
 
     place: Mapped[Place | None] = relationship()

@@ -153,6 +153,7 @@ events = Table(
     _optional("summary", Text),
     _required("type", String(50), index=True),
     _optional("tone", SmallInteger),
+    _optional("tone_note", Text),  # the basis of the tone: a rule or the passage it rests on
     _optional("place_id", Integer, ForeignKey("places.id", ondelete="SET NULL"), index=True),
     CheckConstraint("start_date <= end_date", name="start_before_end"),
     CheckConstraint(f"tone IS NULL OR (tone >= {TONE_MIN} AND tone <= {TONE_MAX})", name="tone_range"),

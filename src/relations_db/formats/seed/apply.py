@@ -186,6 +186,7 @@ def _event_values(item: Mapping, kind: str, places: dict[str, int]) -> dict[str,
         "date": parsed.text, "start_date": parsed.start, "end_date": parsed.end, "precision": parsed.precision,
         "approximate": parsed.approximate, "uncertain": parsed.uncertain, "title": item["title"],
         "summary": text_of(item.get("summary")), "type": text_of(item["type"]), "tone": item.get("tone"),
+        "tone_note": text_of(item.get("tone_note")),
         "place_id": places[fold(text_of(place))] if place is not None else None,
         **{name: text_of(details.get(name)) for name in DETAILS.get(kind, ())},
     }

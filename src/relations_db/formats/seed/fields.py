@@ -11,13 +11,19 @@ from typing import Required, TypedDict
 
 from relations_db.domain.vocab import DETAIL_FIELDS, EVENT_DETAILS
 
-SEED_FORMAT = "relations-db/seed 1"
+# The version this code writes, and every version it reads. Version 2 added an event's `tone_note`; a version-1
+# file loads unchanged (docs/seed-format.md lists what each version adds).
+SEED_FORMAT = "relations-db/seed 2"
+SEED_FORMATS = ("relations-db/seed 1", SEED_FORMAT)
 SECTIONS = ("format", "sources", "actors", "places", "events")
 
 ACTOR_FIELDS = ("name", "kind", "description", "aliases")
 PLACE_FIELDS = ("name", "country", "aliases")
-EVENT_FIELDS = ("slug", "kind", "date", "title", "summary", "type", "tone", "place", "meeting", "agreement",
-                "invokes", "participants", "citations")
+EVENT_FIELDS = ("slug", "kind", "date", "title", "summary", "type", "tone", "tone_note", "place", "meeting",
+                "agreement", "invokes", "participants", "citations")
+# The fields each version allows an event (what a newer version added is refused in an older file).
+EVENT_FIELDS_OF = {"relations-db/seed 1": tuple(f for f in EVENT_FIELDS if f != "tone_note"),
+                   SEED_FORMAT: EVENT_FIELDS}
 CITATION_FIELDS = ("source", "locator", "quote", "cited_as", "cited_in", "cited_in_locator", "confidence", "note")
 PARTICIPANT_FIELDS = ("actor", "role")
 
@@ -68,6 +74,7 @@ class SeedEvent(TypedDict, total=False):
     summary: str
     type: Required[str]
     tone: int
+    tone_note: str
     place: str
     meeting: SeedDetails
     agreement: SeedDetails

@@ -34,11 +34,12 @@ from relations_db.formats.seed.fields import (
     ACTOR_FIELDS,
     CITATION_FIELDS,
     DETAILS,
-    EVENT_FIELDS,
+    EVENT_FIELDS_OF,
     PARTICIPANT_FIELDS,
     PLACE_FIELDS,
     SECTIONS,
     SEED_FORMAT,
+    SEED_FORMATS,
 )
 from relations_db.formats.seed.read import Mapping, text_of
 from relations_db.store.models import Actor, ActorAlias, Event, Place, PlaceAlias, Source
@@ -127,8 +128,11 @@ def validate(data: Any, session: Session | None = None, name: str = "<seed>") ->
     if not isinstance(data, Mapping):
         raise ValidationError(f"{name}: a seed file is a mapping with 'format', 'sources', 'actors', 'places' "
                               "and 'events'")
-    if data.get("format") != SEED_FORMAT:
-        problems.add(data.line_of("format"), f"'format' must be {SEED_FORMAT!r} (found {data.get('format')!r})")
+    version = data.get("format")
+    if version not in SEED_FORMATS:
+        problems.add(data.line_of("format"), f"'format' must be {SEED_FORMAT!r} (or an older "
+                     f"{', '.join(repr(v) for v in SEED_FORMATS if v != SEED_FORMAT)}; found {version!r})")
+        version = SEED_FORMAT
     for key in data:
         if key not in SECTIONS:
             problems.add(data.line_of(key), f"unknown section {key!r}")
@@ -137,7 +141,7 @@ def validate(data: Any, session: Session | None = None, name: str = "<seed>") ->
     _validate_sources(_section(data, "sources", problems), known, problems)
     _validate_named(_section(data, "actors", problems), "actor", ACTOR_FIELDS, known.actors, problems)
     _validate_named(_section(data, "places", problems), "place", PLACE_FIELDS, known.places, problems)
-    _validate_events(_section(data, "events", problems), known, problems)
+    _validate_events(_section(data, "events", problems), EVENT_FIELDS_OF[version], known, problems)
 
     if problems:
         lines = [f"line {line}: {message}" for line, message in sorted(problems, key=lambda p: p[0])]
@@ -241,13 +245,13 @@ def _resolve_name(known: dict[str, set[str]], name: object) -> str | None:
 # --- events ------------------------------------------------------------------------------------------------
 
 
-def _validate_events(items: list[Any], known: _Known, problems: _Problems) -> None:
+def _validate_events(items: list[Any], fields: tuple[str, ...], known: _Known, problems: _Problems) -> None:
     for item in items:  # first pass: slugs and kinds, so that `invokes` may point forward
         if isinstance(item, Mapping) and isinstance(item.get("slug"), str):
             known.event_kinds[item["slug"]] = item.get("kind") or "event"
     seen: set[str] = set()
     for item in items:
-        if _check_fields(item, EVENT_FIELDS, "event", problems, getattr(item, "line", 0)):
+        if _check_fields(item, fields, "event", problems, getattr(item, "line", 0)):
             _validate_event(item, seen, known, problems)
 
 
@@ -296,6 +300,9 @@ def _event_fields(item: Mapping, what: str, problems: _Problems) -> None:
     if tone is not None and not _whole_number(tone, TONE_MIN, TONE_MAX):
         problems.add(item.line_of("tone"),
                      f"{what}: tone must be a whole number from {TONE_MIN} to {TONE_MAX} (found {tone!r})")
+    _optional_text(item, "tone_note", what, problems)
+    if item.get("tone_note") is not None and tone is None:
+        problems.add(item.line_of("tone_note"), f"{what}: a tone_note gives the basis of a tone: give the tone too")
 
 
 def _event_details(item: Mapping, kind: str, what: str, problems: _Problems) -> None:

@@ -68,7 +68,7 @@ def _event_entry(row: dict[str, Any]) -> SeedEvent:
     entry["title"] = row["title"]
     entry.update(_present(row, ("summary",)))
     entry["type"] = row["type"]
-    entry.update(_present(row, ("tone", "place")))
+    entry.update(_present(row, ("tone", "tone_note", "place")))
     details = DETAILS.get(kind)
     if details and _present(row.get(kind) or {}, details):
         entry[kind] = _present(row[kind], details)
