@@ -397,8 +397,8 @@ def _both_backends(request, data: str) -> dict[str, str]:
 
     if data == "sample":
         return {b: sample_database(b, request) for b in ("sqlite", "postgresql")}
-    from relations_db.store import db
     from relations_db.formats.seed.core import load_default_seed
+    from relations_db.store import db
 
     server = request.getfixturevalue("pg_server")
     urls = {"sqlite": f"sqlite:///{request.getfixturevalue('tmp_path') / 'seed.db'}",

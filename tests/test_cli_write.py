@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from relations_db.store import db
-from relations_db.cli import write as write_cli
 from write_sample import counts, load
+
+from relations_db.cli import write as write_cli
+from relations_db.store import db
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """relations-db: a sourced historical-event database.
 
-The package is a library first: `relations_db.read.queries` (read), `relations_db.write.services` (write),
-`relations_db.formats.seed.core` (YAML in and out), `relations_db.store.db` (engines, sessions, migrations). The command line in
-`relations_db.cli` is a thin layer over them and the only place that imports Typer or Rich.
+The package is a library first: `relations_db.read` (queries), `relations_db.write` (additions and corrections),
+`relations_db.formats` (files in and out), `relations_db.store.db` (engines, sessions, migrations). The command
+line in `relations_db.cli` is a thin layer over them and the only place that imports Typer or Rich.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
