@@ -264,6 +264,17 @@ def test_a_historian_adds_fixes_and_removes_an_event_in_the_seeded_database(cli,
     assert slug not in _events(cli, seeded_url, "--year", "1962")
 
 
+def test_the_kinds_offered_are_the_vocabularys():
+    """The choices of --kind are spelled out for Typer and mypy; they are domain/vocab's, in its order."""
+    from typing import get_args
+
+    from relations_db.domain import vocab
+
+    assert get_args(write_cli.EventKind) == vocab.EVENT_KINDS
+    assert get_args(write_cli.ActorKind) == vocab.ACTOR_KINDS
+    assert get_args(write_cli.SourceKind) == vocab.SOURCE_KINDS
+
+
 def test_every_write_command_has_help_with_an_example(cli):
     for command in (["add", "event"], ["add", "actor"], ["add", "source"], ["add", "citation"],
                     ["edit", "event"], ["remove", "event"]):

@@ -1,80 +1,164 @@
-"""The root Typer application, its global options, the error edge, and commands built only when used."""
+"""The root command group: its global options, the error edge, and the commands, each loaded when it is used.
+
+The commands are loaded the way Click's documentation describes ("Lazily Loading Subcommands"): `COMMANDS` names
+each one with the Typer app that defines it, as "module:attribute", and the first paragraph of its help, which
+is what the listing of `relations-db --help` shows. The listing imports no command module, and a run imports
+only the module of its command (a module's commands are built together: ≈1 ms each).
+"""
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import sys
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple, NoReturn, Optional
 
 import typer
-from typer.core import TyperGroup
-from typer.models import CommandInfo, TyperInfo
+from typer.core import TyperCommand, TyperGroup
+from typer.main import get_command
 
 from relations_db.errors import RelationsDBError
 
-# Every command and sub-group registered on `app`, by name, in the order of registration (the order of the help
-# listing). Typer would turn them all into Click commands at every start — reading each signature and its
-# type hints, ≈40 ms for this many — although a run uses one; `Group` builds only the one asked for.
-_LAZY: dict[str, CommandInfo | TyperInfo] = {}
+if TYPE_CHECKING:
+    # Typer (0.26 and later) vendors Click as `typer._click` and gives its Context, Command and HelpFormatter no
+    # public name; only the type checker reads them.
+    from typer._click import Command, Context, HelpFormatter
 
 
-def _reflow(command) -> None:
+class Entry(NamedTuple):
+    """A command of the root group: the Typer app that defines it ("module:attribute"), and the first paragraph
+    of its help as the listing shows it (tests/test_docs.py checks it against the command's own help)."""
+
+    target: str
+    summary: str
+
+
+_AUDIT = "relations_db.cli.audit:commands"
+_CATALOG = "relations_db.cli.catalog:commands"
+_QUERY = "relations_db.cli.query:commands"
+_TRANSFER = "relations_db.cli.transfer:commands"
+_DB = "relations_db.cli.db_cmd:commands"
+_WRITE = "relations_db.cli.write:commands"
+
+# In the order of the help listing.
+COMMANDS: dict[str, Entry] = {
+    "check": Entry(_AUDIT, "Audit the database the way an editor reads a manuscript: every finding with its "
+                           "severity, the records involved and how to fix it. Exits 1 when there is an error (so a "
+                           "team can run it in CI), else 0."),
+    "timeline": Entry(_AUDIT, "The relationship at a glance: one row per year (or month) with a bar of the number "
+                              "of events, a bar of the mean tone from hostile (-, left) to cooperative (+, right), "
+                              "and the key events, strongest tone first."),
+    "relations": Entry(_AUDIT, "Who met whom: every pair of actors who took part in the same events, how often, "
+                               "over which years, and which events (most frequent pairs first). With --actor, only "
+                               "that actor's pairs. The other filters choose which events count, as in `events`. "
+                               "DOT and GraphML give the network as a graph file."),
+    "actors": Entry(_CATALOG, "List actors (people, states, parties…) with their kind, aliases and number of "
+                              "events."),
+    "actor": Entry(_CATALOG, "One actor's profile: kind, aliases, description, and the actor's own chronology with "
+                             "their roles."),
+    "meetings": Entry(_CATALOG, "List meetings (visits, congresses, conferences, receptions) with their format, "
+                                "participants and outcome."),
+    "agreements": Entry(_CATALOG, "List agreements (treaties, credits, base agreements) with their parties, "
+                                  "status, subject and the events that invoke them."),
+    "sources": Entry(_CATALOG, "List the sources (books, articles, archive files…) in bibliography order, with "
+                               "how often each is cited."),
+    "source": Entry(_CATALOG, "One source: its bibliography entry and every event and quotation that cites it — "
+                              "directly, or as the work that reports a second-hand citation."),
+    "events": Entry(_QUERY, "List events in date order, filtered by year, actor, type, place, source or words."),
+    "chronology": Entry(_QUERY, "The readable chronology: grouped by year, each event with its date as written, "
+                                "title, place, participants and their roles, and numbered source notes (\"[3] Duka "
+                                "2007, quoted in Lala 2014, p. 343\") listed under it."),
+    "show": Entry(_QUERY, "Everything about one event: its date with precision and qualifiers, place, tone, "
+                          "participants and roles, meeting or agreement details, the agreements it invokes, and "
+                          "every citation with its locator, quotation, in-text form, the work that reports it, "
+                          "confidence and note."),
+    "search": Entry(_QUERY, "Full-text search over event titles, summaries and quotations, best match first, with "
+                            "the matching passage, where square brackets mark the words found."),
+    "export": Entry(_TRANSFER, "Export a selection of events (the same filters as `events`) as CSV, JSON, YAML, "
+                               "Markdown or HTML."),
+    "import": Entry(_TRANSFER, "Import events from a seed-format YAML file or a chronology CSV (as `export` writes "
+                               "them)."),
+    "db": Entry(_DB, "Schema and data management: upgrade, downgrade, current, seed, path."),
+    "add": Entry(_WRITE, "Add an event (with its source), an actor, a source, or a citation."),
+    "edit": Entry(_WRITE, "Change a recorded event."),
+    "remove": Entry(_WRITE, "Remove a recorded event."),
+}
+
+
+def _reflow(command: Command) -> None:
     """Join the lines of each paragraph of a command's help (and its subcommands'): Typer's Rich help keeps a
-    docstring's line breaks after the first paragraph, which made `--help` wrap mid-sentence. Lines that
-    start a list item ("- ") or are indented stay on their own."""
-    import inspect
-
+    docstring's line breaks after the first paragraph, which made `--help` wrap mid-sentence. Lines that start a
+    list item ("- ") or are indented stay on their own."""
     if command.help:
-        paragraphs = []
-        for paragraph in inspect.cleandoc(command.help).split("\n\n"):
-            lines: list[str] = []
-            for line in paragraph.split("\n"):
-                if lines and line and not line.startswith((" ", "- ", "* ", "\b")) and not lines[-1].startswith("\b"):
-                    lines[-1] += " " + line
-                else:
-                    lines.append(line)
-            paragraphs.append("\n".join(lines))
+        paragraphs = [_joined(paragraph) for paragraph in inspect.cleandoc(command.help).split("\n\n")]
         command.help = "\n\n".join(paragraphs)
-    for sub in getattr(command, "commands", {}).values():
-        _reflow(sub)
+    if isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            _reflow(sub)
 
 
-class Group(TyperGroup):
-    """The root command group: builds a subcommand when it is used, and turns every expected error into a
-    message and an exit code, once, for every command below it."""
-
-    _listing = False  # while the root help is written: list the commands without building them
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for name in _LAZY:  # every name known (for the listing, and Typer's "did you mean"), built on first use
-            self.commands.setdefault(name, None)
-
-    def get_command(self, ctx, cmd_name: str):
-        command = self.commands.get(cmd_name)
-        if command is not None or cmd_name not in _LAZY:
-            return command
-        info = _LAZY[cmd_name]
-        if self._listing:
-            return _summary(cmd_name, info)
-        from typer.main import get_command_from_info, get_group_from_info
-
-        if isinstance(info, CommandInfo):
-            command = get_command_from_info(info, pretty_exceptions_short=True, rich_markup_mode=self.rich_markup_mode)
+def _joined(paragraph: str) -> str:
+    lines: list[str] = []
+    for line in paragraph.split("\n"):
+        if lines and line and not line.startswith((" ", "- ", "* ", "\b")) and not lines[-1].startswith("\b"):
+            lines[-1] += " " + line
         else:
-            command = get_group_from_info(info, pretty_exceptions_short=True, rich_markup_mode=self.rich_markup_mode,
-                                          suggest_commands=self.suggest_commands)
-        _reflow(command)
-        self.commands[cmd_name] = command
+            lines.append(line)
+    return "\n".join(lines)
+
+
+class Listed(TyperCommand):
+    """What the help listing shows of a command that is not loaded: its name and the first paragraph of its help.
+    It is never run: `LazyGroup.get_command` loads the command itself first."""
+
+
+class LazyGroup(TyperGroup):
+    """A group whose subcommands are imported when one is used (Click's lazy-group pattern, on Typer's group).
+
+    `lazy_subcommands` maps each name to the Typer app defining it ("module:attribute"), `summaries` to the first
+    paragraph of its help. Until a command is used it is a `Listed` stand-in, which is enough for the help listing
+    and for Typer's "did you mean" on a mistyped name.
+    """
+
+    lazy_subcommands: ClassVar[dict[str, str]] = {}
+    summaries: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._listing = False  # while the help is written: list the stand-ins, import nothing
+        for name in self.lazy_subcommands:
+            self.commands.setdefault(name, Listed(name=name, help=self.summaries.get(name)))
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        command = self.commands.get(cmd_name)
+        if isinstance(command, Listed) and not self._listing:
+            command = self.commands[cmd_name] = self._load(cmd_name)
         return command
 
-    def format_help(self, ctx, formatter) -> None:
+    def _load(self, name: str) -> Command:
+        module, attribute = self.lazy_subcommands[name].split(":")
+        built = get_command(getattr(importlib.import_module(module), attribute))
+        # A Typer app with several commands (or groups) becomes a group; with one command, that command.
+        command = built.commands[name] if isinstance(built, TyperGroup) else built
+        _reflow(command)
+        return command
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
         self._listing = True
         try:
             super().format_help(ctx, formatter)
         finally:
             self._listing = False
 
-    def invoke(self, ctx):  # noqa: D401 - click API
+
+class Group(LazyGroup):
+    """The root group: every command, loaded when used; every expected error of a command below it turned into a
+    message and an exit code, once."""
+
+    lazy_subcommands = {name: entry.target for name, entry in COMMANDS.items()}
+    summaries = {name: entry.summary for name, entry in COMMANDS.items()}
+
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except RelationsDBError as exc:
@@ -92,26 +176,6 @@ class Group(TyperGroup):
             _fail(f"database error: {_first_line(exc)}", 1)
 
 
-def _summary(name: str, info: CommandInfo | TyperInfo) -> typer.core.TyperCommand:
-    """A stand-in with what the help listing shows of a command: its name, help text and panel."""
-    import inspect
-
-    if isinstance(info, CommandInfo):
-        help_text = inspect.cleandoc(info.help) if info.help else inspect.getdoc(info.callback)
-        attrs: dict[str, Any] = {"short_help": info.short_help, "hidden": info.hidden,
-                                 "deprecated": info.deprecated, "rich_help_panel": info.rich_help_panel}
-    else:
-        from typer.main import solve_typer_info_defaults
-
-        solved = solve_typer_info_defaults(info)
-        help_text = solved.help
-        attrs = {"short_help": solved.short_help, "hidden": solved.hidden, "deprecated": solved.deprecated,
-                 "rich_help_panel": solved.rich_help_panel}
-    summary = typer.core.TyperCommand(name=name, help=help_text, **attrs)
-    _reflow(summary)  # (the listing shows the first paragraph: as one sentence, not as the docstring wraps it)
-    return summary
-
-
 def _with_option(exc: RelationsDBError) -> str:
     """The library's message, led by the option it is about when the library named the field (`UserError.field`)
     and the command line has an option for it: "--limit: the limit must be 0 or more"."""
@@ -122,9 +186,17 @@ def _with_option(exc: RelationsDBError) -> str:
     return f"{option}: {message}" if option and not message.startswith(option) else message
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from relations_db import __version__
+
+        typer.echo(f"relations-db {__version__}")
+        raise typer.Exit(0)
 
 
 app = typer.Typer(
@@ -138,41 +210,20 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+DbOpt = Annotated[Optional[str], typer.Option(
+    "--db", metavar="URL",
+    help="SQLAlchemy database URL (sqlite:///file.db, postgresql+psycopg://user@host/name) or a file path. "
+         "Default: $RELATIONS_DB_URL, else an SQLite file in your user data directory (see `relations-db db path`).")]
+VersionOpt = Annotated[bool, typer.Option(
+    "--version", is_eager=True, callback=_print_version, help="Print the version and exit.")]
+
 
 @app.callback()
-def root(
-    ctx: typer.Context,
-    db: Annotated[
-        Optional[str],
-        typer.Option(
-            "--db",
-            metavar="URL",
-            help="SQLAlchemy database URL (sqlite:///file.db, postgresql+psycopg://user@host/name) or a file "
-            "path. Default: $RELATIONS_DB_URL, else an SQLite file in your user data directory "
-            "(see `relations-db db path`).",
-        ),
-    ] = None,
-) -> None:
+def root(ctx: typer.Context, db: DbOpt = None, version: VersionOpt = False) -> None:
     """A sourced chronology of events: every claim traced to a page and a quotation."""
     from relations_db.cli.common import State
 
     ctx.obj = State(url=db)
-
-
-def _register() -> None:
-    # Importing a module registers its commands on `app`; their heavy imports happen inside the commands.
-    # Then they move to `_LAZY`, so that Typer leaves them to `Group.get_command`.
-    from relations_db.cli import audit, catalog, db_cmd, query, transfer, write  # noqa: F401
-
-    for info in app.registered_commands:
-        _LAZY[info.name or typer.main.get_command_name(info.callback.__name__)] = info
-    for group in app.registered_groups:
-        _LAZY[group.name] = group
-    app.registered_commands.clear()
-    app.registered_groups.clear()
-
-
-_register()
 
 
 def main() -> None:

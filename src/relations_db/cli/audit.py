@@ -1,45 +1,76 @@
 """`relations-db` commands: check, timeline, relations — the audit and the picture."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
+from typer.core import TyperCommand
 
-from relations_db.cli.app import app
 from relations_db.cli.options import (
-    format_option,
-    with_filters,
+    ActorOpt,
+    FromOpt,
+    LimitOpt,
+    PlaceOpt,
+    SearchOpt,
+    SourceOpt,
+    ToOpt,
+    TypeOpt,
+    YearOpt,
+    filters_from,
+    format_flag,
 )
 
 if TYPE_CHECKING:
-    from relations_db.read.filters import Filters
+    # (Typer's vendored Click gives these types no public name; only the type checker reads them.)
+    from typer._click import Context, HelpFormatter
 
-CheckFormat = format_option("table", "json", help="table (default: one block per finding) or json (one array).")
+    from relations_db.analysis.audit import Finding
+    from relations_db.analysis.timeline import Timeline
+
+commands = typer.Typer(add_completion=False)
+
+# Where `check`'s help lists the rules: replaced by `rule_list()` when the help is shown.
+RULES_MARK = "{rules}"
+
+
+def rule_list() -> str:
+    """The audit's rules as `check --help` lists them, from their registry: by severity, then as registered."""
+    from rich.markup import escape
+
+    from relations_db.analysis.audit import RULES, SEVERITIES
+
+    width = max(len(rule.id) for rule in RULES)
+    blocks = []
+    for severity in SEVERITIES:
+        rules = [rule for rule in RULES if rule.severity == severity]
+        if rules:
+            heading = f"{severity.capitalize()}{'s' if severity != 'info' else ''}:"
+            blocks.append(heading + "".join(f"\n  {rule.id:<{width}}  {escape(rule.summary)}" for rule in rules))
+    return "\n".join(blocks)
+
+
+class RulesInHelp(TyperCommand):
+    """A command whose help lists the audit's rules where it says RULES_MARK, read from the rule registry only
+    when the help is shown: the registry's module loads SQLAlchemy and the ORM, which neither the listing of
+    `relations-db --help` nor `timeline` and `relations` (built with `check`) need."""
+
+    def format_help(self, ctx: "Context", formatter: "HelpFormatter") -> None:
+        if self.help and RULES_MARK in self.help:
+            self.help = self.help.replace(RULES_MARK, rule_list())
+        super().format_help(ctx, formatter)
+
+
+CheckFormat = Annotated[Optional[Literal["table", "json"]], format_flag(
+    "table (default: one block per finding) or json (one array).")]
 RuleOpt = Annotated[Optional[list[str]], typer.Option(
     "--rule", "-r", metavar="RULE", help="Run only this rule (repeat for several); see the list above.")]
 
 
-@app.command("check")
+@commands.command("check", cls=RulesInHelp)
 def check_cmd(ctx: typer.Context, format_: CheckFormat = None, rule: RuleOpt = None) -> None:
     """Audit the database the way an editor reads a manuscript: every finding with its severity, the records
     involved and how to fix it. Exits 1 when there is an error (so a team can run it in CI), else 0.
 
-    Errors:
-      event-uncited          an event that no citation supports
-      interval-reversed      a stored end before the start
-      date-out-of-step       stored start, end or precision not those of the EDTF date
-      alias-shared           one spelling that names two actors (or two places)
-    Warnings:
-      duplicate-event        two events on the same dates with similar titles
-      participant-no-role    an actor in an event without a role
-      citation-no-quote      a citation without the words that support the claim
-      cited-as-mismatch      an in-text citation whose name or year is not its source's
-      cited-as-unreferenced  an in-text citation that names no source at all
-      source-before-event    a work dated before the event it is cited for
-    Info:
-      source-uncited         a source that no citation uses
-      actor-unused           an actor in no event
+    {rules}
 
     A citation with a note is a known inconsistency: its findings are still listed, marked "noted".
 
@@ -69,7 +100,7 @@ def check_cmd(ctx: typer.Context, format_: CheckFormat = None, rule: RuleOpt = N
         raise typer.Exit(1)
 
 
-def _print_findings(findings) -> None:
+def _print_findings(findings: "list[Finding]") -> None:
     import textwrap
 
     from relations_db.cli.output import console
@@ -88,18 +119,25 @@ def _print_findings(findings) -> None:
         typer.echo("\n".join(lines) + "\n")
 
 
-TimelineFormat = format_option("table", "csv", "json",
-                               help="table (default: bars), csv or json (the numbers: period, events, mean_tone, "
-                                    "min_tone, max_tone, key_events: the three of strongest tone).")
+TimelineFormat = Annotated[Optional[Literal["table", "csv", "json"]], format_flag(
+    "table (default: bars), csv or json (the numbers: period, events, mean_tone, min_tone, max_tone, key_events: "
+    "the three of strongest tone).")]
 ByOpt = Annotated[Optional[Literal["year", "month"]], typer.Option(
     "--by", case_sensitive=False, help="One row per year (default) or per month.")]
 
 
-@app.command("timeline")
-@with_filters()
+@commands.command("timeline")
 def timeline_cmd(
     ctx: typer.Context,
-    filters: Filters,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    type_: TypeOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    limit: LimitOpt = None,
     by: ByOpt = None,
     format_: TimelineFormat = None,
 ) -> None:
@@ -119,9 +157,10 @@ def timeline_cmd(
     from relations_db.cli.common import session
     from relations_db.read.events import event_rows
 
-    by = (by or "year").lower()
+    filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
+                           search=search, limit=limit)
     with session(ctx) as s:
-        timeline = build(event_rows(s, filters), by=by)
+        timeline = build(event_rows(s, filters), by=(by or "year").lower())
     fmt = format_ or "table"
     if not timeline.periods and not timeline.spanning:
         output.message("No events match." if not filters.is_empty() else "The database has no events.")
@@ -146,7 +185,7 @@ def timeline_cmd(
                        f"spanning several years: {', '.join(e['slug'] for e in timeline.spanning)}.")
 
 
-def _timeline_csv(timeline) -> None:
+def _timeline_csv(timeline: "Timeline") -> None:
     import csv
     import sys
 
@@ -166,7 +205,7 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
-def _timeline_table(timeline, width: int) -> None:
+def _timeline_table(timeline: "Timeline", width: int) -> None:
     from relations_db.analysis.timeline import count_bar, tone_bar
     from relations_db.domain import dates
     from relations_db.domain.vocab import tone_word
@@ -196,19 +235,24 @@ def _timeline_table(timeline, width: int) -> None:
             echo(_fit(f"  {dates.display(event['date'])}: {event['title']}{tone}", width))
 
 
-RelationsFormat = format_option("table", "csv", "json", "dot", "graphml",
-                                help="table (default), csv, json, dot (Graphviz) or graphml (Gephi, yEd).")
+RelationsFormat = Annotated[Optional[Literal["table", "csv", "json", "dot", "graphml"]], format_flag(
+    "table (default), csv, json, dot (Graphviz) or graphml (Gephi, yEd).")]
 FocusOpt = Annotated[Optional[str], typer.Option(
     "--actor", "-a", metavar="NAME",
     help="Only the pairs that include this actor (any alias, any case or accents).")]
 
 
-@app.command("relations")
-@with_filters(without=("actor", "limit"), after="actor")
+@commands.command("relations")
 def relations_cmd(
     ctx: typer.Context,
-    filters: Filters,
     actor: FocusOpt = None,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    type_: TypeOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
     format_: RelationsFormat = None,
 ) -> None:
     """Who met whom: every pair of actors who took part in the same events, how often, over which years,
@@ -226,6 +270,7 @@ def relations_cmd(
     from relations_db.read.events import event_rows
     from relations_db.write.resolve import resolve_actor
 
+    filters = filters_from(year=year, from_=from_, to=to, type_=type_, place=place, source=source, search=search)
     with session(ctx) as s:
         focus = resolve_actor(s, actor).name if actor else None
         filters.actors = [focus] if focus else []

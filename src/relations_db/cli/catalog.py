@@ -1,25 +1,29 @@
 """`relations-db` commands: actors, actor, meetings, agreements, sources, source — the lists and profiles."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
-from relations_db.cli.app import app
 from relations_db.cli.options import (
+    ActorOpt,
     FormatOpt,
-    format_option,
-    with_filters,
+    FromOpt,
+    LimitOpt,
+    PlaceOpt,
+    SearchOpt,
+    SourceOpt,
+    ToOpt,
+    YearOpt,
+    filters_from,
+    format_flag,
 )
 
-if TYPE_CHECKING:
-    from relations_db.read.filters import Filters
+commands = typer.Typer(add_completion=False)
 
-ProfileFormat = format_option("text", "json")
+ProfileFormat = Annotated[Optional[Literal["text", "json"]], format_flag("Output format (default: text).")]
 
 
-@app.command("actors")
+@commands.command("actors")
 def actors_cmd(
     ctx: typer.Context,
     kind: Annotated[Optional[str], typer.Option(
@@ -47,10 +51,10 @@ def actors_cmd(
         output.message("No actors match." if kind or search else "The database has no actors.")
 
 
-@app.command("actor")
+@commands.command("actor")
 def actor_cmd(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="A name or alias, any case or accents ('hrushov').")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A name or alias, any case or accents ('hrushov').")],
     format_: ProfileFormat = None,
 ) -> None:
     """One actor's profile: kind, aliases, description, and the actor's own chronology with their roles.
@@ -91,11 +95,17 @@ def actor_cmd(
             typer.echo("\nNo events recorded.")
 
 
-@app.command("meetings")
-@with_filters(without=("type_",))
+@commands.command("meetings")
 def meetings_cmd(
     ctx: typer.Context,
-    filters: Filters,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    limit: LimitOpt = None,
     format_: FormatOpt = None,
 ) -> None:
     """List meetings (visits, congresses, conferences, receptions) with their format, participants and outcome.
@@ -106,6 +116,8 @@ def meetings_cmd(
     from relations_db.cli.common import connection
     from relations_db.read.events import event_rows
 
+    filters = filters_from(year=year, from_=from_, to=to, actor=actor, place=place, source=source, search=search,
+                           limit=limit)
     filters.kind = "meeting"
 
     def cells(e: dict) -> list[str]:
@@ -122,11 +134,17 @@ def meetings_cmd(
         output.message("No meetings match." if not filters.is_empty(ignore_kind=True) else "No meetings recorded.")
 
 
-@app.command("agreements")
-@with_filters(without=("type_",))
+@commands.command("agreements")
 def agreements_cmd(
     ctx: typer.Context,
-    filters: Filters,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    limit: LimitOpt = None,
     format_: FormatOpt = None,
 ) -> None:
     """List agreements (treaties, credits, base agreements) with their parties, status, subject and the
@@ -138,6 +156,8 @@ def agreements_cmd(
     from relations_db.cli.common import connection
     from relations_db.read.events import agreement_rows
 
+    filters = filters_from(year=year, from_=from_, to=to, actor=actor, place=place, source=source, search=search,
+                           limit=limit)
     filters.kind = "agreement"
 
     def cells(e: dict) -> list[str]:
@@ -159,7 +179,7 @@ def agreements_cmd(
                        else "No agreements recorded.")
 
 
-@app.command("sources")
+@commands.command("sources")
 def sources_cmd(ctx: typer.Context, format_: FormatOpt = None) -> None:
     """List the sources (books, articles, archive files…) in bibliography order, with how often each is cited.
 
@@ -181,10 +201,10 @@ def sources_cmd(ctx: typer.Context, format_: FormatOpt = None) -> None:
         output.message("The database has no sources.")
 
 
-@app.command("source")
+@commands.command("source")
 def source_cmd(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="A source key ('duka-2007') or short form ('Duka 2007').")],
+    key: Annotated[str, typer.Argument(metavar="KEY", help="A source key ('duka-2007') or short form ('Duka 2007').")],
     format_: ProfileFormat = None,
 ) -> None:
     """One source: its bibliography entry and every event and quotation that cites it — directly, or as the

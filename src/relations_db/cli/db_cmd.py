@@ -1,17 +1,15 @@
 """`relations-db db …`: schema and data management."""
 
-from __future__ import annotations
-
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from relations_db.cli.app import app
 from relations_db.cli.common import notice
 
-db_app = typer.Typer(help="Schema and data management: upgrade, downgrade, current, seed, path.",
-                     no_args_is_help=True)
-app.add_typer(db_app, name="db")
+db_app = typer.Typer(help="Schema and data management: upgrade, downgrade, current, seed, path.\n\n"
+                          "Example: relations-db db current", no_args_is_help=True)
+commands = typer.Typer(add_completion=False)
+commands.add_typer(db_app, name="db")
 
 
 @db_app.command("path")
@@ -28,7 +26,8 @@ def path_cmd() -> None:
 @db_app.command("upgrade")
 def upgrade_cmd(
     ctx: typer.Context,
-    revision: Annotated[str, typer.Argument(help="Target revision (default: the newest).")] = "head",
+    revision: Annotated[str, typer.Argument(metavar="REVISION", help="Target revision (default: the newest).")
+                        ] = "head",
 ) -> None:
     """Migrate the database to the newest schema (creates the tables of an empty database, loads no data).
 
@@ -46,7 +45,8 @@ def upgrade_cmd(
 @db_app.command("downgrade")
 def downgrade_cmd(
     ctx: typer.Context,
-    revision: Annotated[str, typer.Argument(help="Target revision: -1 (one step, default) or base (no tables).")] = "-1",
+    revision: Annotated[str, typer.Argument(
+        metavar="REVISION", help="Target revision: -1 (one step, default) or base (no tables).")] = "-1",
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Migrate the database down (data in dropped tables is lost).
@@ -88,9 +88,8 @@ def current_cmd(ctx: typer.Context) -> None:
 @db_app.command("seed")
 def seed_cmd(
     ctx: typer.Context,
-    file: Annotated[
-        str | None, typer.Argument(help="A seed-format YAML file (default: the seed shipped with relations-db).")
-    ] = None,
+    file: Annotated[Optional[str], typer.Argument(
+        metavar="FILE", help="A seed-format YAML file (default: the seed shipped with relations-db).")] = None,
 ) -> None:
     """Load the seed data (idempotent: loading twice changes nothing; an edited file updates what changed).
 

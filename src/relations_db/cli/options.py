@@ -1,15 +1,18 @@
-"""The filter options every chronology command shares, declared once so that `events`, `chronology`,
-`export`, `timeline` and the others accept exactly the same flags with the same help.
+"""The options several commands share, declared once so that they read the same everywhere, and the one function
+that turns the filter options into a `Filters`.
 
-Usage in a command:
+A command that filters events declares the filter options it takes as ordinary parameters and builds its
+`Filters` first thing:
 
-    @app.command("events")
-    @with_filters()
-    def events(ctx: typer.Context, filters: Filters, format_: FormatOpt = None):
-        ...
+    @commands.command("events")
+    def events_cmd(ctx: typer.Context, format_: FormatOpt = None, year: YearOpt = None, from_: FromOpt = None,
+                   ..., limit: LimitOpt = None) -> None:
+        filters = filters_from(year=year, from_=from_, ..., limit=limit)
 
-`with_filters` adds the options to the command's signature (where Typer reads them) and hands the command
-one `Filters` built from them.
+Explicit parameters rather than a decorator that adds them: Typer (0.26 and later) vendors Click and offers no
+public way to add parameters to a command, so such a decorator has to rewrite the function's signature (it did,
+with `eval`); written out, each command's options are what Typer, mypy and a reader see, and a command that
+takes all but one filter simply leaves that one out.
 
 Years are taken as text and parsed by `dates.parse_year`, so that `--year 19x0` gets a message that says what
 a year looks like rather than Click's "not a valid integer".
@@ -17,10 +20,7 @@ a year looks like rather than Click's "not a valid integer".
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
 import typer
 
@@ -38,7 +38,7 @@ OPTION_OF_FIELD = {
     "force": "--force", "date": "--date", "title": "--title", "summary": "--summary", "tone": "--tone",
     "confidence": "--confidence", "locator": "--locator", "quote": "--quote", "cited_as": "--cited-as",
     "cited_in": "--cited-in", "cited_in_locator": "--cited-in-locator", "slug": "--slug", "key": "--key",
-    "rule": "--rule", "by": "--by",
+    "rule": "--rule", "by": "--by", "output": "--output",
 }
 
 YearOpt = Annotated[Optional[str], typer.Option(
@@ -71,70 +71,36 @@ LimitOpt = Annotated[Optional[int], typer.Option(
     "--limit", "-n", metavar="N", min=0, rich_help_panel=_FILTERS,
     help="Show at most N events.")]
 
-# The common --format; commands with other choices build theirs with `format_option`.
-EVENT_FORMATS = ("table", "csv", "json", "jsonl")
+
+def format_flag(help: str) -> Any:  # (typer.Option's own return type)
+    """The `--format/-f` option with `help`; its choices are the Literal it annotates."""
+    return typer.Option("--format", "-f", case_sensitive=False, show_choices=True, help=help)
 
 
-def format_option(*choices: str, default: str | None = None, help: str | None = None):
-    """An Annotated type for `--format/-f` limited to `choices` (the first is the default when omitted)."""
-    shown = default or choices[0]
-    return Annotated[Optional[Literal[choices]], typer.Option(
-        "--format", "-f", case_sensitive=False, show_choices=True,
-        help=help or f"Output format (default: {shown}).")]
+# The common --format of event lists; commands with other choices declare theirs with `format_flag`.
+FormatOpt = Annotated[Optional[Literal["table", "csv", "json", "jsonl"]], format_flag(
+    "Output format: table (default; plain when piped or NO_COLOR is set), csv, json (one array) or jsonl (one "
+    "event a line).")]
 
 
-FormatOpt = format_option(*EVENT_FORMATS,
-                          help="Output format: table (default; plain when piped or NO_COLOR is set), csv, "
-                               "json (one array) or jsonl (one event a line).")
-
-
-def filters_from(year: str | None = None, from_: str | None = None, to: str | None = None,
+def filters_from(*, year: str | None = None, from_: str | None = None, to: str | None = None,
                  actor: list[str] | None = None, type_: str | None = None, place: str | None = None,
                  source: str | None = None, search: str | None = None, limit: int | None = None) -> Filters:
-    """The `Filters` the options ask for; bad years raise DateError (a clear message at the CLI edge)."""
-    from relations_db.domain.dates import parse_year
-    from relations_db.errors import DateError
+    """The `Filters` the options ask for. A bad year raises DateError naming its field, which the error edge
+    leads with the option ("--year: '19x0' is not a year…")."""
     from relations_db.read.filters import Filters
 
-    def year_of(value: str | None, option: str) -> int | None:
-        if value is None:
-            return None
-        try:
-            return parse_year(value)
-        except DateError as exc:
-            raise DateError(f"{option}: {exc}") from None
-
-    return Filters(year=year_of(year, "--year"), from_year=year_of(from_, "--from"), to_year=year_of(to, "--to"),
+    return Filters(year=_year(year, "year"), from_year=_year(from_, "from_year"), to_year=_year(to, "to_year"),
                    actors=list(actor or []), type=type_, place=place, source=source, search=search, limit=limit)
 
 
-_FILTER_OPTIONS = (("year", YearOpt), ("from_", FromOpt), ("to", ToOpt), ("actor", ActorOpt), ("type_", TypeOpt),
-                   ("place", PlaceOpt), ("source", SourceOpt), ("search", SearchOpt), ("limit", LimitOpt))
+def _year(value: str | None, field: str) -> int | None:
+    from relations_db.domain.dates import parse_year
+    from relations_db.errors import DateError
 
-
-def with_filters(*, without: tuple[str, ...] = (), after: str = "ctx") -> Callable:
-    """A decorator giving a command the filter options (all but those named in `without`), placed after its
-    parameter `after` (where `--help` lists them), and passing them to it as one `filters: Filters`
-    (built by `filters_from`, so that a bad year is refused before the command runs)."""
-    options = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=kind)
-               for name, kind in _FILTER_OPTIONS if name not in without]
-    names = [option.name for option in options]
-
-    def decorate(command: Callable) -> Callable:
-        # (evaluated one by one: `filters: Filters` names a type the command's module imports for type checkers
-        # only, since importing queries would slow every start)
-        own = [p.replace(annotation=eval(p.annotation, command.__globals__)) if isinstance(p.annotation, str) else p
-               for p in inspect.signature(command).parameters.values() if p.name != "filters"]
-        at = next(i for i, p in enumerate(own) if p.name == after) + 1
-
-        @functools.wraps(command)
-        def run(*args, **kwargs):
-            return command(*args, filters=filters_from(**{name: kwargs.pop(name) for name in names}), **kwargs)
-
-        # Typer reads the options from this signature and these annotations (evaluated: the command's module
-        # may name its types under `from __future__ import annotations`).
-        run.__signature__ = inspect.Signature([*own[:at], *options, *own[at:]])
-        run.__annotations__ = {p.name: p.annotation for p in run.__signature__.parameters.values()}
-        return run
-
-    return decorate
+    if value is None:
+        return None
+    try:
+        return parse_year(value)
+    except DateError as exc:
+        raise DateError(str(exc), field=field) from None

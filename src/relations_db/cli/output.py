@@ -12,9 +12,11 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import typer
+
+from relations_db.domain.vocab import CONFIDENCE_LABELS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -51,7 +53,7 @@ class Column:
     header: str
     width: int | None = None
     ratio: int = 1
-    justify: str = "left"
+    justify: Literal["left", "right"] = "left"
 
 
 def _widths(columns: list[Column], total: int) -> list[int]:
@@ -89,12 +91,13 @@ def print_table(columns: list[Column], rows: Iterable[list[str]]) -> int:
 
     out = console()
     widths = _widths(columns, out.width)
-    count, chunk = 0, []
+    count = 0
+    chunk: list[list[str]] = []
 
     def flush(first: bool) -> None:
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, show_header=first,
                       header_style="bold", expand=False)
-        for c, w in zip(columns, widths):
+        for c, w in zip(columns, widths, strict=True):
             table.add_column(c.header, width=w, min_width=w, max_width=w, justify=c.justify, overflow="fold")
         for row in chunk:
             table.add_row(*(Text(cell or "") for cell in row))
@@ -125,7 +128,7 @@ def _plain_table(columns: list[Column], widths: list[int], rows: Iterable[list[s
     def write(cells: list[list[str]]) -> None:
         for i in range(max(len(c) for c in cells)):
             parts = []
-            for column, width, lines in zip(columns, widths, cells):
+            for column, width, lines in zip(columns, widths, cells, strict=True):
                 text = lines[i] if i < len(lines) else ""
                 parts.append(text.rjust(width) if column.justify == "right" else text.ljust(width))
             out.write("   ".join(parts).rstrip() + "\n")
@@ -133,9 +136,9 @@ def _plain_table(columns: list[Column], widths: list[int], rows: Iterable[list[s
     count = 0
     for row in rows:
         if count == 0:  # the header only above rows: an empty result prints nothing
-            write([_wrap(c.header, w) for c, w in zip(columns, widths)])
+            write([_wrap(c.header, w) for c, w in zip(columns, widths, strict=True)])
             out.write("─" * (sum(widths) + 3 * (len(widths) - 1)) + "\n")
-        write([_wrap(cell or "", w) for cell, w in zip(row, widths)])
+        write([_wrap(cell or "", w) for cell, w in zip(row, widths, strict=True)])
         count += 1
     return count
 
@@ -247,7 +250,7 @@ def _csv_value(value) -> str:
 
 # --- plain-text profiles: show, actor, source -----------------------------------------------------------------
 
-CONFIDENCE = {0: "very low", 1: "low", 2: "normal", 3: "high", 4: "very high"}
+CONFIDENCE = dict(enumerate(CONFIDENCE_LABELS))
 _WIDTH = 80
 
 
@@ -277,7 +280,8 @@ def citation_lines(number: int, citation: dict, indent: str = "  ") -> list[str]
     if citation.get("cited_as"):
         particulars.append(f"cited as: {citation['cited_as']}")
     confidence = citation.get("confidence")
-    particulars.append(f"confidence: {confidence} ({CONFIDENCE.get(confidence, '?')})")
+    label = CONFIDENCE.get(confidence, "?") if isinstance(confidence, int) else "?"
+    particulars.append(f"confidence: {confidence} ({label})")
     lines.append(wrapped(" · ".join(particulars), inner))
     if citation.get("note"):
         lines.append(wrapped(f"note: {citation['note']}", inner))

@@ -1,27 +1,39 @@
 """`relations-db` commands: events, chronology, show, search — the read side."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Literal, Optional
 
 import typer
 
-from relations_db.cli.app import app
 from relations_db.cli.options import (
+    ActorOpt,
     FormatOpt,
-    format_option,
-    with_filters,
+    FromOpt,
+    LimitOpt,
+    PlaceOpt,
+    SearchOpt,
+    SourceOpt,
+    ToOpt,
+    TypeOpt,
+    YearOpt,
+    filters_from,
+    format_flag,
 )
 
-if TYPE_CHECKING:
-    from relations_db.read.filters import Filters
+commands = typer.Typer(add_completion=False)
 
 
-@app.command("events")
-@with_filters()
+@commands.command("events")
 def events_cmd(
     ctx: typer.Context,
-    filters: Filters,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    type_: TypeOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    limit: LimitOpt = None,
     format_: FormatOpt = None,
 ) -> None:
     """List events in date order, filtered by year, actor, type, place, source or words.
@@ -36,6 +48,8 @@ def events_cmd(
     from relations_db.cli.common import connection
     from relations_db.read.events import count_events, event_rows
 
+    filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
+                           search=search, limit=limit)
     fmt = format_ or "table"
     cut = fmt == "table" and filters.limit is None and output.is_terminal()
     if cut:
@@ -51,15 +65,22 @@ def events_cmd(
                 output.message(f"… and {more} more (show them with --limit {shown + more}, or --format csv).")
 
 
-ChronologyFormat = format_option("text", "markdown", help="text (default: plain, to paste into an essay) or "
-                                                          "markdown (footnotes with the quotations).")
+ChronologyFormat = Annotated[Optional[Literal["text", "markdown"]], format_flag(
+    "text (default: plain, to paste into an essay) or markdown (footnotes with the quotations).")]
 
 
-@app.command("chronology")
-@with_filters()
+@commands.command("chronology")
 def chronology_cmd(
     ctx: typer.Context,
-    filters: Filters,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    type_: TypeOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    limit: LimitOpt = None,
     format_: ChronologyFormat = None,
     title: Annotated[str | None, typer.Option("--title", help="A heading for the chronology.")] = None,
 ) -> None:
@@ -78,6 +99,8 @@ def chronology_cmd(
     from relations_db.formats.export import write_chronology, write_markdown
     from relations_db.read.events import event_rows
 
+    filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
+                           search=search, limit=limit)
     with connection(ctx) as conn:
         rows = event_rows(conn, filters)
         if format_ == "markdown":
@@ -88,13 +111,13 @@ def chronology_cmd(
         output.message("No events match." if not filters.is_empty() else "The database has no events.")
 
 
-ShowFormat = format_option("text", "json")
+ShowFormat = Annotated[Optional[Literal["text", "json"]], format_flag("Output format (default: text).")]
 
 
-@app.command("show")
+@commands.command("show")
 def show_cmd(
     ctx: typer.Context,
-    event: Annotated[str, typer.Argument(help="The event's id or slug (see `relations-db events`).")],
+    event: Annotated[str, typer.Argument(metavar="EVENT", help="The event's id or slug (see `relations-db events`).")],
     format_: ShowFormat = None,
 ) -> None:
     """Everything about one event: its date with precision and qualifiers, place, tone, participants and
@@ -117,16 +140,22 @@ def show_cmd(
         typer.echo(event_text(record), nl=False)
 
 
-SearchFormat = format_option("table", "json", "jsonl",
-                             help="table (default), json or jsonl (each event with its `snippet`).")
+SearchFormat = Annotated[Optional[Literal["table", "json", "jsonl"]], format_flag(
+    "table (default), json or jsonl (each event with its `snippet`).")]
 
 
-@app.command("search")
-@with_filters(without=("search",), after="text")
+@commands.command("search")
 def search_cmd(
     ctx: typer.Context,
-    filters: Filters,
-    text: Annotated[str, typer.Argument(help="Words to find (all of them), any case or accents.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="Words to find (all of them), any case or accents.")],
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    type_: TypeOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    limit: LimitOpt = None,
     format_: SearchFormat = None,
 ) -> None:
     """Full-text search over event titles, summaries and quotations, best match first, with the matching
@@ -143,6 +172,8 @@ def search_cmd(
     from relations_db.cli.common import connection
     from relations_db.read.search import RANK_AT_MOST, search_rows
 
+    filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
+                           limit=limit)
     with connection(ctx) as conn:
         columns = [output.id_column(conn), output.DATE_COLUMN, output.Column("Title", ratio=2),
                    output.Column("Match", ratio=3)]

@@ -1,24 +1,32 @@
 """`relations-db` commands: import and export of chronologies."""
 
-from __future__ import annotations
-
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional, TextIO
 
 import typer
 
-from relations_db.cli.app import app
 from relations_db.cli.common import notice, session
 from relations_db.cli.options import (
-    with_filters,
+    ActorOpt,
+    FromOpt,
+    LimitOpt,
+    PlaceOpt,
+    SearchOpt,
+    SourceOpt,
+    ToOpt,
+    TypeOpt,
+    YearOpt,
+    filters_from,
 )
 
 if TYPE_CHECKING:
-    from relations_db.read.filters import Filters
+    from sqlalchemy.orm import Session
+
+commands = typer.Typer(add_completion=False)
 
 # Below this many events a progress bar would only flicker.
 PROGRESS_THRESHOLD = 2000
@@ -67,10 +75,11 @@ def _counted(events: Iterable[dict], progress: Callable[[int], None] | None) -> 
 
 
 @contextmanager
-def atomic_output(path: str | None) -> Iterator[IO[str]]:
+def atomic_output(path: str | None) -> Iterator[TextIO]:
     """stdout, or a temporary file beside `path` that replaces it only when everything was written.
 
-    A failed export (an error, a full disk, Ctrl-C) leaves the old file as it was and no half-written one.
+    A failed export (an error, a full disk, Ctrl-C) leaves the old file as it was and no half-written one. A path
+    that cannot be written is refused as the field "output" (the command line's --output).
     """
     if path is None or path == "-":
         yield sys.stdout
@@ -83,14 +92,14 @@ def atomic_output(path: str | None) -> Iterator[IO[str]]:
 
     target = Path(path).expanduser()
     if target.is_dir():
-        raise UserError(f"cannot write to {path!r}: it is a directory; give a file name")
+        raise UserError(f"cannot write to {path!r}: it is a directory; give a file name", field="output")
     directory = target.parent
     if not directory.is_dir():
-        raise UserError(f"cannot write to {path!r}: the directory {str(directory)!r} does not exist")
+        raise UserError(f"cannot write to {path!r}: the directory {str(directory)!r} does not exist", field="output")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise UserError(f"cannot write to {path!r}: {exc.strerror}") from None
+        raise UserError(f"cannot write to {path!r}: {exc.strerror}", field="output") from None
     try:
         with open(fd, "w", encoding="utf-8", newline="") as out:
             yield out
@@ -113,11 +122,9 @@ def _umask() -> int:
     return current
 
 
-@app.command("export")
-@with_filters(after="output")
+@commands.command("export")
 def export(
     ctx: typer.Context,
-    filters: Filters,
     format_: Annotated[Optional[ExportFormat], typer.Option(
         "--format", "-f", case_sensitive=False,
         help="csv (spreadsheets), json, jsonl, yaml (the seed format, to import elsewhere), markdown (a "
@@ -125,6 +132,15 @@ def export(
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", metavar="FILE",
         help="Write to FILE (replaced only when the export is complete) instead of stdout.")] = None,
+    year: YearOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    actor: ActorOpt = None,
+    type_: TypeOpt = None,
+    place: PlaceOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    limit: LimitOpt = None,
 ) -> None:
     """Export a selection of events (the same filters as `events`) as CSV, JSON, YAML, Markdown or HTML.
 
@@ -135,39 +151,48 @@ def export(
 
     Example: relations-db export --from 1955 --to 1961 --format csv -o chronology.csv
     """
-    from relations_db.formats import export as writers
     from relations_db.formats.csv.writer import CsvExport
     from relations_db.read.events import event_rows
 
+    filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
+                           search=search, limit=limit)
     fmt = format_.lower() if format_ else _SUFFIX_FORMATS.get(Path(output or "").suffix.lower(), "csv")
     started = time.perf_counter()
     with session(ctx) as s:
         # Both check the filters before any file is touched. CSV, the format of large exports, has a way of
         # its own (csv_export: the cells built by the database; the same bytes as the general writer).
-        rows = CsvExport(s, filters) if fmt == "csv" else event_rows(s, filters)
-        with atomic_output(output) as out, progress_reporter("Exporting") as progress:
-            if fmt == "csv":
-                count = rows.write(out, progress)
-            elif fmt == "yaml":
-                from relations_db.formats.seed.write import write_yaml
-
-                count = write_yaml(rows, s, out, progress=progress)
-            else:
-                events = _counted(rows, progress)
-                if fmt == "html":
-                    from relations_db.formats.html import write_html
-
-                    count = write_html(events, out)
-                else:
-                    write = {"json": writers.write_json, "jsonl": writers.write_jsonl,
-                             "markdown": writers.write_markdown}[fmt]
-                    count = write(events, out)
+        if fmt == "csv":
+            csv_export = CsvExport(s, filters)
+            with atomic_output(output) as out, progress_reporter("Exporting") as progress:
+                count = csv_export.write(out, progress)
+        else:
+            rows = event_rows(s, filters)
+            with atomic_output(output) as out, progress_reporter("Exporting") as progress:
+                count = _write_events(fmt, rows, s, out, progress)
     where = f" to {output}" if output not in (None, "-") else ""
     notice(f"Exported {count} event{'s' if count != 1 else ''} ({fmt}){where} in "
            f"{time.perf_counter() - started:.1f} s.")
 
 
-@app.command("import")
+def _write_events(fmt: str, rows: Iterable[dict], s: "Session", out: TextIO,
+                  progress: Callable[[int], None] | None) -> int:
+    """Write `rows` to `out` in `fmt` (any export format but csv); return how many."""
+    from relations_db.formats import export as writers
+
+    if fmt == "yaml":
+        from relations_db.formats.seed.write import write_yaml
+
+        return write_yaml(rows, s, out, progress=progress)
+    events = _counted(rows, progress)
+    if fmt == "html":
+        from relations_db.formats.html import write_html
+
+        return write_html(events, out)
+    write = {"json": writers.write_json, "jsonl": writers.write_jsonl, "markdown": writers.write_markdown}[fmt]
+    return write(events, out)
+
+
+@commands.command("import")
 def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A .yaml/.yml file in the seed format, or a .csv "

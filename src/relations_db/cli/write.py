@@ -4,28 +4,30 @@ Each command gathers its input (asking for what is missing when it runs in a ter
 call to `relations_db.write` inside one write transaction: any error, and nothing is written.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated, Literal, Optional
 
 import typer
 
-from relations_db.cli.app import app
 from relations_db.cli.common import notice, session
+from relations_db.cli.options import OPTION_OF_FIELD
 
-add_app = typer.Typer(help="Add an event (with its source), an actor, a source, or a citation.",
-                      no_args_is_help=True)
-edit_app = typer.Typer(help="Change a recorded event.", no_args_is_help=True)
-remove_app = typer.Typer(help="Remove a recorded event.", no_args_is_help=True)
-app.add_typer(add_app, name="add")
-app.add_typer(edit_app, name="edit")
-app.add_typer(remove_app, name="remove")
+add_app = typer.Typer(help="Add an event (with its source), an actor, a source, or a citation.\n\n"
+                           "Example: relations-db add actor \"Ramiz Alia\" --kind person", no_args_is_help=True)
+edit_app = typer.Typer(help="Change a recorded event.\n\nExample: relations-db edit event 54 --tone -9",
+                       no_args_is_help=True)
+remove_app = typer.Typer(help="Remove a recorded event.\n\nExample: relations-db remove event 54 --yes",
+                         no_args_is_help=True)
+commands = typer.Typer(add_completion=False)
+commands.add_typer(add_app, name="add")
+commands.add_typer(edit_app, name="edit")
+commands.add_typer(remove_app, name="remove")
 
 _EVIDENCE = "Evidence"
 _EVENT = "Event"
 _DETAILS = "Meeting and agreement details"
 
+# The choices of --kind, spelled out for Typer and mypy; tests/test_cli_write.py checks them against domain/vocab.
 EventKind = Literal["event", "meeting", "agreement"]
 ActorKind = Literal["person", "state", "party", "government", "military", "organisation"]
 SourceKind = Literal["book", "article", "chapter", "archive", "newspaper", "memoir", "report", "web", "other"]
@@ -79,20 +81,21 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def _ask_for_missing(values: dict[str, str | None], labels: dict[str, str]) -> dict[str, str | None]:
-    """Prompt for each missing required value on a terminal; without one, refuse naming every missing option."""
+def _ask_for_missing(values: dict[str, str | None], labels: dict[str, str]) -> dict[str, str]:
+    """The required values, by field (the keys of `labels`): each as given, or asked for on a terminal (with its
+    label); without a terminal, a refusal naming the option of every missing one."""
     from relations_db.errors import UserError
 
-    missing = [name for name in labels if values.get(name) is None or not str(values[name]).strip()]
-    if not missing:
-        return values
-    if not _interactive():
-        options = ", ".join("--" + name.replace("_", "-") for name in missing)
+    missing = [name for name in labels if not (values.get(name) or "").strip()]
+    if missing and not _interactive():
+        options = ", ".join(OPTION_OF_FIELD[name] for name in missing)
         raise UserError(f"missing {options}: give {'them' if len(missing) > 1 else 'it'} on the command line "
                         "(or run the command in a terminal to be asked); nothing was written")
-    for name in missing:
-        values[name] = typer.prompt(labels[name], err=True)
-    return values
+    given: dict[str, str] = {}
+    for name, label in labels.items():
+        value = values.get(name)
+        given[name] = value if value is not None and name not in missing else typer.prompt(label, err=True)
+    return given
 
 
 # --- add ---------------------------------------------------------------------------------------------------
@@ -157,12 +160,12 @@ def add_event(
     """
     from relations_db.write import events
 
-    given = _ask_for_missing({"date": date, "title": title, "type_": type_, "source": source},
-                             {"date": "Date (EDTF, e.g. 1961-06-04)", "title": "Title", "type_": "Type",
+    given = _ask_for_missing({"date": date, "title": title, "type": type_, "source": source},
+                             {"date": "Date (EDTF, e.g. 1961-06-04)", "title": "Title", "type": "Type",
                               "source": "Source (key or short form)"})
     with session(ctx, write=True) as s:
         event = events.add_event(
-            s, date=given["date"], title=given["title"], type=given["type_"], source=given["source"],
+            s, date=given["date"], title=given["title"], type=given["type"], source=given["source"],
             summary=summary, place=place, tone=tone, kind=kind, meeting_format=meeting_format, outcome=outcome,
             status=status, subject=subject, actors=actor or [], invokes=invokes or [], locator=locator,
             quote=quote, cited_as=cited_as, cited_in=cited_in, cited_in_locator=cited_in_locator,
@@ -330,18 +333,18 @@ def edit_event(
     from relations_db.errors import UserError
     from relations_db.write.edit import edit_event as edit
 
-    changes = {"date": date, "title": title, "type": type_, "summary": summary, "place": place, "tone": tone,
-               "kind": kind, "slug": slug, "meeting_format": meeting_format, "outcome": outcome, "status": status,
-               "subject": subject}
-    lists = {"add_actors": add_actor or [], "remove_actors": remove_actor or [],
-             "remove_citations": remove_citation or [], "add_invokes": add_invokes or [],
-             "remove_invokes": remove_invokes or []}
-    if all(v is None for v in changes.values()) and not any(lists.values()):
+    fields = (date, title, type_, summary, place, tone, kind, slug, meeting_format, outcome, status, subject)
+    if all(v is None for v in fields) and not any((add_actor, remove_actor, remove_citation, add_invokes,
+                                                   remove_invokes)):
         raise UserError("nothing to change: give the fields to change, e.g. --title TEXT or --date EDTF "
                         "(see `relations-db edit event --help`)")
     with session(ctx, write=True) as s:
-        edited, changed = edit(s, event, new_actor_kind=new_actor, new_place=new_place, force=force, **lists,
-                               **changes)
+        edited, changed = edit(
+            s, event, date=date, title=title, type=type_, summary=summary, place=place, tone=tone, kind=kind,
+            slug=slug, meeting_format=meeting_format, outcome=outcome, status=status, subject=subject,
+            add_actors=add_actor or [], remove_actors=remove_actor or [], remove_citations=remove_citation or [],
+            add_invokes=add_invokes or [], remove_invokes=remove_invokes or [], new_actor_kind=new_actor,
+            new_place=new_place, force=force)
         slug_ = edited.slug
     typer.echo(slug_)
     notice(f"Changed {slug_}: {', '.join(changed)}." if changed else f"{slug_} already says that; nothing changed.")
