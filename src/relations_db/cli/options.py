@@ -38,7 +38,8 @@ OPTION_OF_FIELD = {
     "force": "--force", "date": "--date", "title": "--title", "summary": "--summary", "tone": "--tone",
     "confidence": "--confidence", "locator": "--locator", "quote": "--quote", "cited_as": "--cited-as",
     "cited_in": "--cited-in", "cited_in_locator": "--cited-in-locator", "slug": "--slug", "key": "--key",
-    "rule": "--rule", "by": "--by", "output": "--output",
+    "rule": "--rule", "rules": "--rule", "by": "--by", "output": "--output", "remove_invokes": "--remove-invokes",
+    "remove_citations": "--remove-citation",
 }
 
 YearOpt = Annotated[Optional[str], typer.Option(
