@@ -1,4 +1,5 @@
-"""The read side's core (relations_db.read.queries, relations_db.formats.export) on real SQLite and PostgreSQL databases."""
+"""The read side's core (relations_db.read.queries, and the writers of relations_db.formats) on real SQLite and
+PostgreSQL databases."""
 
 from __future__ import annotations
 
@@ -11,16 +12,10 @@ from query_sample import load_sample, sample_session, sample_url  # noqa: F401  
 
 from relations_db.store import db
 from relations_db.errors import Ambiguous, DateError, NotFound, UserError
-from relations_db.formats.export import (
-    CSV_COLUMNS,
-    csv_cells,
-    note_text,
-    write_chronology,
-    write_csv,
-    write_json,
-    write_jsonl,
-    write_markdown,
-)
+from relations_db.formats.chronology import note_text, write_chronology, write_markdown
+from relations_db.formats.csv.columns import CSV_COLUMNS, csv_cells
+from relations_db.formats.csv.writer import write_csv
+from relations_db.formats.json import write_json, write_jsonl
 from relations_db.read.queries import (
     Filters,
     actor_profile,

@@ -13,7 +13,8 @@ import pytest
 
 # Loaded by no read command and not by --help: migrations, the seed format, the ORM and the write side.
 WRITE_SIDE = ("alembic", "yaml", "sqlalchemy.orm", "relations_db.store.models", "relations_db.write.services",
-              "relations_db.formats.seed.core", "relations_db.formats.csv.reader")
+              "relations_db.formats.seed.core", "relations_db.formats.csv.reader",
+              "relations_db.formats.csv.importing")
 
 
 def imported(*args: str) -> set[str]:

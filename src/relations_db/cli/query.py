@@ -75,7 +75,7 @@ def chronology_cmd(
 
     from relations_db.cli import output
     from relations_db.cli.common import connection
-    from relations_db.formats.export import write_chronology, write_markdown
+    from relations_db.formats.chronology import write_chronology, write_markdown
     from relations_db.read.queries import event_rows
 
     with connection(ctx) as conn:

@@ -24,7 +24,7 @@ from html import escape
 from typing import TextIO
 
 from relations_db.domain import dates
-from relations_db.formats.export import group_year, note_text
+from relations_db.formats.chronology import group_year, note_text
 from relations_db.analysis.timeline import tone_word
 
 CONFIDENCE = ("very low", "low", "normal", "high", "very high")  # the Gramps scale, 0–4
