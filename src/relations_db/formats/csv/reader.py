@@ -53,6 +53,7 @@ class ParsedDate:
     precision: str
     approximate: bool
     uncertain: bool
+    folded: str  # fold(text), the start of an event's slug
 
 
 @dataclass(slots=True)
@@ -192,7 +193,8 @@ class Names:
         def resolve(value: str) -> ParsedDate:
             parsed = dates.parse(value)
             return ParsedDate(parsed.text, parsed.start, parsed.end, parsed.start.isoformat(),
-                              parsed.end.isoformat(), parsed.precision, parsed.approximate, parsed.uncertain)
+                              parsed.end.isoformat(), parsed.precision, parsed.approximate, parsed.uncertain,
+                              fold(parsed.text))
         return self.dates.get(text) or self.remembered(self.dates, text, resolve)
 
 
