@@ -179,14 +179,29 @@ def test_the_search_texts_of_many_events_are_stored_once_and_updated(engine):
        | st.text(alphabet="aZ09 -.,'!?ÄäİıſﬁẞΣσςĐđŁæ\t\u00a0\u0301Ꭰꭰ", max_size=90))
 def test_import_slugs_are_those_of_add_event(date_text, title):
     from relations_db.domain import dates
-    from relations_db.formats.csv.reader import _Date, _slug_base
+    from relations_db.formats.csv.importing import slug_base
     from relations_db.write.events import event_slug_base
 
-    class Row:  # what _slug_base reads of an importer._Row
-        date = _Date(date_text, None, None, "", "", "", False, False, fold(dates.parse(date_text).text))
-        folded_title = fold(title.strip())
+    # (the import folds the date as parsed, and the title stripped, as it checks them)
+    assert slug_base(fold(dates.parse(date_text).text), fold(title.strip())) == event_slug_base(date_text,
+                                                                                                title.strip())
 
-    assert _slug_base(Row()) == event_slug_base(date_text, title.strip())
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=60)
+       | st.text(alphabet="aZ09 -.,'!?ÄäİıſﬁẞΣσςĐđŁæ\t\n\u00a0\u0301Ꭰꭰ", min_size=1, max_size=60),
+       st.none() | st.text(alphabet=st.characters(codec="utf-8"), max_size=60)
+       | st.text(alphabet="aZ09 -.,'!?ÄäİıſﬁẞΣσςĐđŁæ\t\n\u00a0\u0301Ꭰꭰ", max_size=60))
+def test_import_search_texts_are_folded_as_the_write_side_folds_them(title, summary):
+    from types import SimpleNamespace
+
+    from relations_db.formats.csv.importing import search_fold
+    from relations_db.write.search_index import search_text
+
+    title = title.strip() or "x"  # (as the import checks them: a title, and a summary only when not blank)
+    summary = summary if summary and summary.strip() else None
+    body = search_text(SimpleNamespace(title=title, summary=summary, citations=()))
+    assert search_fold(fold(title), summary) == fold(body)
 
 
 def test_deferred_full_text_trigger_comes_back_as_it_was(engine):

@@ -1,4 +1,4 @@
-"""The read side (relations_db.read) and the writers over its event dicts (relations_db.formats.export), on real
+"""The read side (relations_db.read) and the writers over its event dicts (relations_db.formats), on real
 SQLite and PostgreSQL databases."""
 
 from __future__ import annotations
@@ -11,16 +11,10 @@ import pytest
 from query_sample import load_sample
 
 from relations_db.errors import Ambiguous, DateError, NotFound, UserError
-from relations_db.formats.export import (
-    CSV_COLUMNS,
-    csv_cells,
-    note_text,
-    write_chronology,
-    write_csv,
-    write_json,
-    write_jsonl,
-    write_markdown,
-)
+from relations_db.formats.chronology import note_text, write_chronology, write_markdown
+from relations_db.formats.csv.columns import CSV_COLUMNS, csv_cells
+from relations_db.formats.csv.writer import write_csv
+from relations_db.formats.json import write_json, write_jsonl
 from relations_db.read.catalog import actor_profile, actor_rows, source_profile, source_rows
 from relations_db.read.events import agreement_rows, count_events, event_by_ref, event_rows
 from relations_db.read.filters import Filters

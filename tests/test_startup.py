@@ -12,7 +12,8 @@ import pytest
 
 # Loaded by no read command and not by --help: migrations, the seed format, the ORM and the write side.
 WRITE_SIDE = ("alembic", "yaml", "sqlalchemy.orm", "relations_db.store.models", "relations_db.write",
-              "relations_db.formats.seed", "relations_db.formats.csv.reader")
+              "relations_db.formats.seed", "relations_db.formats.csv.reader",
+              "relations_db.formats.csv.importing")
 
 
 # Runs the command line and, at exit, writes the names of the modules loaded after a marker line on stderr. (Not

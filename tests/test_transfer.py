@@ -16,8 +16,14 @@ from write_sample import SAMPLE, counts, load, snapshot
 
 from relations_db.cli import transfer
 from relations_db.domain.text import fold
-from relations_db.formats.csv.reader import import_csv_text
-from relations_db.formats.export import CSV_COLUMNS
+from relations_db.formats.csv import copy as csv_copy
+from relations_db.formats.csv import importing as csv_importing
+from relations_db.formats.csv import parts as csv_parts
+from relations_db.formats.csv import reader as csv_reader
+from relations_db.formats.csv import stream as csv_stream
+from relations_db.formats.csv import writer as csv_writer
+from relations_db.formats.csv.columns import CSV_COLUMNS
+from relations_db.formats.csv.importing import import_csv_text
 from relations_db.formats.seed.apply import load_seed_text
 from relations_db.formats.seed.write import dump_seed, write_yaml
 from relations_db.read.events import event_rows
@@ -334,7 +340,9 @@ def test_import_needs_a_known_format(cli, url, tmp_path):
     path = tmp_path / "chronology.txt"
     path.write_text("date,start,end,title,type,place,actors,sources,summary\n", encoding="utf-8")
     result = cli(url, "import", str(path))
-    assert result.exit_code == 1 and "give --format yaml|csv" in result.stderr
+    # (the library names the field; the command line puts its option first)
+    assert result.exit_code == 1 and "--format: cannot tell the format" in result.stderr
+    assert "give the format (yaml or csv)" in result.stderr
     assert "0 added" in _ok(cli(url, "import", str(path), "--format", "csv")).stderr
     result = cli(url, "import", str(tmp_path / "missing.csv"))
     assert result.exit_code != 0 and "Traceback" not in result.stderr
@@ -512,9 +520,6 @@ def test_progress_bar_appears_on_a_terminal_only_past_the_threshold(monkeypatch)
 
 # --- at scale: the streamed CSV export and the bulk CSV import ----------------------------------------------------
 
-from relations_db.formats import export  # noqa: E402  (grouped with the tests that use them)
-from relations_db.formats.csv import reader as importer
-from relations_db.read.filters import Filters as _Filters  # noqa: E402
 
 
 def _both_csv(url, filters):
@@ -523,8 +528,8 @@ def _both_csv(url, filters):
     try:
         with db.session_scope(engine) as s:
             general, fast = io.StringIO(), io.StringIO()
-            n = export.write_csv(event_rows(s, filters), general)
-            assert export.export_csv(s, filters, fast) == n
+            n = csv_writer.write_csv(event_rows(s, filters), general)
+            assert csv_writer.export_csv(s, filters, fast) == n
             return general.getvalue(), fast.getvalue()
     finally:
         engine.dispose()
@@ -541,8 +546,8 @@ AWKWARD = [
 ]
 
 
-@pytest.mark.parametrize("filters", [_Filters(), _Filters(year=1961), _Filters(actors=["USSR"]),
-                                     _Filters(search="submarines"), _Filters(limit=2), _Filters(source="Duka 2007")],
+@pytest.mark.parametrize("filters", [Filters(), Filters(year=1961), Filters(actors=["USSR"]),
+                                     Filters(search="submarines"), Filters(limit=2), Filters(source="Duka 2007")],
                          ids=["all", "year", "actor", "search", "limit", "source"])
 def test_csv_export_fast_path_writes_the_same_bytes_as_the_general_writer(cli, url, filters):
     for args in AWKWARD:  # formulas, quotes, commas, line breaks, a source cited twice, an open start, no role
@@ -550,7 +555,7 @@ def test_csv_export_fast_path_writes_the_same_bytes_as_the_general_writer(cli, u
     general, fast = _both_csv(url, filters)
     assert fast == general
     assert general.count("\n") > 1 or filters.limit == 0
-    if filters == _Filters():
+    if filters == Filters():
         assert _ok(cli(url, "export", "--format", "csv")).stdout == general  # the command takes the fast path
         assert "'=SUM(A1), \"\"quoted\"\"" in general and "0001-01-01" in general
         assert "Lala 2014; Duka 2007" in general  # each source once, in the order first cited
@@ -558,7 +563,7 @@ def test_csv_export_fast_path_writes_the_same_bytes_as_the_general_writer(cli, u
 
 
 def test_csv_export_fast_path_on_the_papers_chronology(seeded_url):
-    for filters in (_Filters(), _Filters(from_year=1955, to_year=1961), _Filters(actors=["Hrushov"])):
+    for filters in (Filters(), Filters(from_year=1955, to_year=1961), Filters(actors=["Hrushov"])):
         general, fast = _both_csv(seeded_url, filters)
         assert fast == general and general.count("\n") > 3
 
@@ -578,7 +583,7 @@ def test_csv_export_fast_path_on_a_generated_corpus(cli, db_url, corpus):
     _ok(cli(db_url, "db", "upgrade"))
     _ok(cli(db_url, "import", str(corpus / "base.yaml")))
     assert "events 3000 added" in _ok(cli(db_url, "import", str(corpus / "events.csv"))).stderr
-    for filters in (_Filters(), _Filters(year=1960), _Filters(from_year=1950, to_year=1955, type="visit")):
+    for filters in (Filters(), Filters(year=1960), Filters(from_year=1950, to_year=1955, type="visit")):
         general, fast = _both_csv(db_url, filters)
         assert fast == general
     rows = _rows(general)
@@ -589,13 +594,8 @@ def test_csv_export_fast_path_on_a_generated_corpus(cli, db_url, corpus):
     assert "events 0 added, 0 updated, 3000 unchanged" in _ok(cli(db_url, "import", str(exported))).stderr
 
 
-from relations_db.formats.csv import copy as csv_copy  # noqa: E402
-from relations_db.formats.csv import parts as csv_parts
-from relations_db.formats.csv import writer as csv_export
-
-
 def test_csv_rows_quote_a_carriage_return_on_every_python():
-    from relations_db.formats.export import write_row
+    from relations_db.formats.csv.columns import write_row
 
     def line(cells):
         out = io.StringIO()
@@ -614,9 +614,9 @@ def test_csv_rows_quote_a_carriage_return_on_every_python():
 def parallel_from_100(monkeypatch):
     """The parallel ways of the CSV export taken from 100 events on (the sample corpus has 3,000), and a list
     of the way each export took: "parts" or "single" (SQLite), "halves" or "one copy" (PostgreSQL's COPY)."""
-    monkeypatch.setattr(csv_export, "PARALLEL_AT_LEAST", 100)
+    monkeypatch.setattr(csv_stream, "PARALLEL_AT_LEAST", 100)
     taken: list[str] = []
-    write_in_parts, halves = csv_parts.write_in_parts, csv_copy._halves
+    write_in_parts, halves = csv_parts.write_in_parts, csv_copy.date_halves
 
     def parts_recorded(*args):
         written = write_in_parts(*args)
@@ -629,7 +629,7 @@ def parallel_from_100(monkeypatch):
         return found
 
     monkeypatch.setattr(csv_parts, "write_in_parts", parts_recorded)
-    monkeypatch.setattr(csv_copy, "_halves", halves_recorded)
+    monkeypatch.setattr(csv_copy, "date_halves", halves_recorded)
     return taken
 
 
@@ -642,14 +642,14 @@ def _corpus_db(cli, url, corpus):
 def test_csv_export_of_everything_in_parallel_writes_the_same_bytes(cli, db_url, backend, corpus, tmp_path,
                                                                     parallel_from_100):
     _corpus_db(cli, db_url, corpus)
-    general, fast = _both_csv(db_url, _Filters())
+    general, fast = _both_csv(db_url, Filters())
     assert fast == general and len(_rows(general)) == 3000
     exported = tmp_path / "everything.csv"
     assert "Exported 3000 events" in _ok(cli(db_url, "export", "-o", str(exported))).stderr
     assert exported.read_text(encoding="utf-8") == general  # (to a file: the parts go in as bytes)
     assert parallel_from_100 == 2 * (["parts"] if backend == "sqlite" else ["halves"])
     _ok(cli(db_url, "export", "--year", "1960", "-o", str(exported)))  # a selection: one statement, as before
-    assert exported.read_text(encoding="utf-8") == _both_csv(db_url, _Filters(year=1960))[0]
+    assert exported.read_text(encoding="utf-8") == _both_csv(db_url, Filters(year=1960))[0]
     assert len(parallel_from_100) == 2
 
 
@@ -660,7 +660,7 @@ def test_parallel_export_keeps_writers_out_until_every_part_has_its_snapshot(cli
 
     _corpus_db(cli, db_url, corpus)
     path = db_url.removeprefix("sqlite:///")
-    start, blocked = csv_parts._start, []
+    start, blocked = csv_parts.start_worker, []
 
     def start_and_try_writing(job):
         worker = start(job)
@@ -674,8 +674,8 @@ def test_parallel_export_keeps_writers_out_until_every_part_has_its_snapshot(cli
         other.close()
         return worker
 
-    monkeypatch.setattr(csv_parts, "_start", start_and_try_writing)
-    general, fast = _both_csv(db_url, _Filters())
+    monkeypatch.setattr(csv_parts, "start_worker", start_and_try_writing)
+    general, fast = _both_csv(db_url, Filters())
     assert fast == general and parallel_from_100 == ["parts"]
     assert blocked and all(blocked)  # a writer waits while the parts start...
     other = sqlite3.connect(path, timeout=0, isolation_level=None)
@@ -693,7 +693,7 @@ def test_parallel_export_does_not_wait_for_a_writer(cli, db_url, corpus, monkeyp
     writer = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # a long import, say
     try:
-        general, fast = _both_csv(db_url, _Filters())
+        general, fast = _both_csv(db_url, Filters())
     finally:
         writer.execute("ROLLBACK")
         writer.close()
@@ -708,10 +708,10 @@ def test_a_failed_export_part_is_a_message_and_leaves_no_file(cli, db_url, corpu
     _corpus_db(cli, db_url, corpus)
     bad = "SELECT * FROM no_such_table"
     if failing == "worker":
-        start = csv_parts._start
-        monkeypatch.setattr(csv_parts, "_start", lambda job: start({**job, "sql": bad}))
+        start = csv_parts.start_worker
+        monkeypatch.setattr(csv_parts, "start_worker", lambda job: start({**job, "sql": bad}))
     else:
-        monkeypatch.setattr(csv_parts, "_part_statement", lambda *args: (bad, []))
+        monkeypatch.setattr(csv_parts, "part_statement", lambda *args: (bad, []))
     folder = tmp_path / "exports"
     folder.mkdir()
     result = cli(db_url, "export", "-o", str(folder / "out.csv"))
@@ -733,11 +733,11 @@ def test_postgresql_copy_writes_what_the_general_writer_writes(cli, url, monkeyp
         return copy_csv(*args)
 
     monkeypatch.setattr(csv_copy, "copy_csv", copy_recorded)
-    for filters in (_Filters(), _Filters(year=1961), _Filters(actors=["USSR"]), _Filters(limit=2),
-                    _Filters(search="submarines"), _Filters(source="Duka 2007")):
+    for filters in (Filters(), Filters(year=1961), Filters(actors=["USSR"]), Filters(limit=2),
+                    Filters(search="submarines"), Filters(source="Duka 2007")):
         general, fast = _both_csv(db_url, filters)
         assert fast == general and general.count("\n") > 1
-        if filters == _Filters():
+        if filters == Filters():
             assert "'=SUM(A1), \"\"quoted\"\"" in general and "'\tstarts with a tab" in general
             assert "Lala 2014; Duka 2007" in general and "agreement,,Albania" in general  # an empty cell
             assert '"two\nlines, and\r a CR"' in general
@@ -750,7 +750,7 @@ def test_postgresql_copy_failing_is_a_message(cli, url, monkeypatch, tmp_path):
 
     db_url = url
     # A statement the server refuses half-way: a title that is not a number.
-    monkeypatch.setattr(csv_copy, "_copy_cell", lambda expression: cast(expression, Integer))
+    monkeypatch.setattr(csv_copy, "copy_cell", lambda expression: cast(expression, Integer))
     result = cli(db_url, "export", "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == 1 and "PostgreSQL could not export: " in result.stderr
     assert "invalid input syntax for type integer" in result.stderr and "Traceback" not in result.stderr
@@ -775,8 +775,8 @@ def _index_definitions(url) -> set:
 def small_chunks(monkeypatch):
     """Chunks of 100 rows, so that a few hundred rows take the paths of a million (several chunks, the
     indexes dropped and made again)."""
-    monkeypatch.setattr(importer, "CHUNK", 100)
-    monkeypatch.setattr(importer, "DEFER_INDEXES_AFTER", 100)
+    monkeypatch.setattr(csv_reader, "CHUNK", 100)
+    monkeypatch.setattr(csv_importing, "DEFER_INDEXES_AFTER", 100)
 
 
 def _many_rows(n: int, start: int = 0) -> str:
@@ -961,3 +961,77 @@ def test_csv_import_an_error_while_writing_rolls_everything_back(url, engine, sm
         with db.session_scope(engine, write=True) as s:
             import_csv_text(s, HEADER + _many_rows(450))
     assert (counts(engine), _index_definitions(url), _search_trigger(url)) == (before, indexes, trigger)
+
+
+# --- the registry of formats ----------------------------------------------------------------------------------
+
+
+def test_the_registry_names_a_loadable_function_for_every_format():
+    from relations_db.formats import registry
+
+    assert list(registry.EXPORTS) == ["csv", "json", "jsonl", "yaml", "markdown", "html"]
+    assert list(registry.IMPORTS) == ["yaml", "csv"]
+    for direction, formats in (("export", registry.EXPORTS), ("import", registry.IMPORTS)):
+        for name in formats:
+            assert callable(registry.load(name, direction)), (direction, name)
+
+
+@pytest.mark.parametrize(("output", "given", "expected"), [
+    (None, None, "csv"), ("-", None, "csv"), ("out.JSON", None, "json"), ("a/b.ndjson", None, "jsonl"),
+    ("x.yml", None, "yaml"), ("notes.md", None, "markdown"), ("page.htm", None, "html"), ("x.txt", None, "csv"),
+    ("x.json", "Markdown", "markdown"),
+])
+def test_the_export_format_is_the_one_given_else_the_files_suffix_else_csv(output, given, expected):
+    from relations_db.formats import registry
+
+    assert registry.export_format(output, given) == expected
+
+
+def test_the_import_format_is_the_one_given_else_the_files_suffix():
+    from relations_db.errors import UserError
+    from relations_db.formats import registry
+
+    assert registry.import_format("a/b.CSV") == "csv" and registry.import_format("seed.yml") == "yaml"
+    assert registry.import_format("notes.txt", "YAML") == "yaml"
+    with pytest.raises(UserError, match=r"name it \.yaml, \.yml or \.csv, or give the format \(yaml or csv\)") as found:
+        registry.import_format("notes.txt")
+    assert found.value.field == "format"
+    with pytest.raises(UserError, match="the format must be one of yaml, csv; found 'xml'") as found:
+        registry.import_format("notes.csv", "xml")
+    assert found.value.field == "format"
+    with pytest.raises(UserError, match="the format must be one of csv, json, jsonl, yaml, markdown, html"):
+        registry.export_format(None, "xml")
+
+
+def _loaded_modules(code: str) -> set[str]:
+    """The modules a fresh interpreter loads running `code`."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_listing_the_formats_imports_no_format_module():
+    """The registry holds strings: the `--format` choices and `--help` cost no format module (nor SQLAlchemy)."""
+    loaded = _loaded_modules("from relations_db.formats import registry; list(registry.EXPORTS); "
+                             "list(registry.IMPORTS); registry.export_format('x.md'); registry.import_format('x.csv')")
+    assert {m for m in loaded if m.startswith("relations_db.formats")} == {"relations_db.formats",
+                                                                           "relations_db.formats.registry"}
+    assert "sqlalchemy" not in loaded
+    loaded = _loaded_modules("import sys; sys.argv = ['relations-db', 'export', '--help']\n"
+                             "from relations_db.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass")
+    assert "relations_db.cli.transfer" in loaded  # (the measurement works)
+    assert {m for m in loaded if m.startswith("relations_db.formats")} == {"relations_db.formats",
+                                                                           "relations_db.formats.registry"}
+
+
+def test_the_export_worker_loads_only_the_standard_library_and_the_light_csv_modules():
+    """A worker of the parallel SQLite export (`parts.start_worker`) starts in a few tens of ms: no SQLAlchemy,
+    and of this package only what writes CSV lines."""
+    loaded = _loaded_modules("from relations_db.formats.csv.parts import main")
+    ours = {m for m in loaded if m.startswith("relations_db")}
+    assert ours == {"relations_db", "relations_db.formats", "relations_db.formats.csv",
+                    "relations_db.formats.csv.parts", "relations_db.formats.csv.stream",
+                    "relations_db.formats.csv.statement", "relations_db.formats.csv.columns"}
+    assert not {m for m in loaded if m.split(".")[0] in ("sqlalchemy", "yaml", "typer", "rich", "psycopg")}

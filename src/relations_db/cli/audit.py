@@ -189,7 +189,7 @@ def _timeline_csv(timeline: "Timeline") -> None:
     import csv
     import sys
 
-    from relations_db.formats.export import neutralise, write_row
+    from relations_db.formats.csv.columns import neutralise, write_row
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(("period", "events", "mean_tone", "min_tone", "max_tone", "key_events"))

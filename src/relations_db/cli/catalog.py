@@ -65,7 +65,7 @@ def actor_cmd(
 
     from relations_db.cli import output
     from relations_db.cli.common import connection
-    from relations_db.formats.export import group_year
+    from relations_db.formats.chronology import group_year
     from relations_db.read.catalog import actor_profile
 
     with connection(ctx) as conn:

@@ -161,7 +161,7 @@ def names(event: dict) -> str:
 
 
 def participants(event: dict) -> str:
-    from relations_db.formats.export import participants_text
+    from relations_db.formats.chronology import participants_text
 
     return participants_text(event)
 
@@ -203,16 +203,18 @@ def emit_events(events: Iterable[dict], fmt: str, *, columns: list[Column],
                 cells: Callable[[dict], list[str]] | None = None,
                 csv_extra: tuple[tuple[str, Callable[[dict], object]], ...] = ()) -> int:
     """Print events in `fmt` (table, csv, json, jsonl), streamed; return how many were printed."""
-    from relations_db.formats import export
-
     if fmt == "csv":
-        count = export.write_csv(events, sys.stdout, extra=csv_extra)
+        from relations_db.formats.csv.writer import write_csv
+
+        count = write_csv(events, sys.stdout, extra=csv_extra)
         sys.stdout.flush()
         return count
+    from relations_db.formats.json import write_json, write_jsonl
+
     if fmt == "json":
-        return write_stream(export.write_json, events)
+        return write_stream(write_json, events)
     if fmt == "jsonl":
-        return write_stream(export.write_jsonl, events)
+        return write_stream(write_jsonl, events)
     cells = cells or event_cells
     return print_table(columns, (cells(e) for e in events))
 
@@ -222,19 +224,20 @@ def emit_records(records: Iterable[dict], fmt: str, columns: list[Column], cells
     """Print non-event records (actors, sources…) as a table, csv, json or jsonl."""
     import csv
 
-    from relations_db.formats import export
+    from relations_db.formats.csv.columns import neutralise, write_row
+    from relations_db.formats.json import write_json, write_jsonl
 
     if fmt == "json":
-        return write_stream(export.write_json, records)
+        return write_stream(write_json, records)
     if fmt == "jsonl":
-        return write_stream(export.write_jsonl, records)
+        return write_stream(write_jsonl, records)
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         fields = csv_fields or ()
         writer.writerow(fields)
         count = 0
         for record in records:
-            export.write_row(writer, sys.stdout, [export.neutralise(_csv_value(record.get(f))) for f in fields])
+            write_row(writer, sys.stdout, [neutralise(_csv_value(record.get(f))) for f in fields])
             count += 1
         return count
     return print_table(columns, (cells(r) for r in records))
@@ -268,7 +271,7 @@ def _field(label: str, value: str) -> str:
 
 def citation_lines(number: int, citation: dict, indent: str = "  ") -> list[str]:
     """A citation as `show` and `source` print it: the note, the quotation, then its particulars."""
-    from relations_db.formats.export import note_text
+    from relations_db.formats.chronology import note_text
 
     inner = indent + "    "
     lines = [wrapped(f"[{number}] {note_text(citation)}", inner, indent)]

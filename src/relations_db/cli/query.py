@@ -96,7 +96,7 @@ def chronology_cmd(
 
     from relations_db.cli import output
     from relations_db.cli.common import connection
-    from relations_db.formats.export import write_chronology, write_markdown
+    from relations_db.formats.chronology import write_chronology, write_markdown
     from relations_db.read.events import event_rows
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,

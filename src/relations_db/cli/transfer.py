@@ -2,7 +2,7 @@
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, Optional, TextIO
@@ -22,18 +22,19 @@ from relations_db.cli.options import (
     YearOpt,
     filters_from,
 )
+from relations_db.formats import registry
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    ExportFormat = str
+    ImportFormat = str
+else:  # Typer reads the choices from a Literal: the registry's names (strings: no format module is imported)
+    ExportFormat = Literal[tuple(registry.EXPORTS)]
+    ImportFormat = Literal[tuple(registry.IMPORTS)]
 
 commands = typer.Typer(add_completion=False)
 
 # Below this many events a progress bar would only flicker.
 PROGRESS_THRESHOLD = 2000
-
-ExportFormat = Literal["csv", "json", "jsonl", "yaml", "markdown", "html"]
-_SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml",
-                   ".yml": "yaml", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 
 
 @contextmanager
@@ -63,15 +64,6 @@ def progress_reporter(verb: str) -> Iterator[Callable[[int], None] | None]:
     finally:
         if "bar" in shown:
             shown["bar"].stop()
-
-
-def _counted(events: Iterable[dict], progress: Callable[[int], None] | None) -> Iterator[dict]:
-    done = 0
-    for event in events:
-        yield event
-        done += 1
-        if progress is not None and done % 100 == 0:
-            progress(done)
 
 
 @contextmanager
@@ -151,45 +143,19 @@ def export(
 
     Example: relations-db export --from 1955 --to 1961 --format csv -o chronology.csv
     """
-    from relations_db.formats.csv.writer import CsvExport
-    from relations_db.read.events import event_rows
-
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
                            search=search, limit=limit)
-    fmt = format_.lower() if format_ else _SUFFIX_FORMATS.get(Path(output or "").suffix.lower(), "csv")
+    fmt = registry.export_format(output, format_)
     started = time.perf_counter()
     with session(ctx) as s:
-        # Both check the filters before any file is touched. CSV, the format of large exports, has a way of
-        # its own (csv_export: the cells built by the database; the same bytes as the general writer).
-        if fmt == "csv":
-            csv_export = CsvExport(s, filters)
-            with atomic_output(output) as out, progress_reporter("Exporting") as progress:
-                count = csv_export.write(out, progress)
-        else:
-            rows = event_rows(s, filters)
-            with atomic_output(output) as out, progress_reporter("Exporting") as progress:
-                count = _write_events(fmt, rows, s, out, progress)
+        # The filters are checked before any file is touched. CSV, the format of large exports, has a way of
+        # its own (formats/csv/writer.py: the cells built by the database; the same bytes as the general writer).
+        write = registry.prepare_export(fmt, s, filters)
+        with atomic_output(output) as out, progress_reporter("Exporting") as progress:
+            count = write(out, progress)
     where = f" to {output}" if output not in (None, "-") else ""
     notice(f"Exported {count} event{'s' if count != 1 else ''} ({fmt}){where} in "
            f"{time.perf_counter() - started:.1f} s.")
-
-
-def _write_events(fmt: str, rows: Iterable[dict], s: "Session", out: TextIO,
-                  progress: Callable[[int], None] | None) -> int:
-    """Write `rows` to `out` in `fmt` (any export format but csv); return how many."""
-    from relations_db.formats import export as writers
-
-    if fmt == "yaml":
-        from relations_db.formats.seed.write import write_yaml
-
-        return write_yaml(rows, s, out, progress=progress)
-    events = _counted(rows, progress)
-    if fmt == "html":
-        from relations_db.formats.html import write_html
-
-        return write_html(events, out)
-    write = {"json": writers.write_json, "jsonl": writers.write_jsonl, "markdown": writers.write_markdown}[fmt]
-    return write(events, out)
 
 
 @commands.command("import")
@@ -197,7 +163,7 @@ def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A .yaml/.yml file in the seed format, or a .csv "
                                                               "file in the export format.")],
-    format_: Annotated[Optional[Literal["yaml", "csv"]], typer.Option(
+    format_: Annotated[Optional[ImportFormat], typer.Option(
         "--format", "-f", case_sensitive=False, help="yaml or csv (default: from the file's extension).")] = None,
 ) -> None:
     """Import events from a seed-format YAML file or a chronology CSV (as `export` writes them).
@@ -214,9 +180,7 @@ def import_(
 
     Example: relations-db import colleague-chronology.csv
     """
-    from relations_db.formats.csv.reader import file_format, import_file
-
-    kind = file_format(file, format_)  # an unknown extension is refused before the database is touched
+    kind = registry.import_format(file, format_)  # an unknown extension is refused before the database is touched
     with session(ctx, write=True) as s, progress_reporter("Importing") as progress:
-        report = import_file(s, file, kind, progress=progress)
+        report = registry.import_file(s, file, kind, progress=progress)
     notice(f"Imported {file}: {report.summary()}.")

@@ -61,5 +61,16 @@ def _folded_char(match: re.Match) -> str:
 
 def slugify(text: str, max_length: int = 80) -> str:
     """A lower-case ASCII slug for keys: 'Khrushchev visits Albania' → 'khrushchev-visits-albania'."""
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+    return slug_of_folded(fold(text), max_length)
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug_of_folded(folded: str, max_length: int = 80) -> str:
+    """`slugify` of a text whose `fold` is `folded`. Since fold works character by character and then only
+    collapses white space, which becomes '-' here with everything else that is not a letter or digit, the folds of
+    a text's parts joined by a space give the same slug: the CSV import, which has folded each title already,
+    slugs a date and title without folding them again."""
+    slug = _NOT_SLUG.sub("-", folded).strip("-")
     return slug[:max_length].rstrip("-") or "event"

@@ -1,26 +1,32 @@
 """PostgreSQL's way of the CSV export: the server writes the CSV itself (`COPY (...) TO STDOUT`).
 
-The cells are those of `csv_export.csv_statement`, each wrapped as `export.neutralise` treats a cell (a quote
-before a leading formula character) and made NULL when empty: COPY writes an empty string as `""` and NULL as
-nothing, which is how csv.writer writes an empty string. COPY quotes a cell holding a comma, a quote, a line
-break or a carriage return, as `export.write_row` does.
+The cells are those of `statement.csv_statement`, each wrapped as `columns.neutralise` treats a cell (the
+`FORMULA_QUOTE` before a leading `FORMULA_START` character, both from `columns`) and made NULL when empty: COPY
+writes an empty string as `""` and NULL as nothing, which is how csv.writer writes an empty string. COPY quotes
+a cell holding a comma, a quote, a line break or a carriage return, as `columns.write_row` does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from relations_db.formats.csv import writer as csv_export
-from relations_db.formats.csv.writer import HEADER, Progress, csv_statement, pump
-from relations_db.formats.export import FORMULA_START
+from relations_db.formats.csv import stream
+from relations_db.formats.csv.columns import FORMULA_QUOTE, FORMULA_START
+from relations_db.formats.csv.statement import csv_statement
+from relations_db.formats.csv.stream import HEADER, Progress, Selection, pump
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
+    from sqlalchemy.engine import Dialect, Engine
+    from sqlalchemy.orm import Session
 
 _BLOCKS = 1000  # COPY sends a message per row: they are decoded and written this many at a time
 
 
-def copy_csv(export, out: TextIO, progress: Progress = None) -> int:
-    """The header and every row of `export` (a `csv_export.CsvExport`); returns how many rows.
+def copy_csv(export: Selection, out: TextIO, progress: Progress = None) -> int:
+    """The header and every row of `export` (a `writer.CsvExport`); returns how many rows.
 
     Every event (no filter, no limit) is copied as two date halves on two new connections that import the
     session's snapshot, so that the halves are one consistent export; anything else is one COPY on the
@@ -35,23 +41,23 @@ def copy_csv(export, out: TextIO, progress: Progress = None) -> int:
     session = export.session
     session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     out.write(HEADER)
-    halves = _halves(session) if export.everything else None
+    halves = date_halves(session) if export.everything else None
     dialect = session.get_bind().dialect
     with ExitStack() as stack:
         if halves is None:
             connection = session.connection().connection.dbapi_connection
-            copies = [_Copy(connection, csv_statement("postgresql", export.where, export.limit, cell=_copy_cell),
+            copies = [_Copy(connection, csv_statement("postgresql", export.where, export.limit, cell=copy_cell),
                             dialect)]
         else:
             snapshot = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-            engine = session.get_bind()
+            engine = session.get_bind().engine  # (a session bound to a connection: its engine)
             try:
                 connections = [stack.enter_context(_connection_in_snapshot(engine, snapshot)) for _ in halves]
             except psycopg.Error as error:  # (the session's own connection worked a moment ago)
                 raise DatabaseError(f"PostgreSQL could not export: {str(error).strip()}") from None
             # Both COPYs are sent before either is read: the second server process sorts its half meanwhile.
-            copies = [_Copy(connection, csv_statement("postgresql", [half], None, cell=_copy_cell), dialect)
-                      for connection, half in zip(connections, halves)]
+            copies = [_Copy(connection, csv_statement("postgresql", [half], None, cell=copy_cell), dialect)
+                      for connection, half in zip(connections, halves, strict=True)]
         lines = 0
         for copy in copies:
             lines = pump(copy.chunks(), out, copy.encoding, progress, lines)
@@ -67,7 +73,7 @@ class _Copy:
     none on the server).
     """
 
-    def __init__(self, connection, statement, dialect) -> None:
+    def __init__(self, connection: Any, statement: Select, dialect: Dialect) -> None:
         import psycopg
 
         compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
@@ -88,7 +94,7 @@ class _Copy:
             self._fail(result)
         finished = False
         try:
-            blocks: list = []
+            blocks: list[bytes] = []
             while True:
                 try:
                     size, data = pgconn.get_copy_data(0)
@@ -119,7 +125,7 @@ class _Copy:
                 while pgconn.get_result() is not None:
                     pass
 
-    def _fail(self, result) -> None:
+    def _fail(self, result: Any) -> None:
         from relations_db.errors import DatabaseError
 
         message = (result.error_message if result is not None else self.connection.pgconn.error_message)
@@ -128,18 +134,18 @@ class _Copy:
         raise DatabaseError(f"PostgreSQL could not export: {message.decode(errors='replace').strip()}")
 
 
-def _copy_cell(expression):
-    """NULL when empty, a quote before a leading formula character: `export.neutralise` done by the server.
+def copy_cell(expression: Any) -> Any:
+    """NULL when empty, a quote before a leading formula character: `columns.neutralise` done by the server.
     (The first character is tested by its code: `ascii()` against integers takes a second less per million
     rows than `left(x, 1)` against strings.)"""
     from sqlalchemy import Text, case, func, literal
 
     starts = func.ascii(expression).in_([ord(c) for c in FORMULA_START])
-    return func.nullif(case((starts, literal("'", Text) + expression), else_=expression), "")
+    return func.nullif(case((starts, literal(FORMULA_QUOTE, Text) + expression), else_=expression), "")
 
 
 @contextmanager
-def _connection_in_snapshot(engine, snapshot: str):
+def _connection_in_snapshot(engine: Engine, snapshot: str) -> Iterator[Any]:
     """A new read-only connection whose transaction sees `snapshot` (exported by the session's transaction)."""
     import psycopg
     from psycopg import sql
@@ -156,7 +162,7 @@ def _connection_in_snapshot(engine, snapshot: str):
         connection.close()
 
 
-def _halves(session) -> list | None:
+def date_halves(session: Session) -> list[Any] | None:
     """The conditions of two date ranges holding about half the events each, or None when there are too few
     events for two connections to pay."""
     from sqlalchemy import func, select
@@ -164,7 +170,7 @@ def _halves(session) -> list | None:
     from relations_db.store.schema import events
 
     count = session.execute(select(func.count()).select_from(events)).scalar_one()
-    if count < csv_export.PARALLEL_AT_LEAST:
+    if count < stream.PARALLEL_AT_LEAST:
         return None
     first, middle = (session.execute(select(events.c.start_date).order_by(events.c.start_date)
                                      .offset(offset).limit(1)).scalar_one() for offset in (0, count // 2))

@@ -1,6 +1,6 @@
 """SQLite's parallel way of the CSV export: date ranges read at once by worker processes, on one snapshot.
 
-Taken by `csv_export.CsvExport.write` for an export of every event of a large file. The parent takes the write
+Taken by `writer.CsvExport.write` for an export of every event of a large file. The parent takes the write
 lock (`BEGIN IMMEDIATE` on a connection of its own) so that nothing can be committed while the parts start;
 each worker opens the file, begins a read transaction and reads (which fixes its snapshot), then says `ready`;
 the parent does the same on another connection, and when all have, lets the lock go. The parent writes the
@@ -8,9 +8,9 @@ first part itself, straight to the output; the workers write theirs to temporary
 A file the parent cannot lock (read-only, or held by a writer for more than GUARD_WAIT_SECONDS), or a machine
 with one core, takes the single statement instead, which needs no lock.
 
-As a program (`python -m relations_db.formats.csv.parts`, or `main()`) this is the worker; its job comes as one JSON
-line on stdin.
-Only the standard library and `csv_export`'s light imports are loaded, so a worker starts in a few tens of ms.
+As a program (`python -m relations_db.formats.csv.parts`, or `main()`) this is the worker; its job comes as one
+JSON line on stdin. Only the standard library and this package's light modules (`stream`, `statement`,
+`columns`: no SQLAlchemy at import) are loaded, so a worker starts in a few tens of ms.
 """
 
 from __future__ import annotations
@@ -21,87 +21,145 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from typing import TextIO
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any, TextIO, TypedDict
 
-from relations_db.formats.csv import writer as csv_export
-from relations_db.formats.csv.writer import HEADER, Progress, pump, write_rows
+from relations_db.formats.csv import stream
+from relations_db.formats.csv.statement import SEPARATOR_IN_SOURCES, csv_statement
+from relations_db.formats.csv.stream import HEADER, Progress, Selection, pump, write_rows
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
+    from sqlalchemy.sql.elements import ColumnClause
 
 MAX_PARTS = 4  # (one read here, the others by as many worker processes)
 # How long the export waits for a writer's lock before it reads in one process instead (which needs no lock).
 GUARD_WAIT_SECONDS = 1.0
 _READY = b"ready\n"
+_FETCH = 2000
+
+Range = tuple[str | None, str | None]
 
 
-def write_in_parts(export, out: TextIO, progress: Progress = None) -> int | None:
-    """The header and every row of `export` (a `csv_export.CsvExport` of every event): the first date range
-    read here, the others by worker processes meanwhile; returns how many rows, or None when this way does not
-    apply (nothing has been written then)."""
-    from relations_db.errors import DatabaseError
+class Job(TypedDict):
+    """A worker's job, sent as one JSON line: its part's statement and the file to write it to."""
+
+    path: str
+    timeout: float
+    sql: str
+    params: list[Any]
+    split: bool
+    target: str
+
+
+Worker = tuple[subprocess.Popen[bytes], str]  # (the process, the file it writes its part to)
+
+
+def write_in_parts(export: Selection, out: TextIO, progress: Progress = None) -> int | None:
+    """The header and every row of `export` (a `writer.CsvExport` of every event): the first date range read
+    here, the others by worker processes meanwhile; returns how many rows, or None when this way does not apply
+    (nothing has been written then)."""
     from relations_db.store.db import SQLITE_BUSY_TIMEOUT_MS
 
     parts = min(os.cpu_count() or 1, MAX_PARTS)
-    url = export.session.get_bind().url
+    engine = export.session.get_bind()
+    url = engine.engine.url  # (a session bound to a connection: its engine's)
     if parts < 2 or not url.database or url.database == ":memory:" or url.query:
         return None
     timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
     guard = sqlite3.connect(url.database, isolation_level=None, timeout=GUARD_WAIT_SECONDS)
     mine = sqlite3.connect(url.database, isolation_level=None, timeout=timeout)
     try:
-        try:
-            guard.execute("BEGIN IMMEDIATE")
-            bounds = _bounds(guard, parts)
-            if bounds is None:
-                return None
-            # Checked under the lock: the parts read what the guard sees, not the session's snapshot.
-            split = guard.execute(csv_export.SEPARATOR_IN_SOURCES).fetchone() is None
-        except sqlite3.Error:  # locked by a writer for too long, or a file that may not be written
+        plan = _locked_plan(guard, parts)
+        if plan is None:
             return None
-        dialect = export.session.get_bind().dialect
-        ranges = list(zip([None, *bounds], [*bounds, None]))
+        ranges, split = plan
+        dialect = engine.dialect
         with tempfile.TemporaryDirectory(prefix="relations-db-export-") as scratch:
-            workers: list[tuple[subprocess.Popen, str]] = []
+            workers: list[Worker] = []
             try:
                 for number, (low, high) in enumerate(ranges[1:], start=1):
-                    sql, params = _part_statement(dialect, low, high, split)
+                    sql, params = part_statement(dialect, low, high, split)
                     target = os.path.join(scratch, f"part-{number}.csv")
-                    job = {"path": url.database, "timeout": timeout, "sql": sql, "params": params, "split": split,
-                           "target": target}
+                    job: Job = {"path": url.database, "timeout": timeout, "sql": sql, "params": params,
+                                "split": split, "target": target}
                     try:
-                        workers.append((_start(job), target))
+                        workers.append((start_worker(job), target))
                     except OSError:  # no interpreter to start (an embedded Python): one process, then
                         return None
-                sql, params = _part_statement(dialect, *ranges[0], split)
-                try:
-                    _begin(mine)
-                    for worker, _ in workers:
-                        if worker.stdout.readline() != _READY:
-                            raise DatabaseError(_failure(worker))
-                    guard.execute("ROLLBACK")  # every part holds its snapshot: writers may go on
-                    out.write(HEADER)
-                    cursor = mine.execute(sql, params)
-                    done = write_rows(iter(lambda: cursor.fetchmany(2000), []), out, split, progress)
-                except sqlite3.Error as error:
-                    raise DatabaseError(f"The export could not read the database: {error}") from None
-                for worker, target in workers:
-                    if worker.wait() != 0:
-                        raise DatabaseError(_failure(worker))
-                    with open(target, "rb") as part:
-                        pump(iter(lambda stream=part: stream.read(1 << 20), b""), out, "utf-8")
-                    os.unlink(target)
-                    done += int(worker.stderr.read().split()[-1])
-                    if progress is not None:
-                        progress(done)
-                return done
+                done = _write_first(mine, guard, workers, part_statement(dialect, *ranges[0], split), split, out,
+                                    progress)
+                return _copy_parts(workers, out, done, progress)
             finally:
-                for worker, _ in workers:
-                    if worker.poll() is None:
-                        worker.kill()
-                        worker.wait()
-                    worker.stdout.close()
-                    worker.stderr.close()
+                _stop(workers)
     finally:
         mine.close()
         guard.close()  # (rolls back, if the lock is still held)
+
+
+def _locked_plan(guard: sqlite3.Connection, parts: int) -> tuple[list[Range], bool] | None:
+    """The date ranges of the parts and whether the sources may come split (see `stream.write_rows`), read
+    under the write lock taken on `guard`; None when the lock cannot be had or there are too few events."""
+    try:
+        guard.execute("BEGIN IMMEDIATE")
+        bounds = _bounds(guard, parts)
+        if bounds is None:
+            return None
+        # Checked under the lock: the parts read what the guard sees, not the session's snapshot.
+        split = guard.execute(SEPARATOR_IN_SOURCES).fetchone() is None
+    except sqlite3.Error:  # locked by a writer for too long, or a file that may not be written
+        return None
+    return list(zip([None, *bounds], [*bounds, None], strict=True)), split
+
+
+def _write_first(mine: sqlite3.Connection, guard: sqlite3.Connection, workers: list[Worker],
+                 statement: tuple[str, list[Any]], split: bool, out: TextIO, progress: Progress) -> int:
+    """Once every worker holds its snapshot (and this process too), the writers are let go and the header and
+    the first part are written; returns its rows."""
+    from relations_db.errors import DatabaseError
+
+    sql, params = statement
+    try:
+        _begin(mine)
+        for worker, _ in workers:
+            if _pipes(worker)[0].readline() != _READY:
+                raise DatabaseError(_failure(worker))
+        guard.execute("ROLLBACK")  # every part holds its snapshot: writers may go on
+        out.write(HEADER)
+        cursor = mine.execute(sql, params)
+        return write_rows(iter(lambda: cursor.fetchmany(_FETCH), []), out, split, progress)
+    except sqlite3.Error as error:
+        raise DatabaseError(f"The export could not read the database: {error}") from None
+
+
+def _copy_parts(workers: list[Worker], out: TextIO, done: int, progress: Progress) -> int:
+    """Each worker's part, in order, copied in when it is complete; returns `done` plus their rows."""
+    from relations_db.errors import DatabaseError
+
+    for worker, target in workers:
+        if worker.wait() != 0:
+            raise DatabaseError(_failure(worker))
+        with open(target, "rb") as part:
+            pump(_blocks(part), out, "utf-8")
+        os.unlink(target)
+        done += int(_pipes(worker)[1].read().split()[-1])
+        if progress is not None:
+            progress(done)
+    return done
+
+
+def _blocks(part: IO[bytes]) -> Iterator[bytes]:
+    return iter(lambda: part.read(1 << 20), b"")
+
+
+def _stop(workers: list[Worker]) -> None:
+    """Every worker ended (killed if still running: the export failed or stopped half-way) and its pipes closed."""
+    for worker, _ in workers:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        for pipe in _pipes(worker):
+            pipe.close()
 
 
 def _begin(connection: sqlite3.Connection) -> None:
@@ -114,7 +172,7 @@ def _bounds(guard: sqlite3.Connection, workers: int) -> list[str] | None:
     """Start dates splitting the events into `workers` ranges of about the same size (fewer if many events share
     a start date), or None when there are too few events for workers to pay."""
     count = guard.execute("SELECT count(*) FROM events").fetchone()[0]
-    if count < csv_export.PARALLEL_AT_LEAST:
+    if count < stream.PARALLEL_AT_LEAST:
         return None
     first = guard.execute("SELECT min(start_date) FROM events").fetchone()[0]
     bounds: list[str] = []
@@ -126,48 +184,56 @@ def _bounds(guard: sqlite3.Connection, workers: int) -> list[str] | None:
     return bounds or None
 
 
-def _part_statement(dialect, low: str | None, high: str | None, split: bool) -> tuple[str, list]:
+def part_statement(dialect: Dialect, low: str | None, high: str | None, split: bool) -> tuple[str, list[Any]]:
     """The SQL and parameters of the events starting in [low, high) (open where None)."""
     from sqlalchemy import literal, literal_column
 
-    from relations_db.formats.csv.writer import csv_statement
-
-    start = literal_column("+events.start_date")  # (not through the date index: see csv_statement)
+    start: ColumnClause[Any] = literal_column("+events.start_date")  # (not the date index: see csv_statement)
     where = ([start >= literal(low)] if low else []) + ([start < literal(high)] if high else [])
     compiled = csv_statement("sqlite", where, None, split).compile(dialect=dialect)
-    return str(compiled), [compiled.params[name] for name in compiled.positiontup]
+    return str(compiled), [compiled.params[name] for name in compiled.positiontup or ()]
 
 
-def _start(job: dict) -> subprocess.Popen:
+def start_worker(job: Job) -> subprocess.Popen[bytes]:
     """A worker with its job. Where this process found the package is added at the end of the worker's path: it
     finds the same package, and nothing there can shadow the standard library (as PYTHONPATH could)."""
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    program = f"import sys; sys.path.append({package_root!r}); from relations_db.formats.csv.parts import main; main()"
+    import relations_db
+
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(relations_db.__file__)))
+    program = (f"import sys; sys.path.append({package_root!r}); "
+               "from relations_db.formats.csv.parts import main; main()")
     worker = subprocess.Popen([sys.executable, "-c", program], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE)
+    assert worker.stdin is not None  # (a pipe: asked for above)
     worker.stdin.write(json.dumps(job).encode() + b"\n")
     worker.stdin.close()
     return worker
 
 
-def _failure(worker: subprocess.Popen) -> str:
+def _pipes(worker: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
+    """The worker's stdout and stderr (pipes, as `start_worker` asks for them)."""
+    assert worker.stdout is not None and worker.stderr is not None
+    return worker.stdout, worker.stderr
+
+
+def _failure(worker: subprocess.Popen[bytes]) -> str:
     if worker.poll() is None:
         worker.kill()
     worker.wait()
-    lines = worker.stderr.read().decode(errors="replace").strip().splitlines()
+    lines = _pipes(worker)[1].read().decode(errors="replace").strip().splitlines()
     return f"The export's worker process failed: {lines[-1] if lines else f'exit status {worker.returncode}'}"
 
 
 def _work() -> None:
     """The worker: its part as CSV lines into its file, then the number of rows on stderr."""
-    job = json.loads(sys.stdin.readline())
+    job: Job = json.loads(sys.stdin.readline())
     connection = sqlite3.connect(job["path"], isolation_level=None, timeout=job["timeout"])
     _begin(connection)
     sys.stdout.buffer.write(_READY)  # (bytes: no "\r\n" on Windows)
     sys.stdout.buffer.flush()
     cursor = connection.execute(job["sql"], job["params"])
     with open(job["target"], "w", encoding="utf-8", newline="") as out:
-        count = write_rows(iter(lambda: cursor.fetchmany(2000), []), out, job["split"])
+        count = write_rows(iter(lambda: cursor.fetchmany(_FETCH), []), out, job["split"])
     sys.stderr.write(f"{count}\n")
 
 

@@ -1,0 +1,81 @@
+"""The chronology CSV's one contract: its columns and the rules of its cells.
+
+- The columns, in order: `CSV_COLUMNS`.
+- A list in one cell is joined with `LIST_SEPARATOR` ("; ") and read back by splitting at `LIST_MARK` (";").
+- A participant is `Name:role` (the form of `add event --actor`), `Name` alone when the role is not known.
+- The sources are their short forms ("Duka 2007"), once each, in the order they are first cited.
+- A cell a spreadsheet would run as a formula (starting with one of `FORMULA_START`) is led by `FORMULA_QUOTE`,
+  which the reader takes off again.
+
+Every way of writing a row follows these: `csv_cells` here for event dicts; the database's own cells (the
+SQLite statement and PostgreSQL's COPY, in `statement.py` and `copy.py`) are built from the same constants, and
+the reader undoes the quote with them.
+
+Only the standard library is imported: the export's worker processes load this module (`parts.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TextIO
+
+CSV_COLUMNS = ("date", "start", "end", "title", "type", "place", "actors", "sources", "summary")
+
+LIST_SEPARATOR = "; "
+LIST_MARK = LIST_SEPARATOR.strip()  # (a reader also takes ";" with no space, or with several)
+ROLE_SEPARATOR = ":"
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What goes before such a cell, so that a spreadsheet shows it as text.
+FORMULA_QUOTE = "'"
+
+
+class RowWriter(Protocol):
+    """What `write_row` needs of a `csv.writer`."""
+
+    def writerow(self, row: Iterable[Any], /) -> Any: ...
+
+
+def neutralise(cell: str) -> str:
+    """Prefix a formula-looking cell with a single quote, so that a spreadsheet shows it as text."""
+    return FORMULA_QUOTE + cell if cell.startswith(FORMULA_START) else cell
+
+
+def participant_text(actor: dict) -> str:
+    """`Name:role` (the form of `add event --actor`), or `Name` when the role is not known."""
+    return f"{actor['name']}{ROLE_SEPARATOR}{actor['role']}" if actor.get("role") else actor["name"]
+
+
+def source_shorts(event: dict) -> list[str]:
+    """The short forms of the sources an event cites, once each, in citation order."""
+    return list(dict.fromkeys(c["short"] for c in event["citations"]))
+
+
+def csv_cells(event: dict) -> list[str]:
+    """One CSV row of the chronology columns (`CSV_COLUMNS`) of an event dict (the JSON shape of
+    `queries.event_rows`), formula-looking cells neutralised."""
+    values = {
+        "date": event["date"], "start": event["start"], "end": event["end"], "title": event["title"],
+        "type": event["type"], "place": event.get("place") or "",
+        "actors": LIST_SEPARATOR.join(participant_text(a) for a in event["actors"]),
+        "sources": LIST_SEPARATOR.join(source_shorts(event)), "summary": event.get("summary") or "",
+    }
+    return [neutralise(str(values[name])) for name in CSV_COLUMNS]
+
+
+def write_row(writer: RowWriter, out: TextIO, cells: Sequence[str]) -> None:
+    """One CSV row, as `writer` (a csv.writer ending lines in "\\n") writes it, with a cell holding a carriage
+    return always quoted. csv.writer before Python 3.11.9 and 3.12.3 (CPython gh-67044) leaves a lone "\\r" bare
+    when lines end in "\\n", and a spreadsheet then breaks the row there; later versions quote it, as PostgreSQL's
+    COPY does. This gives one output on every version."""
+    if not any("\r" in cell for cell in cells):
+        writer.writerow(cells)
+        return
+    quoted = ('"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\n\r') else cell for cell in cells)
+    out.write(",".join(quoted) + "\n")
+
+
+def split_list(cell: str) -> list[str]:
+    """The entries of a list cell (`LIST_SEPARATOR`-joined), blank ones dropped."""
+    return [part.strip() for part in cell.split(LIST_MARK) if part.strip()]

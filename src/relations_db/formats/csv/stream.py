@@ -1,0 +1,122 @@
+"""What every way of the CSV export shares: the header, rows of cells written as lines, encoded CSV pumped
+into the output, and the size from which the parallel ways pay.
+
+`writer.CsvExport` chooses the way; `parts.py` (SQLite, worker processes) and `copy.py` (PostgreSQL's COPY)
+import this module and `statement.py`, never the writer, so that no two modules import each other. Only the
+standard library is imported here: the export's worker processes load it.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+from relations_db.formats.csv.columns import CSV_COLUMNS, FORMULA_START, LIST_SEPARATOR, neutralise, write_row
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+Progress = Callable[[int], None] | None
+
+# Below this many events, starting worker processes or extra connections costs more than it saves.
+PARALLEL_AT_LEAST = 20_000
+
+HEADER = ",".join(CSV_COLUMNS) + "\n"  # (as csv.writer writes it: no column name needs quotes)
+
+# On SQLite the sources cell may come with every cited source joined by this control character (U+001F), in
+# citation order and with repeats, which spares the database a sort per event; `write_rows` removes the repeats.
+SOURCES_SPLIT = "\x1f"
+
+# A formula character at the start of a cell other than the first (a CR anywhere sends the line the careful way).
+# (A literal first character: a fast search.)
+_FORMULA_AFTER_COMMA = re.compile(",[" + re.escape("".join(c for c in FORMULA_START if c != "\r")) + "]")
+
+
+class Selection(Protocol):
+    """The events an export writes, as `writer.CsvExport` holds them: checked conditions and a limit."""
+
+    session: Session
+    where: list[Any]
+    limit: int | None
+
+    @property
+    def everything(self) -> bool: ...
+
+
+def write_rows(batches: Iterable[Sequence[tuple]], out: TextIO, split_sources: bool,
+               progress: Progress = None, done: int = 0) -> int:
+    """The rows (nine text cells each, batch by batch) as CSV lines; returns how many rows.
+
+    With `split_sources`, the sources cell holds every cited source joined by SOURCES_SPLIT, repeats included,
+    and the repeats are removed here. `progress(done + rows so far)` is called after each batch.
+    """
+    writer = csv.writer(out, lineterminator="\n")
+    count = 0
+    width = len(CSV_COLUMNS) - 1
+    formula_inside = _FORMULA_AFTER_COMMA.search
+    split = SOURCES_SPLIT if split_sources else None
+    join = LIST_SEPARATOR.join
+    for rows in batches:
+        lines = []
+        for row in rows:
+            if split is not None and split in row[7]:  # several citations: their sources, once each
+                row = (*row[:7], join(dict.fromkeys(row[7].split(split))), row[8])
+            line = ",".join(row)
+            # Written as it is when csv.writer and `neutralise` would leave it so: no cell holds a comma, a quote
+            # or a line break, none starts with a formula character. (A comma inside a cell, or a formula
+            # character after one, only sends the row the careful way.)
+            if (line.count(",") == width and '"' not in line and "\n" not in line and "\r" not in line
+                    and not line.startswith(FORMULA_START) and not formula_inside(line)):
+                lines.append(line)
+                continue
+            if lines:
+                out.write("\n".join(lines) + "\n")
+                lines = []
+            write_row(writer, out, [neutralise(cell) for cell in row])
+        if lines:
+            out.write("\n".join(lines) + "\n")
+        count += len(rows)
+        if progress is not None:
+            progress(done + count)
+    return count
+
+
+def pump(chunks: Iterable[bytes], out: TextIO, encoding: str, progress: Progress = None, lines: int = 0) -> int:
+    """Encoded CSV text, chunk by chunk, into `out`; returns `lines` plus the line ends written.
+
+    UTF-8 going to a UTF-8 file (the usual case) is written as it is, to the file's byte buffer, with no decoding
+    and encoding again. `progress(lines so far)` is called after each chunk: lines, not events (a summary may
+    hold a line break), which is close enough for a progress bar and costs no parsing.
+    """
+    import codecs
+
+    raw = _byte_buffer(out) if codecs.lookup(encoding).name == "utf-8" else None
+    decoder = codecs.getincrementaldecoder(encoding)()
+    for chunk in chunks:
+        if raw is not None:
+            raw.write(chunk)
+            lines += chunk.count(b"\n")
+        else:
+            text = decoder.decode(chunk)
+            out.write(text)
+            lines += text.count("\n")
+        if progress is not None:
+            progress(lines)
+    out.write(decoder.decode(b"", final=True))
+    return lines
+
+
+def _byte_buffer(out: TextIO) -> Any:
+    """`out`'s byte buffer (flushed first), when bytes written there read the same as text written to `out`:
+    a UTF-8 text file that does not turn "\\n" into something else; else None."""
+    import codecs
+    import os
+
+    buffer = getattr(out, "buffer", None)
+    encoding = getattr(out, "encoding", None)
+    if buffer is None or not encoding or codecs.lookup(encoding).name != "utf-8" or os.linesep != "\n":
+        return None
+    out.flush()
+    return buffer
