@@ -9,7 +9,7 @@ earliest start to the latest end of its events (open ends are ignored). The DOT 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -61,7 +61,7 @@ class Network:
     events: dict[str, int]  # actor name → number of events (among those read) the actor is in
 
 
-def _years(event: dict) -> tuple[int, int] | None:
+def _years(event: Mapping[str, Any]) -> tuple[int, int] | None:
     """The first and last year of an event's span, an open end standing for the other (None when both are)."""
     start, end = dt.date.fromisoformat(event["start"]), dt.date.fromisoformat(event["end"])
     first = start.year if start != dt.date.min else None
@@ -71,7 +71,7 @@ def _years(event: dict) -> tuple[int, int] | None:
     return first, first if last is None else last
 
 
-def actor_pairs(events: Iterable[dict], actor: str | None = None) -> Network:
+def actor_pairs(events: Iterable[Mapping[str, Any]], actor: str | None = None) -> Network:
     """The pairs of actors sharing events, most frequent first; with `actor` (a canonical name), only its pairs."""
     pairs: dict[tuple[str, str], Pair] = {}
     kinds: dict[str, str] = {}

@@ -16,9 +16,9 @@ The text bars (`count_bar`, `tone_bar`) are plain characters, readable without c
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from relations_db.domain.vocab import PERIODS
 
@@ -41,7 +41,7 @@ class Period:
     """One row of the timeline: a year ("1956") or a month ("1956-06"), its events and their tones."""
 
     period: str
-    events: list[dict] = field(default_factory=list)
+    events: list[Mapping[str, Any]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -64,7 +64,7 @@ class Period:
     def max_tone(self) -> int | None:
         return max(self.tones, default=None)
 
-    def key_events(self) -> list[dict]:
+    def key_events(self) -> list[Mapping[str, Any]]:
         """The period's events, the most extreme |tone| first (untoned last), then in date order."""
         ranked = sorted(enumerate(self.events),
                         key=lambda p: (p[1].get("tone") is None, -abs(p[1].get("tone") or 0), p[0]))
@@ -82,7 +82,7 @@ class Timeline:
     """The periods in order, and the events that no single period holds."""
 
     periods: list[Period]
-    spanning: list[dict]  # events that cross a year boundary: counted in no period
+    spanning: list[Mapping[str, Any]]  # events that cross a year boundary: counted in no period
 
     @property
     def max_count(self) -> int:
@@ -93,7 +93,7 @@ def _day(iso: str) -> dt.date:
     return dt.date.fromisoformat(iso)
 
 
-def period_of(event: dict, by: str = "year") -> str | None:
+def period_of(event: Mapping[str, Any], by: str = "year") -> str | None:
     """The period an event is counted in ('1956' or '1956-06'), or None when its span crosses years."""
     start, end = _day(event["start"]), _day(event["end"])
     if start == dt.date.min or end == dt.date.max:
@@ -107,7 +107,7 @@ def period_of(event: dict, by: str = "year") -> str | None:
     return f"{start.year:04d}"
 
 
-def build(events: Iterable[dict], by: str = "year", fill_gaps: bool = True) -> Timeline:
+def build(events: Iterable[Mapping[str, Any]], by: str = "year", fill_gaps: bool = True) -> Timeline:
     """Group `events` (in date order, as `queries.event_rows` yields them) into periods.
 
     With `fill_gaps` and `by="year"`, every year between the first and the last has a row, so that a quiet
@@ -116,7 +116,7 @@ def build(events: Iterable[dict], by: str = "year", fill_gaps: bool = True) -> T
     if by not in PERIODS:
         raise ValueError(f"by must be one of {PERIODS}")
     periods: dict[str, Period] = {}
-    spanning: list[dict] = []
+    spanning: list[Mapping[str, Any]] = []
     for event in events:
         key = period_of(event, by)
         if key is None:

@@ -36,7 +36,8 @@ def rule_list() -> str:
     """The audit's rules as `check --help` lists them, from their registry: by severity, then as registered."""
     from rich.markup import escape
 
-    from relations_db.analysis.audit import RULES, SEVERITIES
+    from relations_db.analysis.audit import RULES
+    from relations_db.domain.vocab import SEVERITIES
 
     width = max(len(rule.id) for rule in RULES)
     blocks = []

@@ -1,6 +1,7 @@
 """`relations-db` commands: actors, actor, meetings, agreements, sources, source — the lists and profiles."""
 
-from typing import Annotated, Literal, Optional
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Optional
 
 import typer
 
@@ -120,7 +121,7 @@ def meetings_cmd(
                            limit=limit)
     filters.kind = "meeting"
 
-    def cells(e: dict) -> list[str]:
+    def cells(e: Mapping[str, Any]) -> list[str]:
         return [str(e["id"]), output.short_date(e["date"]), e["title"] + (f" ({e['place']})" if e["place"] else ""),
                 e["meeting"]["format"] or "", output.participants(e)]
 
@@ -160,7 +161,7 @@ def agreements_cmd(
                            limit=limit)
     filters.kind = "agreement"
 
-    def cells(e: dict) -> list[str]:
+    def cells(e: Mapping[str, Any]) -> list[str]:
         title = e["title"] + (f" — {e['agreement']['subject']}" if e["agreement"]["subject"] else "")
         users = ", ".join(f"#{u['id']}" for u in e["invoked_by"])  # ids to `show`: titles do not fit
         return [str(e["id"]), output.short_date(e["date"]), title, e["agreement"]["status"] or "",

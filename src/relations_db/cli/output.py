@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 
@@ -143,7 +143,7 @@ def _plain_table(columns: list[Column], widths: list[int], rows: Iterable[list[s
     return count
 
 
-def write_stream(writer: Callable[..., int], items: Iterable[dict]) -> int:
+def write_stream(writer: Callable[..., int], items: Iterable[Mapping[str, Any]]) -> int:
     """Run an export writer (write_csv, write_json…) on stdout."""
     count = writer(items, sys.stdout)
     sys.stdout.flush()
@@ -156,17 +156,17 @@ def short_date(value: str) -> str:
     return display(value)
 
 
-def names(event: dict) -> str:
+def names(event: Mapping[str, Any]) -> str:
     return ", ".join(a["name"] for a in event["actors"])
 
 
-def participants(event: dict) -> str:
+def participants(event: Mapping[str, Any]) -> str:
     from relations_db.formats.chronology import participants_text
 
     return participants_text(event)
 
 
-def write_object(record: dict, stream_key: str, out) -> None:
+def write_object(record: Mapping[str, Any], stream_key: str, out) -> None:
     """One JSON object whose `stream_key` holds an iterator, written element by element as it is read."""
     import json
 
@@ -195,13 +195,13 @@ def event_columns(conn) -> list[Column]:
             Column("Actors", ratio=3)]
 
 
-def event_cells(event: dict) -> list[str]:
+def event_cells(event: Mapping[str, Any]) -> list[str]:
     return [str(event["id"]), short_date(event["date"]), event["title"], event.get("place") or "", names(event)]
 
 
-def emit_events(events: Iterable[dict], fmt: str, *, columns: list[Column],
-                cells: Callable[[dict], list[str]] | None = None,
-                csv_extra: tuple[tuple[str, Callable[[dict], object]], ...] = ()) -> int:
+def emit_events(events: Iterable[Mapping[str, Any]], fmt: str, *, columns: list[Column],
+                cells: Callable[[Mapping[str, Any]], list[str]] | None = None,
+                csv_extra: tuple[tuple[str, Callable[[Mapping[str, Any]], object]], ...] = ()) -> int:
     """Print events in `fmt` (table, csv, json, jsonl), streamed; return how many were printed."""
     if fmt == "csv":
         from relations_db.formats.csv.writer import write_csv
@@ -219,7 +219,8 @@ def emit_events(events: Iterable[dict], fmt: str, *, columns: list[Column],
     return print_table(columns, (cells(e) for e in events))
 
 
-def emit_records(records: Iterable[dict], fmt: str, columns: list[Column], cells: Callable[[dict], list[str]],
+def emit_records(records: Iterable[Mapping[str, Any]], fmt: str, columns: list[Column],
+                 cells: Callable[[Mapping[str, Any]], list[str]],
                  csv_fields: tuple[str, ...] | None = None) -> int:
     """Print non-event records (actors, sources…) as a table, csv, json or jsonl."""
     import csv
@@ -269,7 +270,7 @@ def _field(label: str, value: str) -> str:
     return wrapped(value, " " * 12, f"{label + ':' if label else '':<12}")
 
 
-def citation_lines(number: int, citation: dict, indent: str = "  ") -> list[str]:
+def citation_lines(number: int, citation: Mapping[str, Any], indent: str = "  ") -> list[str]:
     """A citation as `show` and `source` print it: the note, the quotation, then its particulars."""
     from relations_db.formats.chronology import note_text
 
@@ -291,7 +292,7 @@ def citation_lines(number: int, citation: dict, indent: str = "  ") -> list[str]
     return lines
 
 
-def event_text(event: dict) -> str:
+def event_text(event: Mapping[str, Any]) -> str:
     """Everything about one event (the dict of `read.events.event_by_ref`) as plain text."""
     qualifiers = [q for q in ("approximate", "uncertain") if event.get(q)]
     precision = ", ".join([event["precision"], *qualifiers])
@@ -324,7 +325,7 @@ def event_text(event: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def bibliography(source: dict) -> str:
+def bibliography(source: Mapping[str, Any]) -> str:
     """A reference-list entry: 'Duka, V. (2007). Albanian History 1912-2000. Tirana: Shblu.'"""
     parts = []
     head = source.get("author") or ""

@@ -10,13 +10,13 @@ it wrote.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import TextIO
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TextIO
 
 from relations_db.domain import dates
 
 
-def note_text(citation: dict, quote: bool = False) -> str:
+def note_text(citation: Mapping[str, Any], quote: bool = False) -> str:
     """A note as an essay prints it: 'Duka 2007, quoted in Lala 2014, p. 343' (+ ': “quote”' if asked)."""
     text = citation["short"]
     if citation.get("locator"):
@@ -30,12 +30,12 @@ def note_text(citation: dict, quote: bool = False) -> str:
     return text
 
 
-def participants_text(event: dict) -> str:
+def participants_text(event: Mapping[str, Any]) -> str:
     """'Nikita Khrushchev (guest), Enver Hoxha (host)'."""
     return ", ".join(f"{a['name']} ({a['role']})" if a.get("role") else a["name"] for a in event["actors"])
 
 
-def group_year(event: dict) -> int:
+def group_year(event: Mapping[str, Any]) -> int:
     """The year an event is listed under: the year it starts (its end year when the start is open)."""
     start = int(event["start"][:4])
     return start if start > 1 else int(event["end"][:4])
@@ -48,7 +48,7 @@ class Notes:
         self.quote = quote
         self.numbers: dict[str, int] = {}
 
-    def refs(self, event: dict) -> list[int]:
+    def refs(self, event: Mapping[str, Any]) -> list[int]:
         """The numbers of the event's notes, smallest first; a note not seen before gets the next number."""
         found: list[int] = []
         for citation in event["citations"]:
@@ -64,7 +64,7 @@ class Notes:
             yield number, text
 
 
-def _entry(event: dict) -> str:
+def _entry(event: Mapping[str, Any]) -> str:
     """'Khrushchev visits Albania (Tirana). Nikita Khrushchev (guest), Enver Hoxha (host).'"""
     text = event["title"].rstrip(".")
     if event.get("place"):
@@ -75,7 +75,7 @@ def _entry(event: dict) -> str:
     return text
 
 
-def write_chronology(events: Iterable[dict], out: TextIO, title: str | None = None) -> int:
+def write_chronology(events: Iterable[Mapping[str, Any]], out: TextIO, title: str | None = None) -> int:
     """Plain text to paste into an essay: a heading per year, one line per event with its date as written,
     title, place, participants with roles and note numbers; the numbered notes under it all."""
     notes = Notes(quote=False)
@@ -103,7 +103,7 @@ def _md_escape(text: str) -> str:
     return text
 
 
-def write_markdown(events: Iterable[dict], out: TextIO, title: str = "Chronology") -> int:
+def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str = "Chronology") -> int:
     """A footnoted Markdown chronology: `## year` headings, a bullet per event (date as written, title,
     place, participants) with footnote references [^n], and the footnotes, with their quotations, at the end."""
     notes = Notes(quote=True)

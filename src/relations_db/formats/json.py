@@ -7,18 +7,18 @@ Each writer takes any iterable and a text stream, writes as it reads, and return
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 # JSON Lines are written this many at a time (see `write_jsonl`).
 _LINES_PER_WRITE = 500
 
 
-def _dumps(item: dict[str, Any]) -> str:
+def _dumps(item: Mapping[str, Any]) -> str:
     return json.dumps(item, ensure_ascii=False, default=str)
 
 
-def write_json(events: Iterable[dict[str, Any]], out: TextIO) -> int:
+def write_json(events: Iterable[Mapping[str, Any]], out: TextIO) -> int:
     """One JSON array, one element per line, written as the events arrive (`[]` when there are none)."""
     count = 0
     for item in events:
@@ -28,7 +28,7 @@ def write_json(events: Iterable[dict[str, Any]], out: TextIO) -> int:
     return count
 
 
-def write_jsonl(events: Iterable[dict[str, Any]], out: TextIO) -> int:
+def write_jsonl(events: Iterable[Mapping[str, Any]], out: TextIO) -> int:
     """One JSON object a line (written 500 lines at a time: one write call a line costs a tenth of the time)."""
     count = 0
     lines: list[str] = []

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from relations_db.read.filters import Filters
+    from relations_db.read.rows import EventRow
 
 Progress = Callable[[int], None] | None
 Takes = Literal["events", "events_and_session", "selection"]
@@ -130,7 +131,7 @@ def prepare_export(name: str, session: Session, filters: Filters) -> Callable[[I
     return lambda out, progress: function(_counted(rows, progress), out)
 
 
-def _counted(events: Iterable[dict], progress: Progress) -> Iterator[dict]:
+def _counted(events: Iterable[EventRow], progress: Progress) -> Iterator[EventRow]:
     """`events`, with `progress(done)` called every 100."""
     done = 0
     for event in events:

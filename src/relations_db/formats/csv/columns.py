@@ -16,7 +16,7 @@ Only the standard library is imported: the export's worker processes load this m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TextIO
 
 CSV_COLUMNS = ("date", "start", "end", "title", "type", "place", "actors", "sources", "summary")
@@ -42,17 +42,17 @@ def neutralise(cell: str) -> str:
     return FORMULA_QUOTE + cell if cell.startswith(FORMULA_START) else cell
 
 
-def participant_text(actor: dict) -> str:
+def participant_text(actor: Mapping[str, Any]) -> str:
     """`Name:role` (the form of `add event --actor`), or `Name` when the role is not known."""
     return f"{actor['name']}{ROLE_SEPARATOR}{actor['role']}" if actor.get("role") else actor["name"]
 
 
-def source_shorts(event: dict) -> list[str]:
+def source_shorts(event: Mapping[str, Any]) -> list[str]:
     """The short forms of the sources an event cites, once each, in citation order."""
     return list(dict.fromkeys(c["short"] for c in event["citations"]))
 
 
-def csv_cells(event: dict) -> list[str]:
+def csv_cells(event: Mapping[str, Any]) -> list[str]:
     """One CSV row of the chronology columns (`CSV_COLUMNS`) of an event dict (the JSON shape of
     `queries.event_rows`), formula-looking cells neutralised."""
     values = {

@@ -20,7 +20,7 @@ first go to temporary files (in the system's temporary directory) until their tu
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from relations_db.formats.csv.columns import CSV_COLUMNS, csv_cells, neutralise, write_row
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 _BATCH = 2000
 
 
-def write_csv(events: Iterable[dict], out: TextIO,
-              extra: Sequence[tuple[str, Callable[[dict], object]]] = ()) -> int:
+def write_csv(events: Iterable[Mapping[str, Any]], out: TextIO,
+              extra: Sequence[tuple[str, Callable[[Mapping[str, Any]], object]]] = ()) -> int:
     """The header and one row per event; returns the number of events.
 
     `extra` appends columns after the chronology ones: (header, function of the event) pairs — the

@@ -8,7 +8,7 @@ Importing the file into an empty database reproduces those events exactly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO, cast
 
@@ -26,6 +26,7 @@ from relations_db.formats.seed.fields import (
     SeedEvent,
     SeedParticipant,
 )
+from relations_db.read.rows import EventRow
 from relations_db.store.models import Actor, Event, Place, Source
 
 _CHUNK = 500  # keys per IN (...) list: well under every backend's limit on bound parameters
@@ -46,19 +47,19 @@ class _Referenced:
         return self.invoked - self.agreements
 
 
-def _present(mapping: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+def _present(mapping: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     """The `keys` of `mapping` that have a value, in the order of `keys`."""
     return {k: mapping[k] for k in keys if mapping.get(k) is not None}
 
 
-def _participant(actor: dict[str, Any]) -> SeedParticipant:
+def _participant(actor: Mapping[str, Any]) -> SeedParticipant:
     participant: SeedParticipant = {"actor": actor["name"]}
     if actor.get("role") is not None:
         participant["role"] = actor["role"]
     return participant
 
 
-def _event_entry(row: dict[str, Any]) -> SeedEvent:
+def _event_entry(row: Mapping[str, Any]) -> SeedEvent:
     """One event dict (the JSON shape) as a seed `events` entry: the format's keys, in the format's order."""
     kind = row.get("kind") or "event"
     entry: dict[str, Any] = {"slug": row["slug"]}
@@ -81,7 +82,7 @@ def _event_entry(row: dict[str, Any]) -> SeedEvent:
     return cast(SeedEvent, entry)
 
 
-def _note_references(row: dict[str, Any], entry: SeedEvent, refs: _Referenced) -> None:
+def _note_references(row: Mapping[str, Any], entry: SeedEvent, refs: _Referenced) -> None:
     """Add the keys the event refers to (and, for an agreement, its own slug) to `refs`."""
     refs.invoked.update(entry.get("invokes", ()))
     if (row.get("kind") or "event") == "agreement":
@@ -93,20 +94,20 @@ def _note_references(row: dict[str, Any], entry: SeedEvent, refs: _Referenced) -
         refs.sources.update(k for k in (citation.get("source"), citation.get("cited_in")) if k)
 
 
-def _seed_event(row: dict[str, Any], refs: _Referenced) -> SeedEvent:
+def _seed_event(row: Mapping[str, Any], refs: _Referenced) -> SeedEvent:
     """One event dict (the JSON shape) as a seed `events` entry, noting the keys it refers to."""
     entry = _event_entry(row)
     _note_references(row, entry, refs)
     return entry
 
 
-def _rows_where(session: Session, condition: ColumnElement[bool]) -> Iterator[dict[str, Any]]:
+def _rows_where(session: Session, condition: ColumnElement[bool]) -> Iterator[EventRow]:
     from relations_db.read.events import event_rows_where
 
     return event_rows_where(session, condition)
 
 
-def _invoked_agreements(session: Session, refs: _Referenced) -> Iterator[dict[str, Any]]:
+def _invoked_agreements(session: Session, refs: _Referenced) -> Iterator[EventRow]:
     """The agreements the events invoke but the selection left out (and those they invoke, in turn), so that
     the file loads on its own."""
     while refs.missing_agreements():
@@ -149,14 +150,14 @@ def _referenced_records(session: Session, refs: _Referenced) -> dict[str, list[d
             "places": _named(session, Place, refs.places)}
 
 
-def dump_seed(session: Session, event_ids_or_rows: Iterable[int | dict[str, Any]]) -> SeedDocument:
+def dump_seed(session: Session, event_ids_or_rows: Iterable[int | Mapping[str, Any]]) -> SeedDocument:
     """The seed-format document (a dict) for these events — ids, or dicts from `queries.event_rows` — with
     exactly the sources, actors and places they use and the agreements they invoke. For small selections and
     tests; `write_yaml` streams."""
     refs = _Referenced()
     items = list(event_ids_or_rows)
-    ids = [i for i in items if not isinstance(i, dict)]
-    rows = [i for i in items if isinstance(i, dict)]
+    ids = [i for i in items if isinstance(i, int)]
+    rows: list[Mapping[str, Any]] = [i for i in items if not isinstance(i, int)]
     for chunk in range(0, len(ids), _CHUNK):
         rows.extend(_rows_where(session, Event.id.in_([int(i) for i in ids[chunk:chunk + _CHUNK]])))
     events = [_seed_event(row, refs) for row in rows]
@@ -177,7 +178,7 @@ def _yaml_text(value: object) -> str:
     return text
 
 
-def write_yaml(events: Iterable[dict[str, Any]], session: Session, out: TextIO,
+def write_yaml(events: Iterable[Mapping[str, Any]], session: Session, out: TextIO,
                progress: Callable[[int], None] | None = None) -> int:
     """Write the seed format for `events` (dicts from `queries.event_rows`) to `out`; return how many events.
 
