@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 
-from relations_db.domain.vocab import CONFIDENCE_LABELS
+from relations_db.domain.vocab import CONFIDENCE_LABELS, TONE_MAX, TONE_MIN
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -302,7 +302,10 @@ def event_text(event: Mapping[str, Any]) -> str:
     lines.append(_field("Type", event["type"]))
     lines.append(_field("Place", event.get("place") or "not recorded"))
     if event.get("tone") is not None:
-        lines.append(_field("Tone", f"{event['tone']:+d} (−10 hostile … +10 cooperative)"))
+        # (the scale's minus is U+2212, as the help prints it; the tone itself keeps its ASCII sign)
+        lines.append(_field("Tone", f"{event['tone']:+d} (−{-TONE_MIN} hostile … +{TONE_MAX} cooperative)"))
+        if event.get("tone_note"):
+            lines.append(_field("Basis", event["tone_note"]))
     if event.get("summary"):
         lines.append(_field("Summary", event["summary"]))
     details = event.get("meeting") or event.get("agreement")
