@@ -160,7 +160,8 @@ def test_the_version_is_the_packages():
 
 
 def test_check_help_lists_the_rules_of_the_registry_by_severity():
-    from relations_db.analysis.audit import RULES, SEVERITIES
+    from relations_db.analysis.audit import RULES
+    from relations_db.domain.vocab import SEVERITIES
 
     out = help_of("check")
     lines = [line.strip() for line in out.splitlines()]

@@ -5,7 +5,7 @@ call to `relations_db.write` inside one write transaction: any error, and nothin
 """
 
 import sys
-from typing import Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
@@ -27,10 +27,18 @@ _EVIDENCE = "Evidence"
 _EVENT = "Event"
 _DETAILS = "Meeting and agreement details"
 
-# The choices of --kind, spelled out for Typer and mypy; tests/test_cli_write.py checks them against domain/vocab.
-EventKind = Literal["event", "meeting", "agreement"]
-ActorKind = Literal["person", "state", "party", "government", "military", "organisation"]
-SourceKind = Literal["book", "article", "chapter", "archive", "newspaper", "memoir", "report", "web", "other"]
+# The choices of --kind and --new-actor: the vocabulary's tuples (Typer reads the Literal at run time, so a kind
+# added to domain/vocab is a choice here with no second spelling; mypy sees plain text).
+if TYPE_CHECKING:
+    EventKind = str
+    ActorKind = str
+    SourceKind = str
+else:
+    from relations_db.domain.vocab import ACTOR_KINDS, EVENT_KINDS, SOURCE_KINDS
+
+    EventKind = Literal[EVENT_KINDS]
+    ActorKind = Literal[ACTOR_KINDS]
+    SourceKind = Literal[SOURCE_KINDS]
 
 # --- options shared by add event, add citation and edit event ----------------------------------------------
 
