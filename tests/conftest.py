@@ -20,7 +20,6 @@ import pgcluster  # noqa: E402  (a plain module beside this file, shared with be
 from pgcluster import PgServer  # noqa: E402
 
 # The read side's shared sample database (`sample_url`, `sample_session`), defined beside its data.
-pytest_plugins = ["query_sample"]
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKENDS = ["sqlite", "postgresql"]
@@ -148,3 +147,25 @@ def cli():
                              catch_exceptions=False)
 
     return run
+
+
+# --- the sample chronology for the read side (tests/query_sample.py) ---------------------------------------
+
+
+@pytest.fixture
+def sample_url(backend, request) -> str:
+    """A database (shared, read-only) holding the sample chronology, on the backend under test."""
+    from query_sample import sample_database
+
+    return sample_database(backend, request)
+
+
+@pytest.fixture
+def sample_session(sample_url):
+    """A read-only session on the sample database."""
+    from relations_db.store import db
+
+    engine = db.make_engine(sample_url)
+    with db.session_scope(engine) as session:
+        yield session
+    engine.dispose()

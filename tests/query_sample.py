@@ -1,8 +1,8 @@
 """A small, known chronology (tests/data/query-sample.yaml) loaded once per backend for the read-side tests.
 
-The read commands never write, so the tests share one database per backend (`sample_url`); a test that
-changes data builds its own with `load_sample(engine)`. The fixtures are registered for every test by
-conftest.py (`pytest_plugins`), so that tests import only the helpers from here.
+The read commands never write, so the tests share one database per backend (the `sample_url` fixture of
+conftest.py, built by `sample_database`); a test that changes data builds its own with `load_sample(engine)`.
+This module holds helpers and data, no fixtures.
 """
 
 from __future__ import annotations
@@ -46,23 +46,6 @@ def sample_database(backend: str, request) -> str:
     return _databases[backend]
 
 
-@pytest.fixture
-def sample_url(backend, request) -> str:
-    """A database (shared, read-only) holding the sample chronology, on the backend under test."""
-    return sample_database(backend, request)
-
-
-@pytest.fixture
-def sample_session(sample_url):
-    """A read-only session on the sample database."""
-    from relations_db.store import db
-
-    engine = db.make_engine(sample_url)
-    with db.session_scope(engine) as session:
-        yield session
-    engine.dispose()
-
-
 needs_seed = pytest.mark.skipif(not SEED.exists(), reason="data/seed.yaml does not exist yet")
 
-__all__ = ["SAMPLE", "load_sample", "needs_seed", "sample_database", "sample_session", "sample_url"]
+__all__ = ["SAMPLE", "load_sample", "needs_seed", "sample_database"]

@@ -51,7 +51,7 @@ def test_event_dict_has_the_json_shape_of_the_contract(sample_session):
     contract = {"id", "slug", "date", "start", "end", "precision", "title", "summary", "type", "place", "actors",
                 "citations"}
     assert contract <= set(event)
-    assert set(event) - contract == {"kind", "tone", "invokes", "meeting"}
+    assert set(event) - contract == {"kind", "tone", "tone_note", "invokes", "meeting"}
     assert event["date"] == "1959-05-25/1959-06-04"
     assert (event["start"], event["end"], event["precision"]) == ("1959-05-25", "1959-06-04", "interval")
     assert event["place"] == "Tirana" and event["kind"] == "meeting" and event["tone"] == 6
