@@ -293,3 +293,29 @@ def test_a_failed_write_rolls_back_everything_on_the_database(cli, url, engine):
         from relations_db.write.resolve import find_actors
 
         assert find_actors(s, "Zhou Enlai") == []
+
+
+def test_a_tone_note_is_added_edited_cleared_and_never_without_its_tone(cli, db_url):
+    """`--tone-note` keeps the basis of a tone beside it (add and edit); a note with no tone is refused, and
+    nothing is written."""
+    engine = db.make_engine(db_url)
+    db.upgrade(engine)
+    load(engine)
+    slug_of = {}
+    base = ["add", "event", "--date", "1962", "--title", "A note on tone", "--type", "statement",
+            "--source", "duka-2007", "--quote", "relations were cold"]
+    before = counts(engine)
+    refused = cli(db_url, *base, "--tone-note", "no tone given")
+    assert refused.exit_code == 1 and "--tone-note:" in refused.stderr and "give the tone too" in refused.stderr
+    assert counts(engine) == before
+    added = cli(db_url, *base, "--tone", "-4", "--tone-note", 'relations "were cold" (p. 1)')
+    assert added.exit_code == 0, added.stderr
+    slug_of["event"] = added.stdout.strip()
+    shown = json.loads(cli(db_url, "show", slug_of["event"], "--format", "json").stdout)
+    assert (shown["tone"], shown["tone_note"]) == (-4, 'relations "were cold" (p. 1)')
+    assert cli(db_url, "edit", "event", slug_of["event"], "--tone", "").exit_code == 1  # the note would be orphaned
+    cleared = cli(db_url, "edit", "event", slug_of["event"], "--tone", "", "--tone-note", "")
+    assert cleared.exit_code == 0, cleared.stderr
+    shown = json.loads(cli(db_url, "show", slug_of["event"], "--format", "json").stdout)
+    assert (shown["tone"], shown["tone_note"]) == (None, None)
+    engine.dispose()

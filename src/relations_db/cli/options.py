@@ -36,10 +36,10 @@ OPTION_OF_FIELD = {
     "type": "--type", "place": "--place", "source": "--source", "search": "--search", "limit": "--limit",
     "format": "--format", "kind": "--kind", "new_actor_kind": "--new-actor", "new_place": "--new-place",
     "force": "--force", "date": "--date", "title": "--title", "summary": "--summary", "tone": "--tone",
-    "confidence": "--confidence", "locator": "--locator", "quote": "--quote", "cited_as": "--cited-as",
-    "cited_in": "--cited-in", "cited_in_locator": "--cited-in-locator", "slug": "--slug", "key": "--key",
-    "rule": "--rule", "rules": "--rule", "by": "--by", "output": "--output", "remove_invokes": "--remove-invokes",
-    "remove_citations": "--remove-citation",
+    "tone_note": "--tone-note", "confidence": "--confidence", "locator": "--locator", "quote": "--quote",
+    "cited_as": "--cited-as", "cited_in": "--cited-in", "cited_in_locator": "--cited-in-locator", "slug": "--slug",
+    "key": "--key", "rule": "--rule", "rules": "--rule", "by": "--by", "output": "--output",
+    "remove_invokes": "--remove-invokes", "remove_citations": "--remove-citation",
 }
 
 YearOpt = Annotated[Optional[str], typer.Option(

@@ -127,6 +127,9 @@ def add_event(
     tone: Annotated[Optional[str], typer.Option(
         "--tone", metavar="-10..10", rich_help_panel=_EVENT,
         help="The state of the relationship the event shows: -10 hostile … 10 cooperative.")] = None,
+    tone_note: Annotated[Optional[str], typer.Option(
+        "--tone-note", metavar="TEXT", rich_help_panel=_EVENT,
+        help="The basis of the tone: the passage or rule it rests on (with --tone).")] = None,
     kind: Annotated[EventKind, typer.Option(
         "--kind", "-k", rich_help_panel=_EVENT, help="event, meeting (actors met) or agreement (an accord).")
     ] = "event",
@@ -174,8 +177,8 @@ def add_event(
     with session(ctx, write=True) as s:
         event = events.add_event(
             s, date=given["date"], title=given["title"], type=given["type"], source=given["source"],
-            summary=summary, place=place, tone=tone, kind=kind, meeting_format=meeting_format, outcome=outcome,
-            status=status, subject=subject, actors=actor or [], invokes=invokes or [], locator=locator,
+            summary=summary, place=place, tone=tone, tone_note=tone_note, kind=kind, meeting_format=meeting_format,
+            outcome=outcome, status=status, subject=subject, actors=actor or [], invokes=invokes or [], locator=locator,
             quote=quote, cited_as=cited_as, cited_in=cited_in, cited_in_locator=cited_in_locator,
             confidence=confidence, note=note, new_actor_kind=new_actor, new_place=new_place, force=force,
             slug=slug)
@@ -307,6 +310,9 @@ def edit_event(
         "--place", "-p", metavar="PLACE", rich_help_panel=_EVENT, help="A new place ('' removes it).")] = None,
     tone: Annotated[Optional[str], typer.Option(
         "--tone", metavar="-10..10", rich_help_panel=_EVENT, help="A new tone ('' removes it).")] = None,
+    tone_note: Annotated[Optional[str], typer.Option(
+        "--tone-note", metavar="TEXT", rich_help_panel=_EVENT,
+        help="A new basis for the tone ('' removes it).")] = None,
     kind: Annotated[Optional[EventKind], typer.Option(
         "--kind", "-k", rich_help_panel=_EVENT, help="Make it an event, a meeting or an agreement.")] = None,
     slug: Annotated[Optional[str], typer.Option(
@@ -341,14 +347,16 @@ def edit_event(
     from relations_db.errors import UserError
     from relations_db.write.edit import edit_event as edit
 
-    fields = (date, title, type_, summary, place, tone, kind, slug, meeting_format, outcome, status, subject)
+    fields = (date, title, type_, summary, place, tone, tone_note, kind, slug, meeting_format, outcome, status,
+              subject)
     if all(v is None for v in fields) and not any((add_actor, remove_actor, remove_citation, add_invokes,
                                                    remove_invokes)):
         raise UserError("nothing to change: give the fields to change, e.g. --title TEXT or --date EDTF "
                         "(see `relations-db edit event --help`)")
     with session(ctx, write=True) as s:
         edited, changed = edit(
-            s, event, date=date, title=title, type=type_, summary=summary, place=place, tone=tone, kind=kind,
+            s, event, date=date, title=title, type=type_, summary=summary, place=place, tone=tone,
+            tone_note=tone_note, kind=kind,
             slug=slug, meeting_format=meeting_format, outcome=outcome, status=status, subject=subject,
             add_actors=add_actor or [], remove_actors=remove_actor or [], remove_citations=remove_citation or [],
             add_invokes=add_invokes or [], remove_invokes=remove_invokes or [], new_actor_kind=new_actor,

@@ -43,8 +43,8 @@ from relations_db.write.resolve import (
 from relations_db.write.search_index import refresh_search
 
 # The fields `edit_event` can set, besides the lists of participants, citations and invoked agreements.
-EDITABLE = ("slug", "date", "title", "summary", "type", "tone", "place", "kind", "meeting_format", "outcome",
-            "status", "subject")
+EDITABLE = ("slug", "date", "title", "summary", "type", "tone", "tone_note", "place", "kind", "meeting_format",
+            "outcome", "status", "subject")
 # The columns that follow from the date: a change of any of them is reported as a change of the date.
 _DATE_COLUMNS = ("date", "start_date", "end_date", "precision", "approximate", "uncertain")
 # The changes that can make an event look like another one already recorded.
@@ -201,6 +201,10 @@ def _checked_values(session: Session, event: Event, given: dict[str, str | int],
         new["summary"] = verbatim(_text(given["summary"]))
     if "tone" in given:
         new["tone"] = problems.check(check_tone, given["tone"])
+    if "tone_note" in given:
+        new["tone_note"] = verbatim(_text(given["tone_note"]))
+    if new.get("tone_note", event.tone_note) and new.get("tone", event.tone) is None:
+        problems.add("a tone note gives the basis of a tone: the event has no tone", field="tone_note")
     if "slug" in given and given["slug"] != event.slug:
         new["slug"] = problems.check(check_new_slug, session, _text(given["slug"]))
     if "place" in given:

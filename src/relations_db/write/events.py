@@ -109,6 +109,7 @@ def add_event(
     summary: str | None = None,
     place: str | None = None,
     tone: int | str | None = None,
+    tone_note: str | None = None,
     kind: str = "event",
     meeting_format: str | None = None,
     outcome: str | None = None,
@@ -139,6 +140,8 @@ def add_event(
     checked_title = problems.check(required_text, title, "the title")
     checked_type = problems.check(required_text, type, "the type")
     checked_tone = problems.check(check_tone, tone)
+    if verbatim(tone_note) and checked_tone is None:
+        problems.add("a tone note gives the basis of a tone: give the tone too", field="tone_note")
     details = {"meeting_format": optional_text(meeting_format), "outcome": verbatim(outcome),
                "status": optional_text(status), "subject": verbatim(subject)}
     problems.check(check_kind_details, kind, details)
@@ -163,7 +166,8 @@ def add_event(
     extra = {vocab.DETAIL_FIELDS[f]: details[f] for f in vocab.EVENT_DETAILS.get(kind, ())}
     event = EVENT_CLASSES[kind](
         slug=slug or unique_slug(session, event_slug_base(values["date"], checked_title)), title=checked_title,
-        summary=verbatim(summary), type=checked_type, tone=checked_tone, place=at, **values, **extra)
+        summary=verbatim(summary), type=checked_type, tone=checked_tone, tone_note=verbatim(tone_note), place=at,
+        **values, **extra)
     event.participations = [Participation(actor=a, role=r) for a, r in people]
     event.citations = [citation]
     event.invokes = invoked
