@@ -24,8 +24,9 @@ CLEAN = textwrap.dedent("""\
       - {key: fbi-1962, kind: report, author: FBI Documents, title: Soviet-Albanian Relations, year: 1962}
       - {key: foreign-office-1962, kind: web, title: Foreign Office Documents, year: 1962}
       - {key: csa-1961, kind: archive, author: Central State Archive of Albania, title: "Fund.14, File.4",
-         year: 1961}
-      - {key: fma-1961, kind: archive, author: Foreign Ministry Archive of Albania, title: "File. 434/3", year: 1961}
+         year: 1961, fund: "14", file: "4"}
+      - {key: fma-1961, kind: archive, author: Foreign Ministry Archive of Albania, title: "File. 434/3", year: 1961,
+         file: 434/3}
       - {key: zeri-1953, kind: newspaper, title: Zëri i Popullit, year: 1953}
       - {key: history-2007, kind: book, title: History of Albanian People, year: 2007}
     actors:
@@ -347,7 +348,7 @@ def test_a_source_dated_before_the_event_it_reports(cli, db_url, engine):
         format: relations-db/seed 1
         sources:
           - {key: csa-1949, kind: archive, author: Central State Archive of Albania, title: "Fund.14, File.19",
-             year: 1949}
+             year: 1949, fund: "14", file: "19"}
     """)
     load(engine, CLEAN, archive, events_yaml("""\
         - slug: 1959-credit-refused
@@ -444,7 +445,7 @@ def test_on_the_seed_the_papers_citation_problems_and_nothing_false(cli, seeded_
 
     # "(*History of Albanian People*, 2008)" for the work the reference list dates 2007. ("(Central State
     # Archive, 1954)", which the reference list lacks, is its own source, csa-1954, whose note says so: name
-    # and year agree, so no rule reports it.)
+    # and year agree, so the cited-as rules do not report it; the archive rule below does.)
     mismatches = {(keys(f, "source")[0], f["message"].split("says ")[1][:4]) for f in by_rule["cited-as-mismatch"]}
     assert mismatches == {("history-of-albanian-people-2007", "2008")}
     # "(Albanian Central Archive, 1949)" quoting Khrushchev during his 1959 visit: a 1949 file cannot.
@@ -461,8 +462,10 @@ def test_on_the_seed_the_papers_citation_problems_and_nothing_false(cli, seeded_
                  "Hoxha, 1980", "Khrushchev, 2007", "Albanian Central Archive"):
         assert fine not in flagged, fine
     assert "cited-as-unreferenced" not in by_rule
+    # The 1954 letter's archive is given without fund or file: the reference list has no entry to locate it.
+    assert [keys(f, "source") for f in by_rule["archive-unlocated"]] == [["csa-1954"]]
     assert {f["rule"] for f in findings} <= {"cited-as-mismatch", "source-before-event", "actor-unused",
-                                             "source-uncited"}
+                                             "source-uncited", "archive-unlocated"}
 
 
 def test_an_in_text_citation_names_its_source_meaningfully():
@@ -484,3 +487,31 @@ def test_an_in_text_citation_names_its_source_meaningfully():
     assert names("(Duka, 2007; Mezini, 1999)", "Duka, V.", "Albanian History 1912-2000") == [True, False]
     cites = in_text_citations("(Foreign Ministry Archive of Albania, Viti 1961)")
     assert [(c.words, c.year) for c in cites] == [(("foreign", "ministry", "archive", "albania"), 1961)]
+
+
+def test_an_archive_source_without_fund_or_file_is_reported_and_one_with_either_is_not(engine):
+    from relations_db.analysis.audit import run_checks
+    from relations_db.store import db as store_db
+
+    seed = """
+format: relations-db/seed 1
+sources:
+  - {key: arch-a, kind: archive, author: State Archive, title: Letters, year: 1954}
+  - {key: arch-b, kind: archive, author: State Archive, title: Minutes, year: 1955, file: "12"}
+  - {key: book-c, kind: book, author: "Writer, W.", title: A Book, year: 2000}
+events:
+  - slug: 1955-a-letter
+    date: "1955"
+    title: A letter
+    type: letter
+    citations:
+      - {source: arch-a, quote: the letter}
+      - {source: arch-b, quote: the minutes}
+      - {source: book-c, quote: the book}
+"""
+    with store_db.session_scope(engine, write=True) as session:
+        load_seed_text(session, seed)
+    with store_db.session_scope(engine) as session:
+        found = [f for f in run_checks(session, ["archive-unlocated"])]
+    assert [dict(f.records)["source"] for f in found] == ["arch-a"]
+    assert "neither fund nor file" in found[0].message

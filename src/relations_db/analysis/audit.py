@@ -396,6 +396,19 @@ def _sources_uncited(session: Session) -> Iterator[Finding]:
                       "cite it for the events it reports, or remove it if it is not needed")
 
 
+@rule("archive-unlocated", "warning", "an archive source with neither fund nor file")
+def _archives_unlocated(session: Session) -> Iterator[Finding]:
+    """An archive is cited by its fund and file; without either no reader can find the document, which is
+    what a citation is for (the paper's "(Central State Archive, 1954)" is in no reference list)."""
+    stmt = (select(SO.c.key, SO.c.short).where(SO.c.kind == "archive", SO.c.fund.is_(None), SO.c.file.is_(None))
+            .order_by(SO.c.key))
+    for key, short in session.execute(stmt):
+        yield Finding("archive-unlocated", "warning", (("source", key),),
+                      f"{short} is an archive source with neither fund nor file: a reader cannot find the document "
+                      "it cites (is it missing from the citing work's reference list?).",
+                      "give its fund and file once they are known (edit the source)")
+
+
 # --- actors and places ----------------------------------------------------------------------------------------
 
 
