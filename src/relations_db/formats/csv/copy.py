@@ -60,6 +60,10 @@ def copy_csv(export: Selection, out: TextIO, progress: Progress = None) -> int:
                       for connection, half in zip(connections, halves, strict=True)]
         lines = 0
         for copy in copies:
+            # Stopped when anything fails (a full disk, before or while the COPY is read): the connection
+            # must be free again before the transaction ends.
+            stack.callback(copy.close)
+        for copy in copies:
             lines = pump(copy.chunks(), out, copy.encoding, progress, lines)
         return sum(copy.rows for copy in copies)
 
@@ -81,6 +85,7 @@ class _Copy:
         self.connection = connection
         self.encoding = connection.info.encoding
         self.rows = 0
+        self.finished = False
         connection.pgconn.send_query(query.encode(self.encoding))
 
     def chunks(self) -> Iterator[bytes]:
@@ -92,38 +97,44 @@ class _Copy:
         result = pgconn.get_result()
         if result is None or result.status != pq.ExecStatus.COPY_OUT:
             self._fail(result)
-        finished = False
+        blocks: list[bytes] = []
+        while True:
+            try:
+                size, data = pgconn.get_copy_data(0)
+            except psycopg.Error:  # the server stopped with an error: it comes as the result below
+                break
+            if size < 0:
+                break
+            blocks.append(data)
+            if len(blocks) == _BLOCKS:
+                yield b"".join(blocks)
+                blocks = []
+        result = pgconn.get_result()
+        if result is None or result.status != pq.ExecStatus.COMMAND_OK:
+            self._fail(result)
+        yield b"".join(blocks)
+        self.rows = int(result.command_status.split()[-1])
+        while pgconn.get_result() is not None:
+            pass
+        self.finished = True
+
+    def close(self) -> None:
+        """Stop a COPY read only in part, or not at all (an error, Ctrl-C): the server is told to stop and the
+        rest is dropped, which leaves the connection ready for the next command."""
+        import psycopg
+
+        if self.finished:
+            return
+        self.finished = True
+        pgconn = self.connection.pgconn
+        self.connection.cancel()
         try:
-            blocks: list[bytes] = []
-            while True:
-                try:
-                    size, data = pgconn.get_copy_data(0)
-                except psycopg.Error:  # the server stopped with an error: it comes as the result below
-                    break
-                if size < 0:
-                    break
-                blocks.append(data)
-                if len(blocks) == _BLOCKS:
-                    yield b"".join(blocks)
-                    blocks = []
-            result = pgconn.get_result()
-            if result is None or result.status != pq.ExecStatus.COMMAND_OK:
-                self._fail(result)
-            yield b"".join(blocks)
-            self.rows = int(result.command_status.split()[-1])
-            while pgconn.get_result() is not None:
+            while pgconn.get_copy_data(0)[0] >= 0:
                 pass
-            finished = True
-        finally:
-            if not finished:  # stopped half-way (an error, Ctrl-C): the server is told to stop, the rest dropped
-                self.connection.cancel()
-                try:
-                    while pgconn.get_copy_data(0)[0] >= 0:
-                        pass
-                except psycopg.Error:
-                    pass
-                while pgconn.get_result() is not None:
-                    pass
+        except psycopg.Error:
+            pass
+        while pgconn.get_result() is not None:
+            pass
 
     def _fail(self, result: Any) -> None:
         from relations_db.errors import DatabaseError
@@ -131,6 +142,7 @@ class _Copy:
         message = (result.error_message if result is not None else self.connection.pgconn.error_message)
         while self.connection.pgconn.get_result() is not None:
             pass
+        self.finished = True
         raise DatabaseError(f"PostgreSQL could not export: {message.decode(errors='replace').strip()}")
 
 

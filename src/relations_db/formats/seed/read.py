@@ -152,6 +152,11 @@ def parse_yaml(text: str, name: str = "<seed>") -> Any:
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
         return _whole_numbers(yaml.load(text, Loader=_Loader))  # noqa: S506 - BaseLoader: text, lists, mappings
+    except yaml.reader.ReaderError as exc:  # (its message spans lines and gives an offset, not a line)
+        line = text.count("\n", 0, exc.position) + 1
+        character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ValidationError(f"{name}, line {line}: not valid YAML: the character U+{character:04X} is not "
+                              "allowed (a control character)") from None
     except yaml.YAMLError as exc:
         raise ValidationError(f"{name}{_where(exc)}: not valid YAML: {_problem(exc)}") from None
 
