@@ -75,15 +75,26 @@ def test_export_to_a_character_device_writes_to_it_and_reports_a_full_disk(seede
 
 
 def test_export_to_a_fifo_writes_into_the_pipe(seeded_url, tmp_path):
+    import threading
+
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    env = {**os.environ, "HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
-    writer = subprocess.Popen([sys.executable, "-m", "relations_db", "--db", seeded_url, "export", "-f", "csv",
-                               "-o", str(fifo)], env=env, stderr=subprocess.PIPE, text=True)
-    with open(fifo, encoding="utf-8") as pipe:
-        text = pipe.read()
-    assert writer.wait(timeout=60) == 0, writer.stderr.read() if writer.stderr else ""
-    assert text.startswith("date,start,end,title") and stat.S_ISFIFO(fifo.lstat().st_mode)
+    received: list[str] = []
+
+    def read() -> None:
+        with open(fifo, encoding="utf-8") as pipe:
+            received.append(pipe.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    proc = run(seeded_url, "export", "-f", "csv", "-o", str(fifo), tmp=tmp_path)
+    reader.join(timeout=5)
+    if reader.is_alive():  # the export never opened the pipe: release the reader (a writer that writes nothing)
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(timeout=5)
+    assert proc.returncode == 0, proc.stderr
+    assert received and received[0].startswith("date,start,end,title"), "nothing came through the pipe"
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
 def test_a_read_only_file_is_refused_even_to_root(seeded_url, tmp_path):
