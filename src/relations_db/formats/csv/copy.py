@@ -121,19 +121,28 @@ class _Copy:
     def close(self) -> None:
         """Stop a COPY read only in part, or not at all (an error, Ctrl-C): the server is told to stop and the
         rest is dropped, which leaves the connection ready for the next command."""
-        import psycopg
 
         if self.finished:
             return
         self.finished = True
+        from psycopg import pq
+
         pgconn = self.connection.pgconn
         self.connection.cancel()
+        self._drain()
+        # A COPY not read at all still has its COPY_OUT result waiting (libpq returns it again and again until
+        # the data is read): each is drained before the next result.
+        while (result := pgconn.get_result()) is not None:
+            if result.status == pq.ExecStatus.COPY_OUT:
+                self._drain()
+
+    def _drain(self) -> None:
+        import psycopg
+
         try:
-            while pgconn.get_copy_data(0)[0] >= 0:
+            while self.connection.pgconn.get_copy_data(0)[0] >= 0:
                 pass
-        except psycopg.Error:
-            pass
-        while pgconn.get_result() is not None:
+        except psycopg.Error:  # (no COPY in progress, or the server's error: the result says which)
             pass
 
     def _fail(self, result: Any) -> None:
