@@ -8,8 +8,11 @@ only the module of its command (a module's commands are built together: ≈1 ms 
 
 from __future__ import annotations
 
+import errno
 import importlib
 import inspect
+import io
+import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple, NoReturn, Optional
 
@@ -164,7 +167,15 @@ class Group(LazyGroup):
         except RelationsDBError as exc:
             _fail(_with_option(exc), exc.exit_code)
         except BrokenPipeError:  # `relations-db events | head`: the reader left; not an error of ours
+            _drop_stdout()
             raise typer.Exit(0) from None
+        except OSError as exc:
+            from relations_db.cli.outfile import OUTPUT_ERRNOS
+
+            if exc.errno not in OUTPUT_ERRNOS:
+                raise
+            _drop_stdout()  # (what is still buffered would fail again at exit)
+            _fail(f"cannot write the output: {exc.strerror}", 1)
         except Exception as exc:
             # A server gone away, a lock held past the timeout, a refused constraint. SQLAlchemy is looked up,
             # not imported: a command that never loaded it cannot have raised its errors.
@@ -228,4 +239,82 @@ def root(ctx: typer.Context, db: DbOpt = None, version: VersionOpt = False) -> N
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    import signal
+
+    _guard_stdout()
+    _check_arguments(sys.argv[1:])
+    # SIGTERM ends a run as Ctrl-C does: through every `finally`, so that an export removes its temporary
+    # file and folders and a transaction is rolled back (exit status 128 + 15, as a shell reports it).
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        app()
+    finally:
+        _flush_stdout()
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise SystemExit(128 + signum)
+
+
+class _ClosedStdout(io.TextIOBase):
+    """What stands for stdout when the process was started with it closed (`relations-db export >&-`):
+    writing to it is the error a closed descriptor gives, which the error edge reports."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _guard_stdout() -> None:
+    """With descriptor 1 closed, the first file opened (the database) would get it, and be written to as stdout:
+    hold it with /dev/null, and make writing to stdout an error."""
+    if sys.stdout is not None:
+        return
+    try:
+        os.fstat(1)
+    except OSError:
+        null = os.open(os.devnull, os.O_WRONLY)
+        if null != 1:
+            os.dup2(null, 1)
+            os.close(null)
+    sys.stdout = _ClosedStdout()
+
+
+def _drop_stdout() -> None:
+    """Point descriptor 1 at /dev/null, so that what is still buffered for a stdout that failed is let go
+    quietly at exit instead of failing again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _flush_stdout() -> None:
+    """Write out what is buffered for stdout now, so that a failure (a full disk) is a message and exit 1
+    rather than Python's "Exception ignored" at shutdown."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+    except OSError as exc:
+        _drop_stdout()
+        print(f"Error: cannot write the output: {exc.strerror}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _check_arguments(arguments: list[str]) -> None:
+    """A command line that is not UTF-8 (Python keeps the bad bytes as lone surrogates) is refused here, once,
+    rather than failing wherever the text is first encoded."""
+    for number, argument in enumerate(arguments, 1):
+        if any("\udc80" <= ch <= "\udcff" for ch in argument):
+            shown = argument.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            print(f"Error: argument {number} ({shown!r}) is not valid UTF-8 text", file=sys.stderr)
+            raise SystemExit(2)

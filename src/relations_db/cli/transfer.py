@@ -5,7 +5,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
@@ -22,6 +22,7 @@ from relations_db.cli.options import (
     YearOpt,
     filters_from,
 )
+from relations_db.cli.outfile import atomic_output
 from relations_db.formats import registry
 
 if TYPE_CHECKING:
@@ -64,54 +65,6 @@ def progress_reporter(verb: str) -> Iterator[Callable[[int], None] | None]:
     finally:
         if "bar" in shown:
             shown["bar"].stop()
-
-
-@contextmanager
-def atomic_output(path: str | None) -> Iterator[TextIO]:
-    """stdout, or a temporary file beside `path` that replaces it only when everything was written.
-
-    A failed export (an error, a full disk, Ctrl-C) leaves the old file as it was and no half-written one. A path
-    that cannot be written is refused as the field "output" (the command line's --output).
-    """
-    if path is None or path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    import os
-    import tempfile
-
-    from relations_db.errors import UserError
-
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise UserError(f"cannot write to {path!r}: it is a directory; give a file name", field="output")
-    directory = target.parent
-    if not directory.is_dir():
-        raise UserError(f"cannot write to {path!r}: the directory {str(directory)!r} does not exist", field="output")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise UserError(f"cannot write to {path!r}: {exc.strerror}", field="output") from None
-    try:
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        # mkstemp makes the file private (0600); give it the mode a newly created file would have.
-        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    import os
-
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 @commands.command("export")

@@ -10,6 +10,7 @@ it wrote.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
@@ -96,8 +97,15 @@ def write_chronology(events: Iterable[Mapping[str, Any]], out: TextIO, title: st
     return count
 
 
+# A line break of any kind, with the blanks around it: in Markdown a field is one line (a title holding
+# "\n\n# Heading" must not become a heading), so each becomes one space.
+_BREAK = re.compile(r"[ \t]*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
+
+
 def _md_escape(text: str) -> str:
-    # Only what would change the meaning of a line of Markdown here: emphasis, links and footnote brackets.
+    # Only what would change the meaning of a line of Markdown here: emphasis, links and footnote brackets,
+    # and line breaks, which would end the line.
+    text = _BREAK.sub(" ", text)
     for ch in "\\*_[]`<":
         text = text.replace(ch, "\\" + ch)
     return text

@@ -5,7 +5,8 @@
 - A participant is `Name:role` (the form of `add event --actor`), `Name` alone when the role is not known.
 - The sources are their short forms ("Duka 2007"), once each, in the order they are first cited.
 - A cell a spreadsheet would run as a formula (starting with one of `FORMULA_START`) is led by `FORMULA_QUOTE`,
-  which the reader takes off again.
+  which the reader takes off again; so is a cell that itself starts with `FORMULA_QUOTE` followed by one of
+  `QUOTED_START` (a title really written "'=x"), so that the reader's taking off gives back what was stored.
 
 Every way of writing a row follows these: `csv_cells` here for event dicts; the database's own cells (the
 SQLite statement and PostgreSQL's COPY, in `statement.py` and `copy.py`) are built from the same constants, and
@@ -29,6 +30,9 @@ ROLE_SEPARATOR = ":"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What goes before such a cell, so that a spreadsheet shows it as text.
 FORMULA_QUOTE = "'"
+# What may follow a FORMULA_QUOTE the reader takes off: a cell starting with the quote and one of these is
+# quoted once more on export.
+QUOTED_START = (*FORMULA_START, FORMULA_QUOTE)
 
 
 class RowWriter(Protocol):
@@ -38,8 +42,16 @@ class RowWriter(Protocol):
 
 
 def neutralise(cell: str) -> str:
-    """Prefix a formula-looking cell with a single quote, so that a spreadsheet shows it as text."""
-    return FORMULA_QUOTE + cell if cell.startswith(FORMULA_START) else cell
+    """Prefix a formula-looking cell with a single quote, so that a spreadsheet shows it as text; and a cell
+    that already starts as one the reader would unquote (`unquote(neutralise(x)) == x` for every x)."""
+    if cell.startswith(FORMULA_START) or (cell[:1] == FORMULA_QUOTE and cell[1:2] in QUOTED_START):
+        return FORMULA_QUOTE + cell
+    return cell
+
+
+def unquote(cell: str) -> str:
+    """A cell as it was before `neutralise`."""
+    return cell[1:] if cell[:1] == FORMULA_QUOTE and cell[1:2] in QUOTED_START else cell
 
 
 def participant_text(actor: Mapping[str, Any]) -> str:

@@ -13,7 +13,7 @@ from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 from relations_db.formats.csv import stream
-from relations_db.formats.csv.columns import FORMULA_QUOTE, FORMULA_START
+from relations_db.formats.csv.columns import FORMULA_QUOTE, FORMULA_START, QUOTED_START
 from relations_db.formats.csv.statement import csv_statement
 from relations_db.formats.csv.stream import HEADER, Progress, Selection, pump
 
@@ -60,6 +60,10 @@ def copy_csv(export: Selection, out: TextIO, progress: Progress = None) -> int:
                       for connection, half in zip(connections, halves, strict=True)]
         lines = 0
         for copy in copies:
+            # Stopped when anything fails (a full disk, before or while the COPY is read): the connection
+            # must be free again before the transaction ends.
+            stack.callback(copy.close)
+        for copy in copies:
             lines = pump(copy.chunks(), out, copy.encoding, progress, lines)
         return sum(copy.rows for copy in copies)
 
@@ -81,6 +85,7 @@ class _Copy:
         self.connection = connection
         self.encoding = connection.info.encoding
         self.rows = 0
+        self.finished = False
         connection.pgconn.send_query(query.encode(self.encoding))
 
     def chunks(self) -> Iterator[bytes]:
@@ -92,38 +97,53 @@ class _Copy:
         result = pgconn.get_result()
         if result is None or result.status != pq.ExecStatus.COPY_OUT:
             self._fail(result)
-        finished = False
+        blocks: list[bytes] = []
+        while True:
+            try:
+                size, data = pgconn.get_copy_data(0)
+            except psycopg.Error:  # the server stopped with an error: it comes as the result below
+                break
+            if size < 0:
+                break
+            blocks.append(data)
+            if len(blocks) == _BLOCKS:
+                yield b"".join(blocks)
+                blocks = []
+        result = pgconn.get_result()
+        if result is None or result.status != pq.ExecStatus.COMMAND_OK:
+            self._fail(result)
+        yield b"".join(blocks)
+        self.rows = int(result.command_status.split()[-1])
+        while pgconn.get_result() is not None:
+            pass
+        self.finished = True
+
+    def close(self) -> None:
+        """Stop a COPY read only in part, or not at all (an error, Ctrl-C): the server is told to stop and the
+        rest is dropped, which leaves the connection ready for the next command."""
+
+        if self.finished:
+            return
+        self.finished = True
+        from psycopg import pq
+
+        pgconn = self.connection.pgconn
+        self.connection.cancel()
+        self._drain()
+        # A COPY not read at all still has its COPY_OUT result waiting (libpq returns it again and again until
+        # the data is read): each is drained before the next result.
+        while (result := pgconn.get_result()) is not None:
+            if result.status == pq.ExecStatus.COPY_OUT:
+                self._drain()
+
+    def _drain(self) -> None:
+        import psycopg
+
         try:
-            blocks: list[bytes] = []
-            while True:
-                try:
-                    size, data = pgconn.get_copy_data(0)
-                except psycopg.Error:  # the server stopped with an error: it comes as the result below
-                    break
-                if size < 0:
-                    break
-                blocks.append(data)
-                if len(blocks) == _BLOCKS:
-                    yield b"".join(blocks)
-                    blocks = []
-            result = pgconn.get_result()
-            if result is None or result.status != pq.ExecStatus.COMMAND_OK:
-                self._fail(result)
-            yield b"".join(blocks)
-            self.rows = int(result.command_status.split()[-1])
-            while pgconn.get_result() is not None:
+            while self.connection.pgconn.get_copy_data(0)[0] >= 0:
                 pass
-            finished = True
-        finally:
-            if not finished:  # stopped half-way (an error, Ctrl-C): the server is told to stop, the rest dropped
-                self.connection.cancel()
-                try:
-                    while pgconn.get_copy_data(0)[0] >= 0:
-                        pass
-                except psycopg.Error:
-                    pass
-                while pgconn.get_result() is not None:
-                    pass
+        except psycopg.Error:  # (no COPY in progress, or the server's error: the result says which)
+            pass
 
     def _fail(self, result: Any) -> None:
         from relations_db.errors import DatabaseError
@@ -131,16 +151,20 @@ class _Copy:
         message = (result.error_message if result is not None else self.connection.pgconn.error_message)
         while self.connection.pgconn.get_result() is not None:
             pass
+        self.finished = True
         raise DatabaseError(f"PostgreSQL could not export: {message.decode(errors='replace').strip()}")
 
 
 def copy_cell(expression: Any) -> Any:
-    """NULL when empty, a quote before a leading formula character: `columns.neutralise` done by the server.
+    """NULL when empty, a quote before a leading formula character (or a quote and one): `columns.neutralise`
+    done by the server.
     (The first character is tested by its code: `ascii()` against integers takes a second less per million
     rows than `left(x, 1)` against strings.)"""
-    from sqlalchemy import Text, case, func, literal
+    from sqlalchemy import Text, and_, case, func, literal, or_
 
-    starts = func.ascii(expression).in_([ord(c) for c in FORMULA_START])
+    starts = or_(func.ascii(expression).in_([ord(c) for c in FORMULA_START]),
+                 and_(func.ascii(expression) == ord(FORMULA_QUOTE),
+                      func.ascii(func.substr(expression, 2)).in_([ord(c) for c in QUOTED_START])))
     return func.nullif(case((starts, literal(FORMULA_QUOTE, Text) + expression), else_=expression), "")
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from relations_db.domain import dates
 from relations_db.domain.text import fold
 from relations_db.errors import UserError, ValidationError
-from relations_db.formats.csv.columns import CSV_COLUMNS, FORMULA_QUOTE, FORMULA_START, LIST_MARK, split_list
+from relations_db.formats.csv.columns import CSV_COLUMNS, LIST_MARK, split_list, unquote
 from relations_db.read.names import suggest
 from relations_db.store.schema import actor_aliases, actors, place_aliases, places, sources
 from relations_db.write.checks import parse_actor_spec
@@ -35,7 +35,9 @@ from relations_db.write.checks import parse_actor_spec
 # SQLite the events of a chunk then go in one statement, see bulk._statement_sizes).
 CHUNK = 2048
 
-_FORMULA_FIRST = frozenset(FORMULA_START)  # (after FORMULA_QUOTE: a cell the export neutralised)
+# The longest cell a CSV may hold, in characters (the csv module's own limit, 128 Ki, is less than a long summary
+# the database holds and exports; a seed file may be this large as a whole).
+MAX_CELL = 50 * 1024 * 1024
 
 Problem = tuple[int, str]  # (line, message)
 Found = tuple[Any, str | None]  # (value, None), or (None, the error message)
@@ -234,8 +236,7 @@ def check_row(line: int, cells: list[str], names: Names, width: int) -> CheckedR
     """The checked row, or the list of what is wrong with it (in the order of the columns)."""
     if len(cells) != width:
         return [f"{len(cells)} cells where the header has {width} (a stray comma or quote?)"]
-    date_cell, _, _, title, type_, place, actor_cell, source_cell, summary = [
-        cell[1:] if cell[:1] == FORMULA_QUOTE and cell[1:2] in _FORMULA_FIRST else cell for cell in cells]
+    date_cell, _, _, title, type_, place, actor_cell, source_cell, summary = [unquote(cell) for cell in cells]
     errors: list[str] = []
     date = None
     if date_cell.strip():
@@ -267,7 +268,8 @@ def check_row(line: int, cells: list[str], names: Names, width: int) -> CheckedR
 
 def _records(lines: Iterable[str], problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
     """(line the record starts on, cells) for every non-empty record."""
-    reader = csv.reader(lines, strict=True)
+    csv.field_size_limit(MAX_CELL)  # (a process-wide setting: the tool reads no other CSV)
+    reader = csv.reader(_bounded(lines), strict=True)
     line = 1
     try:
         for cells in reader:
@@ -275,7 +277,26 @@ def _records(lines: Iterable[str], problems: list[Problem]) -> Iterator[tuple[in
             if cells and (cells[0].strip() or any(c.strip() for c in cells)):
                 yield start, cells
     except csv.Error as exc:
-        problems.append((line, f"not valid CSV: {exc}"))
+        too_long = isinstance(exc, _TooLong) or str(exc).startswith("field larger than field limit")
+        problems.append((line, f"a line or a cell of more than {MAX_CELL:,} characters" if too_long
+                         else f"not valid CSV: {exc}"))
+
+
+class _TooLong(csv.Error):
+    """A line longer than MAX_CELL."""
+
+
+def _bounded(lines: Iterable[str]) -> Iterator[str]:
+    """The lines of a file read at most MAX_CELL characters at a time: a file with no line end (/dev/zero, a
+    pipe) is refused instead of read whole into memory."""
+    readline = getattr(lines, "readline", None)
+    if readline is None:
+        yield from lines
+        return
+    for line in iter(lambda: readline(MAX_CELL + 1), ""):
+        if len(line) > MAX_CELL:
+            raise _TooLong
+        yield line
 
 
 def checked_chunks(lines: Iterable[str], names: Names, name: str) -> Iterator[Chunk]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from relations_db.formats.csv.columns import CSV_COLUMNS, FORMULA_START, LIST_SEPARATOR, neutralise, write_row
+from relations_db.formats.csv.columns import CSV_COLUMNS, LIST_SEPARATOR, QUOTED_START, neutralise, write_row
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -29,9 +29,9 @@ HEADER = ",".join(CSV_COLUMNS) + "\n"  # (as csv.writer writes it: no column nam
 # citation order and with repeats, which spares the database a sort per event; `write_rows` removes the repeats.
 SOURCES_SPLIT = "\x1f"
 
-# A formula character at the start of a cell other than the first (a CR anywhere sends the line the careful way).
-# (A literal first character: a fast search.)
-_FORMULA_AFTER_COMMA = re.compile(",[" + re.escape("".join(c for c in FORMULA_START if c != "\r")) + "]")
+# A formula character or a quote at the start of a cell other than the first (a CR anywhere sends the line the
+# careful way). (A literal first character: a fast search.)
+_FORMULA_AFTER_COMMA = re.compile(",[" + re.escape("".join(c for c in QUOTED_START if c != "\r")) + "]")
 
 
 class Selection(Protocol):
@@ -68,7 +68,7 @@ def write_rows(batches: Iterable[Sequence[tuple]], out: TextIO, split_sources: b
             # or a line break, none starts with a formula character. (A comma inside a cell, or a formula
             # character after one, only sends the row the careful way.)
             if (line.count(",") == width and '"' not in line and "\n" not in line and "\r" not in line
-                    and not line.startswith(FORMULA_START) and not formula_inside(line)):
+                    and not line.startswith(QUOTED_START) and not formula_inside(line)):
                 lines.append(line)
                 continue
             if lines:
