@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from relations_db.errors import DatabaseError, SchemaOutdated
+from relations_db.errors import DatabaseError, SchemaOutdated, UserError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -260,17 +260,46 @@ def alembic_config(engine: Engine, connection=None):
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database up to `revision` (default: the newest)."""
+    """Migrate the database up to `revision` (default: the newest); an unknown revision is a UserError."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    _check_revision(revision, "+")
+    with _migration_errors(revision):
+        command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str = "-1") -> None:
     """Migrate the database down to `revision` (default: one step; `base` removes every table)."""
     from alembic import command
 
-    command.downgrade(alembic_config(engine), revision)
+    _check_revision(revision, "-")
+    with _migration_errors(revision):
+        command.downgrade(alembic_config(engine), revision)
+
+
+def _check_revision(revision: str, direction: str) -> None:
+    """Refuse a target that is not a revision this version ships, `head`/`base`, or a step the right way."""
+    steps = revision[1:]
+    if revision[:1] in "+-" and steps.isdigit() and revision[:1] == direction:
+        return
+    if revision in ("head", "base") or revision in _known_revisions():
+        return
+    way = "head, +N steps" if direction == "+" else "base, -N steps"
+    raise UserError(f"no schema revision {revision!r}: give {way} or one of {', '.join(sorted(_known_revisions()))}",
+                    field="revision")
+
+
+@contextmanager
+def _migration_errors(revision: str) -> Iterator[None]:
+    """Alembic's refusals (a target on the other side of the current revision, more steps than there are) as a
+    message rather than a traceback."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    try:
+        yield
+    except (CommandError, RevisionError) as exc:
+        raise UserError(f"cannot migrate to {revision!r}: {_first_line(exc)}", field="revision") from None
 
 
 def downgrade_losses(engine: Engine, revision: str = "-1") -> list[str]:
@@ -279,6 +308,7 @@ def downgrade_losses(engine: Engine, revision: str = "-1") -> list[str]:
     migration that can lose data says so through a `losses(connection)` function beside its `downgrade`."""
     from alembic.script import ScriptDirectory
 
+    _check_revision(revision, "-")
     current = schema_revision(engine)
     if current is None:
         return []
