@@ -32,7 +32,9 @@ class State:
 
 def notice(message: str) -> None:
     """One line for the user on stderr (never mixed into data on stdout)."""
-    typer.echo(message, err=True)
+    from relations_db.domain.text import visible
+
+    typer.echo(visible(message), err=True)
 
 
 def ready_engine(ctx: typer.Context) -> Engine:

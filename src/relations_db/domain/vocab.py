@@ -69,6 +69,9 @@ SOURCE_FIELDS = ("key", "kind", "author", "title", "year", "container", "volume"
 SOURCE_LIST_FIELDS = ("key", "kind", "author", "title", "year", "publisher", "url", "short", "container",
                       "volume", "issue", "pages", "place", "doi", "fund", "file", "note")
 
+# The text fields that may hold new lines; every other text field is one line (see `text.control_problem`).
+MULTI_LINE_FIELDS = frozenset({"summary", "tone_note", "quote", "note", "outcome", "subject", "description"})
+
 # --- keys and slugs ---------------------------------------------------------------------------------------
 
 # A key (of a source) or a slug (of an event): lower-case letters, digits and hyphens, starting with a letter

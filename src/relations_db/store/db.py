@@ -137,6 +137,12 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
 
     bind = engine.execution_options(relations_db_write=True) if write else engine
     with Session(bind, expire_on_commit=False) as session:
+        if write:
+            from sqlalchemy import event
+
+            from relations_db.store.checked_text import refuse_control_characters
+
+            event.listen(session, "before_flush", refuse_control_characters)
         with session.begin():
             yield session
 

@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relations_db.domain import dates
-from relations_db.domain.text import fold
+from relations_db.domain.text import control_problem, fold
 from relations_db.domain.vocab import (
     ACTOR_KINDS,
     CONFIDENCE_DEFAULT,
     CONFIDENCE_MAX,
     CONFIDENCE_MIN,
     EVENT_KINDS,
+    MULTI_LINE_FIELDS,
     SLUG_RULE,
     SOURCE_FIELDS,
     SOURCE_KINDS,
@@ -103,13 +104,22 @@ def _require_text(item: Mapping, key: str, what: str, problems: _Problems) -> st
     if not isinstance(value, str):
         problems.add(item.line_of(key), f"{what}: {key!r} must be text")
         return None
+    _control_characters(item, key, value, what, problems)
     return value
+
+
+def _control_characters(item: Mapping, key: str, value: str, what: str, problems: _Problems) -> None:
+    problem = control_problem(value, one_line=key not in MULTI_LINE_FIELDS)
+    if problem:
+        problems.add(item.line_of(key), f"{what}: {key!r} {problem}")
 
 
 def _optional_text(item: Mapping, key: str, what: str, problems: _Problems) -> None:
     value = text_of(item.get(key))
     if value is not None and not isinstance(value, str):
         problems.add(item.line_of(key), f"{what}: {key!r} must be text")
+    elif isinstance(value, str):
+        _control_characters(item, key, value, what, problems)
 
 
 def _section(data: Mapping, name: str, problems: _Problems) -> list[Any]:
