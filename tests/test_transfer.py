@@ -256,7 +256,8 @@ def _documents(draw):
                  "tone": draw(st.none() | st.integers(-10, 10)),
                  "participants": [{"actor": a, "role": draw(st.none() | _NAME)}
                                   for a in draw(st.lists(st.sampled_from(actors), max_size=3, unique=True))],
-                 "citations": [{"source": (source := draw(st.sampled_from(["s-0", "s-1"]))), "locator": draw(st.none() | _LINE),
+                 "citations": [{"source": (source := draw(st.sampled_from(["s-0", "s-1"]))),
+                                "locator": draw(st.none() | _LINE),
                                 "quote": draw(_TEXT), "cited_as": draw(st.none() | _LINE),
                                 "cited_in": draw(st.none() | st.just("s-1" if source == "s-0" else "s-0")),
                                 "cited_in_locator": draw(st.none() | _LINE),
