@@ -8,10 +8,11 @@ command checks the schema by reading `alembic_version` and comparing it with `SC
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from relations_db.errors import DatabaseError, SchemaOutdated, UserError
 
@@ -27,6 +28,8 @@ APP_NAME = "relations-db"
 SCHEMA_HEAD = "0003"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+T = TypeVar("T")
 
 
 def default_path() -> Path:
@@ -270,7 +273,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     _check_revision(revision, "+")
-    with _migration_errors(revision):
+    with schema_lock(engine), _migration_errors(revision):
         command.upgrade(alembic_config(engine), revision)
 
 
@@ -279,8 +282,50 @@ def downgrade(engine: Engine, revision: str = "-1") -> None:
     from alembic import command
 
     _check_revision(revision, "-")
-    with _migration_errors(revision):
+    with schema_lock(engine), _migration_errors(revision):
         command.downgrade(alembic_config(engine), revision)
+
+
+def set_up_if_empty(engine: Engine, seed: Callable[[Session], T]) -> T | None:
+    """Migrate an empty database and load `seed` into it, once: what `seed` returned, or None when the database
+    was not empty (another process may have set it up while this one waited for the lock)."""
+    with schema_lock(engine):
+        if check_current(engine) != "empty":
+            return None
+        upgrade(engine)
+        with session_scope(engine, write=True) as session:
+            return seed(session)
+
+
+# Any number, the same in every process: the key of PostgreSQL's advisory lock on schema changes ("reldb").
+_SCHEMA_LOCK_KEY = 0x72656C6462
+_held = threading.local()
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Hold the schema lock: on PostgreSQL a session advisory lock, so that processes creating or migrating the
+    schema at the same time take turns (without it, three `db upgrade` on a fresh database collide on the
+    catalog: duplicate key); the later ones then find the work done. Re-entrant within a process. SQLite needs
+    none: every migration is one BEGIN IMMEDIATE transaction, and seeding a seeded database changes nothing."""
+    depth: int = getattr(_held, "depth", 0)
+    if engine.dialect.name != "postgresql" or depth:
+        _held.depth = depth + 1
+        try:
+            yield
+        finally:
+            _held.depth -= 1
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({_SCHEMA_LOCK_KEY})")
+        conn.commit()  # (the lock belongs to the session; no transaction is left open while it is held)
+        _held.depth = 1
+        try:
+            yield
+        finally:
+            _held.depth = 0
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_SCHEMA_LOCK_KEY})")
+            conn.commit()
 
 
 def _check_revision(revision: str, direction: str) -> None:
