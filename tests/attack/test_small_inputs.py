@@ -78,3 +78,39 @@ def test_a_citation_quoted_in_its_own_source_is_refused(cli, seeded_url):
     before = _count(cli, seeded_url)
     _refused(cli(seeded_url, *EVENT, "--cited-in", "lala-2014"), "its own source")
     assert _count(cli, seeded_url) == before
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder holding a seeded database, mounted read-only (a bind mount: even root cannot write there);
+    skipped where mounting is not allowed."""
+    import shutil
+    import subprocess
+
+    from relations_db.formats.seed.apply import load_default_seed
+    from relations_db.store import db
+
+    source, mounted = tmp_path / "source", tmp_path / "mounted"
+    source.mkdir()
+    mounted.mkdir()
+    engine = db.make_engine(f"sqlite:///{source / 't.db'}")
+    db.set_up_if_empty(engine, load_default_seed)
+    engine.dispose()
+    for extra in source.glob("t.db-*"):
+        extra.unlink()
+    if not shutil.which("mount") or subprocess.run(["mount", "--bind", str(source), str(mounted)],
+                                                   capture_output=True).returncode:
+        pytest.skip("cannot bind-mount a folder here")
+    try:
+        if subprocess.run(["mount", "-o", "remount,ro,bind", str(mounted)], capture_output=True).returncode:
+            pytest.skip("cannot remount a folder read-only here")
+        yield mounted
+    finally:
+        subprocess.run(["umount", str(mounted)], capture_output=True)
+
+
+def test_a_read_from_a_read_only_folder_says_so(cli, read_only_folder):
+    for args in (["events"], ["show", "1"], ["db", "current"]):
+        result = cli(str(read_only_folder / "t.db"), *args)
+        _refused(result, "is read-only")
+        assert "readonly database" not in result.stderr and "unable to open" not in result.stderr

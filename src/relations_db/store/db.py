@@ -192,7 +192,20 @@ def schema_revision(engine: Engine) -> str | None:
             return None
     except (OperationalError, ProgrammingError) as exc:
         raise DatabaseError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
-                            f"{_first_line(exc)}") from None
+                            f"{_read_only_folder(engine) or _first_line(exc)}") from None
+
+
+def _read_only_folder(engine: Engine) -> str | None:
+    """Why an SQLite file cannot be opened when its folder is read-only (SQLite's own words, 'unable to open
+    database file' or 'attempt to write a readonly database', do not say so), or None."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    folder = Path(path).expanduser().resolve().parent
+    if os.access(folder, os.W_OK):
+        return None
+    return (f"its folder {folder} is read-only, and SQLite must create its journal files (-wal, -shm) beside "
+            "the database even to read it: copy the database to a writable folder, or make the folder writable")
 
 
 def _first_line(exc: BaseException) -> str:
