@@ -232,7 +232,9 @@ _AWKWARD = st.sampled_from(['"', "'", "\n", "\r", "\t", "=", "+", "-", "@", "#",
                             "中", "ا", "ש", "\u2028", "\ufeff", "~", "null", "yes", "1961-06-04", "0x1F"])
 _TEXT = st.lists(_AWKWARD | st.characters(exclude_categories=("Cs", "Cc", "Co", "Cn")), min_size=1,
                  max_size=12).map("".join)
-_NAME = _TEXT.filter(lambda t: t.strip() and fold(t) and len(t) < 40)
+# One-line fields (names, titles, locators…) take no line break (issue 19: one line stays one line).
+_LINE = _TEXT.map(lambda t: t.replace("\n", " ").replace("\r", " "))
+_NAME = _LINE.filter(lambda t: t.strip() and fold(t) and len(t) < 40)
 _DATES = st.sampled_from(["1961-06-04", "1960-06", "1956", "1959-10~", "1954/1956", "1961?", "196X",
                           "1957/..", "1960-21", "1961-06-04%"])
 
@@ -244,7 +246,7 @@ def _documents(draw):
     taken = {fold(n) for n in actors}
     alias = draw(_NAME)
     aliases = [alias.strip()] if fold(alias) not in taken else []
-    sources = [{"key": f"s-{i}", "kind": "book", "title": draw(_NAME), "author": draw(_TEXT),
+    sources = [{"key": f"s-{i}", "kind": "book", "title": draw(_NAME), "author": draw(_LINE),
                 "year": 1900 + i, "note": draw(_TEXT)} for i in range(2)]
     events = []
     for i in range(draw(st.integers(1, 4))):
@@ -254,10 +256,11 @@ def _documents(draw):
                  "tone": draw(st.none() | st.integers(-10, 10)),
                  "participants": [{"actor": a, "role": draw(st.none() | _NAME)}
                                   for a in draw(st.lists(st.sampled_from(actors), max_size=3, unique=True))],
-                 "citations": [{"source": draw(st.sampled_from(["s-0", "s-1"])), "locator": draw(st.none() | _TEXT),
-                                "quote": draw(_TEXT), "cited_as": draw(st.none() | _TEXT),
-                                "cited_in": draw(st.none() | st.just("s-1")),
-                                "cited_in_locator": draw(st.none() | _TEXT),
+                 "citations": [{"source": (source := draw(st.sampled_from(["s-0", "s-1"]))),
+                                "locator": draw(st.none() | _LINE),
+                                "quote": draw(_TEXT), "cited_as": draw(st.none() | _LINE),
+                                "cited_in": draw(st.none() | st.just("s-1" if source == "s-0" else "s-0")),
+                                "cited_in_locator": draw(st.none() | _LINE),
                                 "confidence": draw(st.integers(0, 4)), "note": draw(st.none() | _TEXT)}
                                for _ in range(draw(st.integers(1, 2)))]}
         if places and draw(st.booleans()):
@@ -270,7 +273,7 @@ def _documents(draw):
     return {"format": "relations-db/seed 1", "sources": sources,
             "actors": [{"name": a, "kind": "person", "description": draw(_TEXT),
                         **({"aliases": aliases} if n == 0 else {})} for n, a in enumerate(actors)],
-            "places": [{"name": p, "country": draw(_TEXT)} for p in places], "events": events}
+            "places": [{"name": p, "country": draw(_LINE)} for p in places], "events": events}
 
 
 def _wipe(engine) -> None:
@@ -378,7 +381,7 @@ def test_csv_import_adds_events_with_bare_citations_and_undoes_formula_quotes(cl
 def test_csv_import_reports_every_bad_row_with_its_line_and_writes_nothing(cli, url, engine, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text(HEADER
-                    + '1960-06,,,"A title\nover two lines",meeting,,,Lala 2014,\n'   # lines 2-3, good
+                    + '1960-06,,,A title over two lines,meeting,,,Lala 2014,"a summary\non two"\n'  # lines 2-3, good
                     + "1961-13-45,,,Bad date,break,,,Lala 2014,\n"                   # line 4
                     + "1962,,,Who,visit,Tirana,Hrushchov:guest,Dukka 2007,\n"        # line 5
                     + "1963,,,,,,,,\n"                                               # line 6

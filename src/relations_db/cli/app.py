@@ -198,7 +198,9 @@ def _with_option(exc: RelationsDBError) -> str:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
+    from relations_db.domain.text import visible
+
+    typer.echo(f"Error: {visible(message)}", err=True)  # (a message can quote a stored name)
     raise typer.Exit(code)
 
 

@@ -74,6 +74,7 @@ def actor_cmd(
         if format_ == "json":
             output.write_object(profile, "events", sys.stdout)
             return
+        profile = output.visible_record(profile)
         lines = [f"{profile['name']} ({profile['kind']})"]
         if profile["description"]:
             lines.append(output.wrapped(profile["description"], ""))
@@ -224,6 +225,7 @@ def source_cmd(
         if format_ == "json":
             output.write_object(profile, "citations", sys.stdout)
             return
+        profile = output.visible_record(profile)
         typer.echo(f"{profile['short']}  [{profile['key']}, {profile['kind']}]")
         typer.echo(output.wrapped(output.bibliography(profile), "  ", ""))
         if profile.get("note"):

@@ -32,7 +32,9 @@ class State:
 
 def notice(message: str) -> None:
     """One line for the user on stderr (never mixed into data on stdout)."""
-    typer.echo(message, err=True)
+    from relations_db.domain.text import visible
+
+    typer.echo(visible(message), err=True)
 
 
 def ready_engine(ctx: typer.Context) -> Engine:
@@ -44,11 +46,11 @@ def ready_engine(ctx: typer.Context) -> Engine:
     if db.check_current(engine) == "empty":
         from relations_db.formats.seed.apply import load_default_seed
 
-        db.upgrade(engine)
-        with db.session_scope(engine, write=True) as session:
-            report = load_default_seed(session)
-        notice(f"Created a new database at {engine.url.render_as_string(hide_password=True)} "
-               f"and loaded the seed data ({report.summary()}).")
+        # (under the schema lock, and only if still empty: several first commands may start at once)
+        report = db.set_up_if_empty(engine, load_default_seed)
+        if report is not None:
+            notice(f"Created a new database at {engine.url.render_as_string(hide_password=True)} "
+                   f"and loaded the seed data ({report.summary()}).")
     return engine
 
 

@@ -53,17 +53,22 @@ def downgrade_cmd(
 
     Example: relations-db db downgrade base --yes
     """
+    import sys
+
+    from relations_db.errors import UserError
     from relations_db.store import db
 
     engine = ctx.obj.engine()
+    where = engine.url.render_as_string(hide_password=True)
+    losses = db.downgrade_losses(engine, revision)
+    dropped = "; ".join(losses) if losses else "no data"
     if not yes:
-        import sys
-
         if not sys.stdin.isatty():
-            raise typer.BadParameter("downgrading can drop data: confirm with --yes")
-        typer.confirm(f"Downgrade {engine.url.render_as_string(hide_password=True)} to {revision}?", abort=True)
+            raise UserError(f"downgrading {where} to {revision} would drop {dropped}: confirm with --yes")
+        typer.confirm(f"Downgrade {where} to {revision}, dropping {dropped}?", abort=True)
     db.downgrade(engine, revision)
-    notice(f"Schema at revision {db.schema_revision(engine) or 'base (no tables)'}.")
+    notice(f"Schema at revision {db.schema_revision(engine) or 'base (no tables)'}"
+           + (f"; dropped {dropped}." if losses else "."))
 
 
 @db_app.command("current")

@@ -3,7 +3,8 @@
 Tables have fixed column widths computed from the width available, so that rows are printed as they come
 instead of being measured whole. On a terminal they are Rich tables (in chunks that line up as one table),
 coloured unless NO_COLOR is set; elsewhere (a pipe, a file, a test) the same layout in plain lines. The data
-is never read as markup: a title with "[bold]" is printed as written.
+is never read as markup: a title with "[bold]" is printed as written, and never obeyed: a control character or
+bidirectional override stored in a text is shown as an escape (`visible`), while CSV and JSON keep it exact.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 
+from relations_db.domain.text import visible
 from relations_db.domain.vocab import CONFIDENCE_LABELS, TONE_MAX, TONE_MIN
 
 if TYPE_CHECKING:
@@ -43,7 +45,18 @@ def console() -> Console:
 
 def message(text: str) -> None:
     """A line for the user on stderr (never on stdout, which carries data)."""
-    typer.echo(text, err=True)
+    typer.echo(visible(text), err=True)
+
+
+def visible_record(value: Any) -> Any:
+    """A record of the read side (dicts, lists, strings) with every string `visible`, for printing as text."""
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, Mapping):
+        return {k: visible_record(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [visible_record(v) for v in value]
+    return value
 
 
 @dataclass
@@ -100,7 +113,7 @@ def print_table(columns: list[Column], rows: Iterable[list[str]]) -> int:
         for c, w in zip(columns, widths, strict=True):
             table.add_column(c.header, width=w, min_width=w, max_width=w, justify=c.justify, overflow="fold")
         for row in chunk:
-            table.add_row(*(Text(cell or "") for cell in row))
+            table.add_row(*(Text(visible(cell or "")) for cell in row))
         out.print(table)
 
     for row in rows:
@@ -138,7 +151,7 @@ def _plain_table(columns: list[Column], widths: list[int], rows: Iterable[list[s
         if count == 0:  # the header only above rows: an empty result prints nothing
             write([_wrap(c.header, w) for c, w in zip(columns, widths, strict=True)])
             out.write("─" * (sum(widths) + 3 * (len(widths) - 1)) + "\n")
-        write([_wrap(cell or "", w) for cell, w in zip(row, widths, strict=True)])
+        write([_wrap(visible(cell or ""), w) for cell, w in zip(row, widths, strict=True)])
         count += 1
     return count
 
@@ -274,6 +287,7 @@ def citation_lines(number: int, citation: Mapping[str, Any], indent: str = "  ")
     """A citation as `show` and `source` print it: the note, the quotation, then its particulars."""
     from relations_db.formats.chronology import note_text
 
+    citation = visible_record(citation)
     inner = indent + "    "
     lines = [wrapped(f"[{number}] {note_text(citation)}", inner, indent)]
     if citation.get("quote"):
@@ -294,6 +308,7 @@ def citation_lines(number: int, citation: Mapping[str, Any], indent: str = "  ")
 
 def event_text(event: Mapping[str, Any]) -> str:
     """Everything about one event (the dict of `read.events.event_by_ref`) as plain text."""
+    event = visible_record(event)
     qualifiers = [q for q in ("approximate", "uncertain") if event.get(q)]
     precision = ", ".join([event["precision"], *qualifiers])
     lines = [event["title"], f"#{event['id']} · {event['slug']} · {event['kind']}", ""]

@@ -106,7 +106,8 @@ def chronology_cmd(
         if format_ == "markdown":
             shown = write_markdown(rows, sys.stdout, title=title or "Chronology")
         else:
-            shown = write_chronology(rows, sys.stdout, title=title)
+            shown = write_chronology(map(output.visible_record, rows), sys.stdout,
+                                     title=output.visible(title) if title else title)
     if shown == 0:
         output.message("No events match." if not filters.is_empty() else "The database has no events.")
 

@@ -118,6 +118,10 @@ def import_(
                                                               "file in the export format.")],
     format_: Annotated[Optional[ImportFormat], typer.Option(
         "--format", "-f", case_sensitive=False, help="yaml or csv (default: from the file's extension).")] = None,
+    lock_tables: Annotated[bool, typer.Option(
+        "--lock-tables", help="PostgreSQL, large CSV: drop the indexes and keys of the event tables during the load "
+                              "and build them again at the end — faster, but every reader of the database waits "
+                              "until the import ends. Without it, readers go on as usual.")] = False,
 ) -> None:
     """Import events from a seed-format YAML file or a chronology CSV (as `export` writes them).
 
@@ -135,5 +139,6 @@ def import_(
     """
     kind = registry.import_format(file, format_)  # an unknown extension is refused before the database is touched
     with session(ctx, write=True) as s, progress_reporter("Importing") as progress:
+        s.info["relations_db_lock_tables"] = lock_tables  # (formats.csv.importing.LOCK_TABLES)
         report = registry.import_file(s, file, kind, progress=progress)
     notice(f"Imported {file}: {report.summary()}.")

@@ -74,3 +74,43 @@ def slug_of_folded(folded: str, max_length: int = 80) -> str:
     slugs a date and title without folding them again."""
     slug = _NOT_SLUG.sub("-", folded).strip("-")
     return slug[:max_length].rstrip("-") or "event"
+
+
+# --- characters a terminal obeys instead of showing -----------------------------------------------------------
+# C0 and C1 controls and DEL: ESC starts the sequences that set a window title, write the clipboard (OSC 52) or
+# clear the screen; BEL, BS and CR rewrite what was shown. Tab and new line are text; a one-line field (a title,
+# a name, a key, a locator) takes no line break either.
+_CONTROLS = [*range(0x00, 0x20), *range(0x7F, 0xA0)]
+_FORBIDDEN_ONE_LINE = re.compile("[" + "".join(re.escape(chr(c)) for c in _CONTROLS if c != 0x09) + "]")
+# (A carriage return is a line break in multi-line text, as files from Windows write it: kept, and shown.)
+_FORBIDDEN_MULTI_LINE = re.compile("[" + "".join(re.escape(chr(c)) for c in _CONTROLS if c not in (9, 10, 13)) + "]")
+# The bidirectional embeddings, overrides and isolates, which reorder the text around them on screen.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def shown(ch: str) -> str:
+    """How a control character reads in a message or on a terminal: '\\x1b', '<U+202E>'."""
+    return f"<U+{ord(ch):04X}>" if ch in BIDI_CONTROLS else f"\\x{ord(ch):02x}"
+
+
+def control_problem(value: str, one_line: bool) -> str | None:
+    """Why `value` cannot be stored as text, or None: the first control character it holds (other than tab, and
+    new line in multi-line text), shown, with its line and column ('holds the control character \\x1b at line 1,
+    column 5')."""
+    found = (_FORBIDDEN_ONE_LINE if one_line else _FORBIDDEN_MULTI_LINE).search(value)
+    if found is None:
+        return None
+    before = value[:found.start()]
+    line, column = before.count("\n") + 1, found.start() - (before.rfind("\n") + 1) + 1
+    allowed = "tab only: it is one line" if one_line else "tab and line breaks only"
+    what = "a new line" if found.group() == "\n" else f"the control character {shown(found.group())}"
+    return f"holds {what} at line {line}, column {column} ({allowed})"
+
+
+_VISIBLE = {c: shown(chr(c)) for c in _CONTROLS if c not in (0x09, 0x0A)} | {ord(ch): shown(ch) for ch in BIDI_CONTROLS}
+
+
+def visible(value: str) -> str:
+    """`value` safe to print on a terminal: each control character (tab and new line aside) and bidirectional
+    override shown as an escape ('\\x1b', '<U+202E>') instead of being obeyed. Data files keep the text exact."""
+    return value.translate(_VISIBLE)

@@ -69,6 +69,9 @@ SOURCE_FIELDS = ("key", "kind", "author", "title", "year", "container", "volume"
 SOURCE_LIST_FIELDS = ("key", "kind", "author", "title", "year", "publisher", "url", "short", "container",
                       "volume", "issue", "pages", "place", "doi", "fund", "file", "note")
 
+# The text fields that may hold new lines; every other text field is one line (see `text.control_problem`).
+MULTI_LINE_FIELDS = frozenset({"summary", "tone_note", "quote", "note", "outcome", "subject", "description"})
+
 # --- keys and slugs ---------------------------------------------------------------------------------------
 
 # A key (of a source) or a slug (of an event): lower-case letters, digits and hyphens, starting with a letter
@@ -80,6 +83,30 @@ KEY_MAX_LENGTH = 120
 def valid_key(value: str) -> bool:
     """Whether `value` can serve as a source key or an event slug."""
     return bool(KEY_PATTERN.match(value)) and len(value) <= KEY_MAX_LENGTH
+
+
+def valid_slug(value: str) -> bool:
+    """Whether `value` can serve as an event slug: a key that is not all digits, since `show 12` means the
+    event whose id is 12 and could never reach an event slugged '12'."""
+    return valid_key(value) and not value.isdigit()
+
+
+def is_name(text: str) -> bool:
+    """Whether `text` can name an actor or a place: it holds a letter or a digit (':' or '-' alone names
+    nothing, and an actor named ':' could not be told from the NAME:ROLE form)."""
+    return any(ch.isalnum() for ch in text)
+
+
+SLUG_RULE = (f"a slug is lower-case letters, digits and hyphens (at most {KEY_MAX_LENGTH}), not digits alone "
+             "(those name an event by its id)")
+
+# --- bounds on what a reader asks ----------------------------------------------------------------------------
+
+# The largest LIMIT both SQLite and PostgreSQL take (a signed 64-bit integer); beyond it SQLite overflows.
+LIMIT_MAX = 2**63 - 1
+# The most words a search may have: each word is a condition of the full-text query, and no real search
+# needs more (a pasted page is refused with a message rather than building a query without end).
+SEARCH_WORDS_MAX = 64
 
 
 # --- likely duplicates ------------------------------------------------------------------------------------

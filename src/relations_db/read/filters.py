@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Exists, Select, and_, func, literal_column, or_, select
 
-from relations_db.domain import dates
+from relations_db.domain import dates, vocab
 from relations_db.errors import UserError
 from relations_db.read import names
 from relations_db.read.fulltext import contains_words, matches, search_terms
@@ -211,12 +211,14 @@ def resolve(db: Database, filters: Filters) -> Resolved:
         source_id = names.source(conn, filters.source).id
         where.append(select(CI.c.id).where(CI.c.event_id == EV.c.id,
                                            or_(CI.c.source_id == source_id, CI.c.cited_in_id == source_id)).exists())
-    if filters.search:
+    if filters.search is not None:  # "" is refused like "   " (search_terms), not read as no search at all
         subsets.append(search_subset(conn, search_terms(conn, filters.search)))
     if filters.kind:
         where.append(EV.c.kind == filters.kind)
     if filters.limit is not None and filters.limit < 0:
         raise UserError(f"the limit must be 0 or more (got {filters.limit})", field="limit")
+    if filters.limit is not None and filters.limit > vocab.LIMIT_MAX:
+        raise UserError(f"the limit must be at most {vocab.LIMIT_MAX} (got {filters.limit})", field="limit")
     return Resolved(span, subsets, where)
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Exists, Select, func, literal_column, select
 
+from relations_db.domain import vocab
 from relations_db.domain.text import fold
 from relations_db.errors import UserError
 from relations_db.read.tables import AA, AC, ES, EV, FTS, PL, PLA, connection
@@ -37,6 +37,9 @@ def search_terms(db: Database, text: str) -> list[list[str]]:
     words = [w for w in fold(text).split() if re.search(r"[^\W_]", w)]
     if not words:
         raise UserError(f"nothing to search for in {text!r}: give at least one word")
+    if len(words) > vocab.SEARCH_WORDS_MAX:
+        raise UserError(f"a search takes at most {vocab.SEARCH_WORDS_MAX} words (found {len(words)}): keep the "
+                        "words that tell the events apart")
     others = _other_spellings(connection(db), {w.strip(_PUNCTUATION) for w in words})
     return [[w, *sorted(others.get(w.strip(_PUNCTUATION), set()) - {w})] for w in words]
 
@@ -85,9 +88,18 @@ def pg_tsquery(terms: list[list[str]]) -> ColumnElement[Any]:
         return func.phraseto_tsquery(literal_column("'simple'"), spelling)
 
     def any_of(group: list[str]) -> ColumnElement[Any]:
-        return reduce(lambda a, b: a.op("||")(b), (phrase(x) for x in group))
+        return _balanced("||", [phrase(x) for x in group])
 
-    return reduce(lambda a, b: a.op("&&")(b), (any_of(g) for g in terms))
+    return _balanced("&&", [any_of(g) for g in terms])
+
+
+def _balanced(operator: str, parts: list[ColumnElement[Any]]) -> ColumnElement[Any]:
+    """`parts` joined by `operator` as a balanced tree: a chain a && b && c … nests one level per part, and
+    compiling a few hundred levels exhausts Python's recursion limit; halves nest log2(n) levels."""
+    if len(parts) == 1:
+        return parts[0]
+    middle = len(parts) // 2
+    return _balanced(operator, parts[:middle]).op(operator)(_balanced(operator, parts[middle:]))
 
 
 def fts_match(terms: list[list[str]]) -> ColumnElement[bool]:

@@ -8,12 +8,13 @@ command checks the schema by reading `alembic_version` and comparing it with `SC
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from relations_db.errors import DatabaseError, SchemaOutdated
+from relations_db.errors import DatabaseError, SchemaOutdated, UserError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -27,6 +28,8 @@ APP_NAME = "relations-db"
 SCHEMA_HEAD = "0003"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+T = TypeVar("T")
 
 
 def default_path() -> Path:
@@ -137,6 +140,12 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
 
     bind = engine.execution_options(relations_db_write=True) if write else engine
     with Session(bind, expire_on_commit=False) as session:
+        if write:
+            from sqlalchemy import event
+
+            from relations_db.store.checked_text import refuse_control_characters
+
+            event.listen(session, "before_flush", refuse_control_characters)
         with session.begin():
             yield session
 
@@ -183,7 +192,20 @@ def schema_revision(engine: Engine) -> str | None:
             return None
     except (OperationalError, ProgrammingError) as exc:
         raise DatabaseError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
-                            f"{_first_line(exc)}") from None
+                            f"{_read_only_folder(engine) or _first_line(exc)}") from None
+
+
+def _read_only_folder(engine: Engine) -> str | None:
+    """Why an SQLite file cannot be opened when its folder is read-only (SQLite's own words, 'unable to open
+    database file' or 'attempt to write a readonly database', do not say so), or None."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    folder = Path(path).expanduser().resolve().parent
+    if os.access(folder, os.W_OK):
+        return None
+    return (f"its folder {folder} is read-only, and SQLite must create its journal files (-wal, -shm) beside "
+            "the database even to read it: copy the database to a writable folder, or make the folder writable")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -260,17 +282,88 @@ def alembic_config(engine: Engine, connection=None):
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database up to `revision` (default: the newest)."""
+    """Migrate the database up to `revision` (default: the newest); an unknown revision is a UserError."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    _check_revision(revision, "+")
+    with schema_lock(engine), _migration_errors(revision):
+        command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str = "-1") -> None:
     """Migrate the database down to `revision` (default: one step; `base` removes every table)."""
     from alembic import command
 
-    command.downgrade(alembic_config(engine), revision)
+    _check_revision(revision, "-")
+    with schema_lock(engine), _migration_errors(revision):
+        command.downgrade(alembic_config(engine), revision)
+
+
+def set_up_if_empty(engine: Engine, seed: Callable[[Session], T]) -> T | None:
+    """Migrate an empty database and load `seed` into it, once: what `seed` returned, or None when the database
+    was not empty (another process may have set it up while this one waited for the lock)."""
+    with schema_lock(engine):
+        if check_current(engine) != "empty":
+            return None
+        upgrade(engine)
+        with session_scope(engine, write=True) as session:
+            return seed(session)
+
+
+# Any number, the same in every process: the key of PostgreSQL's advisory lock on schema changes ("reldb").
+_SCHEMA_LOCK_KEY = 0x72656C6462
+_held = threading.local()
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Hold the schema lock: on PostgreSQL a session advisory lock, so that processes creating or migrating the
+    schema at the same time take turns (without it, three `db upgrade` on a fresh database collide on the
+    catalog: duplicate key); the later ones then find the work done. Re-entrant within a process. SQLite needs
+    none: every migration is one BEGIN IMMEDIATE transaction, and seeding a seeded database changes nothing."""
+    depth: int = getattr(_held, "depth", 0)
+    if engine.dialect.name != "postgresql" or depth:
+        _held.depth = depth + 1
+        try:
+            yield
+        finally:
+            _held.depth -= 1
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({_SCHEMA_LOCK_KEY})")
+        conn.commit()  # (the lock belongs to the session; no transaction is left open while it is held)
+        _held.depth = 1
+        try:
+            yield
+        finally:
+            _held.depth = 0
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_SCHEMA_LOCK_KEY})")
+            conn.commit()
+
+
+def _check_revision(revision: str, direction: str) -> None:
+    """Refuse a target that is not a revision this version ships, `head`/`base`, or a step the right way."""
+    steps = revision[1:]
+    if revision[:1] in "+-" and steps.isdigit() and revision[:1] == direction:
+        return
+    if revision in ("head", "base") or revision in _known_revisions():
+        return
+    way = "head, +N steps" if direction == "+" else "base, -N steps"
+    raise UserError(f"no schema revision {revision!r}: give {way} or one of {', '.join(sorted(_known_revisions()))}",
+                    field="revision")
+
+
+@contextmanager
+def _migration_errors(revision: str) -> Iterator[None]:
+    """Alembic's refusals (a target on the other side of the current revision, more steps than there are) as a
+    message rather than a traceback."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    try:
+        yield
+    except (CommandError, RevisionError) as exc:
+        raise UserError(f"cannot migrate to {revision!r}: {_first_line(exc)}", field="revision") from None
 
 
 def downgrade_losses(engine: Engine, revision: str = "-1") -> list[str]:
@@ -279,6 +372,7 @@ def downgrade_losses(engine: Engine, revision: str = "-1") -> list[str]:
     migration that can lose data says so through a `losses(connection)` function beside its `downgrade`."""
     from alembic.script import ScriptDirectory
 
+    _check_revision(revision, "-")
     current = schema_revision(engine)
     if current is None:
         return []

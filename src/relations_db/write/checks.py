@@ -152,9 +152,8 @@ def check_kind_details(kind: str, details: Mapping[str, str | None]) -> None:
 
 def check_new_slug(session: Session, slug: str) -> str:
     """A slug for an event: well formed and not taken."""
-    if not vocab.valid_key(slug):
-        raise UserError(f"slug {slug!r}: a slug is lower-case letters, digits and hyphens (at most "
-                        f"{vocab.KEY_MAX_LENGTH})")
+    if not vocab.valid_slug(slug):
+        raise UserError(f"slug {slug!r}: {vocab.SLUG_RULE}", field="slug")
     if session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
         raise UserError(f"an event with the slug {slug!r} already exists")
     return slug

@@ -12,6 +12,7 @@ from typing import TypedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from relations_db.domain import vocab
 from relations_db.domain.text import fold
 from relations_db.store.models import Actor, Citation, Place
 from relations_db.write.checks import Problems, check_confidence, optional_text, parse_actor_spec, verbatim
@@ -29,8 +30,9 @@ def participants(session: Session, specs: Iterable[ActorSpec], new_kind: str | N
     result: list[Participant] = []
     for spec in specs:
         name, role = parse_actor_spec(spec) if isinstance(spec, str) else spec
-        if not name.strip():
-            problems.add(f"{spec!r}: give an actor as NAME or NAME:ROLE")
+        if not vocab.is_name(name):
+            problems.add(f"{spec!r}: give an actor as NAME or NAME:ROLE, the name with a letter or digit",
+                         field="actors")
             continue
         actor = problems.check(actor_or_new, session, name, new_kind)
         if actor is not None and (actor, role) not in result:
@@ -92,6 +94,10 @@ def new_citation(session: Session, source: str | None, given: CitationInput, pro
                      "(give its source, with a locator and a quotation)", field="source")
     cited_in = given.get("cited_in")
     via = problems.check(resolve_source, session, cited_in) if cited_in and optional_text(cited_in) else None
+    if via is not None and via is found:
+        problems.add(f"a citation cannot be quoted in its own source ({via.key!r}): give the work that reports "
+                     "it, or no such work", field="cited_in")
+        via = None
     grade = problems.check(check_confidence, given.get("confidence"))
     if found is None or grade is None or (optional_text(cited_in) and via is None):
         return None

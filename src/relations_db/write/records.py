@@ -128,6 +128,9 @@ def add_actor(session: Session, *, name: str, kind: str, description: str | None
     """Record an actor; refused when its name or an alias already names another actor."""
     problems = Problems()
     checked_name = problems.check(required_text, name, "the name")
+    if checked_name is not None and not vocab.is_name(checked_name):
+        problems.add(f"the name {checked_name!r} names nothing: give a name with a letter or digit", field="name")
+        checked_name = None
     problems.check(check_actor_kind, kind)
     if kind is None:
         problems.add(f"the kind of actor is required ({', '.join(vocab.ACTOR_KINDS)})")

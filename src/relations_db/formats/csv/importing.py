@@ -53,7 +53,12 @@ Progress = Callable[[int], None]
 # secondary indexes (and on PostgreSQL the foreign keys) of the tables it fills are dropped and made again at
 # the end (bulk.BulkWriter.defer_checks): building an index once is much cheaper than keeping it in step with
 # rows that arrive in random order, and making them again costs at most twice the rows added.
+# On PostgreSQL, dropping them takes an exclusive lock that keeps every reader of those tables waiting until the
+# import commits (15.8 s for 100,000 events): a team server must stay readable, so there the drop is made only
+# when the caller asks for it (`import --lock-tables`), by setting this key in the session's `info`. On SQLite
+# a reader in WAL mode never waits for a writer, so the drop is always made.
 DEFER_INDEXES_AFTER = CHUNK
+LOCK_TABLES = "relations_db_lock_tables"
 _BULK_TABLES = ("events", "participations", "citations", "event_search")
 
 
@@ -248,6 +253,8 @@ class _Writer:
         return self.bulk.existing("events", "slug", sorted(maybe)) if maybe else set()
 
     def _maybe_defer_indexes(self, coming: int) -> None:
+        if not (self.bulk.sqlite or self.session.info.get(LOCK_TABLES)):
+            return
         if self.restore is None and self.report.added + coming >= max(DEFER_INDEXES_AFTER, self.had):
             self.restore = self.bulk.defer_checks(_BULK_TABLES)
 

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relations_db.domain import dates
-from relations_db.domain.text import fold
+from relations_db.domain.text import control_problem, fold
 from relations_db.errors import UserError, ValidationError
 from relations_db.formats.csv.columns import CSV_COLUMNS, LIST_MARK, split_list, unquote
 from relations_db.read.names import suggest
@@ -256,6 +256,10 @@ def check_row(line: int, cells: list[str], names: Names, width: int) -> CheckedR
         place_id, error = names.places_found.get(place) or names.place_of(place)
         if error:
             errors.append(error)
+    for what, text, one_line in (("title", title, True), ("type", type_, True), ("summary", summary, False)):
+        problem = control_problem(text, one_line)
+        if problem:
+            errors.append(f"the {what} {problem}")
     pairs = _actor_pairs(actor_cell, names, errors)
     source_ids = _source_ids(source_cell, names, errors)
     if errors:

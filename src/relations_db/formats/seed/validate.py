@@ -15,19 +15,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relations_db.domain import dates
-from relations_db.domain.text import fold
+from relations_db.domain.text import control_problem, fold
 from relations_db.domain.vocab import (
     ACTOR_KINDS,
     CONFIDENCE_DEFAULT,
     CONFIDENCE_MAX,
     CONFIDENCE_MIN,
     EVENT_KINDS,
+    MULTI_LINE_FIELDS,
+    SLUG_RULE,
     SOURCE_FIELDS,
     SOURCE_KINDS,
     SOURCE_TEXT_FIELDS,
     TONE_MAX,
     TONE_MIN,
     valid_key,
+    valid_slug,
 )
 from relations_db.errors import DateError, ValidationError
 from relations_db.formats.seed.fields import (
@@ -101,13 +104,22 @@ def _require_text(item: Mapping, key: str, what: str, problems: _Problems) -> st
     if not isinstance(value, str):
         problems.add(item.line_of(key), f"{what}: {key!r} must be text")
         return None
+    _control_characters(item, key, value, what, problems)
     return value
+
+
+def _control_characters(item: Mapping, key: str, value: str, what: str, problems: _Problems) -> None:
+    problem = control_problem(value, one_line=key not in MULTI_LINE_FIELDS)
+    if problem:
+        problems.add(item.line_of(key), f"{what}: {key!r} {problem}")
 
 
 def _optional_text(item: Mapping, key: str, what: str, problems: _Problems) -> None:
     value = text_of(item.get(key))
     if value is not None and not isinstance(value, str):
         problems.add(item.line_of(key), f"{what}: {key!r} must be text")
+    elif isinstance(value, str):
+        _control_characters(item, key, value, what, problems)
 
 
 def _section(data: Mapping, name: str, problems: _Problems) -> list[Any]:
@@ -277,8 +289,8 @@ def _event_slug(item: Mapping, seen: set[str], problems: _Problems) -> str:
     if slug is None:
         return "event"
     what = f"event {slug!r}"
-    if not valid_key(slug):
-        problems.add(item.line_of("slug"), f"{what}: a slug is lower-case letters, digits and hyphens")
+    if not valid_slug(slug):
+        problems.add(item.line_of("slug"), f"{what}: {SLUG_RULE}")
     if slug in seen:
         problems.add(item.line_of("slug"), f"duplicate event slug {slug!r}")
     seen.add(slug)
@@ -359,6 +371,9 @@ def _validate_citation(cit: Mapping, what: str, known: _Known, problems: _Proble
         elif ref is not None and ref not in known.sources:
             problems.add(cit.line_of(key), f"{what}: citation {key} {ref!r} is not a source key in the file "
                                            "or the database")
+    if cit.get("cited_in") is not None and cit.get("cited_in") == cit.get("source"):
+        problems.add(cit.line_of("cited_in"), f"{what}: a citation cannot be quoted in its own source "
+                                              f"{cit.get('source')!r}")
     confidence = cit.get("confidence", CONFIDENCE_DEFAULT)
     if not _whole_number(confidence, CONFIDENCE_MIN, CONFIDENCE_MAX):
         problems.add(cit.line_of("confidence"),
