@@ -21,13 +21,13 @@ import sys
 import time
 
 _ACTOR_EVENTS = ("FROM events e JOIN participations p ON p.event_id = e.id JOIN actors a ON a.id = p.actor_id "
-                 "WHERE a.name = ? ORDER BY e.start_date, e.end_date, e.id")
+                 "WHERE a.name = ? ORDER BY e.start_day, e.end_day IS NULL, e.end_day, e.id")
 
 
 def actor_narrow(path: str, name: str) -> None:
     conn = sqlite3.connect(path)
     write = sys.stdout.write
-    for row in conn.execute(f"SELECT e.id, e.slug, e.date, e.start_date, e.end_date, e.title {_ACTOR_EVENTS}",
+    for row in conn.execute(f"SELECT e.id, e.slug, e.date, e.start_iso, e.end_iso, e.title {_ACTOR_EVENTS}",
                             (name,)):
         write(json.dumps(row) + "\n")
 
@@ -37,7 +37,7 @@ def actor_full(path: str, name: str) -> None:
     write = sys.stdout.write
     places = dict(conn.execute("SELECT id, name FROM places"))
     sources = {i: (k, s) for i, k, s in conn.execute("SELECT id, key, short FROM sources")}
-    cursor = conn.execute("SELECT e.id, e.slug, e.kind, e.date, e.start_date, e.end_date, e.precision, e.title, "
+    cursor = conn.execute("SELECT e.id, e.slug, e.kind, e.date, e.start_iso, e.end_iso, e.precision, e.title, "
                           f"e.summary, e.type, e.tone, e.place_id {_ACTOR_EVENTS}", (name,))
     while batch := cursor.fetchmany(500):
         events = {}
@@ -71,8 +71,8 @@ def export(path: str, out: str) -> None:
     conn = sqlite3.connect(path)
     with open(out, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        cursor = conn.execute("SELECT date, start_date, end_date, title, type, summary FROM events "
-                              "ORDER BY start_date, end_date, id")
+        cursor = conn.execute("SELECT date, start_iso, end_iso, title, type, summary FROM events "
+                              "ORDER BY start_day, end_day IS NULL, end_day, id")
         while rows := cursor.fetchmany(2000):
             writer.writerows(rows)
 
