@@ -3,6 +3,7 @@ backends. (pytest-alembic's four tests, written out: it does not collect under p
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import inspect, text
 
 from relations_db.store import db
@@ -40,6 +41,9 @@ def test_downgrade_to_base_and_up_again(db_url):
     engine.dispose()
 
 
+# (SQLite's indexes over the date order are on expressions, which SQLAlchemy does not reflect: they are hand-written,
+# left out of the comparison like the other per-backend indexes, `db.HAND_WRITTEN_INDEXES`)
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_models_match_migrations(db_url):
     """Alembic's autogenerate comparison finds no difference between the models and the migrated schema."""
     from alembic.autogenerate import compare_metadata

@@ -110,8 +110,8 @@ class EDTFDate:
 
     @property
     def start(self) -> date:
-        """The first day as a `datetime.date`, `date.min` for an open or unknown start (the sentinel the
-        database stores until its days are integers). DateError when the day is outside years 1–9999."""
+        """The first day as a `datetime.date`, `date.min` for an open or unknown start (the sentinel of the old
+        schema, before migration 0004). DateError when the day is outside years 1–9999."""
         return date.min if self.start_day is None else self._as_date(self.start_day)
 
     @property
