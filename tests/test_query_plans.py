@@ -143,6 +143,24 @@ def test_a_year_reads_each_span_class_from_its_index_in_order(spans_engine):
         assert not [s for s in steps if s[2].startswith(("SCAN events", "Seq Scan on events"))], steps
 
 
+def test_open_and_unknown_ends_are_read_through_their_own_indexes(spans_engine):
+    """An event without an end (or a start) reaches any day: its own leg seeks an index on the missing end, and
+    reads it in date order. (SQLite sorts the rows of one start day that have no end — it cannot see that
+    `end_day IS NULL` is constant there — but streams the start days in order; PostgreSQL seeks `start_day IS
+    NULL` in the date-order index itself.)"""
+    with db.connection_scope(spans_engine) as conn:
+        dialect = conn.dialect.name
+        steps = plan(conn, statement(conn, Filters(year=1960, limit=100)))
+        no_end = steps_using(steps, "ix_events_no_end")
+        no_start = [s for s in steps if "ix_events_no_start" in s[2] or "(start_day IS NULL)" in s[2]]
+        assert no_start, steps
+        for step in no_end + no_start:
+            if dialect == "sqlite":
+                assert not [s for s in steps if s[1] == step[1] and s[2] == "USE TEMP B-TREE FOR ORDER BY"], steps
+            else:
+                assert no_sort_for(steps, step, dialect), steps
+
+
 def test_a_range_open_at_the_end_uses_the_span_classes_too(spans_engine):
     with db.connection_scope(spans_engine) as conn:
         steps = plan(conn, statement(conn, Filters(from_year=1990, limit=10)))
