@@ -37,14 +37,19 @@ def actor_full(path: str, name: str) -> None:
     write = sys.stdout.write
     places = dict(conn.execute("SELECT id, name FROM places"))
     sources = {i: (k, s) for i, k, s in conn.execute("SELECT id, key, short FROM sources")}
-    cursor = conn.execute("SELECT e.id, e.slug, e.kind, e.date, e.start_iso, e.end_iso, e.precision, e.title, "
-                          f"e.summary, e.type, e.tone, e.place_id {_ACTOR_EVENTS}", (name,))
+    cursor = conn.execute("SELECT e.id, e.slug, e.kind, e.date, e.start_iso, e.end_iso, e.start_kind, e.end_kind, "
+                          "e.precision, e.title, e.summary, e.type, e.tone, e.tone_note, e.place_id "
+                          f"{_ACTOR_EVENTS}", (name,))
     while batch := cursor.fetchmany(500):
         events = {}
-        for i, slug, kind, date, start, end, precision, title, summary, type_, tone, place in batch:
-            events[i] = {"id": i, "slug": slug, "kind": kind, "date": date, "start": start, "end": end,
+        for (i, slug, kind, date, start, end, start_kind, end_kind, precision, title, summary, type_, tone,
+             tone_note, place) in batch:
+            kinds = {**({"start_kind": start_kind} if start_kind else {}),
+                     **({"end_kind": end_kind} if end_kind else {})}
+            events[i] = {"id": i, "slug": slug, "kind": kind, "date": date, "start": start, "end": end, **kinds,
                          "precision": precision, "title": title, "summary": summary, "type": type_,
-                         "tone": tone, "place": places.get(place), "actors": [], "citations": [], "invokes": []}
+                         "tone": tone, "tone_note": tone_note, "place": places.get(place), "actors": [],
+                         "citations": [], "invokes": []}
         ids = list(events)
         marks = ",".join("?" * len(ids))
         for event_id, actor, kind, role in conn.execute(
