@@ -21,13 +21,13 @@ import sys
 import time
 
 _ACTOR_EVENTS = ("FROM events e JOIN participations p ON p.event_id = e.id JOIN actors a ON a.id = p.actor_id "
-                 "WHERE a.name = ? ORDER BY e.start_date, e.end_date, e.id")
+                 "WHERE a.name = ? ORDER BY e.start_day, e.end_day IS NULL, e.end_day, e.id")
 
 
 def actor_narrow(path: str, name: str) -> None:
     conn = sqlite3.connect(path)
     write = sys.stdout.write
-    for row in conn.execute(f"SELECT e.id, e.slug, e.date, e.start_date, e.end_date, e.title {_ACTOR_EVENTS}",
+    for row in conn.execute(f"SELECT e.id, e.slug, e.date, e.start_iso, e.end_iso, e.title {_ACTOR_EVENTS}",
                             (name,)):
         write(json.dumps(row) + "\n")
 
@@ -37,14 +37,19 @@ def actor_full(path: str, name: str) -> None:
     write = sys.stdout.write
     places = dict(conn.execute("SELECT id, name FROM places"))
     sources = {i: (k, s) for i, k, s in conn.execute("SELECT id, key, short FROM sources")}
-    cursor = conn.execute("SELECT e.id, e.slug, e.kind, e.date, e.start_date, e.end_date, e.precision, e.title, "
-                          f"e.summary, e.type, e.tone, e.place_id {_ACTOR_EVENTS}", (name,))
+    cursor = conn.execute("SELECT e.id, e.slug, e.kind, e.date, e.start_iso, e.end_iso, e.start_kind, e.end_kind, "
+                          "e.precision, e.title, e.summary, e.type, e.tone, e.tone_note, e.place_id "
+                          f"{_ACTOR_EVENTS}", (name,))
     while batch := cursor.fetchmany(500):
         events = {}
-        for i, slug, kind, date, start, end, precision, title, summary, type_, tone, place in batch:
-            events[i] = {"id": i, "slug": slug, "kind": kind, "date": date, "start": start, "end": end,
+        for (i, slug, kind, date, start, end, start_kind, end_kind, precision, title, summary, type_, tone,
+             tone_note, place) in batch:
+            kinds = {**({"start_kind": start_kind} if start_kind else {}),
+                     **({"end_kind": end_kind} if end_kind else {})}
+            events[i] = {"id": i, "slug": slug, "kind": kind, "date": date, "start": start, "end": end, **kinds,
                          "precision": precision, "title": title, "summary": summary, "type": type_,
-                         "tone": tone, "place": places.get(place), "actors": [], "citations": [], "invokes": []}
+                         "tone": tone, "tone_note": tone_note, "place": places.get(place), "actors": [],
+                         "citations": [], "invokes": []}
         ids = list(events)
         marks = ",".join("?" * len(ids))
         for event_id, actor, kind, role in conn.execute(
@@ -71,8 +76,8 @@ def export(path: str, out: str) -> None:
     conn = sqlite3.connect(path)
     with open(out, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        cursor = conn.execute("SELECT date, start_date, end_date, title, type, summary FROM events "
-                              "ORDER BY start_date, end_date, id")
+        cursor = conn.execute("SELECT date, start_iso, end_iso, title, type, summary FROM events "
+                              "ORDER BY start_day, end_day IS NULL, end_day, id")
         while rows := cursor.fetchmany(2000):
             writer.writerows(rows)
 

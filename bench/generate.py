@@ -144,7 +144,7 @@ def generate(events: int, out: Path, seed: int = 1, actors: int = 5000, sources:
             cited = rng.sample(source_rows, rng.choice((1, 1, 2)))
             date = dates.parse(_edtf(rng))
             writer.writerow([
-                date.text, date.start.isoformat(), date.end.isoformat(), title, rng.choice(TYPES),
+                date.text, date.start_iso or "", date.end_iso or "", title, rng.choice(TYPES),
                 rng.choice(PLACES)[0] if rng.random() < 0.7 else "",
                 "; ".join(f"{n}:{rng.choice(ROLES)}" for n in who),
                 "; ".join(shorts[c[0]] for c in cited),

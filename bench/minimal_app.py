@@ -12,6 +12,7 @@ app = typer.Typer()
 @app.command()
 def query(url: str, year: int) -> None:
     """Print the events of YEAR as JSON."""
+    import datetime as dt
     import json
 
     from sqlalchemy import create_engine, text
@@ -19,9 +20,9 @@ def query(url: str, year: int) -> None:
     engine = create_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT id, slug, date, start_date, end_date, title FROM events "
-                 "WHERE start_date <= :last AND end_date >= :first ORDER BY start_date, end_date"),
-            {"first": f"{year}-01-01", "last": f"{year}-12-31"},
+            text("SELECT id, slug, date, start_iso, end_iso, title FROM events "
+                 "WHERE start_day <= :last AND end_day >= :first ORDER BY start_day, end_day"),
+            {"first": dt.date(year, 1, 1).toordinal(), "last": dt.date(year, 12, 31).toordinal()},
         )
         print(json.dumps([dict(r._mapping) for r in rows], default=str))
 

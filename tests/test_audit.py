@@ -194,12 +194,14 @@ def test_an_interval_that_ends_before_it_starts_is_an_error(cli, db_url, engine,
     if backend == "sqlite":
         with engine.begin() as conn:
             conn.exec_driver_sql("PRAGMA ignore_check_constraints=ON")
-            conn.exec_driver_sql("UPDATE events SET start_date = '1961-12-31', end_date = '1948-01-01' "
+            conn.exec_driver_sql("UPDATE events SET start_day = 716240, end_day = 711127, start_iso = '1961-12-31', "
+                                 "end_iso = '1948-01-01' "
                                  "WHERE slug = '1948-1961-relations'")
             conn.exec_driver_sql("PRAGMA ignore_check_constraints=OFF")
     else:
         sql(engine, "ALTER TABLE events DROP CONSTRAINT ck_events_start_before_end")
-        sql(engine, "UPDATE events SET start_date = '1961-12-31', end_date = '1948-01-01' "
+        sql(engine, "UPDATE events SET start_day = 716240, end_day = 711127, start_iso = '1961-12-31', "
+                    "end_iso = '1948-01-01' "
                     "WHERE slug = '1948-1961-relations'")
     result, findings = check(cli, db_url)
     assert result.exit_code == 1
@@ -211,7 +213,7 @@ def test_an_interval_that_ends_before_it_starts_is_an_error(cli, db_url, engine,
 
 def test_stored_days_that_do_not_follow_from_the_date_are_an_error(cli, db_url, engine):
     load(engine, CLEAN)
-    sql(engine, "UPDATE events SET start_date = '1953-03-01' WHERE slug = '1953-embassies'")
+    sql(engine, "UPDATE events SET start_day = 713013, start_iso = '1953-03-01' WHERE slug = '1953-embassies'")
     sql(engine, "UPDATE events SET date = 'June 1955' WHERE slug = '1955-belgrade'")
     result, findings = check(cli, db_url)
     assert result.exit_code == 1

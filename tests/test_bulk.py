@@ -46,12 +46,13 @@ def test_fold_examples():
 
 
 def _event_row(event_id: int, n: int) -> tuple:
-    return (event_id, f"bulk-{n}", "event", "1960-06", "1960-06-01", "1960-06-30", "month", True, False,
+    return (event_id, f"bulk-{n}", "event", "1960-06", 715662, 715691, None, None, "1960-06-01", "1960-06-30",
+            "month", True, False,
             f"Bulk event {n}", None if n % 2 else f"Summary {n}", "visit", None, None)
 
 
-EVENT_COLUMNS = ("id", "slug", "kind", "date", "start_date", "end_date", "precision", "approximate", "uncertain",
-                 "title", "summary", "type", "tone", "place_id")
+EVENT_COLUMNS = ("id", "slug", "kind", "date", "start_day", "end_day", "start_kind", "end_kind", "start_iso", "end_iso",
+                 "precision", "approximate", "uncertain", "title", "summary", "type", "tone", "place_id")
 
 
 def test_bulk_insert_writes_what_the_orm_reads_and_fills_the_search_index(engine, cli):

@@ -85,7 +85,8 @@ def test_bad_url_is_a_message(cli):
 
 
 def _event(**overrides) -> Event:
-    values = dict(slug="e", date="1960", start_date=dt.date(1960, 1, 1), end_date=dt.date(1960, 12, 31),
+    values = dict(slug="e", date="1960", start_day=dt.date(1960, 1, 1).toordinal(),
+                  end_day=dt.date(1960, 12, 31).toordinal(), start_iso="1960-01-01", end_iso="1960-12-31",
                   precision="year", title="t", type="meeting")
     values.update(overrides)
     return Event(**values)
@@ -95,11 +96,16 @@ def _event(**overrides) -> Event:
 @pytest.mark.parametrize(
     "bad",
     [
-        {"start_date": dt.date(1961, 1, 1), "end_date": dt.date(1960, 1, 1)},  # ends before it starts
+        {"start_day": dt.date(1961, 1, 1).toordinal(), "end_day": dt.date(1960, 1, 1).toordinal()},  # ends first
         {"tone": 11},
         {"kind": "battle"},
+        {"end_day": None, "end_iso": None},  # a missing end must say whether it is open or unknown
+        {"end_day": None, "end_iso": None, "end_kind": "forgotten"},
+        {"end_day": None, "end_kind": "open"},  # no day, no ISO text
+        {"end_kind": "open"},  # an end with a day has no kind
     ],
-    ids=["start-after-end", "tone-out-of-range", "unknown-kind"],
+    ids=["start-after-end", "tone-out-of-range", "unknown-kind", "no-end-no-kind", "bad-kind", "iso-without-day",
+         "day-and-kind"],
 )
 def test_database_constraints_refuse_bad_events(engine, bad):
     with pytest.raises(IntegrityError):

@@ -16,6 +16,7 @@ import random
 import pytest
 from sqlalchemy import insert
 
+from relations_db.domain.edtf_calendar import iso_day
 from relations_db.read import search
 from relations_db.read.events import count_events, event_rows, events_statement
 from relations_db.read.filters import Filters, resolve
@@ -81,14 +82,25 @@ SPANS = [0, 0, 0, 5, 30, 31, 32, 90, 365, 366, 367, 1000, 3660, 3661, 20000]
 
 @pytest.fixture
 def spans_engine(engine):
-    """400 events with spans of every class (a day … decades, and open-ended ones), two actors (one in every
-    event, one in two) and search texts (one word in every event, another in three)."""
+    """400 events with spans of every class (a day … decades), open ends, unknown starts and a few before
+    Christ, two actors (one in every event, one in two) and search texts (one word in every event, another in
+    three)."""
     rng = random.Random(6)
     rows, parts, texts = [], [], []
     for i in range(1, 401):
-        start = dt.date(1900, 1, 1) + dt.timedelta(days=rng.randrange(0, 100 * 365))
-        end = dt.date(9999, 12, 31) if i % 50 == 0 else start + dt.timedelta(days=rng.choice(SPANS))
-        rows.append({"id": i, "slug": f"e{i}", "kind": "event", "date": "x", "start_date": start, "end_date": end,
+        start = dt.date(1900, 1, 1).toordinal() + rng.randrange(0, 100 * 365)
+        if i % 97 == 0:  # 44 BC or so: day numbers below 0
+            start = -16000 + i
+        end: int | None = start + rng.choice(SPANS)
+        start_kind = end_kind = None
+        if i % 50 == 0:
+            end, end_kind = None, "open"
+        elif i % 70 == 0:
+            start, start_kind = None, "unknown"
+        rows.append({"id": i, "slug": f"e{i}", "kind": "event", "date": "x", "start_day": start, "end_day": end,
+                     "start_kind": start_kind, "end_kind": end_kind,
+                     "start_iso": iso_day(start) if start is not None else None,
+                     "end_iso": iso_day(end) if end is not None else None,
                      "precision": "day", "approximate": False, "uncertain": False, "title": f"Event {i}",
                      "summary": None, "type": "t", "tone": None, "place_id": None})
         parts.append({"event_id": i, "actor_id": 1, "role": None})
@@ -110,9 +122,13 @@ def spans_engine(engine):
 
 
 def naive(rows: list[dict], first: dt.date | None, last: dt.date | None) -> list[int]:
-    """What a date filter means: the events overlapping [first, last], by (start, end, id)."""
-    hits = [r for r in rows if (first is None or r["end_date"] >= first) and (last is None or r["start_date"] <= last)]
-    return [r["id"] for r in sorted(hits, key=lambda r: (r["start_date"], r["end_date"], r["id"]))]
+    """What a date filter means: the events overlapping [first, last], by (start, end, id), a missing end
+    reaching any day and sorting first (a start) or last (an end)."""
+    low, high = (first.toordinal() if first else None), (last.toordinal() if last else None)
+    hits = [r for r in rows if (low is None or r["end_day"] is None or r["end_day"] >= low)
+            and (high is None or r["start_day"] is None or r["start_day"] <= high)]
+    return [r["id"] for r in sorted(hits, key=lambda r: (r["start_day"] is not None, r["start_day"] or 0,
+                                                         r["end_day"] is None, r["end_day"] or 0, r["id"]))]
 
 
 # --- plans ----------------------------------------------------------------------------------------------------
@@ -127,6 +143,24 @@ def test_a_year_reads_each_span_class_from_its_index_in_order(spans_engine):
         assert not [s for s in steps if s[2].startswith(("SCAN events", "Seq Scan on events"))], steps
 
 
+def test_open_and_unknown_ends_are_read_through_their_own_indexes(spans_engine):
+    """An event without an end (or a start) reaches any day: its own leg seeks an index on the missing end, and
+    reads it in date order. (SQLite sorts the rows of one start day that have no end — it cannot see that
+    `end_day IS NULL` is constant there — but streams the start days in order; PostgreSQL seeks `start_day IS
+    NULL` in the date-order index itself.)"""
+    with db.connection_scope(spans_engine) as conn:
+        dialect = conn.dialect.name
+        steps = plan(conn, statement(conn, Filters(year=1960, limit=100)))
+        no_end = steps_using(steps, "ix_events_no_end")
+        no_start = [s for s in steps if "ix_events_no_start" in s[2] or "(start_day IS NULL)" in s[2]]
+        assert no_start, steps
+        for step in no_end + no_start:
+            if dialect == "sqlite":
+                assert not [s for s in steps if s[1] == step[1] and s[2] == "USE TEMP B-TREE FOR ORDER BY"], steps
+            else:
+                assert no_sort_for(steps, step, dialect), steps
+
+
 def test_a_range_open_at_the_end_uses_the_span_classes_too(spans_engine):
     with db.connection_scope(spans_engine) as conn:
         steps = plan(conn, statement(conn, Filters(from_year=1990, limit=10)))
@@ -139,7 +173,7 @@ def test_the_chronology_in_date_order_needs_no_sort(spans_engine):
     with db.connection_scope(spans_engine) as conn:
         for filters in (Filters(limit=100), Filters(to_year=1950, limit=100)):
             steps = plan(conn, statement(conn, filters))
-            for step in steps_using(steps, "ix_events_start_date_end_date_id"):
+            for step in steps_using(steps, "ix_events_start_day_end_day_id"):
                 assert no_sort_for(steps, step, conn.dialect.name), steps
 
 
@@ -157,7 +191,7 @@ def test_sqlite_checks_a_busy_actor_in_date_order_and_reads_a_rare_one_whole(spa
     with db.connection_scope(spans_engine) as conn:
         busy = plan(conn, statement(conn, Filters(actors=["Busy"], limit=10)))
         rare = plan(conn, statement(conn, Filters(actors=["Rare"], limit=10)))
-    for step in steps_using(busy, "SCAN events USING COVERING INDEX ix_events_start_date_end_date_id"):
+    for step in steps_using(busy, "SCAN events USING COVERING INDEX ix_events_start_day_end_day_id"):
         assert no_sort_for(busy, step, "sqlite"), busy
     steps_using(rare, "ix_participations_actor_id_event_id (actor_id=?)")
 
@@ -232,7 +266,9 @@ def test_a_search_decides_to_rank_right_after_a_load(engine, monkeypatch):
     with engine.begin() as conn:
         conn.execute(insert(events), [
             {"id": i, "slug": f"e{i}", "kind": "event", "date": "x",
-             "start_date": dt.date(1950, 1, 1) + dt.timedelta(i), "end_date": dt.date(1950, 1, 1) + dt.timedelta(i),
+             "start_day": dt.date(1950, 1, 1).toordinal() + i, "end_day": dt.date(1950, 1, 1).toordinal() + i,
+             "start_iso": iso_day(dt.date(1950, 1, 1).toordinal() + i),
+             "end_iso": iso_day(dt.date(1950, 1, 1).toordinal() + i),
              "precision": "day", "approximate": False,
              "uncertain": False, "title": f"Event {i}", "summary": None, "type": "t", "tone": None, "place_id": None}
             for i in range(1, 61)])

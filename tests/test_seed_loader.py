@@ -86,7 +86,7 @@ def test_loads_every_section_and_resolves_aliases(engine):
                                                                            ("Albania", "target")]
         brk = session.scalar(select(Event).where(Event.slug == "1961-12-03-break"))
         assert brk.participations[0].actor.name == "Nikita Khrushchev"
-        assert brk.precision == "day" and str(brk.start_date) == "1961-12-03"
+        assert brk.precision == "day" and brk.start_iso == "1961-12-03"
         cit = brk.citations[0]
         assert (cit.source.key, cit.cited_in.key, cit.cited_in_locator) == ("duka-2007", "lala-2014", "p. 343")
         assert {s.key: s.short for s in session.scalars(select(Source))} == {"lala-2014": "Lala 2014",
@@ -118,7 +118,7 @@ def test_an_edited_file_updates_what_changed(engine):
     with db.session_scope(engine) as session:
         event = session.scalar(select(Event).where(Event.slug == "1961-12-03-break"))
         assert event.title == "The Soviet Union ends diplomatic relations"
-        assert (event.date, event.precision, str(event.end_date)) == ("1961-12", "month", "1961-12-31")
+        assert (event.date, event.precision, event.end_iso) == ("1961-12", "month", "1961-12-31")
         assert len(event.citations) == 1
 
 

@@ -37,7 +37,7 @@ def test_add_event_records_event_citation_participants_and_search_text(sample):
     assert slug == "1960-06-bucharest-meeting-of-communist-parties"
     with db.session_scope(sample) as s:
         event = s.scalar(select(Event).where(Event.slug == slug))
-        assert (event.date, event.precision, str(event.start_date), str(event.end_date)) == \
+        assert (event.date, event.precision, event.start_iso, event.end_iso) == \
             ("1960-06", "month", "1960-06-01", "1960-06-30")
         assert event.place.name == "Vlorë" and event.tone == -3 and event.kind == "event"
         assert [(p.actor.name, p.role) for p in event.participations] == \
@@ -244,7 +244,7 @@ def test_edit_changes_fields_and_revalidates_the_date(sample):
     assert changed == ["date", "title", "summary", "tone", "place"]
     with db.session_scope(sample) as s:
         e = s.scalar(select(Event).where(Event.slug == slug))
-        assert (e.date, e.precision, e.approximate, str(e.start_date), str(e.end_date)) == \
+        assert (e.date, e.precision, e.approximate, e.start_iso, e.end_iso) == \
             ("1961-12~", "month", True, "1961-12-01", "1961-12-31")
         assert (e.title, e.summary, e.tone, e.place.name) == ("Relations broken off", "Diplomats leave.", -8,
                                                              "Moscow")

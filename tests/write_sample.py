@@ -145,7 +145,8 @@ def snapshot(session, slugs: set[str] | None = None) -> dict:
         details = ((e.format, e.outcome) if e.kind == "meeting" else (e.status, e.subject) if e.kind == "agreement"
                    else None)
         events[e.slug] = {
-            "kind": e.kind, "date": e.date, "start": e.start_date, "end": e.end_date, "precision": e.precision,
+            "kind": e.kind, "date": e.date, "start": e.start_iso, "end": e.end_iso,
+            "start_kind": e.start_kind, "end_kind": e.end_kind, "precision": e.precision,
             "approximate": e.approximate, "uncertain": e.uncertain, "title": e.title, "summary": e.summary,
             "type": e.type, "tone": e.tone, "place": e.place.name if e.place else None, "details": details,
             "invokes": sorted(a.slug for a in e.invokes),

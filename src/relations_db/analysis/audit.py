@@ -14,7 +14,6 @@ printed): its findings keep their severity — they are still true of the text �
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -143,6 +142,13 @@ def _when(date_text: str) -> str:
         return date_text
 
 
+def _span(columns: list) -> str:
+    """The stored bounds (start_day, end_day, start_kind, end_kind, start_iso, end_iso) as a finding shows them:
+    'first…last', a missing end by its kind."""
+    _, _, start_kind, end_kind, start_iso, end_iso = columns
+    return f"{start_iso or f'({start_kind})'}…{end_iso or f'({end_kind})'}"
+
+
 def _noted(note: str | None) -> str | None:
     """A citation's note as a finding carries it: None when there is none, or only blanks."""
     return note.strip() if note and note.strip() else None
@@ -155,7 +161,7 @@ def _noted(note: str | None) -> str | None:
 def _events_uncited(session: Session) -> Iterator[Finding]:
     cited = select(CI.c.id).where(CI.c.event_id == EV.c.id).exists()
     for slug, date, title in session.execute(
-            select(EV.c.slug, EV.c.date, EV.c.title).where(~cited).order_by(EV.c.start_date, EV.c.slug)):
+            select(EV.c.slug, EV.c.date, EV.c.title).where(~cited).order_by(EV.c.start_day.nulls_first(), EV.c.slug)):
         yield Finding("event-uncited", "error", (("event", slug),),
                       f"{title!r} ({_when(date)}) has no citation: nothing in the database supports it.",
                       f"add the source that reports it: relations-db add citation {slug} --source KEY "
@@ -165,10 +171,10 @@ def _events_uncited(session: Session) -> Iterator[Finding]:
 @rule("interval-reversed", "error", "an event whose stored end is before its start")
 def _intervals_reversed(session: Session) -> Iterator[Finding]:
     for slug, date, start, end in session.execute(
-            select(EV.c.slug, EV.c.date, EV.c.start_date, EV.c.end_date)
-            .where(EV.c.start_date > EV.c.end_date).order_by(EV.c.slug)):
+            select(EV.c.slug, EV.c.date, EV.c.start_iso, EV.c.end_iso)
+            .where(EV.c.start_day > EV.c.end_day).order_by(EV.c.slug)):
         yield Finding("interval-reversed", "error", (("event", slug),),
-                      f"the event dated {date!r} ends ({end.isoformat()}) before it starts ({start.isoformat()}); "
+                      f"the event dated {date!r} ends ({end}) before it starts ({start}); "
                       "it sorts and filters wrongly.",
                       "correct the date (EDTF start/end, e.g. 1954/1956) and load it again through "
                       "`relations-db import`, which recomputes start and end")
@@ -176,9 +182,11 @@ def _intervals_reversed(session: Session) -> Iterator[Finding]:
 
 @rule("date-out-of-step", "error", "an event whose stored start/end/precision do not follow from its date")
 def _dates_out_of_step(session: Session) -> Iterator[Finding]:
-    rows = session.execute(select(EV.c.slug, EV.c.date, EV.c.start_date, EV.c.end_date, EV.c.precision)
-                           .where(EV.c.start_date <= EV.c.end_date).order_by(EV.c.slug))
-    for slug, date, start, end, precision in rows:
+    rows = session.execute(select(EV.c.slug, EV.c.date, EV.c.start_day, EV.c.end_day, EV.c.start_kind,
+                                  EV.c.end_kind, EV.c.start_iso, EV.c.end_iso, EV.c.precision)
+                           .where(or_(EV.c.start_day <= EV.c.end_day, EV.c.start_day.is_(None),
+                                      EV.c.end_day.is_(None))).order_by(EV.c.slug))
+    for slug, date, *stored, precision in rows:
         try:
             parsed = dates.parse(date)
         except DateError as exc:
@@ -186,19 +194,22 @@ def _dates_out_of_step(session: Session) -> Iterator[Finding]:
                           f"the stored date {date!r} is not a valid EDTF date: {str(exc).split('. Accepted')[0]}.",
                           "correct the date and load it again through `relations-db import`")
             continue
-        if (parsed.start, parsed.end, parsed.precision) != (start, end, precision):
+        means = [parsed.start_day, parsed.end_day, parsed.start_kind, parsed.end_kind, parsed.start_iso,
+                 parsed.end_iso]
+        if (means, parsed.precision) != (stored, precision):
             yield Finding("date-out-of-step", "error", (("event", slug),),
-                          f"the date {date!r} means {parsed.start}…{parsed.end} ({parsed.precision}), but the "
-                          f"database stores {start}…{end} ({precision}); filters and sorting use the stored days.",
+                          f"the date {date!r} means {_span(means)} ({parsed.precision}), but the "
+                          f"database stores {_span(stored)} ({precision}); filters and sorting use the stored days.",
                           "load the event again through `relations-db import`, which recomputes start and end")
 
 
 @rule("duplicate-event", "warning", "two events on the same dates with similar titles")
 def _duplicate_events(session: Session) -> Iterator[Finding]:
     by_span: dict[tuple, list] = defaultdict(list)
-    for row in session.execute(select(EV.c.slug, EV.c.date, EV.c.start_date, EV.c.end_date, EV.c.title)
-                               .order_by(EV.c.start_date, EV.c.end_date, EV.c.slug)):
-        by_span[(row.start_date, row.end_date)].append(row)
+    for row in session.execute(select(EV.c.slug, EV.c.date, EV.c.start_day, EV.c.end_day, EV.c.start_kind,
+                                      EV.c.end_kind, EV.c.title)
+                               .order_by(EV.c.start_day.nulls_first(), EV.c.end_day.nulls_last(), EV.c.slug)):
+        by_span[(row.start_day, row.end_day, row.start_kind, row.end_kind)].append(row)
     for rows in by_span.values():
         folded = [fold(row.title) for row in rows]
         for i, a in enumerate(rows):
@@ -215,8 +226,8 @@ def _duplicate_events(session: Session) -> Iterator[Finding]:
 def _participants_without_role(session: Session) -> Iterator[Finding]:
     stmt = (select(EV.c.slug, EV.c.title, AC.c.name).select_from(PA.join(EV, EV.c.id == PA.c.event_id)
                                                                   .join(AC, AC.c.id == PA.c.actor_id))
-            .where(or_(PA.c.role.is_(None), func.trim(PA.c.role) == "")).order_by(EV.c.start_date, EV.c.slug,
-                                                                                     AC.c.name))
+            .where(or_(PA.c.role.is_(None), func.trim(PA.c.role) == ""))
+            .order_by(EV.c.start_day.nulls_first(), EV.c.slug, AC.c.name))
     for slug, title, name in session.execute(stmt):
         yield Finding("participant-no-role", "warning", (("event", slug), ("actor", name)),
                       f"{name} takes part in {title!r} with no role: host, guest, signatory, target…?",
@@ -296,7 +307,7 @@ def _cited_as_findings(session: Session) -> Iterator[Finding]:
     stmt = (select(EV.c.slug, CI.c.cited_as, CI.c.source_id, CI.c.note)
             .select_from(CI.join(EV, EV.c.id == CI.c.event_id))
             .where(CI.c.cited_as.is_not(None), func.trim(CI.c.cited_as) != "")
-            .order_by(EV.c.start_date, EV.c.slug, CI.c.id))
+            .order_by(EV.c.start_day.nulls_first(), EV.c.slug, CI.c.id))
     for slug, cited_as, source_id, note in session.execute(stmt):
         linked = works.by_id[source_id]
         cited = _CitedAs(cited_as, in_text_citations(cited_as), linked, (("event", slug), ("source", linked.key)),
@@ -369,14 +380,14 @@ def _year_problem(cited: _CitedAs, candidates: list[InText], works: _Works) -> s
 
 @rule("source-before-event", "warning", "a source dated before the event it is cited for")
 def _sources_before_events(session: Session) -> Iterator[Finding]:
-    stmt = (select(EV.c.slug, EV.c.date, EV.c.title, EV.c.start_date, SO.c.key, SO.c.short, SO.c.year,
+    stmt = (select(EV.c.slug, EV.c.date, EV.c.title, EV.c.start_day, SO.c.key, SO.c.short, SO.c.year,
                    CI.c.cited_as, CI.c.note)
             .select_from(CI.join(EV, EV.c.id == CI.c.event_id).join(SO, SO.c.id == CI.c.source_id))
-            .where(SO.c.year.is_not(None)).order_by(EV.c.start_date, EV.c.slug, CI.c.id))
+            .where(SO.c.year.is_not(None)).order_by(EV.c.start_day.nulls_first(), EV.c.slug, CI.c.id))
     for row in session.execute(stmt):
-        start = row.start_date
-        # An open start (../1948) could be any time; only an event that surely began after the work is flagged.
-        if start == dt.date.min or row.year >= start.year:
+        # An open or unknown start (../1948, /1948) could be any time; only an event that surely began after the
+        # last day of the work's year is flagged (day numbers, so that an event BC compares too).
+        if row.start_day is None or dates.year_days(row.year)[1] >= row.start_day:
             continue
         as_printed = f" (cited as {row.cited_as!r})" if row.cited_as else ""
         yield Finding("source-before-event", "warning", (("event", row.slug), ("source", row.key)),

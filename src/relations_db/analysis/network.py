@@ -8,11 +8,12 @@ earliest start to the latest end of its events (open ends are ignored). The DOT 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
+
+from relations_db.domain.dates import iso_ymd
 
 CSV_COLUMNS = ("actor_a", "actor_b", "events", "first_year", "last_year", "slugs")
 
@@ -63,9 +64,8 @@ class Network:
 
 def _years(event: Mapping[str, Any]) -> tuple[int, int] | None:
     """The first and last year of an event's span, an open end standing for the other (None when both are)."""
-    start, end = dt.date.fromisoformat(event["start"]), dt.date.fromisoformat(event["end"])
-    first = start.year if start != dt.date.min else None
-    last = end.year if end != dt.date.max else None
+    first = iso_ymd(event["start"])[0] if event["start"] is not None else None
+    last = iso_ymd(event["end"])[0] if event["end"] is not None else None
     if first is None:
         return None if last is None else (last, last)
     return first, first if last is None else last

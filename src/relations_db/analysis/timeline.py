@@ -15,11 +15,11 @@ The text bars (`count_bar`, `tone_bar`) are plain characters, readable without c
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from relations_db.domain.dates import iso_year, iso_ymd
 from relations_db.domain.vocab import PERIODS
 
 KEY_EVENTS = 3  # how many key events a period names in CSV and JSON
@@ -89,22 +89,29 @@ class Timeline:
         return max((p.count for p in self.periods), default=0)
 
 
-def _day(iso: str) -> dt.date:
-    return dt.date.fromisoformat(iso)
-
-
 def period_of(event: Mapping[str, Any], by: str = "year") -> str | None:
-    """The period an event is counted in ('1956' or '1956-06'), or None when its span crosses years."""
-    start, end = _day(event["start"]), _day(event["end"])
-    if start == dt.date.min or end == dt.date.max:
-        return None  # open-ended: no single period holds it
+    """The period an event is counted in ('1956', '1956-06', '-0043' for 44 BC), or None when its span crosses
+    years or an end is open or unknown."""
+    if event["start"] is None or event["end"] is None:
+        return None  # open or unknown end: no single period holds it
+    (start_year, start_month, _), (end_year, end_month, _) = iso_ymd(event["start"]), iso_ymd(event["end"])
     # A season is one season even when it is winter and runs into the next year.
-    in_one_year = start.year == end.year or event.get("precision") == "season"
+    in_one_year = start_year == end_year or event.get("precision") == "season"
     if not in_one_year:
         return None
-    if by == "month" and (start.year, start.month) == (end.year, end.month):
-        return f"{start.year:04d}-{start.month:02d}"
-    return f"{start.year:04d}"
+    if by == "month" and (start_year, start_month) == (end_year, end_month):
+        return f"{iso_year(start_year)}-{start_month:02d}"
+    return iso_year(start_year)
+
+
+# Gaps are filled between years this far apart at most: not the 170 million years up to a Y-year.
+_FILL_AT_MOST = 10_000
+
+
+def _period_order(period: str) -> tuple[int, int]:
+    """'-0043' before '0001', '1956' (month unknown) before '1956-01'."""
+    year, _, month = period.lstrip("+-").partition("-")
+    return (-int(year) if period.startswith("-") else int(year), int(month) if month else 0)
 
 
 def build(events: Iterable[Mapping[str, Any]], by: str = "year", fill_gaps: bool = True) -> Timeline:
@@ -125,10 +132,10 @@ def build(events: Iterable[Mapping[str, Any]], by: str = "year", fill_gaps: bool
             periods.setdefault(key, Period(key)).events.append(event)
     if fill_gaps and by == "year" and periods:
         years = [int(k) for k in periods]
-        for year in range(min(years), max(years) + 1):
-            periods.setdefault(f"{year:04d}", Period(f"{year:04d}"))
-    # "1956" (month unknown) sorts before "1956-01": the bare year is a prefix.
-    return Timeline(sorted(periods.values(), key=lambda p: p.period), spanning)
+        if max(years) - min(years) <= _FILL_AT_MOST:
+            for year in range(min(years), max(years) + 1):
+                periods.setdefault(iso_year(year), Period(iso_year(year)))
+    return Timeline(sorted(periods.values(), key=lambda p: _period_order(p.period)), spanning)
 
 
 # --- text bars, readable without colour -------------------------------------------------------------------

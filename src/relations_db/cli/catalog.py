@@ -66,6 +66,7 @@ def actor_cmd(
 
     from relations_db.cli import output
     from relations_db.cli.common import connection
+    from relations_db.domain.dates import era_year
     from relations_db.formats.chronology import group_year
     from relations_db.read.catalog import actor_profile
 
@@ -87,7 +88,7 @@ def actor_cmd(
                 typer.echo("\nEvents")
             if group_year(event) != year:
                 year = group_year(event)
-                typer.echo(f"{year}")
+                typer.echo(era_year(year))
             roles = ", ".join(r for r in event["roles"] if r)
             place = f" ({event['place']})" if event.get("place") else ""
             typer.echo(output.wrapped(f"{output.short_date(event['date'])}: {event['title'].rstrip('.')}{place}"

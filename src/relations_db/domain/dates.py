@@ -31,7 +31,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from relations_db.domain.edtf_calendar import MAX_DAY, MAX_YEAR, MIN_DAY, MIN_YEAR, day_number, iso_day
+from relations_db.domain.edtf_calendar import (
+    MAX_DAY,
+    MAX_YEAR,
+    MIN_DAY,
+    MIN_YEAR,
+    day_number,
+    era_year,
+    iso_day,
+    iso_year,
+)
 from relations_db.domain.edtf_labels import interval_label, shown
 from relations_db.domain.edtf_parse import OPEN, Interval, Invalid, Single, parse_edtf
 
@@ -49,7 +58,10 @@ __all__ = [
     "EDTFDate",
     "EndKind",
     "display",
+    "era_year",
     "is_valid",
+    "iso_year",
+    "iso_ymd",
     "overlaps",
     "parse",
     "parse_year",
@@ -98,8 +110,8 @@ class EDTFDate:
 
     @property
     def start(self) -> date:
-        """The first day as a `datetime.date`, `date.min` for an open or unknown start (the sentinel the
-        database stores until its days are integers). DateError when the day is outside years 1–9999."""
+        """The first day as a `datetime.date`, `date.min` for an open or unknown start (the sentinel of the old
+        schema, before migration 0004). DateError when the day is outside years 1–9999."""
         return date.min if self.start_day is None else self._as_date(self.start_day)
 
     @property
@@ -219,6 +231,18 @@ def year_days(year: int) -> tuple[int, int]:
     if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
         raise DateError(f"{year!r} is not a year: years must be -999,999,999–999,999,999")
     return day_number(year, 1, 1), day_number(year, 12, 31)
+
+
+_ISO_DAY = re.compile(r"([+-]?[0-9]{4,9})-([0-9]{2})-([0-9]{2})")
+
+
+def iso_ymd(iso: str) -> tuple[int, int, int]:
+    """(year, month, day) of a bound as `start_iso`/`end_iso` write it: '-0043-03-15' → (-43, 3, 15), the year
+    astronomical. ValueError for other text."""
+    match = _ISO_DAY.fullmatch(iso)
+    if match is None:
+        raise ValueError(f"{iso!r} is not an ISO day")
+    return int(match[1]), int(match[2]), int(match[3])
 
 
 # Four digits for the common era, not "any integer", so that `--year 61` is refused instead of silently

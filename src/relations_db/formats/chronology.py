@@ -37,9 +37,9 @@ def participants_text(event: Mapping[str, Any]) -> str:
 
 
 def group_year(event: Mapping[str, Any]) -> int:
-    """The year an event is listed under: the year it starts (its end year when the start is open)."""
-    start = int(event["start"][:4])
-    return start if start > 1 else int(event["end"][:4])
+    """The year an event is listed under (astronomical: -43 is 44 BC): the year it starts, its end year when the
+    start is open or unknown. `dates.era_year` writes it for a reader."""
+    return dates.iso_ymd(event["start"] if event["start"] is not None else event["end"])[0]
 
 
 class Notes:
@@ -86,7 +86,7 @@ def write_chronology(events: Iterable[Mapping[str, Any]], out: TextIO, title: st
     for event in events:
         if group_year(event) != year:
             year = group_year(event)
-            out.write(("\n" if count else "") + f"{year}\n")
+            out.write(("\n" if count else "") + f"{dates.era_year(year)}\n")
         refs = "".join(f"[{n}]" for n in notes.refs(event))
         out.write(f"  {dates.display(event['date'])}: {_entry(event)} {refs}".rstrip() + "\n")
         count += 1
@@ -120,7 +120,7 @@ def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str 
     for event in events:
         if group_year(event) != year:
             year = group_year(event)
-            out.write(f"\n## {year}\n\n")
+            out.write(f"\n## {dates.era_year(year)}\n\n")
         refs = "".join(f"[^{n}]" for n in notes.refs(event))
         out.write(f"- **{_md_escape(dates.display(event['date']))}**: {_md_escape(_entry(event))}"
                   f"{refs}\n")

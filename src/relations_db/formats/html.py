@@ -16,7 +16,6 @@ after the list in the document and are shown above it by the style sheet.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ from html import escape
 from typing import TextIO
 
 from relations_db.domain import dates
+from relations_db.domain.dates import iso_ymd
 from relations_db.domain.vocab import CONFIDENCE_MAX, TONE_MAX, TONE_MIN, confidence_label, tone_word
 from relations_db.formats.chronology import group_year, note_text
 
@@ -117,7 +117,8 @@ SCRIPT = """
 
   function chooseYear(select, value) {
     // A year outside the page's range still filters (to nothing, or everything): it gets an option of its own.
-    if (!choose(select, value) && /^[0-9]{1,4}$/.test(value)) {
+    // (years are astronomical integers, -43 for 44 BC, as the events' data-from/data-to: never a JS Date)
+    if (!choose(select, value) && /^-?[0-9]{1,9}$/.test(value)) {
       select.add(new Option(value, value));
       select.value = value;
     }
@@ -180,9 +181,10 @@ def _e(text: object) -> str:
 
 
 def _years(event: dict) -> tuple[str, str]:
-    """The first and last year of an event for the in-page year filter ('' for an open end)."""
-    start, end = dt.date.fromisoformat(event["start"]), dt.date.fromisoformat(event["end"])
-    return (str(start.year) if start != dt.date.min else "", str(end.year) if end != dt.date.max else "")
+    """The first and last year of an event for the in-page year filter, astronomical integers ('-43' for
+    44 BC; '' for an open or unknown end)."""
+    return (str(iso_ymd(event["start"])[0]) if event["start"] is not None else "",
+            str(iso_ymd(event["end"])[0]) if event["end"] is not None else "")
 
 
 def _tone(tone: int | None) -> str:
@@ -277,14 +279,16 @@ def write_html(events: Iterable[dict], out: TextIO, title: str = "Chronology") -
         year = group_year(event)
         if year != group:
             group = year
-            out.write(f'<li class="year" data-group="{year}"><h2>{year}</h2></li>\n')
+            out.write(f'<li class="year" data-group="{year}"><h2>{_e(dates.era_year(year))}</h2></li>\n')
         out.write(_event(event, year))
         for a in event["actors"]:
             actors.setdefault(a["name"].casefold() + "\0" + a["name"], a["name"])
         first, last = _years(event)
         years.update(int(y) for y in (first, last) if y)
         count += 1
-    year_range = [str(y) for y in range(min(years), max(years) + 1)] if years else []
+    # Every year between the first and the last, unless a Y-year makes that millions of options.
+    year_range = [str(y) for y in (range(min(years), max(years) + 1) if years and max(years) - min(years) <= 10_000
+                                   else sorted(years))]
     out.write(f"""</ol>
 <p id="empty" hidden>No event matches these filters.</p>
 {'<p>No events.</p>' if count == 0 else ''}

@@ -15,7 +15,7 @@ from relations_db.domain.vocab import ACTOR_KINDS, SOURCE_LIST_FIELDS
 from relations_db.errors import UserError
 from relations_db.read import names
 from relations_db.read.events import events_statement, stream
-from relations_db.read.filters import Resolved, actor_subset
+from relations_db.read.filters import Resolved, actor_subset, date_order
 from relations_db.read.rows import ActorProfile, ActorRow, EventRow, SourceCitation, SourceRow
 from relations_db.read.tables import AA, AC, BATCH, CI, EV, PA, SO, connection
 
@@ -116,7 +116,7 @@ def source_profile(db: Database, ref: str) -> SourceRow:
             .select_from(CI.join(EV, EV.c.id == CI.c.event_id).join(src, src.c.id == CI.c.source_id)
                          .outerjoin(cited_in, cited_in.c.id == CI.c.cited_in_id))
             .where(or_(CI.c.source_id == source.id, CI.c.cited_in_id == source.id))
-            .order_by(EV.c.start_date, EV.c.end_date, EV.c.id, CI.c.id))
+            .order_by(*date_order(conn.dialect.name, EV.c.start_day, EV.c.end_day, EV.c.id), CI.c.id))
 
     def citations() -> Iterator[SourceCitation]:
         for r in conn.execute(stmt, execution_options={"yield_per": BATCH}):

@@ -4,7 +4,7 @@ Every list of events the command line prints comes from here, so that the table,
 writers and the export read one shape. Rows are streamed in batches of `tables.BATCH`; the actors, citations
 and invoked agreements of a batch are read with one query each, never one per event.
 
-At scale (a million events) the statements are shaped for the indexes of migration 0002 (the conditions come
+At scale (a million events) the statements are shaped for the indexes of migration 0004 (the conditions come
 from `filters`), and tests/test_query_plans.py checks the plans: a date range is read once per span class and
 the streams merged, and a page of a filtered list is found on the date-order index before its rows are joined.
 """
@@ -30,7 +30,15 @@ from sqlalchemy import (
 
 from relations_db.domain import dates
 from relations_db.read import names
-from relations_db.read.filters import Filters, Resolved, resolve, span_conditions, span_legs, subset_conditions
+from relations_db.read.filters import (
+    Filters,
+    Resolved,
+    date_order,
+    resolve,
+    span_conditions,
+    span_legs,
+    subset_conditions,
+)
 from relations_db.read.rows import Citation, EventDetail, EventRef, EventRow
 from relations_db.read.tables import AC, AG, BATCH, CI, ES, EV, INV, ME, PA, PL, SO, connection
 
@@ -41,8 +49,9 @@ if TYPE_CHECKING:
     from relations_db.read.tables import Database
 
 # The sort key labelled, so that a UNION of these selects can be ordered by it (`id` alone names places.id too).
-_EVENT_COLUMNS = (EV.c.id.label("id"), EV.c.slug, EV.c.kind, EV.c.date, EV.c.start_date.label("start_date"),
-                  EV.c.end_date.label("end_date"), EV.c.precision,
+_EVENT_COLUMNS = (EV.c.id.label("id"), EV.c.slug, EV.c.kind, EV.c.date, EV.c.start_day.label("start_day"),
+                  EV.c.end_day.label("end_day"), EV.c.start_iso, EV.c.end_iso, EV.c.start_kind, EV.c.end_kind,
+                  EV.c.precision,
                   EV.c.title, EV.c.summary, EV.c.type, EV.c.tone, EV.c.tone_note, PL.c.name.label("place"),
                   ME.c.format, ME.c.outcome, AG.c.status, AG.c.subject)
 
@@ -65,6 +74,7 @@ def events_statement(conn: Connection, resolved: Resolved, limit: int | None, *,
     text (for snippets).
     """
     extra = (ES.c.body,) if body else ()
+    dialect = conn.dialect.name
 
     def with_body(stmt: Select[Any]) -> Select[Any]:
         return stmt.join(ES, ES.c.event_id == EV.c.id) if body else stmt
@@ -74,28 +84,34 @@ def events_statement(conn: Connection, resolved: Resolved, limit: int | None, *,
     if legs is None:
         where += span_conditions(resolved.span)
         if limit is None or not where:
-            stmt = with_body(base_select(*extra)).where(*where).order_by(EV.c.start_date, EV.c.end_date, EV.c.id)
+            stmt = with_body(base_select(*extra)).where(*where).order_by(
+                *date_order(dialect, EV.c.start_day, EV.c.end_day, EV.c.id))
             return stmt.limit(limit) if limit is not None else stmt
         # A page of a filtered list: the events are found on the date-order index alone (the row of each
         # event checked is not read), then the page's rows joined.
-        legs = [select(EV.c.id, EV.c.start_date, EV.c.end_date).where(*where)]
+        legs = [select(EV.c.id, EV.c.start_day, EV.c.end_day).where(*where)]
     if limit is not None:
         # Each class's first `limit` from its index in order: PostgreSQL does not merge ordered streams of
         # UNION ALL members that have a WHERE clause, so it sorts at most 4 × `limit` rows instead.
-        legs = [select(leg.order_by(EV.c.start_date, EV.c.end_date, EV.c.id).limit(limit).subquery())
+        legs = [select(leg.order_by(*date_order(dialect, EV.c.start_day, EV.c.end_day, EV.c.id)).limit(limit)
+                       .subquery())
                 for leg in legs]
     merged: Any = union_all(*legs) if len(legs) > 1 else legs[0]  # (Any: mypy 2.4 crashes expanding the union)
     found = merged.subquery("found")
-    ordered = select(found).order_by(found.c.start_date, found.c.end_date, found.c.id)
+    ordered = select(found).order_by(*date_order(dialect, found.c.start_day, found.c.end_day, found.c.id))
     hits = (ordered.limit(limit) if limit is not None else ordered).subquery("hits")
-    return with_body(base_select(*extra, hits=hits)).order_by(hits.c.start_date, hits.c.end_date, hits.c.id)
+    return with_body(base_select(*extra, hits=hits)).order_by(*date_order(dialect, hits.c.start_day,
+                                                                          hits.c.end_day, hits.c.id))
 
 
 def _event_dict(row: Row) -> EventRow:
-    (id_, slug, kind, date, start, end, precision, title, summary, type_, tone, tone_note, place,
-     format_, outcome, status, subject) = row[:17]
+    (id_, slug, kind, date, _, _, start, end, start_kind, end_kind, precision, title, summary, type_, tone,
+     tone_note, place, format_, outcome, status, subject) = row[:21]
+    # The kind of a missing end only where there is one, so that the events with both days keep their shape.
+    kinds = {**({"start_kind": start_kind} if start_kind else {}), **({"end_kind": end_kind} if end_kind else {})}
     event: EventRow = {
-        "id": id_, "slug": slug, "kind": kind, "date": date, "start": start.isoformat(), "end": end.isoformat(),
+        "id": id_, "slug": slug, "kind": kind, "date": date, "start": start, "end": end,
+        **kinds,  # type: ignore[typeddict-item]  # (the optional kinds, spread in after the days)
         "precision": precision, "title": title, "summary": summary, "type": type_, "tone": tone,
         "tone_note": tone_note, "place": place,
         "actors": [], "citations": [], "invokes": [],
@@ -142,7 +158,8 @@ def _details_statements(dialect: str) -> tuple[Select[Any], Select[Any], Select[
                    CI.c.cited_in_locator, CI.c.confidence, CI.c.note)
             .where(of_batch(CI.c.event_id)).order_by(CI.c.event_id, CI.c.id),
             select(INV.c.event_id, target.c.slug).join(target, target.c.id == INV.c.agreement_id)
-            .where(of_batch(INV.c.event_id)).order_by(INV.c.event_id, target.c.start_date, target.c.id),
+            .where(of_batch(INV.c.event_id))
+            .order_by(INV.c.event_id, *date_order(dialect, target.c.start_day, target.c.end_day, target.c.id)),
         )
     return _DETAILS[dialect]
 
@@ -213,7 +230,9 @@ def event_rows(db: Database, filters: Filters) -> Iterator[EventRow]:
 def event_rows_where(db: Database, condition: ColumnElement[bool]) -> Iterator[EventRow]:
     """The events meeting `condition` (a Core expression over the events table, e.g. `events.c.id.in_(…)`),
     in date order, as dicts in the JSON shape (what the YAML export reads)."""
-    return stream(db, base_select().where(condition).order_by(EV.c.start_date, EV.c.end_date, EV.c.id))
+    dialect = connection(db).dialect.name
+    return stream(db, base_select().where(condition).order_by(*date_order(dialect, EV.c.start_day, EV.c.end_day,
+                                                                          EV.c.id)))
 
 
 def max_event_id(db: Database) -> int:
@@ -262,7 +281,7 @@ def invoked_by(db: Database, agreement_ids: list[int]) -> dict[int, list[EventRe
     found: dict[int, list[EventRef]] = {i: [] for i in agreement_ids}
     stmt = (select(INV.c.agreement_id, EV.c.id, EV.c.slug, EV.c.date, EV.c.title)
             .join(EV, EV.c.id == INV.c.event_id).where(INV.c.agreement_id.in_(agreement_ids))
-            .order_by(EV.c.start_date, EV.c.end_date, EV.c.id))
+            .order_by(*date_order(connection(db).dialect.name, EV.c.start_day, EV.c.end_day, EV.c.id)))
     for row in connection(db).execute(stmt):
         found[row.agreement_id].append({"id": row.id, "slug": row.slug, "date": row.date, "title": row.title})
     return found

@@ -1,14 +1,14 @@
 """Filters → WHERE conditions: what a listing may ask for, checked and resolved (names → ids) before anything
-is read, and spelled for the indexes of migration 0002 (tests/test_query_plans.py checks the plans).
+is read, and spelled for the indexes of migration 0004 (tests/test_query_plans.py checks the plans).
 
-A date filter is asked once per span class and the streams merged (`span_classes`, `span_legs`); an actor or
-word filter is driven either by the matching events or by the date order, whichever reads fewer rows
-(`subset_conditions`).
+Dates are day numbers (`domain.dates`; NULL for an open or unknown end, which reaches any day). A date
+filter is asked once per span class and once for each missing end, and the streams merged (`span_classes`,
+`span_legs`); an actor or word filter is driven either by the matching events or by the date order,
+whichever reads fewer rows (`subset_conditions`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -50,10 +50,9 @@ class Filters:
 
 # --- dates ----------------------------------------------------------------------------------------------------
 
-# The span classes of the partial indexes `ix_events_span_*` (migration 0002): an event's span in days, spelled
-# per backend exactly as there, so that the planners match the conditions to the indexes.
-_SPAN_DAYS = {"sqlite": "julianday(events.end_date) - julianday(events.start_date)",
-              "postgresql": "events.end_date - events.start_date"}
+# The span classes of the partial indexes `ix_events_span_*` (migration 0004): an event's span in days, spelled
+# exactly as there, so that the planners match the conditions to the indexes.
+_SPAN_DAYS = {"sqlite": "events.end_day - events.start_day", "postgresql": "events.end_day - events.start_day"}
 SPAN_CLASSES = ((None, 31), (31, 366), (366, 3660), (3660, None))  # (longer than, at most) days
 
 
@@ -68,63 +67,82 @@ def span_classes(dialect: str) -> list[tuple[ColumnElement[bool], int | None]]:
     return found
 
 
+def date_order(dialect: str, start: ColumnElement[Any], end: ColumnElement[Any],
+               id_: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+    """The chronological order (start, end, id) with an open or unknown start first and end last, spelled as the
+    indexes of migration 0004 are declared: PostgreSQL's indexes carry NULLS FIRST/LAST; SQLite's cannot, and
+    its NULLS LAST cannot use an index, so there the last end is `end IS NULL, end` (an indexed expression)."""
+    if dialect == "sqlite":
+        return [start.nulls_first(), end.is_(None), end, id_]
+    return [start.nulls_first(), end.nulls_last(), id_]
+
+
 def _year(value: int | str, field_name: str) -> int:
-    """A year filter's value checked (an int of 1–9999, or four digits as text); errors name the field."""
+    """A year filter's value checked (an int, astronomical, or text as `dates.parse_year` reads it: 1956, -43,
+    44BC); errors name the field."""
     try:
         if isinstance(value, str):
             return dates.parse_year(value)
-        dates.year_bounds(value)
+        dates.year_days(value)
     except UserError as exc:
         raise type(exc)(str(exc), field=field_name) from None
     return value
 
 
-def date_range(filters: Filters) -> tuple[dt.date, dt.date] | None:
+Span = tuple[int | None, int | None]  # a closed range of day numbers; None: no limit on that side
+
+
+def date_range(filters: Filters) -> Span | None:
     """The closed range of days the date filters ask for, or None when there is none."""
     if filters.year is not None and (filters.from_year is not None or filters.to_year is not None):
         raise UserError("give either a year or a range of years, not both", field="year")
     if filters.year is not None:
-        return dates.year_bounds(_year(filters.year, "year"))
+        return dates.year_days(_year(filters.year, "year"))
     if filters.from_year is None and filters.to_year is None:
         return None
-    start = dates.year_bounds(_year(filters.from_year, "from_year"))[0] if filters.from_year is not None \
-        else dt.date.min
-    end = dates.year_bounds(_year(filters.to_year, "to_year"))[1] if filters.to_year is not None else dt.date.max
-    if start > end:
+    start = dates.year_days(_year(filters.from_year, "from_year"))[0] if filters.from_year is not None else None
+    end = dates.year_days(_year(filters.to_year, "to_year"))[1] if filters.to_year is not None else None
+    if start is not None and end is not None and start > end:
         raise UserError(f"the start year {filters.from_year} is after the end year {filters.to_year}: the range is "
                         "empty (did you swap them?)", field="from_year")
     return start, end
 
 
-def span_conditions(span: tuple[dt.date, dt.date] | None) -> list[ColumnElement[bool]]:
-    """The plain conditions for events overlapping `span` (open ends as date.min / date.max)."""
+def span_conditions(span: Span | None) -> list[ColumnElement[bool]]:
+    """The plain conditions for events overlapping `span`: an open or unknown end reaches any day."""
     if span is None:
         return []
     first, last = span
-    return ([EV.c.end_date >= first] if first > dt.date.min else []) + \
-           ([EV.c.start_date <= last] if last < dt.date.max else [])
+    return ([or_(EV.c.end_day >= first, EV.c.end_day.is_(None))] if first is not None else []) + \
+           ([or_(EV.c.start_day <= last, EV.c.start_day.is_(None))] if last is not None else [])
 
 
-def span_legs(conn: Connection, span: tuple[dt.date, dt.date] | None,
-              where: list[ColumnElement[bool]]) -> list[Select[Any]] | None:
-    """For a date range with a lower bound: one select of (id, start_date, end_date) per span class, of the
-    events in the range that meet `where`; None when the range has no lower bound (nothing to gain).
+def span_legs(conn: Connection, span: Span | None, where: list[ColumnElement[bool]]) -> list[Select[Any]] | None:
+    """For a date range with a lower bound: one select of (id, start_day, end_day) per span class, and one each
+    for the events without an end and without a start (their own partial indexes), of the events in the range
+    that meet `where`; None when the range has no lower bound (nothing to gain).
 
     Within a class an event of at most `longest` days that reaches `first` began at most `longest` days before
     it, so each leg reads its partial index over a few weeks, a year, ten years — and only the rare longer
     events from the beginning — instead of every event that began before `last`.
     """
-    if span is None or span[0] == dt.date.min or conn.dialect.name not in _SPAN_DAYS:
+    if span is None or span[0] is None or conn.dialect.name not in _SPAN_DAYS:
         return None
     first, last = span
+    assert first is not None  # (checked above: mypy does not follow span[0])
     legs = []
     for in_class, longest in span_classes(conn.dialect.name):
-        bounds = [in_class, EV.c.end_date >= first]
-        if longest is not None and first - dt.date.min > dt.timedelta(days=longest):
-            bounds.append(EV.c.start_date >= first - dt.timedelta(days=longest))
-        if last < dt.date.max:
-            bounds.append(EV.c.start_date <= last)
-        legs.append(select(EV.c.id, EV.c.start_date, EV.c.end_date).where(*bounds, *where))
+        bounds = [in_class, EV.c.end_day >= first]
+        if longest is not None:
+            bounds.append(EV.c.start_day >= first - longest)
+        if last is not None:
+            bounds.append(EV.c.start_day <= last)
+        legs.append(select(EV.c.id, EV.c.start_day, EV.c.end_day).where(*bounds, *where))
+    # (never both ends missing: domain.dates refuses "../..", so no event is in both legs)
+    no_end = [EV.c.end_day.is_(None)] + ([EV.c.start_day <= last] if last is not None else [])
+    legs.append(select(EV.c.id, EV.c.start_day, EV.c.end_day).where(*no_end, *where))
+    legs.append(select(EV.c.id, EV.c.start_day, EV.c.end_day).where(EV.c.start_day.is_(None), EV.c.end_day >= first,
+                                                                      *where))
     return legs
 
 
@@ -190,7 +208,7 @@ def subset_conditions(conn: Connection, subsets: list[Subset], limit: int | None
 class Resolved:
     """Filters checked and names resolved to ids: what the statements are built from."""
 
-    span: tuple[dt.date, dt.date] | None  # open ends as date.min / date.max
+    span: Span | None
     subsets: list[Subset]  # each actor's events, the events with the words
     where: list[ColumnElement[bool]]  # every other condition (type, place, source, kind)
 

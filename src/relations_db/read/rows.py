@@ -74,8 +74,10 @@ class _EventFields(TypedDict):
     slug: str
     kind: str
     date: str  # EDTF, as the sources give it
-    start: str  # ISO day
-    end: str  # ISO day
+    start: str | None  # the first day, ISO 8601 with expanded years ('-0043-03-15'); None: an open or unknown start
+    end: str | None  # the last day; None: an open or unknown end
+    start_kind: NotRequired[str]  # 'open' | 'unknown': only where `start` is None
+    end_kind: NotRequired[str]  # 'open' | 'unknown': only where `end` is None
     precision: str
     title: str
     summary: str | None

@@ -120,17 +120,17 @@ def _ranked_statement(conn: Connection, terms: list[list[str]], resolved: Resolv
     score: ColumnElement[Any]
     if conn.dialect.name == "sqlite":
         score = FTS.c.rank  # bm25, negative: the best first when ascending
-        found = select(EV.c.id, score.label("score"), EV.c.start_date).select_from(
+        found = select(EV.c.id, score.label("score"), EV.c.start_day).select_from(
             FTS.join(EV, EV.c.id == FTS.c.rowid)).where(fts_match(terms), *where)
     else:
         tsquery = pg_tsquery(terms)
         score = -func.ts_rank(pg_tsvector(), tsquery)
-        found = select(EV.c.id, score.label("score"), EV.c.start_date).select_from(
+        found = select(EV.c.id, score.label("score"), EV.c.start_day).select_from(
             ES.join(EV, EV.c.id == ES.c.event_id)).where(pg_tsvector().op("@@")(tsquery), *where)
-    found = found.order_by(score, EV.c.start_date, EV.c.id)
+    found = found.order_by(score, EV.c.start_day.nulls_first(), EV.c.id)
     hits = (found.limit(limit) if limit is not None else found).subquery("hits")
     return (base_select(ES.c.body, hits=hits).join(ES, ES.c.event_id == EV.c.id)
-            .order_by(hits.c.score, hits.c.start_date, hits.c.id))
+            .order_by(hits.c.score, hits.c.start_day.nulls_first(), hits.c.id))
 
 
 def search_rows(db: Database, text: str, filters: Filters | None = None) -> SearchResults:

@@ -10,8 +10,6 @@ are joined-table subclasses of Event (see `schema.py`).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
 from relations_db.store import schema
@@ -119,8 +117,12 @@ class Event(Base):
     slug: Mapped[str]
     kind: Mapped[str]
     date: Mapped[str]
-    start_date: Mapped[dt.date]
-    end_date: Mapped[dt.date]
+    start_day: Mapped[int | None]
+    end_day: Mapped[int | None]
+    start_kind: Mapped[str | None]
+    end_kind: Mapped[str | None]
+    start_iso: Mapped[str | None]
+    end_iso: Mapped[str | None]
     precision: Mapped[str]
     approximate: Mapped[bool]
     uncertain: Mapped[bool]
@@ -142,7 +144,7 @@ class Event(Base):
         secondary="agreement_invocations",
         primaryjoin="Event.id == AgreementInvocation.event_id",
         secondaryjoin="Agreement.id == AgreementInvocation.agreement_id",
-        order_by="Event.start_date",
+        order_by="Event.start_day.nulls_first()",
     )
 
     __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "event"}

@@ -15,10 +15,10 @@ spans two tables and is enforced by the write layer before a write completes (`w
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
-    Date,
     ForeignKey,
     Index,
     Integer,
@@ -49,6 +49,14 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
+
+def _end_kind(end: str) -> str:
+    """The CHECK text of an end: either a day with its ISO text, or neither and a kind, 'open' or 'unknown'
+    (spelled without a NULL result, which a CHECK would pass)."""
+    return (f"({end}_day IS NULL AND {end}_iso IS NULL AND {end}_kind IS NOT NULL "
+            f"AND {end}_kind IN ('open', 'unknown')) "
+            f"OR ({end}_day IS NOT NULL AND {end}_iso IS NOT NULL AND {end}_kind IS NULL)")
 
 
 def one_of(values: tuple[str, ...]) -> str:
@@ -144,8 +152,16 @@ events = Table(
     _required("slug", String(120), unique=True),
     _required("kind", String(20), default="event"),
     _required("date", String(60)),
-    _required("start_date", Date),
-    _required("end_date", Date),
+    # The earliest and latest day as proleptic Gregorian day numbers (0001-01-01 is 1, 44 BC below 0), written by
+    # domain.dates with their ISO text beside them (no SQL computes a calendar date); an open or unknown end is a
+    # NULL day whose kind says which. A text kind rather than two booleans: one column per end cannot say
+    # "open" and "unknown" at once, and it reads as it is printed (JSON `end_kind`).
+    _optional("start_day", BigInteger),
+    _optional("end_day", BigInteger),
+    _optional("start_kind", String(10)),
+    _optional("end_kind", String(10)),
+    _optional("start_iso", String(24)),
+    _optional("end_iso", String(24)),
     _required("precision", String(20)),
     _required("approximate", Boolean, default=False),
     _required("uncertain", Boolean, default=False),
@@ -155,13 +171,14 @@ events = Table(
     _optional("tone", SmallInteger),
     _optional("tone_note", Text),  # the basis of the tone: a rule or the passage it rests on
     _optional("place_id", Integer, ForeignKey("places.id", ondelete="SET NULL"), index=True),
-    CheckConstraint("start_date <= end_date", name="start_before_end"),
+    CheckConstraint("start_day <= end_day", name="start_before_end"),
+    CheckConstraint(_end_kind("start"), name="start_kind"),
+    CheckConstraint(_end_kind("end"), name="end_kind"),
     CheckConstraint(f"tone IS NULL OR (tone >= {TONE_MIN} AND tone <= {TONE_MAX})", name="tone_range"),
     CheckConstraint(one_of(EVENT_KINDS), name="kind"),
-    # The chronology is read in (start, end, id) order: the whole sort key, so that PostgreSQL reads it from the
-    # index too (SQLite keeps the rowid in every index anyway). Date filters use further, hand-written partial
-    # indexes by length of span: see migrations/versions/0002_query_indexes.py and read.filters.span_classes.
-    Index("ix_events_start_date_end_date_id", "start_date", "end_date", "id"),
+    # The indexes over the days are hand-written, per backend, in migrations/versions/0004_day_numbers.py: the
+    # date order (start NULLS FIRST, end NULLS LAST, id), the partial indexes by length of span and those of
+    # the open or unknown ends (read.filters spells the conditions they serve).
 )
 
 # An event where actors met: a visit, congress, conference, reception.

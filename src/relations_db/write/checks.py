@@ -7,7 +7,6 @@ gathers the mistakes of one call, so that one message lists every one of them.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from typing import ParamSpec, TypedDict, TypeVar
@@ -85,8 +84,12 @@ class DateValues(TypedDict):
     """The columns of an event that its date decides."""
 
     date: str
-    start_date: dt.date
-    end_date: dt.date
+    start_day: int | None  # None for an open or unknown end, whose kind says which
+    end_day: int | None
+    start_kind: str | None
+    end_kind: str | None
+    start_iso: str | None
+    end_iso: str | None
     precision: str
     approximate: bool
     uncertain: bool
@@ -97,7 +100,9 @@ def date_values(text: str | None) -> DateValues:
     from relations_db.domain import dates
 
     parsed = dates.parse(required_text(text, "the date"))
-    return {"date": parsed.text, "start_date": parsed.start, "end_date": parsed.end,
+    return {"date": parsed.text, "start_day": parsed.start_day, "end_day": parsed.end_day,
+            "start_kind": parsed.start_kind, "end_kind": parsed.end_kind,
+            "start_iso": parsed.start_iso, "end_iso": parsed.end_iso,
             "precision": parsed.precision, "approximate": parsed.approximate, "uncertain": parsed.uncertain}
 
 

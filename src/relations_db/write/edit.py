@@ -7,7 +7,6 @@ A refused edit therefore stops before anything is written, with every problem of
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -46,7 +45,8 @@ from relations_db.write.search_index import refresh_search
 EDITABLE = ("slug", "date", "title", "summary", "type", "tone", "tone_note", "place", "kind", "meeting_format",
             "outcome", "status", "subject")
 # The columns that follow from the date: a change of any of them is reported as a change of the date.
-_DATE_COLUMNS = ("date", "start_date", "end_date", "precision", "approximate", "uncertain")
+_DATE_COLUMNS = ("date", "start_day", "end_day", "start_kind", "end_kind", "start_iso", "end_iso", "precision",
+                 "approximate", "uncertain")
 # The changes that can make an event look like another one already recorded.
 _IDENTIFYING = frozenset({"date", "title", "actors"})
 
@@ -315,10 +315,11 @@ def _plan_invokes(plan: EventEdit, request: _Lists) -> None:
 def _refuse_if_duplicate(session: Session, plan: EventEdit) -> None:
     """Refuse the edit when the event, as it will be, looks like another one on the same dates."""
     event, values = plan.event, plan.values
-    start = values.get("start_date", event.start_date)
-    end = values.get("end_date", event.end_date)
+    start = values.get("start_day", event.start_day)
+    end = values.get("end_day", event.end_day)
     title = values.get("title", event.title)
-    assert isinstance(start, dt.date) and isinstance(end, dt.date) and isinstance(title, str)  # (as checked)
+    assert (start is None or isinstance(start, int)) and (end is None or isinstance(end, int))  # (as checked)
+    assert isinstance(title, str)
     actor_ids = {p.actor_id for p in event.participations if p.actor_id not in plan.drop_actor_ids}
     actor_ids |= {a.id for a, _ in plan.add_participants if not isinstance(a, str)}
     if any(isinstance(a, str) for a, _ in plan.add_participants):

@@ -7,7 +7,6 @@ check runs before anything is written, and every problem with the input is repor
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import TypedDict
 
@@ -71,11 +70,13 @@ def event_slug_base(date_text: str, title: str) -> str:
     return slugify(f"{date_text} {title}")
 
 
-def likely_duplicates(session: Session, start: dt.date, end: dt.date, title: str, actor_ids: set[int],
+def likely_duplicates(session: Session, start: int | None, end: int | None, title: str, actor_ids: set[int],
                       exclude_id: int | None = None) -> list[tuple[Event, str]]:
-    """Events on the same dates with a similar title (`vocab.similar_title_on_add`) or the same participants
-    (`actor_ids`; an empty set compares none), with the reason."""
-    stmt = select(Event).where(Event.start_date == start, Event.end_date == end)
+    """Events on the same days (day numbers; None an open or unknown end) with a similar title
+    (`vocab.similar_title_on_add`) or the same participants (`actor_ids`; an empty set compares none), with the
+    reason."""
+    stmt = select(Event).where(Event.start_day == start if start is not None else Event.start_day.is_(None),
+                               Event.end_day == end if end is not None else Event.end_day.is_(None))
     if exclude_id is not None:
         stmt = stmt.where(Event.id != exclude_id)
     folded = fold(title)
@@ -159,7 +160,7 @@ def add_event(
     assert values is not None and checked_title is not None and checked_type is not None and citation is not None
 
     if not force:
-        refuse_duplicates(likely_duplicates(session, values["start_date"], values["end_date"], checked_title,
+        refuse_duplicates(likely_duplicates(session, values["start_day"], values["end_day"], checked_title,
                                             {a.id for a, _ in parts if not isinstance(a, str)}))
     people = create_participants(session, parts, new_actor_kind)
     at = create_place(session, where)
@@ -225,7 +226,7 @@ def invokers_of(session: Session, agreement_id: int) -> list[str]:
     """The slugs of the events that invoke the agreement, in date order."""
     return list(session.scalars(
         select(Event.slug).join(AgreementInvocation, AgreementInvocation.event_id == Event.id)
-        .where(AgreementInvocation.agreement_id == agreement_id).order_by(Event.start_date, Event.id)))
+        .where(AgreementInvocation.agreement_id == agreement_id).order_by(Event.start_day.nulls_first(), Event.id)))
 
 
 def remove_event(session: Session, event_ref: str) -> RemovedEvent:

@@ -68,7 +68,8 @@ def csv_cells(event: Mapping[str, Any]) -> list[str]:
     """One CSV row of the chronology columns (`CSV_COLUMNS`) of an event dict (the JSON shape of
     `queries.event_rows`), formula-looking cells neutralised."""
     values = {
-        "date": event["date"], "start": event["start"], "end": event["end"], "title": event["title"],
+        # (an open or unknown end is an empty cell: the date beside it says which)
+        "date": event["date"], "start": event["start"] or "", "end": event["end"] or "", "title": event["title"],
         "type": event["type"], "place": event.get("place") or "",
         "actors": LIST_SEPARATOR.join(participant_text(a) for a in event["actors"]),
         "sources": LIST_SEPARATOR.join(source_shorts(event)), "summary": event.get("summary") or "",

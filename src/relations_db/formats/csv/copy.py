@@ -189,15 +189,16 @@ def _connection_in_snapshot(engine: Engine, snapshot: str) -> Iterator[Any]:
 def date_halves(session: Session) -> list[Any] | None:
     """The conditions of two date ranges holding about half the events each, or None when there are too few
     events for two connections to pay."""
-    from sqlalchemy import func, select
+    from sqlalchemy import func, or_, select
 
     from relations_db.store.schema import events
 
     count = session.execute(select(func.count()).select_from(events)).scalar_one()
     if count < stream.PARALLEL_AT_LEAST:
         return None
-    first, middle = (session.execute(select(events.c.start_date).order_by(events.c.start_date)
+    first, middle = (session.execute(select(events.c.start_day).order_by(events.c.start_day.nulls_first())
                                      .offset(offset).limit(1)).scalar_one() for offset in (0, count // 2))
-    if middle == first:
+    if middle is None or middle == first:
         return None
-    return [events.c.start_date < middle, events.c.start_date >= middle]
+    # (the open or unknown starts, NULL, go with the first half)
+    return [or_(events.c.start_day < middle, events.c.start_day.is_(None)), events.c.start_day >= middle]

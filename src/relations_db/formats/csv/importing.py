@@ -99,11 +99,12 @@ def import_csv_text(session: Session, text: str, name: str = "<csv>", progress: 
     return _CsvImport(session, name, progress).run(io.StringIO(text, newline=""))
 
 
-_EVENT_COLUMNS = ("id", "slug", "kind", "date", "start_date", "end_date", "precision", "approximate", "uncertain",
+_EVENT_COLUMNS = ("id", "slug", "kind", "date", "start_day", "end_day", "start_kind", "end_kind", "start_iso",
+                  "end_iso", "precision", "approximate", "uncertain",
                   "title", "summary", "type", "tone", "place_id")
 # What a CSV row sets on an event it matches (and what decides whether it changed).
-_UPDATED = ("date", "start_date", "end_date", "precision", "approximate", "uncertain", "title", "type", "place_id",
-            "summary")
+_UPDATED = ("date", "start_day", "end_day", "start_kind", "end_kind", "start_iso", "end_iso", "precision",
+            "approximate", "uncertain", "title", "type", "place_id", "summary")
 Pair = tuple[int, str | None]  # (actor id, role)
 Keys = dict[bytes, int | list[int]]  # event key → the id of the recorded event, the ids of several, or minus a line
 
@@ -209,7 +210,7 @@ class _Writer:
         event_rows, part_rows, citation_rows, search_rows = [], [], [], []
         for event_id, slug, row in zip(ids, slugs, rows, strict=True):
             date = row.date
-            event_rows.append((event_id, slug, "event", date.text, date.start_iso, date.end_iso, date.precision,
+            event_rows.append((event_id, slug, "event", date.text, *date.columns, date.precision,
                                date.approximate, date.uncertain, row.title, row.summary, row.type, None,
                                row.place_id))
             part_rows += [(event_id, actor_id, role) for actor_id, role in row.actors]
@@ -276,11 +277,10 @@ class _Writer:
         changes, drop, part_rows, citation_rows, touched = [], [], [], [], []
         for row, event_id in matched:
             date = row.date
-            changed = current[event_id] != (date.text, date.start_iso, date.end_iso, date.precision, date.approximate,
-                                            date.uncertain, row.title, row.type, row.place_id, row.summary)
+            values = (date.text, *date.columns, date.precision, date.approximate, date.uncertain,
+                      row.title, row.type, row.place_id, row.summary)  # in the order of _UPDATED
+            changed = current[event_id] != values
             if changed:
-                values = (date.text, date.start, date.end, date.precision, date.approximate, date.uncertain,
-                          row.title, row.type, row.place_id, row.summary)  # in the order of _UPDATED
                 changes.append({"_id": event_id, **{f"new_{k}": v for k, v in zip(_UPDATED, values, strict=True)}})
             gone, added = _participation_changes(parts[event_id], row.actors)
             drop += gone
@@ -309,11 +309,10 @@ class _Writer:
         """What the events `ids` hold now: the columns a row sets (in the order of _UPDATED), their
         participations ((id, (actor id, role)), in order) and the ids of the sources they cite."""
         fetch = self.bulk.fetch
-        # (SQLite gives the days as the ISO text it stores, and the flags as 0 or 1, which equal False and True)
-        days = ("start_date, end_date" if self.bulk.sqlite else
-                "to_char(start_date, 'YYYY-MM-DD'), to_char(end_date, 'YYYY-MM-DD')")
-        current = {r[0]: r[1:] for r in fetch(f"SELECT id, date, {days}, precision, approximate, uncertain, title, "
-                                               "type, place_id, summary FROM events", "id", ids)}
+        # (SQLite gives the flags as 0 or 1, which equal False and True)
+        current = {r[0]: tuple(r[1:]) for r in fetch(
+            "SELECT id, date, start_day, end_day, start_kind, end_kind, start_iso, end_iso, precision, approximate, "
+            "uncertain, title, type, place_id, summary FROM events", "id", ids)}
         parts: dict[int, list[tuple[int, Pair]]] = defaultdict(list)
         for event_id, part_id, actor_id, role in fetch("SELECT event_id, id, actor_id, role FROM participations",
                                                        "event_id", ids, "ORDER BY id"):

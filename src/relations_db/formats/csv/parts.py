@@ -38,7 +38,7 @@ GUARD_WAIT_SECONDS = 1.0
 _READY = b"ready\n"
 _FETCH = 2000
 
-Range = tuple[str | None, str | None]
+Range = tuple[int | None, int | None]
 
 
 class Job(TypedDict):
@@ -168,28 +168,32 @@ def _begin(connection: sqlite3.Connection) -> None:
     connection.execute("SELECT 1 FROM events LIMIT 1").fetchall()
 
 
-def _bounds(guard: sqlite3.Connection, workers: int) -> list[str] | None:
+def _bounds(guard: sqlite3.Connection, workers: int) -> list[int] | None:
     """Start dates splitting the events into `workers` ranges of about the same size (fewer if many events share
     a start date), or None when there are too few events for workers to pay."""
     count = guard.execute("SELECT count(*) FROM events").fetchone()[0]
     if count < stream.PARALLEL_AT_LEAST:
         return None
-    first = guard.execute("SELECT min(start_date) FROM events").fetchone()[0]
-    bounds: list[str] = []
+    first = guard.execute("SELECT min(start_day) FROM events").fetchone()[0]
+    bounds: list[int] = []
     for part in range(1, workers):
-        bound = guard.execute("SELECT start_date FROM events ORDER BY start_date LIMIT 1 OFFSET ?",
+        # (SQLite sorts the open or unknown starts, NULL, first: the first range holds them)
+        bound = guard.execute("SELECT start_day FROM events ORDER BY start_day LIMIT 1 OFFSET ?",
                               (count * part // workers,)).fetchone()[0]
-        if bound > (bounds[-1] if bounds else first):
+        if bound is not None and first is not None and bound > (bounds[-1] if bounds else first):
             bounds.append(bound)
     return bounds or None
 
 
-def part_statement(dialect: Dialect, low: str | None, high: str | None, split: bool) -> tuple[str, list[Any]]:
-    """The SQL and parameters of the events starting in [low, high) (open where None)."""
-    from sqlalchemy import literal, literal_column
+def part_statement(dialect: Dialect, low: int | None, high: int | None, split: bool) -> tuple[str, list[Any]]:
+    """The SQL and parameters of the events starting in [low, high) (open where None; the first range holds the
+    events with an open or unknown start)."""
+    from sqlalchemy import literal, literal_column, or_
 
-    start: ColumnClause[Any] = literal_column("+events.start_date")  # (not the date index: see csv_statement)
-    where = ([start >= literal(low)] if low else []) + ([start < literal(high)] if high else [])
+    start: ColumnClause[Any] = literal_column("+events.start_day")  # (not the date index: see csv_statement)
+    where: list[Any] = [start >= literal(low)] if low is not None else []
+    if high is not None:
+        where.append(start < literal(high) if low is not None else or_(start < literal(high), start.is_(None)))
     compiled = csv_statement("sqlite", where, None, split).compile(dialect=dialect)
     return str(compiled), [compiled.params[name] for name in compiled.positiontup or ()]
 

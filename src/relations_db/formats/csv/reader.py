@@ -16,7 +16,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date as Day
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -48,10 +47,8 @@ class ParsedDate:
     """A parsed date with what the events table stores (ISO days as text for bulk statements)."""
 
     text: str
-    start: Day
-    end: Day
-    start_iso: str
-    end_iso: str
+    columns: tuple[int | None, int | None, str | None, str | None, str | None, str | None]  # the events columns
+    # start_day, end_day, start_kind, end_kind, start_iso, end_iso, as domain.dates computes them
     precision: str
     approximate: bool
     uncertain: bool
@@ -194,8 +191,9 @@ class Names:
     def date(self, text: str) -> Found:
         def resolve(value: str) -> ParsedDate:
             parsed = dates.parse(value)
-            return ParsedDate(parsed.text, parsed.start, parsed.end, parsed.start.isoformat(),
-                              parsed.end.isoformat(), parsed.precision, parsed.approximate, parsed.uncertain,
+            columns = (parsed.start_day, parsed.end_day, parsed.start_kind, parsed.end_kind, parsed.start_iso,
+                       parsed.end_iso)
+            return ParsedDate(parsed.text, columns, parsed.precision, parsed.approximate, parsed.uncertain,
                               fold(parsed.text))
         return self.dates.get(text) or self.remembered(self.dates, text, resolve)
 

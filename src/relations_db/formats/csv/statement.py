@@ -56,7 +56,7 @@ def csv_statement(dialect: str, where: list[Any], limit: int | None, split_sourc
     included (see `stream.write_rows`). `cell` wraps each cell's expression (PostgreSQL's COPY uses it to do
     what `neutralise` does).
     """
-    from sqlalchemy import Text, func, literal_column, select, type_coerce
+    from sqlalchemy import Text, func, literal_column, select
 
     from relations_db.store.schema import events
 
@@ -66,14 +66,14 @@ def csv_statement(dialect: str, where: list[Any], limit: int | None, split_sourc
     def text(sql: str) -> Any:
         return func.coalesce(literal_column(sql, Text), "")
 
-    # The first sort key is written `+start_date`, which keeps SQLite from reading the events in date order
+    # The first sort key is written `+start_day`, which keeps SQLite from reading the events in date order
     # through the index: that visits the table (and each event's participations and citations) in random
     # order. Read in storage order and sorted once at the end, a million events take half the time.
-    stmt = (select(events.c.date, type_coerce(events.c.start_date, Text), type_coerce(events.c.end_date, Text),
+    stmt = (select(events.c.date, func.coalesce(events.c.start_iso, ""), func.coalesce(events.c.end_iso, ""),
                    events.c.title, events.c.type, text(_PLACE), text(_SQLITE_ACTORS),
                    text(_SQLITE_SOURCES[split_sources]), func.coalesce(events.c.summary, ""))
             .where(*where)
-            .order_by(literal_column("+events.start_date"), events.c.end_date, events.c.id))
+            .order_by(literal_column("+events.start_day"), events.c.end_day.nulls_last(), events.c.id))
     return stmt if limit is None else stmt.limit(limit)
 
 
@@ -104,8 +104,8 @@ def _grouped_statement(where: list[Any], limit: int | None, cell: Callable[[Any]
     source_cells = (select(firsts.c.event_id,
                            func.string_agg(firsts.c.short, separator).aggregate_order_by(firsts.c.first).label("cell"))
                     .group_by(firsts.c.event_id).subquery("source_cells"))
-    cells = (events.c.date, func.to_char(events.c.start_date, "YYYY-MM-DD"),
-             func.to_char(events.c.end_date, "YYYY-MM-DD"), events.c.title, events.c.type,
+    cells = (events.c.date, func.coalesce(events.c.start_iso, ""), func.coalesce(events.c.end_iso, ""),
+             events.c.title, events.c.type,
              func.coalesce(places.c.name, ""), func.coalesce(actor_cells.c.cell, ""),
              func.coalesce(source_cells.c.cell, ""), func.coalesce(events.c.summary, ""))
     stmt = (select(*(cell(c) for c in cells))
@@ -113,5 +113,5 @@ def _grouped_statement(where: list[Any], limit: int | None, cell: Callable[[Any]
                          .outerjoin(actor_cells, actor_cells.c.event_id == events.c.id)
                          .outerjoin(source_cells, source_cells.c.event_id == events.c.id))
             .where(*where)
-            .order_by(events.c.start_date, events.c.end_date, events.c.id))
+            .order_by(events.c.start_day.nulls_first(), events.c.end_day.nulls_last(), events.c.id))
     return stmt if limit is None else stmt.limit(limit)

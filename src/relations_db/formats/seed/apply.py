@@ -183,7 +183,9 @@ def _event_values(item: Mapping, kind: str, places: dict[str, int]) -> dict[str,
     place = item.get("place")
     details = item.get(kind) or {} if kind in DETAILS else {}
     return {
-        "date": parsed.text, "start_date": parsed.start, "end_date": parsed.end, "precision": parsed.precision,
+        "date": parsed.text, "start_day": parsed.start_day, "end_day": parsed.end_day,
+        "start_kind": parsed.start_kind, "end_kind": parsed.end_kind, "start_iso": parsed.start_iso,
+        "end_iso": parsed.end_iso, "precision": parsed.precision,
         "approximate": parsed.approximate, "uncertain": parsed.uncertain, "title": item["title"],
         "summary": text_of(item.get("summary")), "type": text_of(item["type"]), "tone": item.get("tone"),
         "tone_note": text_of(item.get("tone_note")),
