@@ -11,6 +11,8 @@ import sys
 
 import pytest
 
+from relations_db.store.db import SCHEMA_HEAD
+
 
 def _run_at_once(url: str, commands: list[list[str]], home: str) -> list[subprocess.CompletedProcess]:
     env = {**os.environ, "NO_COLOR": "1", "HOME": home}
@@ -53,4 +55,4 @@ def test_three_upgrades_at_once_all_succeed(backend, request, tmp_path):
         failed = [d.stderr for d in done if d.returncode != 0]
         assert not failed, f"run {run + 1}: {failed}"
         current = _run_at_once(url, [["db", "current"]], str(tmp_path))[0]
-        assert current.stdout.startswith("0003 (head)"), current.stdout + current.stderr
+        assert current.stdout.startswith(f"{SCHEMA_HEAD} (head)"), current.stdout + current.stderr
