@@ -74,6 +74,13 @@ def test_export_to_a_character_device_writes_to_it_and_reports_a_full_disk(seede
     assert proc.returncode == 0 and Path("/dev/null").is_char_device()
 
 
+def test_export_to_dev_stdout_writes_into_the_pipe(seeded_url, tmp_path):
+    """/dev/stdout is a symlink to /proc/self/fd/1, whose own target ("pipe:[…]") is no path: opened as given."""
+    proc = run(seeded_url, "export", "-f", "jsonl", "--limit", "1", "-o", "/dev/stdout", tmp=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith('{"id": ')
+
+
 def test_export_to_a_fifo_writes_into_the_pipe(seeded_url, tmp_path):
     import threading
 

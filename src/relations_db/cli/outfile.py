@@ -53,9 +53,9 @@ def atomic_output(path: str | None) -> Iterator[TextIO]:
         yield sys.stdout
         sys.stdout.flush()
         return
-    target = Path(os.path.realpath(Path(path).expanduser()))  # through every symlink, to what gets written
+    given = Path(path).expanduser()
     try:
-        status: os.stat_result | None = target.stat()
+        status: os.stat_result | None = given.stat()  # (of what the symlinks lead to)
     except FileNotFoundError:
         status = None
     except OSError as exc:
@@ -63,9 +63,11 @@ def atomic_output(path: str | None) -> Iterator[TextIO]:
     if status is not None and stat.S_ISDIR(status.st_mode):
         raise _refused(path, "it is a directory; give a file name")
     if status is not None and (stat.S_ISCHR(status.st_mode) or stat.S_ISFIFO(status.st_mode)):
-        with _straight(path, target) as out:
+        # Opened by the name given: /dev/stdout leads to /proc/self/fd/1, whose target is no path at all.
+        with _straight(path, given) as out:
             yield out
         return
+    target = Path(os.path.realpath(given))  # through every symlink, to the file that gets replaced
     if status is not None and not stat.S_ISREG(status.st_mode):
         raise _refused(path, "it is not a regular file, a character device or a FIFO")
     if status is not None and (not status.st_mode & 0o222 or not os.access(target, os.W_OK)):
