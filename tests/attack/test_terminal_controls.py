@@ -113,6 +113,11 @@ def test_stored_controls_are_shown_not_obeyed_on_a_terminal(cli, stored_controls
             assert raw not in result.stdout, (args, result.stdout)
         assert "\\x1b]0;owned" in result.stdout, args
     assert SHOWN in cli(url, "show", str(event_id)).stdout
+    for args in (["check"], ["timeline"], ["timeline", "--period", "month"], ["relations"]):
+        result = cli(url, *args)
+        assert "Traceback" not in result.stderr, args
+        for raw in ("\x1b", "\x07", "\x08", "\u202e"):
+            assert raw not in result.stdout + result.stderr, (args, result.stdout)
 
 
 def test_data_outputs_keep_stored_controls_exact(cli, stored_controls):

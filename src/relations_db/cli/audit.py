@@ -105,6 +105,7 @@ def _print_findings(findings: "list[Finding]") -> None:
     import textwrap
 
     from relations_db.cli.output import console
+    from relations_db.domain.text import visible
 
     width = max(60, min(console().width, 120))
     for finding in findings:
@@ -117,7 +118,7 @@ def _print_findings(findings: "list[Finding]") -> None:
                 lines.append(textwrap.fill(label + text, width=width, initial_indent=" " * 8,
                                            subsequent_indent=" " * 8, break_long_words=False,
                                            break_on_hyphens=False))
-        typer.echo("\n".join(lines) + "\n")
+        typer.echo(visible("\n".join(lines)) + "\n")  # (findings quote stored titles and names)
 
 
 TimelineFormat = Annotated[Optional[Literal["table", "csv", "json"]], format_flag(
@@ -209,6 +210,7 @@ def _fit(text: str, width: int) -> str:
 def _timeline_table(timeline: "Timeline", width: int) -> None:
     from relations_db.analysis.timeline import count_bar, tone_bar
     from relations_db.domain import dates
+    from relations_db.domain.text import visible
     from relations_db.domain.vocab import tone_word
 
     width = max(width, 60)
@@ -219,7 +221,8 @@ def _timeline_table(timeline: "Timeline", width: int) -> None:
     bar_w, half = (12, 8) if width >= 100 else (8, 6)
     tone_w = 2 * half + 1 + 6 + 9  # bar, signed mean, word
     keys_w = max(12, width - (label_w + 2 + 4 + bar_w + 2 + tone_w + 2))
-    echo = typer.echo
+    def echo(line: str) -> None:
+        typer.echo(visible(line))  # (the key events are stored titles)
     echo(_fit(f"{'period':<{label_w}}  {'events':<{4 + bar_w}}  {'hostile':>{half}}|{'cooperative':<{half}}"
               f"{'mean':>6}{'':9}  key events (strongest tone first)", width))
     for period in timeline.periods:
