@@ -182,8 +182,14 @@ def schema_revision(engine: Engine) -> str | None:
             from sqlalchemy import inspect
 
             found = inspect(conn)
-            if found.has_table("alembic_version"):  # it failed for another reason (a lock, a permission)
-                raise failure
+            if found.has_table("alembic_version"):
+                # Either another process committed a new schema between the two reads (first use by several
+                # processes at once): read it again; or it failed for another reason (a lock, a permission).
+                conn.rollback()
+                try:
+                    return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+                except (OperationalError, ProgrammingError):
+                    raise failure from None
             if found.get_table_names():
                 raise SchemaOutdated(
                     "this database has tables but no relations-db schema version; "
@@ -318,28 +324,56 @@ _held = threading.local()
 
 @contextmanager
 def schema_lock(engine: Engine) -> Iterator[None]:
-    """Hold the schema lock: on PostgreSQL a session advisory lock, so that processes creating or migrating the
-    schema at the same time take turns (without it, three `db upgrade` on a fresh database collide on the
-    catalog: duplicate key); the later ones then find the work done. Re-entrant within a process. SQLite needs
-    none: every migration is one BEGIN IMMEDIATE transaction, and seeding a seeded database changes nothing."""
+    """Hold the schema lock, so that processes creating or migrating the schema at the same time take turns and
+    the later ones find the work done (without it, three `db upgrade` on a fresh PostgreSQL database collide on
+    the catalog: duplicate key; on SQLite two first uses both find the file empty and both migrate it). On
+    PostgreSQL a session advisory lock; on an SQLite file an exclusive `flock` of its folder. Re-entrant within
+    a process."""
     depth: int = getattr(_held, "depth", 0)
-    if engine.dialect.name != "postgresql" or depth:
+    if depth:
         _held.depth = depth + 1
         try:
             yield
         finally:
             _held.depth -= 1
         return
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f"SELECT pg_advisory_lock({_SCHEMA_LOCK_KEY})")
-        conn.commit()  # (the lock belongs to the session; no transaction is left open while it is held)
+    with _process_lock(engine):
         _held.depth = 1
         try:
             yield
         finally:
             _held.depth = 0
-            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_SCHEMA_LOCK_KEY})")
-            conn.commit()
+
+
+@contextmanager
+def _process_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({_SCHEMA_LOCK_KEY})")
+            conn.commit()  # (the lock belongs to the session; no transaction is left open while it is held)
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_SCHEMA_LOCK_KEY})")
+                conn.commit()
+        return
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    try:
+        import fcntl
+
+        # The folder, not the file: closing another descriptor of the database file would drop the POSIX locks
+        # SQLite holds on it in this process; a folder's lock touches nothing of SQLite's and leaves no file.
+        fd = os.open(Path(path).resolve().parent, os.O_RDONLY) if path and path != ":memory:" else None
+    except (ImportError, OSError):  # no flock (Windows), or no such folder: nothing to guard
+        fd = None
+    if fd is None:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # (closing the descriptor releases the lock)
 
 
 def _check_revision(revision: str, direction: str) -> None:
