@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session
 
+    from relations_db.formats.seed.apply import LoadReport
+
 
 @dataclass
 class State:
@@ -43,15 +45,20 @@ def ready_engine(ctx: typer.Context) -> Engine:
 
     state: State = ctx.obj
     engine = state.engine()
-    if db.check_current(engine) == "empty":
-        from relations_db.formats.seed.apply import load_default_seed
-
-        # (under the schema lock, and only if still empty: several first commands may start at once)
-        report = db.set_up_if_empty(engine, load_default_seed)
-        if report is not None:
-            notice(f"Created a new database at {engine.url.render_as_string(hide_password=True)} "
-                   f"and loaded the seed data ({report.summary()}).")
+    # One query when the database is current; under the schema lock otherwise, since several first commands
+    # may start at once and one may find another's migration half-way (set_up_if_empty).
+    report = db.set_up_if_empty(engine, _load_default_seed)
+    if report is not None:
+        notice(f"Created a new database at {engine.url.render_as_string(hide_password=True)} "
+               f"and loaded the seed data ({report.summary()}).")
     return engine
+
+
+def _load_default_seed(session: Session) -> LoadReport:
+    # (imported only on first use: the seed format loads YAML and the ORM)
+    from relations_db.formats.seed.apply import load_default_seed
+
+    return load_default_seed(session)
 
 
 @contextmanager

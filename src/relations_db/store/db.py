@@ -307,8 +307,18 @@ def downgrade(engine: Engine, revision: str = "-1") -> None:
 
 
 def set_up_if_empty(engine: Engine, seed: Callable[[Session], T]) -> T | None:
-    """Migrate an empty database and load `seed` into it, once: what `seed` returned, or None when the database
-    was not empty (another process may have set it up while this one waited for the lock)."""
+    """Make the database ready for use: migrate an empty one and load `seed` into it, once. Returns what `seed`
+    returned, or None when there was nothing to do.
+
+    A current database costs one query and no lock. Anything else is looked at again under the schema lock:
+    another process may be migrating a new database at this moment (each migration commits on its own, so
+    its revision is seen passing 0001, 0002…), and it holds the lock until its seed is loaded. A database
+    that is really behind, ahead or foreign raises SchemaOutdated from the second look."""
+    try:
+        if check_current(engine) == "current":
+            return None
+    except SchemaOutdated:
+        pass  # perhaps a migration in progress elsewhere: the look under the lock decides
     with schema_lock(engine):
         if check_current(engine) != "empty":
             return None
