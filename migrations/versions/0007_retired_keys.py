@@ -5,7 +5,8 @@ Revises: 0004
 Create Date: 2026-12-01 08:30:00
 
 `merge event A B` and `merge source A B` remove B and record its slug (its key) here, pointing at A, so that a
-slug in a note, a link or a colleague's CSV still finds the event. (Merged actors and places need no table:
+slug in a note, a link or a colleague's CSV still finds the event; `edit event --slug` and `edit source --key`
+record the old one likewise. (Merged actors and places need no table:
 B's name becomes one of A's aliases.) Two plain new tables: safe to create and drop on both engines.
 
 The downgrade drops both tables, and with them the old slugs and keys: 0004 has nowhere to keep them. `losses`
@@ -54,8 +55,11 @@ def downgrade() -> None:
 def losses(connection: sa.Connection) -> list[str]:
     """What the downgrade would drop that the older schema cannot hold: the old slugs and keys of merges."""
     found = []
-    for table, what in (("retired_slugs", "event slug"), ("retired_keys", "source key")):
+    for table, what, record in (("retired_slugs", "event slug", "event"), ("retired_keys", "source key", "source")):
         count = connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
         if count:
-            found.append(f"{count} old {what}{'s' if count != 1 else ''} kept by merges (they would stop resolving)")
+            plural = count != 1
+            found.append(f"{count} former {what}{'s' if plural else ''} (of a merge or a new "
+                         f"{what.split()[1]}; {'they' if plural else 'it'} would stop finding "
+                         f"{'their' if plural else 'its'} {record})")
     return found

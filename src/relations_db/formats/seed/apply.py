@@ -90,7 +90,7 @@ def _apply_sources(session: Session, items: list[Mapping], report: LoadReport) -
     existing = {s.key: s for s in session.scalars(select(Source))}
     # The key of a source merged into another names the one that absorbed it, whose fields stay.
     absorbed = dict(session.execute(select(RetiredKey.key, Source).join(Source, Source.id == RetiredKey.source_id))
-                    .tuples().all())
+                    .all())
     for item in items:
         if item["key"] in absorbed:
             report.count("sources", "unchanged")
@@ -195,7 +195,7 @@ def _absorbing_events(session: Session, slugs: list[str]) -> dict[str, Event]:
     for chunk in range(0, len(slugs), _CHUNK):
         stmt = (select(RetiredSlug.slug, Event).join(Event, Event.id == RetiredSlug.event_id)
                 .where(RetiredSlug.slug.in_(slugs[chunk:chunk + _CHUNK])))
-        found.update({slug: event for slug, event in session.execute(stmt).tuples()})
+        found.update({slug: event for slug, event in session.execute(stmt)})
     return found
 
 
@@ -289,16 +289,18 @@ def _apply_event(session: Session, item: Mapping, context: _EventContext) -> tup
 
 
 def _link_invoked(session: Session, touched: list[tuple[Mapping, Event, bool]], report: LoadReport) -> None:
-    """Point each event at the agreements it invokes (they may come later in the file, hence a second pass)."""
+    """Point each event at the agreements it invokes (they may come later in the file, hence a second pass); an
+    agreement it invokes that the entry does not name stays invoked (a file never removes what it omits)."""
     slugs = {s for item, _, _ in touched for s in item.get("invokes") or []}
     agreements = {a.slug: a for a in session.scalars(select(Agreement).where(Agreement.slug.in_(slugs)))}
     agreements.update({slug: a for slug, a in session.execute(  # (the slug of an agreement merged into another)
         select(RetiredSlug.slug, Agreement).join(Agreement, Agreement.id == RetiredSlug.event_id)
-        .where(RetiredSlug.slug.in_(list(slugs - set(agreements))))).tuples()})
+        .where(RetiredSlug.slug.in_(list(slugs - set(agreements)))))})
     for item, event, changed in touched:
-        wanted = [agreements[s] for s in item.get("invokes") or []]
-        if {a.id for a in event.invokes} != {a.id for a in wanted}:
-            event.invokes = wanted
+        have = {a.id for a in event.invokes}
+        adding = [a for a in dict.fromkeys(agreements[s] for s in item.get("invokes") or []) if a.id not in have]
+        if adding:
+            event.invokes.extend(adding)
             if not changed:
                 report.counts["events"]["unchanged"] -= 1
                 report.counts["events"]["updated"] += 1
