@@ -289,6 +289,8 @@ def _report(merged: "Merged") -> None:
     moved = ", ".join(_counted(n, what) for what, n in merged.moved.items() if n) or "nothing to move"
     notice(f"Merged the {merged.kind} {merged.merged!r} into {merged.kept!r} ({moved}); "
            f"{merged.merged!r} now finds {merged.kept!r}.")
+    if merged.filled:
+        notice(f"  {merged.kept} had no {' and no '.join(merged.filled)}: {merged.merged}'s taken")
     for name, mine, theirs in merged.differing:
         notice(f"  {name}: kept {mine!r}; {merged.merged} said {theirs!r}")
     if merged.differing and merged.kind != "place":  # (a place has no edit command)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from relations_db.domain import vocab
 from relations_db.domain.text import fold
 from relations_db.errors import UserError
 from relations_db.store.models import (
@@ -41,12 +42,14 @@ from relations_db.write.search_index import refresh_search
 @dataclass
 class Merged:
     """What a merge did: the record kept and the one folded into it (as the user knows them), what moved
-    (e.g. {"participations": 4}), and B's values that differ from A's kept ones (field, A's value, B's value)."""
+    (e.g. {"participations": 4}), A's empty fields that B's values filled, and B's values that differ from A's
+    kept ones (field, A's value, B's value)."""
 
     kind: str
     kept: str
     merged: str
     moved: dict[str, int] = field(default_factory=dict)
+    filled: list[str] = field(default_factory=list)
     differing: list[tuple[str, Any, Any]] = field(default_factory=list)
 
 
@@ -63,7 +66,7 @@ def _differences(a: object, b: object, names: tuple[str, ...], merged: Merged) -
             continue
         if mine is None:
             setattr(a, name, theirs)
-            merged.moved[name] = 1
+            merged.filled.append(name)
         else:
             merged.differing.append((name, mine, theirs))
 
@@ -187,6 +190,10 @@ def _event_differences(a: Event, b: Event, merged: Merged) -> None:
         merged.differing.append(("place", a.place.name if a.place else None, b.place.name))
     if b.kind != a.kind:
         merged.differing.append(("kind", a.kind, b.kind))
+    for name, column in vocab.DETAIL_FIELDS.items():  # a meeting's format and outcome, an agreement's status…
+        mine, theirs = getattr(a, column, None), getattr(b, column, None)
+        if theirs is not None and mine != theirs:
+            merged.differing.append((name, mine, theirs))
 
 
 def _citation_key(c: Citation) -> tuple[object, ...]:
@@ -233,7 +240,7 @@ def _move_event_rows(session: Session, a: Event, b: Event, merged: Merged) -> No
 def merge_events(session: Session, keep: str, fold_in: str) -> Merged:
     """Fold event B into event A: B's participants (those A lacks), citations (those A does not repeat) and
     invoked agreements become A's, the events that invoke B invoke A, B's slug keeps finding A; B goes. A's
-    fields are kept; B's differing date, title, summary, type, tone and place are reported."""
+    fields are kept; B's differing date, title, summary, type, tone, place, kind and details are reported."""
     a, b = resolve_event(session, keep), resolve_event(session, fold_in)
     _same(a, b, "event", keep, fold_in)
     _check_invocations(session, a, b)
