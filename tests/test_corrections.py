@@ -113,6 +113,20 @@ def test_remove_citation_keeps_the_others_and_their_ids(cli, url, engine):
     assert _show(cli, url, BREAK)["citations"] == [duka]
 
 
+def test_remove_citation_asks_in_a_terminal(cli, url, engine, monkeypatch):
+    from relations_db.cli import correct
+
+    monkeypatch.setattr(correct, "_interactive", lambda: True)
+    _ok(cli(url, "add", "citation", BREAK, "--source", "lala-2014", "--locator", "p. 1", "--quote", "q"))
+    lala = _citation(cli, url, BREAK, "lala-2014")["id"]
+    before = counts(engine)
+    result = cli(url, "remove", "citation", f"c{lala}", input="n\n")
+    assert result.exit_code == 1 and f"Remove citation c{lala} (lala-2014, p. 1, of {BREAK})?" in result.stderr
+    assert counts(engine) == before
+    _ok(cli(url, "remove", "citation", f"c{lala}", input="y\n"))
+    assert counts(engine)["citations"] == before["citations"] - 1
+
+
 # --- sources --------------------------------------------------------------------------------------------------
 
 
@@ -161,10 +175,11 @@ def test_edit_actor_name_kind_description_and_aliases(cli, url):
     actor = json.loads(_ok(cli(url, "actor", "a. grechko", "--format", "json")))
     assert (actor["name"], actor["kind"], actor["description"]) == \
         ("Marshal Andrei Grechko", "military", "Soviet defence minister")
-    assert sorted(actor["aliases"]) == ["A. Grechko", "Andrei Grechko"]
-    # taking an alias as the name drops it from the aliases
+    assert sorted(actor["aliases"]) == ["A. Grechko", "Andrei Grechko"]  # (the old name, kept once)
+    # taking an alias as the name drops it from the aliases; the old name becomes one
     _ok(cli(url, "edit", "actor", "Marshal Andrei Grechko", "--name", "A. Grechko"))
-    assert json.loads(_ok(cli(url, "actor", "A. Grechko", "--format", "json")))["aliases"] == ["Andrei Grechko"]
+    assert sorted(json.loads(_ok(cli(url, "actor", "marshal andrei grechko", "--format", "json")))["aliases"]) == \
+        ["Andrei Grechko", "Marshal Andrei Grechko"]
 
 
 def test_actor_refusals_write_nothing(cli, url, engine):

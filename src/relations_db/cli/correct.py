@@ -208,7 +208,8 @@ def remove_source(
 def edit_actor(
     ctx: typer.Context,
     actor: Annotated[str, typer.Argument(metavar="NAME", help="The actor's name or any alias.")],
-    name: Annotated[Optional[str], typer.Option("--name", metavar="TEXT", help="A new canonical name.")] = None,
+    name: Annotated[Optional[str], typer.Option(
+        "--name", metavar="TEXT", help="A new canonical name (the old one stays as an alias).")] = None,
     kind: Annotated[Optional[ActorKind], typer.Option(
         "--kind", "-k", help="person, state, party, government, military or organisation.")] = None,
     description: Annotated[Optional[str], typer.Option(

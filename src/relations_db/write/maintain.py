@@ -178,7 +178,7 @@ def edit_actor(session: Session, ref: str, changes: ActorChanges) -> tuple[Actor
     """Change an actor's name, kind, description and aliases; return it and what changed.
 
     A new name (or alias) already naming another actor is refused (merge them instead); a new name that was one
-    of the actor's aliases stops being an alias.
+    of the actor's aliases stops being an alias, and the old name becomes one (it keeps finding the actor).
     """
     actor = resolve_actor(session, ref)
     problems = Problems()
@@ -190,6 +190,9 @@ def edit_actor(session: Session, ref: str, changes: ActorChanges) -> tuple[Actor
     assert name is not None  # (raise_if_any has refused a bad one)
     changed = []
     if name != actor.name:
+        # The old name stays as an alias, so that it keeps finding the actor (as a source's old key does).
+        if fold(actor.name) != fold(name) and fold(actor.name) not in {a.folded for a in actor.aliases}:
+            adding.setdefault(fold(actor.name), actor.name)
         actor.name, actor.name_folded = name, fold(name)
         removing.add(fold(name))
         changed.append("name")
