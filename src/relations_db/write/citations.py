@@ -79,7 +79,10 @@ def _wanted(session: Session, citation: Citation, given: dict[str, str | int | N
         if name in given:
             wanted[name] = verbatim(str(given[name]))
     if "confidence" in given:
-        wanted["confidence"] = problems.check(check_confidence, given["confidence"])
+        try:
+            wanted["confidence"] = check_confidence(given["confidence"])
+        except UserError as exc:  # (named, so that the command line leads with its option)
+            problems.add(str(exc), field="confidence")
     source = wanted.get("source", citation.source)
     if source is not None and wanted.get("cited_in", citation.cited_in) is source:
         assert isinstance(source, Source)
