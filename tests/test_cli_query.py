@@ -11,7 +11,7 @@ from query_sample import load_sample, needs_seed
 
 EVENT_KEYS = {"id", "slug", "kind", "date", "start", "end", "precision", "title", "summary", "type", "tone",
               "tone_note", "place", "actors", "citations", "invokes"}
-CITATION_KEYS = {"source", "short", "locator", "quote", "cited_as", "cited_in", "cited_in_short",
+CITATION_KEYS = {"id", "source", "short", "locator", "quote", "cited_as", "cited_in", "cited_in_short",
                  "cited_in_locator", "confidence", "note"}
 
 

@@ -214,7 +214,8 @@ def test_edit_event_refusals_leave_it_unchanged(cli, url, engine):
     before = counts(engine)
     _refused(cli(url, "edit", "event", "1961-12-03-break", "--date", "1961-12-32"), "Accepted forms")
     _refused(cli(url, "edit", "event", "1961-12-03-break", "--title", "x", "--tone", "-11"), "tone must be")
-    _refused(cli(url, "edit", "event", "1961-12-03-break", "--remove-citation", "duka-2007"), "has no citation")
+    _refused(cli(url, "edit", "event", "1961-12-03-break", "--remove-citation", "duka-2007"),
+             "--remove-citation is gone", "remove citation c17")
     _refused(cli(url, "edit", "event", "1961-12-03-break"), "nothing to change")
     _refused(cli(url, "edit", "event", "1961-12-03-brake", "--title", "x"),
              "no event named '1961-12-03-brake'; did you mean '1961-12-03-break'")

@@ -9,7 +9,7 @@ from write_sample import counts, load
 from relations_db.errors import DateError, NotFound, UserError, ValidationError
 from relations_db.store import db
 from relations_db.store.models import Actor, Agreement, Citation, Event, EventSearch, Meeting, Place, Source
-from relations_db.write import checks, edit, events, records, resolve
+from relations_db.write import checks, citations, edit, events, records, resolve
 
 
 @pytest.fixture
@@ -273,8 +273,11 @@ def test_edit_actors_citations_and_invocations(sample):
     assert changed == ["actors", "invokes"]
     with db.session_scope(sample, write=True) as s:
         events.add_citation(s, "1961-12-03-break", source="lala-2014", quote="x")
-    _, changed = _edit(sample, "1961-12-03-break", remove_citations=["Duka 2007"])
-    assert changed == ["citations"]
+        duka = s.scalar(select(Citation.id).join(Source, Source.id == Citation.source_id)
+                        .where(Source.key == "duka-2007"))
+    with db.session_scope(sample, write=True) as s:
+        gone = citations.remove_citation(s, f"c{duka}")
+    assert (gone["source"], gone["event"], gone["left"]) == ("duka-2007", "1961-12-03-break", 1)
     with db.session_scope(sample) as s:
         e = s.scalar(select(Event).where(Event.slug == "1961-12-03-break"))
         assert [(p.actor.name, p.role) for p in e.participations] == [
@@ -284,12 +287,14 @@ def test_edit_actors_citations_and_invocations(sample):
         assert s.scalar(select(Source).where(Source.key == "duka-2007")) is not None  # the source stays
 
 
-def test_edit_cannot_remove_the_last_citation(sample):
+def test_the_last_citation_cannot_be_removed(sample):
     before = counts(sample)
-    with pytest.raises(UserError, match="has no citation"):
-        _edit(sample, "1961-12-03-break", remove_citations=["duka-2007"])
-    with pytest.raises(UserError, match="has no citation of 'lala-2014'"):
-        _edit(sample, "1961-12-03-break", remove_citations=["lala-2014"])
+    with db.session_scope(sample) as s:
+        (only,) = s.scalar(select(Event).where(Event.slug == "1961-12-03-break")).citations
+        only_id = only.id
+    with pytest.raises(UserError, match=f"c{only_id} is the only citation of '1961-12-03-break'"), \
+            db.session_scope(sample, write=True) as s:
+        citations.remove_citation(s, str(only_id))
     with pytest.raises(UserError, match="'Enver Hoxha' is not a participant"):
         _edit(sample, "1961-12-03-break", remove_actors=["Enver Hoxha"])
     assert counts(sample) == before

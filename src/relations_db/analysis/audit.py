@@ -14,6 +14,7 @@ printed): its findings keep their severity — they are still true of the text �
 
 from __future__ import annotations
 
+import shlex
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -218,8 +219,8 @@ def _duplicate_events(session: Session) -> Iterator[Finding]:
                     yield Finding("duplicate-event", "warning", (("event", a.slug), ("event", b.slug)),
                                   f"{a.title!r} and {b.title!r} are both dated {_when(a.date)}: probably the same "
                                   "event entered twice.",
-                                  "merge them into one event that keeps the citations of both, or make the "
-                                  "titles say how they differ")
+                                  f"merge them into one event that keeps the citations of both (`relations-db "
+                                  f"merge event {a.slug} {b.slug}`), or make the titles say how they differ")
 
 
 @rule("participant-no-role", "warning", "an actor in an event without a role")
@@ -404,7 +405,8 @@ def _sources_uncited(session: Session) -> Iterator[Finding]:
     for key, short in session.execute(select(SO.c.key, SO.c.short).where(~used).order_by(SO.c.key)):
         yield Finding("source-uncited", "info", (("source", key),),
                       f"{short} is in the sources but no citation uses it.",
-                      "cite it for the events it reports, or remove it if it is not needed")
+                      f"cite it for the events it reports, or remove it if it is not needed (`relations-db "
+                      f"remove source {key}`)")
 
 
 @rule("archive-unlocated", "warning", "an archive source with neither fund nor file")
@@ -417,7 +419,8 @@ def _archives_unlocated(session: Session) -> Iterator[Finding]:
         yield Finding("archive-unlocated", "warning", (("source", key),),
                       f"{short} is an archive source with neither fund nor file: a reader cannot find the document "
                       "it cites (is it missing from the citing work's reference list?).",
-                      "give its fund and file once they are known (edit the source)")
+                      f"give its fund and file once they are known "
+                      f"(`relations-db edit source {key} --fund … --file …`)")
 
 
 # --- actors and places ----------------------------------------------------------------------------------------
@@ -429,7 +432,8 @@ def _actors_unused(session: Session) -> Iterator[Finding]:
     for (name,) in session.execute(select(AC.c.name).where(~used).order_by(AC.c.name)):
         yield Finding("actor-unused", "info", (("actor", name),),
                       f"{name} takes part in no event.",
-                      "add the actor to the events it took part in, or remove it")
+                      "add the actor to the events it took part in, or remove it (`relations-db remove actor "
+                      f"{shlex.quote(name)}`)")
 
 
 @rule("alias-shared", "error", "one spelling that names two actors (or two places)")
@@ -451,5 +455,6 @@ def _aliases_shared(session: Session) -> Iterator[Finding]:
                 yield Finding("alias-shared", "error", tuple((noun, n) for n in names),
                               f"the spelling {spelled[folded]!r} names {len(names)} {noun}s: {', '.join(names)}; "
                               f"a search for it cannot tell which {noun} is meant.",
-                              f"keep the spelling on one {noun} only (or merge the {noun}s if they are one)")
+                              f"keep the spelling on one {noun} only (or merge the {noun}s if they are one: "
+                              f"`relations-db merge {noun} {shlex.quote(names[0])} {shlex.quote(names[1])}`)")
 

@@ -42,6 +42,7 @@ _QUERY = "relations_db.cli.query:commands"
 _TRANSFER = "relations_db.cli.transfer:commands"
 _DB = "relations_db.cli.db_cmd:commands"
 _WRITE = "relations_db.cli.write:commands"
+_CORRECT = "relations_db.cli.correct:commands"  # (the edit and remove groups with every noun, and merge)
 
 # In the order of the help listing.
 COMMANDS: dict[str, Entry] = {
@@ -83,8 +84,10 @@ COMMANDS: dict[str, Entry] = {
                                "them)."),
     "db": Entry(_DB, "Schema and data management: upgrade, downgrade, current, seed, path."),
     "add": Entry(_WRITE, "Add an event (with its source), an actor, a source, or a citation."),
-    "edit": Entry(_WRITE, "Change a recorded event."),
-    "remove": Entry(_WRITE, "Remove a recorded event."),
+    "edit": Entry(_CORRECT, "Change a recorded event, citation, source or actor."),
+    "remove": Entry(_CORRECT, "Remove a recorded event, citation, source or actor."),
+    "merge": Entry(_CORRECT, "Merge two records that are one: the second is folded into the first, nothing is "
+                             "lost."),
 }
 
 

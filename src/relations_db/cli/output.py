@@ -289,7 +289,9 @@ def citation_lines(number: int, citation: Mapping[str, Any], indent: str = "  ")
 
     citation = visible_record(citation)
     inner = indent + "    "
-    lines = [wrapped(f"[{number}] {note_text(citation)}", inner, indent)]
+    # (its id, `[c17]`, is what `edit citation` and `remove citation` take)
+    ident = f" [c{citation['id']}]" if citation.get("id") is not None else ""
+    lines = [wrapped(f"[{number}] {note_text(citation)}{ident}", inner, indent)]
     if citation.get("quote"):
         lines.append(wrapped(f"“{citation['quote']}”", inner))
     particulars = [f"source: {citation['source']}"]

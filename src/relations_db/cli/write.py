@@ -1,4 +1,5 @@
-"""`relations-db` commands: add event|actor|source|citation, edit event, remove event — the write side.
+"""`relations-db` commands: add event|actor|source|citation, edit event, remove event — the write side
+(the other edit and remove commands, and merge, are in `cli/correct.py`).
 
 Each command gathers its input (asking for what is missing when it runs in a terminal), then makes one
 call to `relations_db.write` inside one write transaction: any error, and nothing is written.
@@ -14,10 +15,11 @@ from relations_db.cli.options import OPTION_OF_FIELD
 
 add_app = typer.Typer(help="Add an event (with its source), an actor, a source, or a citation.\n\n"
                            "Example: relations-db add actor \"Ramiz Alia\" --kind person", no_args_is_help=True)
-edit_app = typer.Typer(help="Change a recorded event.\n\nExample: relations-db edit event 54 --tone -9",
-                       no_args_is_help=True)
-remove_app = typer.Typer(help="Remove a recorded event.\n\nExample: relations-db remove event 54 --yes",
-                         no_args_is_help=True)
+# (`cli/correct.py` adds the citation, source and actor commands to these two groups)
+edit_app = typer.Typer(help="Change a recorded event, citation, source or actor.\n\n"
+                            "Example: relations-db edit citation c17 --locator \"p. 344\"", no_args_is_help=True)
+remove_app = typer.Typer(help="Remove a recorded event, citation, source or actor.\n\n"
+                              "Example: relations-db remove citation c17 --yes", no_args_is_help=True)
 commands = typer.Typer(add_completion=False)
 commands.add_typer(add_app, name="add")
 commands.add_typer(edit_app, name="edit")
@@ -316,7 +318,7 @@ def edit_event(
     kind: Annotated[Optional[EventKind], typer.Option(
         "--kind", "-k", rich_help_panel=_EVENT, help="Make it an event, a meeting or an agreement.")] = None,
     slug: Annotated[Optional[str], typer.Option(
-        "--slug", metavar="SLUG", rich_help_panel=_EVENT, help="A new stable key (links to the old one break).")
+        "--slug", metavar="SLUG", rich_help_panel=_EVENT, help="A new stable key (the old one keeps finding it).")
     ] = None,
     meeting_format: MeetingFormatOpt = None,
     outcome: OutcomeOpt = None,
@@ -327,8 +329,8 @@ def edit_event(
     remove_actor: Annotated[Optional[list[str]], typer.Option(
         "--remove-actor", metavar="NAME", help="Remove a participant (in every role). Repeatable.")] = None,
     remove_citation: Annotated[Optional[list[str]], typer.Option(
-        "--remove-citation", metavar="SOURCE",
-        help="Remove the event's citations of this source (one must remain). Repeatable.")] = None,
+        "--remove-citation", metavar="SOURCE", hidden=True,
+        help="Gone: remove a citation by its id with `remove citation ID`.")] = None,
     add_invokes: Annotated[Optional[list[str]], typer.Option(
         "--add-invokes", metavar="AGREEMENT", help="An agreement the event invokes. Repeatable.")] = None,
     remove_invokes: Annotated[Optional[list[str]], typer.Option(
@@ -337,20 +339,24 @@ def edit_event(
     new_place: NewPlaceOpt = False,
     force: ForceOpt = False,
 ) -> None:
-    """Change a recorded event: any field, its participants, its citations; the date is checked again.
+    """Change a recorded event: any field, its participants, the agreements it invokes; the date is checked again.
 
     Give only what changes; '' removes an optional value (--summary '', --place '', --tone ''). Add more
-    evidence with `add citation`. Prints the event's slug.
+    evidence with `add citation`; correct or remove a citation by its id (`show` prints it, [c17]) with
+    `edit citation` and `remove citation`. A new --slug keeps the old one finding the event. Prints the event's
+    slug.
 
     Example: relations-db edit event 1961-12-03-soviet-union-breaks-relations --date 1961-12 --tone -9
     """
     from relations_db.errors import UserError
     from relations_db.write.edit import edit_event as edit
 
+    if remove_citation:
+        raise UserError("--remove-citation is gone: a citation is removed by its id, which `relations-db show "
+                        f"{event}` prints ([c17]): `relations-db remove citation c17`")
     fields = (date, title, type_, summary, place, tone, tone_note, kind, slug, meeting_format, outcome, status,
               subject)
-    if all(v is None for v in fields) and not any((add_actor, remove_actor, remove_citation, add_invokes,
-                                                   remove_invokes)):
+    if all(v is None for v in fields) and not any((add_actor, remove_actor, add_invokes, remove_invokes)):
         raise UserError("nothing to change: give the fields to change, e.g. --title TEXT or --date EDTF "
                         "(see `relations-db edit event --help`)")
     with session(ctx, write=True) as s:
@@ -358,7 +364,7 @@ def edit_event(
             s, event, date=date, title=title, type=type_, summary=summary, place=place, tone=tone,
             tone_note=tone_note, kind=kind,
             slug=slug, meeting_format=meeting_format, outcome=outcome, status=status, subject=subject,
-            add_actors=add_actor or [], remove_actors=remove_actor or [], remove_citations=remove_citation or [],
+            add_actors=add_actor or [], remove_actors=remove_actor or [],
             add_invokes=add_invokes or [], remove_invokes=remove_invokes or [], new_actor_kind=new_actor,
             new_place=new_place, force=force)
         slug_ = edited.slug

@@ -112,7 +112,7 @@ def source_profile(db: Database, ref: str) -> SourceRow:
     src, cited_in = SO.alias("src"), SO.alias("cited_in")
     stmt = (select(EV.c.id, EV.c.slug, EV.c.date, EV.c.title, src.c.key, src.c.short, CI.c.locator, CI.c.quote,
                    CI.c.cited_as, cited_in.c.key.label("in_key"), cited_in.c.short.label("in_short"),
-                   CI.c.cited_in_locator, CI.c.confidence, CI.c.note, CI.c.source_id)
+                   CI.c.cited_in_locator, CI.c.confidence, CI.c.note, CI.c.source_id, CI.c.id.label("citation_id"))
             .select_from(CI.join(EV, EV.c.id == CI.c.event_id).join(src, src.c.id == CI.c.source_id)
                          .outerjoin(cited_in, cited_in.c.id == CI.c.cited_in_id))
             .where(or_(CI.c.source_id == source.id, CI.c.cited_in_id == source.id))
@@ -120,7 +120,7 @@ def source_profile(db: Database, ref: str) -> SourceRow:
 
     def citations() -> Iterator[SourceCitation]:
         for r in conn.execute(stmt, execution_options={"yield_per": BATCH}):
-            yield {"event": {"id": r.id, "slug": r.slug, "date": r.date, "title": r.title},
+            yield {"id": r.citation_id, "event": {"id": r.id, "slug": r.slug, "date": r.date, "title": r.title},
                    "as": "source" if r.source_id == source.id else "cited_in",
                    "source": r.key, "short": r.short, "locator": r.locator, "quote": r.quote,
                    "cited_as": r.cited_as, "cited_in": r.in_key, "cited_in_short": r.in_short,

@@ -154,7 +154,7 @@ def _details_statements(dialect: str) -> tuple[Select[Any], Select[Any], Select[
         _DETAILS[dialect] = (
             select(PA.c.event_id, AC.c.name, AC.c.kind, PA.c.role).join(AC, AC.c.id == PA.c.actor_id)
             .where(of_batch(PA.c.event_id)).order_by(PA.c.event_id, PA.c.id),
-            select(CI.c.event_id, CI.c.source_id, CI.c.locator, CI.c.quote, CI.c.cited_as, CI.c.cited_in_id,
+            select(CI.c.event_id, CI.c.id, CI.c.source_id, CI.c.locator, CI.c.quote, CI.c.cited_as, CI.c.cited_in_id,
                    CI.c.cited_in_locator, CI.c.confidence, CI.c.note)
             .where(of_batch(CI.c.event_id)).order_by(CI.c.event_id, CI.c.id),
             select(INV.c.event_id, target.c.slug).join(target, target.c.id == INV.c.agreement_id)
@@ -178,12 +178,12 @@ def _attach_details(conn: Connection, events: list[EventRow], sources: dict[int,
     for event_id, name, kind, role in conn.execute(participants, ids).all():
         by_id[event_id]["actors"].append({"name": name, "kind": kind, "role": role})
     none = (None, None)
-    for event_id, source_id, locator, quote, cited_as, in_id, in_locator, confidence, note in \
+    for event_id, citation_id, source_id, locator, quote, cited_as, in_id, in_locator, confidence, note in \
             conn.execute(citations_, ids).all():
         key, short = sources[source_id]
         in_key, in_short = sources[in_id] if in_id is not None else none
         citation: Citation = {
-            "source": key, "short": short, "locator": locator, "quote": quote, "cited_as": cited_as,
+            "id": citation_id, "source": key, "short": short, "locator": locator, "quote": quote, "cited_as": cited_as,
             "cited_in": in_key, "cited_in_short": in_short, "cited_in_locator": in_locator,
             "confidence": confidence, "note": note,
         }

@@ -17,7 +17,16 @@ from sqlalchemy import or_, select
 
 from relations_db.domain.text import fold
 from relations_db.errors import Ambiguous, NotFound
-from relations_db.store.schema import actor_aliases, actors, events, place_aliases, places, sources
+from relations_db.store.schema import (
+    actor_aliases,
+    actors,
+    events,
+    place_aliases,
+    places,
+    retired_keys,
+    retired_slugs,
+    sources,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Row
@@ -76,6 +85,9 @@ def source(db: Database, ref: str) -> Row:
     ref = ref.strip()
     columns = (sources.c.id, sources.c.key, sources.c.short)
     found = db.execute(select(*columns).where(sources.c.key == ref)).first()
+    if found is None:  # the key of a source merged into another (`merge source`) names the one that absorbed it
+        found = db.execute(select(*columns).join(retired_keys, retired_keys.c.source_id == sources.c.id)
+                           .where(retired_keys.c.key == ref)).first()
     if found is not None:
         return found
     every = list(db.execute(select(*columns)))  # sources are few; short forms are compared folded
@@ -87,13 +99,15 @@ def source(db: Database, ref: str) -> Row:
 
 
 def event_id(db: Database, ref: str) -> int:
-    """An event's id, from its numeric id or its slug."""
+    """An event's id, from its numeric id or its slug (or the slug of an event merged into it)."""
     ref = ref.strip()
     found = None
     if ref.isdigit():
         found = db.execute(select(events.c.id).where(events.c.id == int(ref))).scalar()
     if found is None:
         found = db.execute(select(events.c.id).where(events.c.slug == ref)).scalar()
+    if found is None:
+        found = db.execute(select(retired_slugs.c.event_id).where(retired_slugs.c.slug == ref)).scalar()
     if found is None:
         slugs = db.execute(select(events.c.slug)).scalars()
         raise NotFound(suggest(ref, slugs, "event") + " (give an id or a slug, see `relations-db events`)")

@@ -20,10 +20,11 @@ class ActorInEvent(TypedDict):
 
 
 class Citation(TypedDict):
-    """One citation of an event. `source` and `short` are the key and short form of the source cited;
-    `cited_in` is the key of the work that reports it (a second-hand citation), `cited_in_locator` the page
-    there."""
+    """One citation of an event. `id` is its stable number (`edit citation c17`); `source` and `short` are the
+    key and short form of the source cited; `cited_in` is the key of the work that reports it (a second-hand
+    citation), `cited_in_locator` the page there."""
 
+    id: int
     source: str
     short: str
     locator: str | None
@@ -134,6 +135,7 @@ class ActorProfile(TypedDict):
 # A citation naming a source, as `source_profile` lists it: its event, `as` ("source" or "cited_in": how it
 # names the source), and the citation's fields. (Declared in the functional form: `as` is a keyword.)
 SourceCitation = TypedDict("SourceCitation", {
+    "id": int,
     "event": EventRef,
     "as": str,
     "source": str,

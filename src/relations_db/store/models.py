@@ -235,3 +235,23 @@ class EventSearch(Base):
     event_id: Mapped[int]
     body: Mapped[str]
     folded: Mapped[str]
+
+
+class RetiredSlug(Base):
+    """The slug of an event merged into another: it still resolves, to the event that absorbed it."""
+
+    __tablename__ = "retired_slugs"
+    __table__ = schema.retired_slugs
+
+    slug: Mapped[str]
+    event_id: Mapped[int]
+
+
+class RetiredKey(Base):
+    """The key of a source merged into another: it still resolves, to the source that absorbed it."""
+
+    __tablename__ = "retired_keys"
+    __table__ = schema.retired_keys
+
+    key: Mapped[str]
+    source_id: Mapped[int]

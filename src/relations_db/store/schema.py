@@ -244,3 +244,18 @@ event_search = Table(
     _required("body", Text),
     _required("folded", Text),
 )
+
+# The slug of an event merged into another (`merge event A B`: B's slug → A), so that an old slug in a note, a link
+# or a CSV still finds the event; a slug here is never an event's own (write.merge checks both ways).
+retired_slugs = Table(
+    "retired_slugs", metadata,
+    _required("slug", String(120), primary_key=True),
+    _required("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), index=True),
+)
+
+# The key of a source merged into another (`merge source A B`: B's key → A), kept resolving likewise.
+retired_keys = Table(
+    "retired_keys", metadata,
+    _required("key", String(100), primary_key=True),
+    _required("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), index=True),
+)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from relations_db.domain import vocab
 from relations_db.errors import UserError, ValidationError
-from relations_db.store.models import Citation, Event
+from relations_db.store.models import Citation, Event, RetiredSlug
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -155,12 +155,17 @@ def check_kind_details(kind: str, details: Mapping[str, str | None]) -> None:
                 raise UserError(f"{listed} {verb} {article} {other}: set the kind to {other}", field="kind")
 
 
-def check_new_slug(session: Session, slug: str) -> str:
-    """A slug for an event: well formed and not taken."""
+def check_new_slug(session: Session, slug: str, event_id: int | None = None) -> str:
+    """A slug for an event (`event_id`, when it has one): well formed and not taken — neither by an event nor as
+    the former slug of another (a slug once given keeps naming its event)."""
     if not vocab.valid_slug(slug):
         raise UserError(f"slug {slug!r}: {vocab.SLUG_RULE}", field="slug")
     if session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
         raise UserError(f"an event with the slug {slug!r} already exists")
+    retired = session.get(RetiredSlug, slug)
+    if retired is not None and retired.event_id != event_id:
+        raise UserError(f"the slug {slug!r} is a former slug that still names an event (see `relations-db show "
+                        f"{slug}`)", field="slug")
     return slug
 
 

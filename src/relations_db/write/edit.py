@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from relations_db.domain import vocab
 from relations_db.domain.text import fold
 from relations_db.errors import UserError
-from relations_db.store.models import Actor, Agreement, Event, Meeting, Participation, Place, Source
+from relations_db.store.models import Actor, Agreement, Event, Meeting, Participation, Place, RetiredSlug
 from relations_db.write.checks import (
     Problems,
     check_kind_details,
@@ -26,7 +26,6 @@ from relations_db.write.checks import (
     date_values,
     optional_text,
     required_text,
-    uncited,
     verbatim,
 )
 from relations_db.write.events import invokers_of, likely_duplicates, refuse_duplicates
@@ -37,11 +36,10 @@ from relations_db.write.resolve import (
     resolve_actor,
     resolve_agreements,
     resolve_event,
-    resolve_source,
 )
 from relations_db.write.search_index import refresh_search
 
-# The fields `edit_event` can set, besides the lists of participants, citations and invoked agreements.
+# The fields `edit_event` can set, besides the lists of participants and invoked agreements.
 EDITABLE = ("slug", "date", "title", "summary", "type", "tone", "tone_note", "place", "kind", "meeting_format",
             "outcome", "status", "subject")
 # The columns that follow from the date: a change of any of them is reported as a change of the date.
@@ -55,7 +53,7 @@ _IDENTIFYING = frozenset({"date", "title", "actors"})
 class EventEdit:
     """What `apply_event_edit` will do to one event: every value checked, every name resolved, only what differs.
 
-    `changed` names what changes, in the order it is reported ("kind", the fields, "actors", "citations",
+    `changed` names what changes, in the order it is reported ("kind", the fields, "actors",
     "invokes"); it is empty when the event already says all that was asked.
     """
 
@@ -67,7 +65,6 @@ class EventEdit:
     drop_actor_ids: set[int] = field(default_factory=set)
     add_participants: list[Participant] = field(default_factory=list)  # a name: an actor to create
     new_actor_kind: str | None = None
-    drop_source_ids: set[int] = field(default_factory=set)
     invokes: list[Agreement] | None = None  # the agreements it will invoke, when that changes
     changed: list[str] = field(default_factory=list)
 
@@ -78,7 +75,6 @@ class _Lists:
 
     adding: list[Participant]
     dropping: list[Actor]
-    uncite: list[Source]
     invoke: list[Agreement]
     revoke: list[Agreement]
 
@@ -89,7 +85,6 @@ def edit_event(
     *,
     add_actors: Iterable[ActorSpec] = (),
     remove_actors: Iterable[str] = (),
-    remove_citations: Iterable[str] = (),
     add_invokes: Iterable[str] = (),
     remove_invokes: Iterable[str] = (),
     new_actor_kind: str | None = None,
@@ -100,12 +95,12 @@ def edit_event(
     """Change an event's fields; return it and the names of what changed (empty: nothing to change).
 
     `changes` holds the fields to set (`EDITABLE`); a value of None is "leave as it is", an empty string
-    clears an optional field (summary, place, tone, outcome…). The date is parsed again; `remove_citations`
-    names sources whose citations go (the event must keep at least one); a change that makes the event look
+    clears an optional field (summary, place, tone, outcome…). The date is parsed again (a citation is
+    corrected or removed by its id: `write.citations`); a change that makes the event look
     like a duplicate of another is refused unless `force`.
     """
     plan = plan_event_edit(session, event_ref, add_actors=add_actors, remove_actors=remove_actors,
-                           remove_citations=remove_citations, add_invokes=add_invokes, remove_invokes=remove_invokes,
+                           add_invokes=add_invokes, remove_invokes=remove_invokes,
                            new_actor_kind=new_actor_kind, new_place=new_place, force=force, **changes)
     return apply_event_edit(session, plan), plan.changed
 
@@ -116,7 +111,6 @@ def plan_event_edit(
     *,
     add_actors: Iterable[ActorSpec] = (),
     remove_actors: Iterable[str] = (),
-    remove_citations: Iterable[str] = (),
     add_invokes: Iterable[str] = (),
     remove_invokes: Iterable[str] = (),
     new_actor_kind: str | None = None,
@@ -127,7 +121,7 @@ def plan_event_edit(
     """Check an edit (the arguments of `edit_event`) and work out what it changes, writing nothing.
 
     Raises UserError for a refused edit: every problem of the request at once, then an agreement that other
-    events invoke losing its kind, an event left without a citation, a likely duplicate (unless `force`).
+    events invoke losing its kind, a likely duplicate (unless `force`).
     """
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -139,7 +133,7 @@ def plan_event_edit(
     wanted = _checked_values(session, event, given, new_place, problems)
     details = {f: _text(given[f]) for f in vocab.DETAIL_FIELDS if f in given}
     problems.check(check_kind_details, kind, details)
-    request = _resolve_lists(session, event, add_actors, remove_actors, remove_citations, add_invokes,
+    request = _resolve_lists(session, event, add_actors, remove_actors, add_invokes,
                              remove_invokes, new_actor_kind, problems)
     problems.raise_if_any(f"edit {event.slug!r}")
 
@@ -148,7 +142,6 @@ def plan_event_edit(
     _plan_values(plan, wanted)
     _plan_details(plan, details)
     _plan_actors(plan, request)
-    _plan_citations(plan, request)
     _plan_invokes(plan, request)
     if plan.changed and not force and _IDENTIFYING & set(plan.changed):
         _refuse_if_duplicate(session, plan)
@@ -162,6 +155,8 @@ def apply_event_edit(session: Session, plan: EventEdit) -> Event:
     The plan describes the event as it was read: apply it in the session and transaction that made it.
     """
     event = plan.event if plan.kind is None else _change_kind(session, plan.event, plan.kind)
+    if "slug" in plan.values:
+        _retire_slug(session, event, str(plan.values["slug"]))
     for key, value in plan.values.items():
         if key == "place":
             value = create_place(session, value if isinstance(value, (Place, str)) else None)
@@ -172,13 +167,19 @@ def apply_event_edit(session: Session, plan: EventEdit) -> Event:
         event.participations = [p for p in event.participations if p.actor_id not in plan.drop_actor_ids]
     people = [(create_actor(session, actor, plan.new_actor_kind), role) for actor, role in plan.add_participants]
     event.participations.extend(Participation(actor=actor, role=role) for actor, role in people)
-    if plan.drop_source_ids:
-        event.citations = [c for c in event.citations if c.source_id not in plan.drop_source_ids]
     if plan.invokes is not None:
         event.invokes = plan.invokes
     if plan.changed:
         refresh_search(session, event)
     return event
+
+
+def _retire_slug(session: Session, event: Event, new: str) -> None:
+    """Keep the event's old slug finding it (a link or a note may name it); a former slug taken back is its own."""
+    taken_back = session.get(RetiredSlug, new)
+    if taken_back is not None:
+        session.delete(taken_back)
+    session.add(RetiredSlug(slug=event.slug, event_id=event.id))
 
 
 # --- checking the request -------------------------------------------------------------------------------------
@@ -206,7 +207,7 @@ def _checked_values(session: Session, event: Event, given: dict[str, str | int],
     if new.get("tone_note", event.tone_note) and new.get("tone", event.tone) is None:
         problems.add("a tone note gives the basis of a tone: the event has no tone", field="tone_note")
     if "slug" in given and given["slug"] != event.slug:
-        new["slug"] = problems.check(check_new_slug, session, _text(given["slug"]))
+        new["slug"] = problems.check(check_new_slug, session, _text(given["slug"]), event.id)
     if "place" in given:
         place = _text(given["place"])
         new["place"] = problems.check(place_or_new, session, place, new_place) if optional_text(place) else None
@@ -214,9 +215,9 @@ def _checked_values(session: Session, event: Event, given: dict[str, str | int],
 
 
 def _resolve_lists(session: Session, event: Event, add_actors: Iterable[ActorSpec], remove_actors: Iterable[str],
-                   remove_citations: Iterable[str], add_invokes: Iterable[str], remove_invokes: Iterable[str],
+                   add_invokes: Iterable[str], remove_invokes: Iterable[str],
                    new_actor_kind: str | None, problems: Problems) -> _Lists:
-    """The participants, citations and agreements the edit names, resolved, with what cannot be done recorded."""
+    """The participants and agreements the edit names, resolved, with what cannot be done recorded."""
     problems.check(check_new_actor_kind, new_actor_kind)
     adding = participants(session, add_actors, new_actor_kind if new_actor_kind in vocab.ACTOR_KINDS else None,
                           problems)
@@ -224,14 +225,9 @@ def _resolve_lists(session: Session, event: Event, add_actors: Iterable[ActorSpe
     for actor in dropping:
         if actor is not None and actor.id not in {p.actor_id for p in event.participations}:
             problems.add(f"{actor.name!r} is not a participant of {event.slug!r}")
-    uncite = [problems.check(resolve_source, session, ref) for ref in remove_citations]
-    for source in uncite:
-        if source is not None and source.id not in {c.source_id for c in event.citations}:
-            problems.add(f"{event.slug!r} has no citation of {source.key!r}")
     invoke = problems.check(resolve_agreements, session, add_invokes) or []
     revoke = problems.check(resolve_agreements, session, remove_invokes) or []
-    return _Lists(adding, [a for a in dropping if a is not None], [s for s in uncite if s is not None], invoke,
-                  revoke)
+    return _Lists(adding, [a for a in dropping if a is not None], invoke, revoke)
 
 
 # --- working out what changes ---------------------------------------------------------------------------------
@@ -288,16 +284,6 @@ def _plan_actors(plan: EventEdit, request: _Lists) -> None:
             have.add(key)
             plan.add_participants.append((actor, role))
             _note(plan, "actors")
-
-
-def _plan_citations(plan: EventEdit, request: _Lists) -> None:
-    """The citations that go; the event must keep one."""
-    plan.drop_source_ids = {s.id for s in request.uncite}
-    if not plan.drop_source_ids:
-        return
-    if not [c for c in plan.event.citations if c.source_id not in plan.drop_source_ids]:
-        raise uncited(plan.event.slug, "keep at least one of its citations", field="remove_citations")
-    plan.changed.append("citations")
 
 
 def _plan_invokes(plan: EventEdit, request: _Lists) -> None:

@@ -24,6 +24,7 @@ from relations_db.store.models import (
     EventSearch,
     Meeting,
     Participation,
+    RetiredSlug,
 )
 from relations_db.write.checks import (
     Problems,
@@ -57,6 +58,8 @@ EVENT_CLASSES: dict[str, type[Event]] = {"event": Event, "meeting": Meeting, "ag
 def unique_slug(session: Session, base: str, taken: set[str] | None = None) -> str:
     """`base`, or `base-2`, `base-3`… — the first not used by an event (nor in `taken`)."""
     used = set(session.scalars(select(Event.slug).where(Event.slug.like(f"{base}%")))) | (taken or set())
+    # (a former slug of a merged event still names it: never give it to another)
+    used |= set(session.scalars(select(RetiredSlug.slug).where(RetiredSlug.slug.like(f"{base}%"))))
     if base not in used:
         return base
     n = 2

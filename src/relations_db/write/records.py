@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from relations_db.domain import vocab
 from relations_db.domain.text import fold, slugify
-from relations_db.store.models import Actor, ActorAlias, Source
+from relations_db.store.models import Actor, ActorAlias, RetiredKey, Source
 from relations_db.write.checks import Problems, check_actor_kind, check_year, optional_text, required_text, verbatim
 from relations_db.write.resolve import find_actors
 
@@ -64,6 +64,8 @@ def _check_new_key(session: Session, key: str, problems: Problems) -> None:
         problems.add(f"source key {key!r}: a key is lower-case letters, digits and hyphens, e.g. duka-2007")
     elif session.scalar(select(Source.id).where(Source.key == key)) is not None:
         problems.add(f"a source with the key {key!r} already exists (see `relations-db source {key}`)")
+    elif session.get(RetiredKey, key) is not None:
+        problems.add(f"the key {key!r} is a former key that still names a source (see `relations-db source {key}`)")
 
 
 def _free_key(session: Session, author: str | None, title: str, year: int | None) -> str:

@@ -2,7 +2,10 @@
 
 Everything is checked before anything is written (`validate`: every problem with its line); then sources,
 actors, places and events are upserted by their keys. Loading the same file twice changes nothing; loading an
-edited file updates what changed (aliases are only ever added, never dropped). Only a flush: the caller commits.
+edited file updates what changed, and never removes what the file does not mention: aliases, participants and
+citations are only ever added. A citation is matched by its source, locator and quotation and updated in place,
+so that its id (`edit citation c17`) survives a load. A slug or source key merged into another record
+(`merge event`, `merge source`) names the record that absorbed it. Only a flush: the caller commits.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from relations_db.store.models import (
     Participation,
     Place,
     PlaceAlias,
+    RetiredKey,
+    RetiredSlug,
     Source,
 )
 from relations_db.write.checks import check_all_cited
@@ -83,7 +88,13 @@ def _outcome(added: bool, changed: bool) -> str:
 
 def _apply_sources(session: Session, items: list[Mapping], report: LoadReport) -> dict[str, Source]:
     existing = {s.key: s for s in session.scalars(select(Source))}
+    # The key of a source merged into another names the one that absorbed it, whose fields stay.
+    absorbed = dict(session.execute(select(RetiredKey.key, Source).join(Source, Source.id == RetiredKey.source_id))
+                    .all())
     for item in items:
+        if item["key"] in absorbed:
+            report.count("sources", "unchanged")
+            continue
         values: dict[str, Any] = {f: text_of(item.get(f)) for f in SOURCE_FIELDS if f not in ("key", "year")}
         values["year"] = item.get("year")
         source = existing.get(item["key"])
@@ -95,7 +106,7 @@ def _apply_sources(session: Session, items: list[Mapping], report: LoadReport) -
         else:
             report.count("sources", "updated" if _set_fields(source, values) else "unchanged")
     refresh_short_forms(session)
-    return existing
+    return {**absorbed, **existing}
 
 
 def _apply_actors(session: Session, items: list[Mapping], report: LoadReport) -> None:
@@ -165,6 +176,7 @@ class _EventContext:
     actors: dict[str, int]
     places: dict[str, int]
     existing: dict[str, Event]
+    absorbed: dict[str, Event] = field(default_factory=dict)  # a merged-away slug → the event that absorbed it
 
 
 def _existing_events(session: Session, slugs: list[str]) -> dict[str, Event]:
@@ -175,6 +187,16 @@ def _existing_events(session: Session, slugs: list[str]) -> dict[str, Event]:
                          selectinload(Event.invokes)))
         existing.update({e.slug: e for e in session.scalars(stmt)})
     return existing
+
+
+def _absorbing_events(session: Session, slugs: list[str]) -> dict[str, Event]:
+    """Of `slugs`, those of events merged into another (`retired_slugs`) → the event that absorbed each."""
+    found: dict[str, Event] = {}
+    for chunk in range(0, len(slugs), _CHUNK):
+        stmt = (select(RetiredSlug.slug, Event).join(Event, Event.id == RetiredSlug.event_id)
+                .where(RetiredSlug.slug.in_(slugs[chunk:chunk + _CHUNK])))
+        found.update({slug: event for slug, event in session.execute(stmt)})
+    return found
 
 
 def _event_values(item: Mapping, kind: str, places: dict[str, int]) -> dict[str, Any]:
@@ -194,8 +216,12 @@ def _event_values(item: Mapping, kind: str, places: dict[str, int]) -> dict[str,
     }
 
 
-def _citation_tuple(c: Citation) -> tuple[object, ...]:
-    return (c.source_id, c.locator, c.quote, c.cited_as, c.cited_in_id, c.cited_in_locator, c.confidence, c.note)
+def _citation_match(c: Citation) -> tuple[object, ...]:
+    """What identifies a citation across loads: its source, locator and quotation."""
+    return (c.source_id, c.locator, c.quote)
+
+
+_CITATION_DETAILS = ("cited_as", "cited_in_id", "cited_in_locator", "confidence", "note")
 
 
 def _citation(c: Mapping, sources: dict[str, Source]) -> Citation:
@@ -207,21 +233,30 @@ def _citation(c: Mapping, sources: dict[str, Source]) -> Citation:
 
 
 def _sync_participants(event: Event, item: Mapping, actors: dict[str, int]) -> bool:
-    """Make the event's participants those of the entry, in its order; whether they changed."""
+    """Add the entry's participants the event lacks (in the entry's order); whether any was added. Participants
+    absent from the entry stay: a file never removes what it does not mention."""
     parts = [(actors[fold(text_of(p["actor"]))], text_of(p.get("role"))) for p in item.get("participants") or []]
-    if [(p.actor_id, p.role) for p in event.participations] == parts:
-        return False
-    event.participations = [Participation(actor_id=a, role=r) for a, r in dict.fromkeys(parts)]
-    return True
+    have = {(p.actor_id, p.role) for p in event.participations}
+    adding = [pair for pair in dict.fromkeys(parts) if pair not in have]
+    event.participations.extend(Participation(actor_id=a, role=r) for a, r in adding)
+    return bool(adding)
 
 
 def _sync_citations(event: Event, item: Mapping, sources: dict[str, Source]) -> bool:
-    """Make the event's citations those of the entry, in its order; whether they changed."""
-    citations = [_citation(c, sources) for c in item["citations"]]
-    if [_citation_tuple(c) for c in event.citations] == [_citation_tuple(c) for c in citations]:
-        return False
-    event.citations = citations
-    return True
+    """Update in place the event's citations that the entry's match (same source, locator and quotation), so that
+    their ids stay, and add the others; whether anything changed. Citations absent from the entry stay."""
+    have = {_citation_match(c): c for c in event.citations}
+    changed = False
+    for entry in item["citations"]:
+        citation = _citation(entry, sources)
+        old = have.get(_citation_match(citation))
+        if old is None:
+            event.citations.append(citation)
+            have[_citation_match(citation)] = citation
+            changed = True
+        elif _set_fields(old, {name: getattr(citation, name) for name in _CITATION_DETAILS}):
+            changed = True
+    return changed
 
 
 def _apply_event(session: Session, item: Mapping, context: _EventContext) -> tuple[Event, bool, bool]:
@@ -229,6 +264,12 @@ def _apply_event(session: Session, item: Mapping, context: _EventContext) -> tup
     whether it changed."""
     kind = item.get("kind") or "event"
     values = _event_values(item, kind, context.places)
+    absorbed = context.absorbed.get(item["slug"])
+    if absorbed is not None:
+        # The slug of an event merged into another: the file's evidence joins the event that absorbed it, whose
+        # own fields stay (they were chosen at the merge).
+        changed = _sync_participants(absorbed, item, context.actors)
+        return absorbed, False, _sync_citations(absorbed, item, context.sources) or changed
     event = context.existing.get(item["slug"])
     if event is not None and event.kind != kind:
         # The kind decides which detail table holds the row; changing it means writing the event anew.
@@ -248,13 +289,18 @@ def _apply_event(session: Session, item: Mapping, context: _EventContext) -> tup
 
 
 def _link_invoked(session: Session, touched: list[tuple[Mapping, Event, bool]], report: LoadReport) -> None:
-    """Point each event at the agreements it invokes (they may come later in the file, hence a second pass)."""
+    """Point each event at the agreements it invokes (they may come later in the file, hence a second pass); an
+    agreement it invokes that the entry does not name stays invoked (a file never removes what it omits)."""
     slugs = {s for item, _, _ in touched for s in item.get("invokes") or []}
     agreements = {a.slug: a for a in session.scalars(select(Agreement).where(Agreement.slug.in_(slugs)))}
+    agreements.update({slug: a for slug, a in session.execute(  # (the slug of an agreement merged into another)
+        select(RetiredSlug.slug, Agreement).join(Agreement, Agreement.id == RetiredSlug.event_id)
+        .where(RetiredSlug.slug.in_(list(slugs - set(agreements)))))})
     for item, event, changed in touched:
-        wanted = [agreements[s] for s in item.get("invokes") or []]
-        if {a.id for a in event.invokes} != {a.id for a in wanted}:
-            event.invokes = wanted
+        have = {a.id for a in event.invokes}
+        adding = [a for a in dict.fromkeys(agreements[s] for s in item.get("invokes") or []) if a.id not in have]
+        if adding:
+            event.invokes.extend(adding)
             if not changed:
                 report.counts["events"]["unchanged"] -= 1
                 report.counts["events"]["updated"] += 1
@@ -269,6 +315,8 @@ def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Sou
         places=_ids_by_spelling(session, select(Place.name_folded, Place.id),
                                 select(PlaceAlias.folded, PlaceAlias.place_id)),
         existing=_existing_events(session, [item["slug"] for item in items]))
+    context.absorbed = _absorbing_events(session, [item["slug"] for item in items if item["slug"] not in
+                                                   context.existing])
     touched: list[tuple[Mapping, Event, bool]] = []
     for item in items:
         event, added, changed = _apply_event(session, item, context)

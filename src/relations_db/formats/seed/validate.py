@@ -45,7 +45,7 @@ from relations_db.formats.seed.fields import (
     SEED_FORMATS,
 )
 from relations_db.formats.seed.read import Mapping, text_of
-from relations_db.store.models import Actor, ActorAlias, Event, Place, PlaceAlias, Source
+from relations_db.store.models import Actor, ActorAlias, Event, Place, PlaceAlias, RetiredKey, RetiredSlug, Source
 
 
 @dataclass
@@ -63,6 +63,7 @@ def _known_in_database(session: Session | None) -> _Known:
     if session is None:
         return known
     known.sources.update(session.scalars(select(Source.key)))
+    known.sources.update(session.scalars(select(RetiredKey.key)))  # (they name the source that absorbed them)
     for name, folded in session.execute(select(Actor.name, Actor.name_folded)):
         known.actors[folded].add(name)
     for name, folded in session.execute(select(Actor.name, ActorAlias.folded).join(ActorAlias.actor)):
@@ -72,6 +73,8 @@ def _known_in_database(session: Session | None) -> _Known:
     for name, folded in session.execute(select(Place.name, PlaceAlias.folded).join(PlaceAlias.place)):
         known.places[folded].add(name)
     known.event_kinds.update({slug: kind for slug, kind in session.execute(select(Event.slug, Event.kind))})
+    known.event_kinds.update({slug: kind for slug, kind in session.execute(
+        select(RetiredSlug.slug, Event.kind).join(Event, Event.id == RetiredSlug.event_id))})
     return known
 
 
