@@ -214,9 +214,9 @@ def _timeline_table(timeline: "Timeline", width: int) -> None:
     from relations_db.domain.vocab import tone_word
 
     width = max(width, 60)
-    months = any(len(p.period) > 4 for p in timeline.periods)
+    months = any(p.is_month for p in timeline.periods)
     # With --by month, a bare year is the row of events known only to the year (or season).
-    label = {p.period: p.period + (" (year)" if months and len(p.period) == 4 else "") for p in timeline.periods}
+    label = {p.period: p.label + (" (year)" if months and not p.is_month else "") for p in timeline.periods}
     label_w = max([6, *(len(v) for v in label.values())])
     bar_w, half = (12, 8) if width >= 100 else (8, 6)
     tone_w = 2 * half + 1 + 6 + 9  # bar, signed mean, word

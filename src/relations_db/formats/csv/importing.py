@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from relations_db.domain.dates import slug_date
 from relations_db.domain.text import fold, slug_of_folded
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
 from relations_db.errors import UserError, ValidationError
@@ -172,7 +173,7 @@ def slug_base(folded_date: str, folded_title: str) -> str:
     """The slug an event added by the import starts from (before -2, -3… when taken): `write.events.event_slug_base`
     of its date and title, made from their folds, which the import has already (calling `slugify`, which folds
     them again, costs about 2 % of an import)."""
-    return slug_of_folded(f"{folded_date} {folded_title}")
+    return slug_of_folded(f"{slug_date(folded_date)} {folded_title}")
 
 
 def search_fold(folded_title: str, summary: str | None) -> str:
