@@ -43,7 +43,7 @@ from relations_db.formats.csv.reader import (
     first_bad_byte,
 )
 from relations_db.store.schema import events, participations
-from relations_db.write.search_index import refresh_search_for, search_text
+from relations_db.write.search_index import compose_search_text, refresh_search_for
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -217,7 +217,7 @@ class _Writer:
             part_rows += [(event_id, actor_id, role) for actor_id, role in row.actors]
             citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in row.source_ids]
             # The search text is the write side's (a row reads as an event with no quotations).
-            body = search_text(row)  # type: ignore[arg-type]  # (it reads title, summary, citations: a row has them)
+            body = compose_search_text(row.title, row.summary, ())
             search_rows.append((event_id, body, search_fold(row.folded_title, row.summary)))
         self.bulk.insert("events", _EVENT_COLUMNS, event_rows)
         self.bulk.insert("participations", ("event_id", "actor_id", "role"), part_rows)
