@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -165,6 +166,7 @@ def _bench_import(report: Report, backend: str, url: str, n: int, corpus: Path, 
         shutil.copyfile(sqlite_path, base)
     seconds, rss = run_rss(CLI + db + ["import", str(corpus / "events.csv")])
     rate = n / seconds
+    IMPORT_RATES[(backend, n)] = rate
     report.add(backend, n, "import CSV: events/s", f"{rate:,.0f}/s ({seconds:.1f} s)", ">= 50,000/s", rate >= 50_000)
     report.add(backend, n, "import CSV: peak memory", f"{rss:,.0f} MiB", "<= 500 MiB", rss <= 500)
     if sqlite_path:
@@ -172,6 +174,61 @@ def _bench_import(report: Report, backend: str, url: str, n: int, corpus: Path, 
         floor = float(out)
         report.add(backend, n, "  floor: sqlite3 executemany of the same rows", f"{n / floor:,.0f}/s ({floor:.1f} s)")
         base.unlink()
+
+
+IMPORT_RATES: dict[tuple[str, int], float] = {}  # (backend, N) → events/s of the default import
+
+
+def bench_pg_import_paths(report: Report, new_url: Callable[[], str], n: int, corpus: Path) -> None:
+    """PostgreSQL's two import paths side by side: `import --lock-tables` (indexes and keys dropped, readers
+    wait) against the default (kept, readers unblocked; timed in `_bench_import`), each into a fresh database;
+    then the default once more with a reader asking every 20 ms, whose slowest answer is the figure."""
+    url = new_url()
+    run(CLI + ["--db", url, "db", "upgrade"])
+    run(CLI + ["--db", url, "import", str(corpus / "base.yaml")])
+    seconds, _ = run_rss(CLI + ["--db", url, "import", "--lock-tables", str(corpus / "events.csv")])
+    locking = n / seconds
+    report.add("postgresql", n, "import CSV --lock-tables: events/s", f"{locking:,.0f}/s ({seconds:.1f} s)")
+    default = IMPORT_RATES.get(("postgresql", n))
+    if default is not None:
+        ratio = default / locking
+        report.add("postgresql", n, "  default (readers unblocked) / --lock-tables", f"{ratio:.2f}x", ">= 0.70x",
+                   ratio >= 0.70)
+    url = new_url()
+    run(CLI + ["--db", url, "db", "upgrade"])
+    run(CLI + ["--db", url, "import", str(corpus / "base.yaml")])
+    slowest, reads, seconds = _slowest_read_during(url, CLI + ["--db", url, "import", str(corpus / "events.csv")])
+    report.add("postgresql", n, f"reader during the import ({reads} reads in {seconds:.0f} s): slowest",
+               f"{slowest * 1000:.0f} ms", "< 1,000 ms", reads > 0 and slowest < 1.0)
+
+
+def _slowest_read_during(url: str, cmd: list[str]) -> tuple[float, int, float]:
+    """(slowest answer in seconds, number of reads, seconds the command took) of a reader that asks for an event
+    by slug or id every 20 ms, on a connection of its own each time, while `cmd` runs."""
+    import tempfile
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    errors = tempfile.TemporaryFile()  # (not a pipe: one nobody reads while polling could fill and stall the import)
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors, env=ENV)
+    slowest, reads = 0.0, 0
+    try:
+        while proc.poll() is None:
+            asked = time.perf_counter()
+            with engine.connect() as conn:
+                conn.execute(text("SELECT id, title FROM events WHERE slug = 'x' OR id = 1")).all()
+            if proc.poll() is None:  # (an answer that came after the import ended says nothing of it)
+                slowest, reads = max(slowest, time.perf_counter() - asked), reads + 1
+            time.sleep(0.02)
+        if proc.wait() != 0:
+            errors.seek(0)
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {errors.read().decode()[-2000:]}")
+    finally:
+        engine.dispose()
+        errors.close()
+    return slowest, reads, time.perf_counter() - started
 
 
 def _bench_queries(report: Report, backend: str, url: str, n: int, sqlite_path: str | None) -> None:
@@ -354,6 +411,7 @@ def main() -> None:
                 bench_backend(report, "sqlite", f"sqlite:///{path}", n, corpus, str(path))
             if server:
                 bench_backend(report, "postgresql", server.url(server.create_database()), n, corpus, None)
+                bench_pg_import_paths(report, lambda: server.url(server.create_database()), n, corpus)
     finally:
         if server:
             server.stop()

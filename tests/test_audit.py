@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import textwrap
 
+import pytest
 from sqlalchemy import text
 
 from relations_db.formats.seed.apply import load_seed_text
@@ -517,3 +518,12 @@ events:
         found = [f for f in run_checks(session, ["archive-unlocated"])]
     assert [dict(f.records)["source"] for f in found] == ["arch-a"]
     assert "neither fund nor file" in found[0].message
+
+
+def test_a_check_registers_only_for_a_rule_of_the_table_and_once():
+    from relations_db.analysis import audit
+
+    with pytest.raises(ValueError, match="not a rule of vocab.AUDIT_RULES"):
+        audit.rule("made-up-rule")(lambda session: [])
+    with pytest.raises(ValueError, match="has a check already"):
+        audit.rule("event-uncited")(lambda session: [])

@@ -175,7 +175,8 @@ def test_the_search_texts_of_many_events_are_stored_once_and_updated(engine):
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.sampled_from(["1961-06-04", "1960-06", "1956", "1959-10~", "1961?", "1954/1956", "196X", "../1948"]),
+@given(st.sampled_from(["1961-06-04", "1960-06", "1956", "1959-10~", "1961?", "1954/1956", "196X", "../1948",
+                        "-0043-03-15", "-01XX", "Y-170000002", "-0050/-0040", "../-0040"]),
        st.text(alphabet=st.characters(codec="utf-8"), max_size=90)
        | st.text(alphabet="aZ09 -.,'!?ÄäİıſﬁẞΣσςĐđŁæ\t\u00a0\u0301Ꭰꭰ", max_size=90))
 def test_import_slugs_are_those_of_add_event(date_text, title):

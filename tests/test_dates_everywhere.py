@@ -75,3 +75,37 @@ def test_the_timeline_has_a_bucket_for_a_year_before_christ(cli, dated):
     timeline = cli(dated, "timeline", "-f", "json")
     assert timeline.exit_code == 0, timeline.stderr
     assert "-0043" in timeline.stdout
+
+
+def test_what_a_reader_sees_writes_a_bc_year_as_44_bc_never_as_an_iso_year(cli, dated):
+    """The data outputs keep ISO years (-0043); the text for a person writes the era, as `chronology` does."""
+    table = cli(dated, "timeline", "--from", "-50", "--to", "-40")
+    assert table.exit_code == 0, table.stderr
+    assert table.stdout.splitlines()[1].startswith("44 BC ") and "-0043" not in table.stdout
+    months = cli(dated, "timeline", "--by", "month", "--from", "-50", "--to", "-40")
+    assert months.stdout.splitlines()[1].startswith("March 44 BC ")
+    # The slug begins with the year as a reader writes it, not '0043-…', which reads as AD 43.
+    (event,) = _json(cli(dated, "events", "--year", "-43", "-f", "json"))
+    assert event["slug"] == "44bc-03-15-caesar-is-murdered"
+    shown = cli(dated, "show", event["slug"])
+    assert "from 15 March 44 BC to 15 March 44 BC" in " ".join(shown.stdout.split())
+    unknown = [e for e in _json(cli(dated, "events", "--year", "1990", "-f", "json")) if e.get("end_kind")]
+    texts = {e["end_kind"]: " ".join(cli(dated, "show", e["slug"]).stdout.split()) for e in unknown}
+    assert "from 1 January 1955 to unknown)" in texts["unknown"] and "to no limit)" in texts["open"]
+    assert "None" not in texts["unknown"] + texts["open"]
+
+
+def test_year_spans_and_periods_as_a_reader_writes_them():
+    from relations_db.analysis.network import span_text
+    from relations_db.domain.dates import bound_label, period_label, slug_date
+
+    assert [span_text(a, b) for a, b in [(1957, 1961), (1959, 1959), (-49, -43), (-43, 1961), (0, 0), (0, 14),
+                                         (None, None)]] == [
+        "1957–1961", "1959", "50–44 BC", "44 BC – AD 1961", "1 BC", "1 BC – AD 14", ""]
+    assert [period_label(p) for p in ("1956", "-0043", "0000", "1956-06", "-0043-03", "+170000002")] == [
+        "1956", "44 BC", "1 BC", "June 1956", "March 44 BC", "170,000,002"]
+    assert bound_label("-0043-03-15") == "15 March 44 BC" and bound_label("1961-06-04") == "4 June 1961"
+    assert (bound_label(None, "open"), bound_label(None, "unknown")) == ("no limit", "unknown")
+    assert [slug_date(d) for d in ("-0043-03-15", "Y-170000002", "-01XX", "-0050/-0040", "../-0040", "1961-06",
+                                   "0000", "1950/..")] == [
+        "44bc-03-15", "170000003bc", "minus-01XX", "51bc/41bc", "../41bc", "1961-06", "0000", "1950/.."]

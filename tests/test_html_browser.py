@@ -223,3 +223,78 @@ def test_the_harness_sees_console_errors(tmp_path):
     _, console = browse(page, tmp=tmp_path)
     assert any("Uncaught ReferenceError" in line for line in console)
     assert any("Content Security Policy" in line for line in console)
+
+
+ERAS = textwrap.dedent("""\
+    format: relations-db/seed 2
+    sources:
+      - {key: src-1, kind: book, author: A, title: T, year: 1990}
+    actors:
+      - {name: Rome, kind: state}
+    events:
+      - {slug: ides-of-march, date: "-0043-03-15", title: Caesar is murdered, type: assassination,
+         participants: [{actor: Rome, role: party}], citations: [{source: src-1, quote: q}]}
+      - {slug: one-bc, date: "0000", title: The year before the first, type: other,
+         participants: [{actor: Rome, role: party}], citations: [{source: src-1, quote: q}]}
+      - {slug: ad-one, date: "0001", title: The first year, type: other,
+         participants: [{actor: Rome, role: party}], citations: [{source: src-1, quote: q}]}
+      - {slug: the-break, date: 1961-12-03, title: The break, type: break,
+         participants: [{actor: Rome, role: party}], citations: [{source: src-1, quote: q}]}
+""")
+FAR = ("  - {slug: far-future, date: Y170000002, title: Far ahead, type: other,\n"
+       "     participants: [{actor: Rome, role: party}], citations: [{source: src-1, quote: q}]}\n")
+
+
+def year_options(dom: str) -> dict[str, str]:
+    """The `from` filter's options, value → the text a reader sees."""
+    select = re.search(r'<select id="f-from">(.*?)</select>', dom, re.S)
+    assert select is not None
+    return dict(re.findall(r'<option value="([^"]*)">([^<]*)</option>', select[1]))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_year_filters_read_bc_years_as_integers_and_show_them_as_a_reader_writes_them(cli, db_url, engine,
+                                                                                         tmp_path):
+    with db.session_scope(engine, write=True) as session:
+        load_seed_text(session, ERAS)
+    page = tmp_path / "eras.html"
+    assert cli(db_url, "export", "--format", "html", "-o", str(page)).exit_code == 0
+    dom, console = browse(page, tmp=tmp_path)
+    assert console == []
+    options = year_options(dom)
+    # Every year from 44 BC to 1961, in order, valued as astronomical integers, labelled BC/AD as in `show`.
+    assert list(options)[:4] == ["", "-43", "-42", "-41"] and list(options)[-1] == "1961"
+    assert (options["-43"], options["0"], options["1"], options["1961"]) == ("44 BC", "1 BC", "1", "1961")
+    assert Page(dom).years == {"-43": False, "0": False, "1": False, "1961": False}
+    for fragment, wanted in [("from=-50&to=-40", ["ides-of-march"]), ("year=-43", ["ides-of-march"]),
+                             ("year=44%20BC", ["ides-of-march"]),  # the year as the option shows it
+                             ("from=0&to=1", ["one-bc", "ad-one"]), ("to=-1", ["ides-of-march"]),
+                             ("from=-42", ["one-bc", "ad-one", "the-break"]),
+                             ("from=-5000&to=-44", [])]:  # a year before every option still filters
+        dom, console = browse(page, fragment, tmp=tmp_path)
+        assert console == [], fragment
+        seen = Page(dom)
+        assert seen.shown() == wanted, fragment
+        assert seen.status == f"{len(wanted)} of 4 events shown", fragment
+        from_ = [e["slug"] for e in json.loads(cli(db_url, "events", "--format", "json", *(
+            ["--year", "-43"] if fragment.startswith("year") else [])).stdout)]
+        assert set(wanted) <= set(from_)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_y_year_beyond_what_a_javascript_date_holds_filters_too(cli, db_url, engine, tmp_path):
+    with db.session_scope(engine, write=True) as session:
+        load_seed_text(session, ERAS + FAR)
+    page = tmp_path / "far.html"
+    assert cli(db_url, "export", "--format", "html", "-o", str(page)).exit_code == 0
+    dom, console = browse(page, "from=100000000", tmp=tmp_path)
+    assert console == []
+    seen = Page(dom)
+    assert seen.shown() == ["far-future"] and seen.status == "1 of 5 events shown"
+    # (a JavaScript Date ends in the year 275,760: the page compares integers)
+    options = year_options(dom)
+    assert options["170000002"] == "170,000,002"
+    # Only the years of events (not 170 million options), "all", and the option the page added for the address.
+    assert set(options) == {"", "-43", "0", "1", "1961", "170000002", "100000000"}
+    dom, _ = browse(page, "to=1961", tmp=tmp_path)
+    assert "far-future" not in Page(dom).shown() and len(Page(dom).shown()) == 4

@@ -86,23 +86,27 @@ class Rule:
     check: Check = field(repr=False)
 
 
-RULES: list[Rule] = []
+_CHECKS: dict[str, Check] = {}  # rule id → its check, as registered
 
 
-def rules(*specs: tuple[str, str, str]) -> Callable[[Check], Check]:
-    """Register a check for one or more rules, each given as (id, severity, summary); the order of
-    registration is the order of the report within a severity."""
+def rules(*rule_ids: str) -> Callable[[Check], Check]:
+    """Register a check for one or more rules of `vocab.AUDIT_RULES` (by id), which says their severity and
+    summary and the order of the report."""
+    known = {rule_id for rule_id, _, _ in vocab.AUDIT_RULES}
 
     def register(check: Check) -> Check:
-        RULES.extend(Rule(rule_id, severity, summary, check) for rule_id, severity, summary in specs)
+        for rule_id in rule_ids:
+            if rule_id not in known or rule_id in _CHECKS:
+                raise ValueError(f"{rule_id!r} is not a rule of vocab.AUDIT_RULES, or has a check already")
+            _CHECKS[rule_id] = check
         return check
 
     return register
 
 
-def rule(rule_id: str, severity: str, summary: str) -> Callable[[Check], Check]:
+def rule(rule_id: str) -> Callable[[Check], Check]:
     """Register a check that yields the findings of one rule."""
-    return rules((rule_id, severity, summary))
+    return rules(rule_id)
 
 
 def run_checks(session: Session, rules: Iterable[str] | None = None) -> list[Finding]:
@@ -158,7 +162,7 @@ def _noted(note: str | None) -> str | None:
 # --- events ---------------------------------------------------------------------------------------------------
 
 
-@rule("event-uncited", "error", "an event with no citation")
+@rule("event-uncited")
 def _events_uncited(session: Session) -> Iterator[Finding]:
     cited = select(CI.c.id).where(CI.c.event_id == EV.c.id).exists()
     for slug, date, title in session.execute(
@@ -169,7 +173,7 @@ def _events_uncited(session: Session) -> Iterator[Finding]:
                       "--locator PAGE --quote \"…\"")
 
 
-@rule("interval-reversed", "error", "an event whose stored end is before its start")
+@rule("interval-reversed")
 def _intervals_reversed(session: Session) -> Iterator[Finding]:
     for slug, date, start, end in session.execute(
             select(EV.c.slug, EV.c.date, EV.c.start_iso, EV.c.end_iso)
@@ -181,7 +185,7 @@ def _intervals_reversed(session: Session) -> Iterator[Finding]:
                       "`relations-db import`, which recomputes start and end")
 
 
-@rule("date-out-of-step", "error", "an event whose stored start/end/precision do not follow from its date")
+@rule("date-out-of-step")
 def _dates_out_of_step(session: Session) -> Iterator[Finding]:
     rows = session.execute(select(EV.c.slug, EV.c.date, EV.c.start_day, EV.c.end_day, EV.c.start_kind,
                                   EV.c.end_kind, EV.c.start_iso, EV.c.end_iso, EV.c.precision)
@@ -204,7 +208,7 @@ def _dates_out_of_step(session: Session) -> Iterator[Finding]:
                           "load the event again through `relations-db import`, which recomputes start and end")
 
 
-@rule("duplicate-event", "warning", "two events on the same dates with similar titles")
+@rule("duplicate-event")
 def _duplicate_events(session: Session) -> Iterator[Finding]:
     by_span: dict[tuple, list] = defaultdict(list)
     for row in session.execute(select(EV.c.slug, EV.c.date, EV.c.start_day, EV.c.end_day, EV.c.start_kind,
@@ -223,7 +227,7 @@ def _duplicate_events(session: Session) -> Iterator[Finding]:
                                   f"merge event {a.slug} {b.slug}`), or make the titles say how they differ")
 
 
-@rule("participant-no-role", "warning", "an actor in an event without a role")
+@rule("participant-no-role")
 def _participants_without_role(session: Session) -> Iterator[Finding]:
     stmt = (select(EV.c.slug, EV.c.title, AC.c.name).select_from(PA.join(EV, EV.c.id == PA.c.event_id)
                                                                   .join(AC, AC.c.id == PA.c.actor_id))
@@ -238,7 +242,7 @@ def _participants_without_role(session: Session) -> Iterator[Finding]:
 # --- citations ------------------------------------------------------------------------------------------------
 
 
-@rule("citation-no-quote", "warning", "a citation with no quotation")
+@rule("citation-no-quote")
 def _citations_without_quote(session: Session) -> Iterator[Finding]:
     stmt = (select(EV.c.slug, SO.c.key, CI.c.locator).select_from(CI.join(EV, EV.c.id == CI.c.event_id)
                                                                   .join(SO, SO.c.id == CI.c.source_id))
@@ -300,8 +304,7 @@ class _CitedAs:
     noted: str | None
 
 
-@rules(("cited-as-mismatch", "warning", "an in-text citation whose name or year is not the linked source's"),
-       ("cited-as-unreferenced", "warning", "an in-text citation that names no source in the database"))
+@rules("cited-as-mismatch", "cited-as-unreferenced")
 def _cited_as_findings(session: Session) -> Iterator[Finding]:
     """One pass over the in-text citations for both rules: the sources and their words are read once."""
     works = _Works(session)
@@ -379,7 +382,7 @@ def _year_problem(cited: _CitedAs, candidates: list[InText], works: _Works) -> s
     return f"says {said}, but {linked.label} is dated {linked.year}{where}"
 
 
-@rule("source-before-event", "warning", "a source dated before the event it is cited for")
+@rule("source-before-event")
 def _sources_before_events(session: Session) -> Iterator[Finding]:
     stmt = (select(EV.c.slug, EV.c.date, EV.c.title, EV.c.start_day, SO.c.key, SO.c.short, SO.c.year,
                    CI.c.cited_as, CI.c.note)
@@ -399,7 +402,7 @@ def _sources_before_events(session: Session) -> Iterator[Finding]:
                       _noted(row.note))
 
 
-@rule("source-uncited", "info", "a source no citation uses")
+@rule("source-uncited")
 def _sources_uncited(session: Session) -> Iterator[Finding]:
     used = select(CI.c.id).where(or_(CI.c.source_id == SO.c.id, CI.c.cited_in_id == SO.c.id)).exists()
     for key, short in session.execute(select(SO.c.key, SO.c.short).where(~used).order_by(SO.c.key)):
@@ -409,7 +412,7 @@ def _sources_uncited(session: Session) -> Iterator[Finding]:
                       f"remove source {key}`)")
 
 
-@rule("archive-unlocated", "warning", "an archive source with neither fund nor file")
+@rule("archive-unlocated")
 def _archives_unlocated(session: Session) -> Iterator[Finding]:
     """An archive is cited by its fund and file; without either no reader can find the document, which is
     what a citation is for (the paper's "(Central State Archive, 1954)" is in no reference list)."""
@@ -426,7 +429,7 @@ def _archives_unlocated(session: Session) -> Iterator[Finding]:
 # --- actors and places ----------------------------------------------------------------------------------------
 
 
-@rule("actor-unused", "info", "an actor who takes part in no event")
+@rule("actor-unused")
 def _actors_unused(session: Session) -> Iterator[Finding]:
     used = select(PA.c.id).where(PA.c.actor_id == AC.c.id).exists()
     for (name,) in session.execute(select(AC.c.name).where(~used).order_by(AC.c.name)):
@@ -436,7 +439,7 @@ def _actors_unused(session: Session) -> Iterator[Finding]:
                       f"{shlex.quote(name)}`)")
 
 
-@rule("alias-shared", "error", "one spelling that names two actors (or two places)")
+@rule("alias-shared")
 def _aliases_shared(session: Session) -> Iterator[Finding]:
     for noun, table, aliases, fk in (("actor", AC, AA, AA.c.actor_id), ("place", PL, PLA, PLA.c.place_id)):
         owners: dict[str, set[str]] = defaultdict(set)
@@ -458,3 +461,13 @@ def _aliases_shared(session: Session) -> Iterator[Finding]:
                               f"keep the spelling on one {noun} only (or merge the {noun}s if they are one: "
                               f"`relations-db merge {noun} {shlex.quote(names[0])} {shlex.quote(names[1])}`)")
 
+
+def _registry() -> list[Rule]:
+    """The rules of `vocab.AUDIT_RULES` with their checks, in its order; every rule has one."""
+    missing = [rule_id for rule_id, _, _ in vocab.AUDIT_RULES if rule_id not in _CHECKS]
+    if missing:
+        raise RuntimeError(f"no check registered for the audit rules {', '.join(missing)}")
+    return [Rule(rule_id, severity, summary, _CHECKS[rule_id]) for rule_id, severity, summary in vocab.AUDIT_RULES]
+
+
+RULES: list[Rule] = _registry()  # (after every check above has registered)

@@ -13,16 +13,17 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from relations_db.domain.dates import iso_ymd
+from relations_db.domain.dates import iso_ymd, year_span
 
 CSV_COLUMNS = ("actor_a", "actor_b", "events", "first_year", "last_year", "slugs")
 
 
 def span_text(first: int | None, last: int | None) -> str:
-    """'1957–1961', '1959', or '' when no event has a closed date."""
-    if first is None:
+    """'1957–1961', '1959', '44 BC – AD 1961', or '' when no event has a closed date (CSV and JSON keep the
+    astronomical integers)."""
+    if first is None or last is None:
         return ""
-    return str(first) if first == last else f"{first}–{last}"
+    return year_span(first, last)
 
 
 @dataclass

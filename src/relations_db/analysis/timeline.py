@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from relations_db.domain.dates import iso_year, iso_ymd
+from relations_db.domain.dates import iso_year, iso_ymd, period_label
 from relations_db.domain.vocab import PERIODS
 
 KEY_EVENTS = 3  # how many key events a period names in CSV and JSON
@@ -46,6 +46,16 @@ class Period:
     @property
     def count(self) -> int:
         return len(self.events)
+
+    @property
+    def is_month(self) -> bool:
+        """True for a month ('1956-06', '-0043-03'), False for a year ('1956', '-0043', '+170000002')."""
+        return "-" in self.period.lstrip("+-")
+
+    @property
+    def label(self) -> str:
+        """The period as a reader writes it: '1956', '44 BC', 'June 1956' (CSV and JSON keep the ISO text)."""
+        return period_label(self.period)
 
     @property
     def tones(self) -> list[int]:

@@ -33,26 +33,25 @@ RULES_MARK = "{rules}"
 
 
 def rule_list() -> str:
-    """The audit's rules as `check --help` lists them, from their registry: by severity, then as registered."""
+    """The audit's rules as `check --help` lists them, from their table (`vocab.AUDIT_RULES`, which the audit
+    registers its checks against): by severity, then in the table's order. The audit itself is not loaded."""
     from rich.markup import escape
 
-    from relations_db.analysis.audit import RULES
-    from relations_db.domain.vocab import SEVERITIES
+    from relations_db.domain.vocab import AUDIT_RULES, SEVERITIES
 
-    width = max(len(rule.id) for rule in RULES)
+    width = max(len(rule_id) for rule_id, _, _ in AUDIT_RULES)
     blocks = []
     for severity in SEVERITIES:
-        rules = [rule for rule in RULES if rule.severity == severity]
+        rules = [(rule_id, summary) for rule_id, of, summary in AUDIT_RULES if of == severity]
         if rules:
             heading = f"{severity.capitalize()}{'s' if severity != 'info' else ''}:"
-            blocks.append(heading + "".join(f"\n  {rule.id:<{width}}  {escape(rule.summary)}" for rule in rules))
+            blocks.append(heading + "".join(f"\n  {rule_id:<{width}}  {escape(summary)}" for rule_id, summary in rules))
     return "\n".join(blocks)
 
 
 class RulesInHelp(TyperCommand):
-    """A command whose help lists the audit's rules where it says RULES_MARK, read from the rule registry only
-    when the help is shown: the registry's module loads SQLAlchemy and the ORM, which neither the listing of
-    `relations-db --help` nor `timeline` and `relations` (built with `check`) need."""
+    """A command whose help lists the audit's rules where it says RULES_MARK, written when the help is shown
+    (from `vocab.AUDIT_RULES`: the help loads neither the audit nor SQLAlchemy)."""
 
     def format_help(self, ctx: "Context", formatter: "HelpFormatter") -> None:
         if self.help and RULES_MARK in self.help:
@@ -214,9 +213,9 @@ def _timeline_table(timeline: "Timeline", width: int) -> None:
     from relations_db.domain.vocab import tone_word
 
     width = max(width, 60)
-    months = any(len(p.period) > 4 for p in timeline.periods)
+    months = any(p.is_month for p in timeline.periods)
     # With --by month, a bare year is the row of events known only to the year (or season).
-    label = {p.period: p.period + (" (year)" if months and len(p.period) == 4 else "") for p in timeline.periods}
+    label = {p.period: p.label + (" (year)" if months and not p.is_month else "") for p in timeline.periods}
     label_w = max([6, *(len(v) for v in label.values())])
     bar_w, half = (12, 8) if width >= 100 else (8, 6)
     tone_w = 2 * half + 1 + 6 + 9  # bar, signed mean, word

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 
+from relations_db.domain.dates import bound_label
 from relations_db.domain.text import visible
 from relations_db.domain.vocab import CONFIDENCE_LABELS, TONE_MAX, TONE_MIN
 
@@ -315,7 +316,8 @@ def event_text(event: Mapping[str, Any]) -> str:
     precision = ", ".join([event["precision"], *qualifiers])
     lines = [event["title"], f"#{event['id']} · {event['slug']} · {event['kind']}", ""]
     lines.append(_field("Date", f"{event['display']} (EDTF {event['date']}; precision: {precision}; "
-                                f"from {event['start']} to {event['end']})"))
+                                f"from {bound_label(event['start'], event.get('start_kind'))} "
+                                f"to {bound_label(event['end'], event.get('end_kind'))})"))
     lines.append(_field("Type", event["type"]))
     lines.append(_field("Place", event.get("place") or "not recorded"))
     if event.get("tone") is not None:

@@ -41,7 +41,7 @@ from relations_db.domain.edtf_calendar import (
     iso_day,
     iso_year,
 )
-from relations_db.domain.edtf_labels import interval_label, shown
+from relations_db.domain.edtf_labels import day_label, interval_label, month_label, shown, year_span
 from relations_db.domain.edtf_parse import OPEN, Interval, Invalid, Single, parse_edtf
 
 try:  # One exception class for the whole package, so the command line's `except UserError` catches it.
@@ -57,6 +57,7 @@ __all__ = [
     "DateError",
     "EDTFDate",
     "EndKind",
+    "bound_label",
     "display",
     "era_year",
     "is_valid",
@@ -65,9 +66,12 @@ __all__ = [
     "overlaps",
     "parse",
     "parse_year",
+    "period_label",
+    "slug_date",
     "sort_key",
     "year_bounds",
     "year_days",
+    "year_span",
 ]
 
 ACCEPTED_FORMS = (
@@ -193,6 +197,45 @@ def display(value: str | EDTFDate) -> str:
     """
     _, parsed = _checked(value.text if isinstance(value, EDTFDate) else value)
     return shown(parsed) if isinstance(parsed, Single) else interval_label(parsed)
+
+
+def bound_label(iso: str | None, kind: str | None = None) -> str:
+    """A stored bound as a reader writes it: '-0043-03-15' → '15 March 44 BC'; a missing end by its kind ('no
+    limit' for an open end, 'unknown' for an unknown one)."""
+    if iso is None:
+        return "no limit" if kind == "open" else "unknown"
+    return day_label(*iso_ymd(iso))
+
+
+_PERIOD = re.compile(r"([+-]?[0-9]{4,9})(?:-([0-9]{2}))?")
+
+
+def period_label(period: str) -> str:
+    """A year or month as ISO writes it ('1956', '-0043', '1956-06', '+170000002') as a reader does: '1956',
+    '44 BC', 'June 1956', '170,000,002'."""
+    match = _PERIOD.fullmatch(period)
+    if match is None:
+        raise ValueError(f"{period!r} is not an ISO year or month")
+    year = int(match[1])
+    return era_year(year) if match[2] is None else month_label(year, int(match[2]))
+
+
+# A year before the year 1 at the start of a date or of an interval's end: -0043, Y-170000002 (y- once folded).
+_MINUS_YEAR = re.compile(r"(^|/)[Yy]?-([0-9Xx]+)")
+
+
+def slug_date(text: str) -> str:
+    """A date as the start of a slug, which keeps only letters and digits: a year before the year 1 as a reader
+    writes it, so that '-0043-03-15' does not become '0043-03-15' (AD 43) but '44bc-03-15'. A year with
+    unspecified digits keeps them after 'minus' ('-01XX' → 'minus-01XX'). Other dates are unchanged."""
+    if "-" not in text[:2] and "/" not in text:  # (the usual case, once per imported row)
+        return text
+    return _MINUS_YEAR.sub(_era_slug, text)
+
+
+def _era_slug(match: re.Match[str]) -> str:
+    digits = match[2]
+    return match[1] + (f"minus-{digits}" if not digits.isdigit() else f"{1 + int(digits)}bc")
 
 
 # ------------------------------------------------------------------------------------ sorting, filters

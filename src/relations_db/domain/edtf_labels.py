@@ -10,7 +10,7 @@ from __future__ import annotations
 from relations_db.domain.edtf_calendar import MONTHS, era_year
 from relations_db.domain.edtf_parse import OPEN, SEASONS, Interval, Single
 
-__all__ = ["interval_label", "shown"]
+__all__ = ["day_label", "interval_label", "month_label", "shown", "year_span"]
 
 
 def shown(one: Single, ad: bool = False) -> str:
@@ -32,6 +32,28 @@ def interval_label(interval: Interval) -> str:
     if isinstance(end, Single):
         return f"until {shown(end)}" if start == OPEN else f"start unknown – {shown(end)}"
     raise ValueError("an interval without a date")  # `parse_edtf` never makes one
+
+
+def year_span(first: int, last: int) -> str:
+    """Years from `first` to `last` (astronomical) as a reader writes them: '1959', '1957–1961', '50–44 BC',
+    '44 BC – AD 14'."""
+    if first == last:
+        return era_year(first)
+    if first >= 1:
+        return f"{era_year(first)}–{era_year(last)}"
+    if last <= 0:  # one 'BC' for both: '50–44 BC'
+        return f"{era_year(first).removesuffix(' BC')}–{era_year(last)}"
+    return f"{era_year(first)} – {era_year(last, ad=True)}"
+
+
+def month_label(year: int, month: int) -> str:
+    """'June 1956', 'March 44 BC'."""
+    return f"{MONTHS[month - 1]} {era_year(year)}"
+
+
+def day_label(year: int, month: int, day: int) -> str:
+    """'4 June 1961', '15 March 44 BC', '31 December 170,000,002'."""
+    return f"{day} {month_label(year, month)}"
 
 
 def _bc(one: Single) -> bool:

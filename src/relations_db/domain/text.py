@@ -107,6 +107,12 @@ def control_problem(value: str, one_line: bool) -> str | None:
     return f"holds {what} at line {line}, column {column} ({allowed})"
 
 
+def has_control(value: str) -> bool:
+    """True if `value` holds a control character other than tab, a new line included: a quick test of many
+    fields joined by tabs at once, before `control_problem` says which field and where."""
+    return _FORBIDDEN_ONE_LINE.search(value) is not None
+
+
 _VISIBLE = {c: shown(chr(c)) for c in _CONTROLS if c not in (0x09, 0x0A)} | {ord(ch): shown(ch) for ch in BIDI_CONTROLS}
 
 

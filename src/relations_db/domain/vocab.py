@@ -137,4 +137,23 @@ def similar_title_in_audit(folded_a: str, folded_b: str) -> bool:
 # --- the audit and the timeline ---------------------------------------------------------------------------
 
 SEVERITIES = ("error", "warning", "info")
+
+# The audit's rules as (id, severity, what a finding of it is), in the order of the report within a severity.
+# `analysis.audit` registers one check for each (by id); `check --help` and `--rule` read this table, which
+# imports nothing, so that the help is written without loading the audit (SQLAlchemy, the ORM).
+AUDIT_RULES = (
+    ("event-uncited", "error", "an event with no citation"),
+    ("interval-reversed", "error", "an event whose stored end is before its start"),
+    ("date-out-of-step", "error", "an event whose stored start/end/precision do not follow from its date"),
+    ("duplicate-event", "warning", "two events on the same dates with similar titles"),
+    ("participant-no-role", "warning", "an actor in an event without a role"),
+    ("citation-no-quote", "warning", "a citation with no quotation"),
+    ("cited-as-mismatch", "warning", "an in-text citation whose name or year is not the linked source's"),
+    ("cited-as-unreferenced", "warning", "an in-text citation that names no source in the database"),
+    ("source-before-event", "warning", "a source dated before the event it is cited for"),
+    ("source-uncited", "info", "a source no citation uses"),
+    ("archive-unlocated", "warning", "an archive source with neither fund nor file"),
+    ("actor-unused", "info", "an actor who takes part in no event"),
+    ("alias-shared", "error", "one spelling that names two actors (or two places)"),
+)
 PERIODS = ("year", "month")

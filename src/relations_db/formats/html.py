@@ -7,7 +7,9 @@ escaped here; the script never writes HTML: it only sets the `hidden` attribute 
 and the text of the status line.
 
 The filters can be set in the address: `page.html#actor=Nikita%20Khrushchev&from=1955&to=1961` (or
-`#year=1960`); the page keeps the address in step with the controls, so that a filtered view can be shared.
+`#year=1960`; a year before the year 1 as `-43` or `44%20BC`); the page keeps the address in step with the
+controls, so that a filtered view can be shared. Years are astronomical integers (-43 is 44 BC), never a
+JavaScript `Date`, which ends in the year 275,760; the options show them as a reader writes them.
 
 Events are written as they are read (streamed); the filter controls, which need every actor and year, come
 after the list in the document and are shown above it by the style sheet.
@@ -18,7 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 from typing import TextIO
 
@@ -99,9 +101,15 @@ SCRIPT = """
   var unknownActor = "";
 
   function choose(select, value) {
+    // a year by its value or by the text a reader sees ("44 BC" for the year -43; "-43" and "44 BC" both work)
     var wanted = (value || "").toLowerCase();
+    var byText = wanted && select !== actorSel;
     for (var i = 0; i < select.options.length; i++) {
-      if (select.options[i].value.toLowerCase() === wanted) { select.selectedIndex = i; return true; }
+      var option = select.options[i];
+      if (option.value.toLowerCase() === wanted || (byText && option.text.toLowerCase() === wanted)) {
+        select.selectedIndex = i;
+        return true;
+      }
     }
     select.selectedIndex = 0;
     return wanted === "";
@@ -249,9 +257,14 @@ def _event(event: dict, group: int) -> str:
     return "\n".join(html) + "\n"
 
 
-def _options(values: Iterable[str], everything: str) -> str:
+def _options(values: Iterable[str], everything: str, label: Callable[[str], str] = str) -> str:
     return f'<option value="">{_e(everything)}</option>' + "".join(
-        f'<option value="{_e(v)}">{_e(v)}</option>' for v in values)
+        f'<option value="{_e(v)}">{_e(label(v))}</option>' for v in values)
+
+
+def _year_label(year: str) -> str:
+    """An option of the year filters as a reader writes the year ('44 BC'); its value stays the integer."""
+    return dates.era_year(int(year))
 
 
 def write_html(events: Iterable[dict], out: TextIO, title: str = "Chronology") -> int:
@@ -295,8 +308,8 @@ def write_html(events: Iterable[dict], out: TextIO, title: str = "Chronology") -
 </main>
 <form id="filters" role="search" aria-label="Filter the chronology">
 <label>Actor <select id="f-actor">{_options((actors[k] for k in sorted(actors)), "all actors")}</select></label>
-<label>From <select id="f-from">{_options(year_range, "the beginning")}</select></label>
-<label>to <select id="f-to">{_options(year_range, "the end")}</select></label>
+<label>From <select id="f-from">{_options(year_range, "the beginning", _year_label)}</select></label>
+<label>to <select id="f-to">{_options(year_range, "the end", _year_label)}</select></label>
 <button type="button" id="f-reset">Show all</button>
 <p id="status" aria-live="polite">{count} of {count} events shown</p>
 </form>

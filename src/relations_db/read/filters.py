@@ -100,11 +100,13 @@ def date_range(filters: Filters) -> Span | None:
         return dates.year_days(_year(filters.year, "year"))
     if filters.from_year is None and filters.to_year is None:
         return None
-    start = dates.year_days(_year(filters.from_year, "from_year"))[0] if filters.from_year is not None else None
-    end = dates.year_days(_year(filters.to_year, "to_year"))[1] if filters.to_year is not None else None
-    if start is not None and end is not None and start > end:
-        raise UserError(f"the start year {filters.from_year} is after the end year {filters.to_year}: the range is "
-                        "empty (did you swap them?)", field="from_year")
+    first = _year(filters.from_year, "from_year") if filters.from_year is not None else None
+    last = _year(filters.to_year, "to_year") if filters.to_year is not None else None
+    if first is not None and last is not None and first > last:
+        raise UserError(f"the start year {dates.era_year(first)} is after the end year {dates.era_year(last)}: the "
+                        "range is empty (did you swap them?)", field="from_year")
+    start = dates.year_days(first)[0] if first is not None else None
+    end = dates.year_days(last)[1] if last is not None else None
     return start, end
 
 

@@ -259,9 +259,14 @@ class BulkWriter:
             for table, name, definition in keys:
                 self._execute(f"ALTER TABLE {self._quote(table)} ADD CONSTRAINT {self._quote(name)} {definition}")
             if not self.sqlite:
-                self._execute(f"ANALYZE {', '.join(self._quote(t) for t in tables)}")
+                self.analyze(tables)
 
         return restore
+
+    def analyze(self, tables: Sequence[str]) -> None:
+        """PostgreSQL: refresh the planner's statistics of `tables`, which a bulk load makes stale (its lock,
+        SHARE UPDATE EXCLUSIVE, keeps neither readers nor writers waiting)."""
+        self._execute(f"ANALYZE {', '.join(self._quote(t) for t in tables)}")
 
     def _execute(self, statement: str) -> None:
         with self._errors(statement):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relations_db.domain import vocab
+from relations_db.domain.dates import slug_date
 from relations_db.domain.text import fold, slugify
 from relations_db.errors import UserError
 from relations_db.store.models import (
@@ -69,8 +70,9 @@ def unique_slug(session: Session, base: str, taken: set[str] | None = None) -> s
 
 
 def event_slug_base(date_text: str, title: str) -> str:
-    """The slug an event is given from its date and title ('1961-12-03-the-soviet-union-breaks-off')."""
-    return slugify(f"{date_text} {title}")
+    """The slug an event is given from its date and title ('1961-12-03-the-soviet-union-breaks-off',
+    '44bc-03-15-caesar-is-murdered')."""
+    return slugify(f"{slug_date(date_text)} {title}")
 
 
 def likely_duplicates(session: Session, start: int | None, end: int | None, title: str, actor_ids: set[int],

@@ -21,8 +21,7 @@ _CHUNK = 500
 
 def compose_search_text(title: str, summary: str | None, quotes: Iterable[str | None]) -> str:
     """The search text of an event with this title, summary and these quotations (one a line, blanks left out)."""
-    parts = [title, summary or "", *(quote or "" for quote in quotes)]
-    return "\n".join(p for p in parts if p)
+    return "\n".join(filter(None, (title, summary, *quotes)))  # (None and "" are the blanks; run once per row)
 
 
 def search_text(event: Event) -> str:

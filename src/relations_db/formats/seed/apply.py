@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
@@ -109,38 +109,44 @@ def _apply_sources(session: Session, items: list[Mapping], report: LoadReport) -
     return {**absorbed, **existing}
 
 
-def _apply_actors(session: Session, items: list[Mapping], report: LoadReport) -> None:
-    existing = {o.name: o for o in session.scalars(select(Actor).options(selectinload(Actor.aliases)))}
+# Actors and places are upserted alike: by name, their fields set, their aliases only ever added. Each kind is
+# its record class and the fields an entry sets besides the name and aliases.
+_Record = TypeVar("_Record", Actor, Place)
+
+
+def _actor_fields(item: Mapping) -> dict[str, Any]:
+    return {"kind": item["kind"], "description": text_of(item.get("description"))}
+
+
+def _place_fields(item: Mapping) -> dict[str, Any]:
+    return {"country": text_of(item.get("country"))}
+
+
+def _apply_named(session: Session, items: list[Mapping], report: LoadReport, section: str,
+                 record_class: type[_Record], fields: Callable[[Mapping], dict[str, Any]]) -> None:
+    """Upsert the actors or places (`section`) of the file by name: new ones added, the fields of the others
+    set where they differ, and the aliases whose folded spelling the record lacks added to it."""
+    existing = {o.name: o for o in session.scalars(select(record_class).options(selectinload(record_class.aliases)))}
     for item in items:
         name = item["name"]
-        values = {"kind": item["kind"], "description": text_of(item.get("description"))}
-        actor = existing.get(name)
-        added = actor is None
-        if actor is None:
-            actor = existing[name] = Actor(name=name, name_folded=fold(name), **values)
-            session.add(actor)
-        changed = added or _set_fields(actor, values)
-        spellings = _new_aliases(item, {a.folded for a in actor.aliases} | {fold(name)})
-        actor.aliases.extend(ActorAlias(name=alias, folded=fold(alias)) for alias in spellings)
-        report.count("actors", _outcome(added, changed or bool(spellings)))
+        values = fields(item)
+        record = existing.get(name)
+        added = record is None
+        if record is None:
+            record = existing[name] = record_class(name=name, name_folded=fold(name), **values)
+            session.add(record)
+        changed = added or _set_fields(record, values)
+        spellings = _new_aliases(item, {a.folded for a in record.aliases} | {fold(name)})
+        _add_aliases(record, spellings)
+        report.count(section, _outcome(added, changed or bool(spellings)))
     session.flush()
 
 
-def _apply_places(session: Session, items: list[Mapping], report: LoadReport) -> None:
-    existing = {o.name: o for o in session.scalars(select(Place).options(selectinload(Place.aliases)))}
-    for item in items:
-        name = item["name"]
-        values = {"country": text_of(item.get("country"))}
-        place = existing.get(name)
-        added = place is None
-        if place is None:
-            place = existing[name] = Place(name=name, name_folded=fold(name), **values)
-            session.add(place)
-        changed = added or _set_fields(place, values)
-        spellings = _new_aliases(item, {a.folded for a in place.aliases} | {fold(name)})
-        place.aliases.extend(PlaceAlias(name=alias, folded=fold(alias)) for alias in spellings)
-        report.count("places", _outcome(added, changed or bool(spellings)))
-    session.flush()
+def _add_aliases(record: Actor | Place, spellings: list[str]) -> None:
+    if isinstance(record, Actor):
+        record.aliases.extend(ActorAlias(name=alias, folded=fold(alias)) for alias in spellings)
+    else:
+        record.aliases.extend(PlaceAlias(name=alias, folded=fold(alias)) for alias in spellings)
 
 
 def _new_aliases(item: Mapping, have: set[str]) -> list[str]:
@@ -342,8 +348,8 @@ def load_seed(session: Session, data: Any, name: str = "<seed>", progress: Progr
     validate(data, session, name)
     report = LoadReport()
     sources = _apply_sources(session, data.get("sources") or [], report)
-    _apply_actors(session, data.get("actors") or [], report)
-    _apply_places(session, data.get("places") or [], report)
+    _apply_named(session, data.get("actors") or [], report, "actors", Actor, _actor_fields)
+    _apply_named(session, data.get("places") or [], report, "places", Place, _place_fields)
     _apply_events(session, data.get("events") or [], sources, report, progress)
     check_all_cited(session)
     report.seconds = time.perf_counter() - started
