@@ -22,7 +22,7 @@ class ActorInEvent(TypedDict):
 class Citation(TypedDict):
     """One citation of an event. `source` and `short` are the key and short form of the source cited;
     `cited_in` is the key of the work that reports it (a second-hand citation), `cited_in_locator` the page
-    there."""
+    there. `text` is how an essay prints it ('Duka 2007, quoted in Lala 2014, p. 343', `domain.citing`)."""
 
     source: str
     short: str
@@ -34,6 +34,7 @@ class Citation(TypedDict):
     cited_in_locator: str | None
     confidence: int
     note: str | None
+    text: str
 
 
 class MeetingDetails(TypedDict):

@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from relations_db.domain.citing import citation_text, notes_cell
+from relations_db.domain.dates import display
 from relations_db.formats.csv.columns import CSV_COLUMNS, LIST_SEPARATOR, QUOTED_START, neutralise, write_row
 
 if TYPE_CHECKING:
@@ -25,13 +27,54 @@ PARALLEL_AT_LEAST = 20_000
 
 HEADER = ",".join(CSV_COLUMNS) + "\n"  # (as csv.writer writes it: no column name needs quotes)
 
-# On SQLite the sources cell may come with every cited source joined by this control character (U+001F), in
-# citation order and with repeats, which spares the database a sort per event; `write_rows` removes the repeats.
-SOURCES_SPLIT = "\x1f"
-
 # A formula character or a quote at the start of a cell other than the first (a CR anywhere sends the line the
 # careful way). (A literal first character: a fast search.)
 _FORMULA_AFTER_COMMA = re.compile(",[" + re.escape("".join(c for c in QUOTED_START if c != "\r")) + "]")
+
+# The database gives each event's citations as one cell: per citation its source id, the id of the work that
+# reports it (empty when read first-hand), its locator and its locator there, joined by CITATION_FIELD (U+001F),
+# the citations joined by CITATION_SPLIT (U+001E), in citation order. `Cells` makes the `sources` and `notes`
+# cells of it in Python, with the one rule of `domain.citing` (never spelt again in SQL). No stored text holds a
+# control character (`store/checked_text.py`); `SEPARATOR_IN_CITATIONS` (statement.py) makes sure.
+CITATION_FIELD = "\x1f"
+CITATION_SPLIT = "\x1e"
+
+# Raw rows, as the statement gives them: the nine chronology cells (the sources cell holding the citations as
+# above), then the id and the slug. `Cells.row` adds date_display and notes.
+RAW_WIDTH = len(CSV_COLUMNS) - 2
+
+
+class Cells:
+    """The cells of a CSV row made of a raw row: the sources and the notes of the citations cell (source ids
+    read as short forms through `shorts`), the date as a reader sees it (each date text turned once)."""
+
+    _DATES_KEPT = 100_000  # (the remembered date texts are forgotten beyond this: memory stays flat)
+
+    def __init__(self, shorts: dict[str, str]) -> None:
+        self.shorts = shorts
+        self.displays: dict[str, str] = {}
+
+    def row(self, raw: Sequence[Any]) -> tuple[str, ...]:
+        date, start, end, title, type_, place, actors, cited, summary, event_id, slug = raw
+        shown = self.displays.get(date)
+        if shown is None:
+            if len(self.displays) >= self._DATES_KEPT:
+                self.displays.clear()
+            shown = self.displays[date] = display(date)
+        sources, notes = self.citations(cited) if cited else ("", "")
+        return (date, start, end, title, type_, place, actors, sources, summary, str(event_id), slug, shown, notes)
+
+    def citations(self, cited: str) -> tuple[str, str]:
+        """(the sources cell, the notes cell) of a citations cell."""
+        shorts = self.shorts
+        sources: list[str] = []
+        notes: list[str] = []
+        for citation in cited.split(CITATION_SPLIT):
+            source_id, in_id, locator, in_locator = citation.split(CITATION_FIELD)
+            short = shorts[source_id]
+            sources.append(short)
+            notes.append(citation_text(short, locator, shorts[in_id] if in_id else None, in_locator))
+        return LIST_SEPARATOR.join(dict.fromkeys(sources)), notes_cell(notes)
 
 
 class Selection(Protocol):
@@ -45,24 +88,20 @@ class Selection(Protocol):
     def everything(self) -> bool: ...
 
 
-def write_rows(batches: Iterable[Sequence[tuple]], out: TextIO, split_sources: bool,
+def write_rows(batches: Iterable[Sequence[Sequence[Any]]], out: TextIO, cells: Cells,
                progress: Progress = None, done: int = 0) -> int:
-    """The rows (nine text cells each, batch by batch) as CSV lines; returns how many rows.
-
-    With `split_sources`, the sources cell holds every cited source joined by SOURCES_SPLIT, repeats included,
-    and the repeats are removed here. `progress(done + rows so far)` is called after each batch.
+    """The raw rows (`RAW_WIDTH` cells each, batch by batch) as CSV lines; returns how many rows.
+    `progress(done + rows so far)` is called after each batch.
     """
     writer = csv.writer(out, lineterminator="\n")
     count = 0
     width = len(CSV_COLUMNS) - 1
     formula_inside = _FORMULA_AFTER_COMMA.search
-    split = SOURCES_SPLIT if split_sources else None
-    join = LIST_SEPARATOR.join
+    make = cells.row
     for rows in batches:
         lines = []
-        for row in rows:
-            if split is not None and split in row[7]:  # several citations: their sources, once each
-                row = (*row[:7], join(dict.fromkeys(row[7].split(split))), row[8])
+        for raw in rows:
+            row = make(raw)
             line = ",".join(row)
             # Written as it is when csv.writer and `neutralise` would leave it so: no cell holds a comma, a quote
             # or a line break, none starts with a formula character. (A comma inside a cell, or a formula
