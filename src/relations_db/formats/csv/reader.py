@@ -255,7 +255,7 @@ def check_row(line: int, cells: list[str], names: Names, layout: Layout) -> Chec
             errors.append(f"the {what} {problem}")
     if slug and not valid_slug(slug):
         errors.append(f"the slug {slug!r}: {SLUG_RULE}")
-    if not slug and not (date and title):
+    if not slug and not (cell("date").strip() and title):
         errors.append("a row needs its slug, or its date and title, to find or make its event")
     pairs = _actor_pairs(cell("actors"), names, errors)
     source_ids = _source_ids(cell("sources"), names, errors)
@@ -278,7 +278,7 @@ def _date(text: str, names: Names, errors: list[str]) -> ParsedDate | None:
     return date
 
 
-def _records(lines: Iterable[str], problems: list[Problem], delimiter: str, line: int
+def records(lines: Iterable[str], problems: list[Problem], delimiter: str, line: int
              ) -> Iterator[tuple[int, list[str]]]:
     """(line the record starts on, cells) for every non-empty record after the header (on line `line` - 1)."""
     csv.field_size_limit(MAX_CELL)  # (a process-wide setting: the tool reads no other CSV)
@@ -332,23 +332,18 @@ def header(lines: Iterable[str], name: str) -> tuple[Layout, Iterable[str], int]
         raise ValidationError(f"{name}, line {number}: {exc}") from None
 
 
-def checked_chunks(lines: Iterable[str], names: Names, name: str) -> Iterator[Chunk]:
-    """The checked rows of a chronology CSV, CHUNK at a time, each chunk with the problems found on its lines.
-
-    A bad header or an empty file raises ValidationError at once. (A thread checking rows while the caller
-    writes them was tried, and so was the other way round, a thread running a chunk's INSERTs while the next
-    chunk is checked: on two cores shared with anything else both were slower, the threads taking turns at
-    the GIL and the CPU caches — with the INSERTs in a thread, 100,000 events took 11-12 s instead of 9-10.)
-    """
-    layout, rest, first = header(lines, name)
-    yield from rows_of(layout, rest, first, names)
-
-
 def rows_of(layout: Layout, rest: Iterable[str], first: int, names: Names) -> Iterator[Chunk]:
-    """The checked rows after the header (`first`: the line after it), CHUNK at a time."""
+    """The checked rows of a chronology CSV after its header (`first`: the line after it), CHUNK at a time, each
+    chunk with the problems found on its lines.
+
+    (A thread checking rows while the caller writes them was tried, and so was the other way round, a thread
+    running a chunk's INSERTs while the next chunk is checked: on two cores shared with anything else both were
+    slower, the threads taking turns at the GIL and the CPU caches — with the INSERTs in a thread, 100,000 events
+    took 11-12 s instead of 9-10.)
+    """
     problems: list[Problem] = []
     rows: list[CheckedRow] = []
-    for line, cells in _records(rest, problems, layout.delimiter, first):
+    for line, cells in records(rest, problems, layout.delimiter, first):
         row = check_row(line, cells, names, layout)
         if isinstance(row, list):
             problems.extend((line, error) for error in row)

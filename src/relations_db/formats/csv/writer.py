@@ -6,8 +6,8 @@ them (the sources, notes and date as a reader sees it, by the one Python rule of
 out in date order. Three ways, the fastest that applies:
 
 - PostgreSQL: the server writes the raw cells as CSV (`COPY (...) TO STDOUT`, `copy.py`), read back here. An
-  export of every event runs as two COPYs over the two halves of the date range, on two connections that share one snapshot
-  (`pg_export_snapshot`), so that two server processes do the work at once.
+  export of every event runs as two COPYs over the two halves of the date range, on two connections that share
+  one snapshot (`pg_export_snapshot`), so that two server processes do the work at once.
 - SQLite, every event of a large file, on a machine with two or more cores (`parts.py`): date ranges read at
   once, the first by this process and the others by worker processes, all on one snapshot; the parts are
   written out in order. (Processes, not threads: two threads running the same kind of query were measured 1.3
@@ -88,7 +88,7 @@ class CsvExport:
         guard = SQLITE_SEPARATOR_IN_CITATIONS if self.dialect == "sqlite" else POSTGRESQL_SEPARATOR_IN_CITATIONS
         if self.session.execute(text(guard)).first() is not None:
             return self.general(out, progress)
-        cells = Cells(dict(self.session.execute(text(SHORTS)).tuples().all()))
+        cells = Cells({key: short for key, short in self.session.execute(text(SHORTS))})
         if self.dialect == "postgresql" and self.session.get_bind().dialect.driver == "psycopg":
             from relations_db.formats.csv.copy import copy_csv
 
