@@ -60,9 +60,9 @@ def read_header(line: str) -> Layout:
                 best = (score, delimiter, unknown)
     assert best is not None
     unknown = best[2]
-    shown = ", ".join(repr(n) for n in unknown[:5]) if best[0] > 1 else repr(line.strip()[:80])
-    raise ValueError(f"the header has {'columns' if best[0] > 1 else 'no known columns'} this tool does not know: "
-                     f"{shown}. A chronology CSV has the columns {', '.join(CSV_COLUMNS)} (any order, any case; "
+    found = (f"the header has columns this tool does not know: {', '.join(repr(n) for n in unknown[:5])}"
+             if best[0] > 1 else f"the first line is no header this tool knows: {line.strip()[:80]!r}")
+    raise ValueError(f"{found}. A chronology CSV has the columns {', '.join(CSV_COLUMNS)} (any order, any case; "
                      f"only date and title are required), separated by ',', ';' or a tab; the long form has "
                      f"{', '.join(CITATION_COLUMNS)}")
 

@@ -255,8 +255,9 @@ def check_row(line: int, cells: list[str], names: Names, layout: Layout) -> Chec
             errors.append(f"the {what} {problem}")
     if slug and not valid_slug(slug):
         errors.append(f"the slug {slug!r}: {SLUG_RULE}")
-    if not slug and not (cell("date").strip() and title):
-        errors.append("a row needs its slug, or its date and title, to find or make its event")
+    if not slug:  # (a row is matched by its slug, else by its date and title)
+        errors += [f"the {what} is empty" for what, given in (("date", cell("date").strip()), ("title", title))
+                   if not given]
     pairs = _actor_pairs(cell("actors"), names, errors)
     source_ids = _source_ids(cell("sources"), names, errors)
     if errors:
