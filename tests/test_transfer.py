@@ -761,7 +761,8 @@ def test_postgresql_copy_failing_is_a_message(cli, url, monkeypatch, tmp_path):
 
     db_url = url
     # A statement the server refuses half-way: a title that is not a number.
-    monkeypatch.setattr(csv_copy, "copy_cell", lambda expression: cast(expression, Integer))
+    statement = csv_copy.csv_statement
+    monkeypatch.setattr(csv_copy, "csv_statement", lambda *args: statement(*args, cell=lambda e: cast(e, Integer)))
     result = cli(db_url, "export", "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == 1 and "PostgreSQL could not export: " in result.stderr
     assert "invalid input syntax for type integer" in result.stderr and "Traceback" not in result.stderr

@@ -282,18 +282,18 @@ def _write(session: Session, rows: list[CitationRow], found: dict[int, tuple[int
             values["confidence"] = values["confidence"] if values["confidence"] is not None else CONFIDENCE_DEFAULT
             added.append((event_id, row.source_id, *(values[name] for name in _FIELDS)))
             have[event_id].append({"id": None, "source_id": row.source_id, **values})
-            report.detail(f"updated {slug}: citation added: {row.source_ref} {_describe(row)}")
+            report.detail(row.line, f"updated {slug}: citation added: {row.source_ref} {_describe(row)}")
             touched.add(event_id)
             continue
         differs = {k: (target[k], v) for k, v in row.values.items() if target[k] != v}
         if not differs:
-            report.detail(f"unchanged {slug}: {row.source_ref} {_describe(row)}")
+            report.detail(row.line, f"unchanged {slug}: {row.source_ref} {_describe(row)}")
             continue
         target.update({k: v for k, (_, v) in differs.items()})
         touched.add(event_id)
         shown = {k: (shorts.get(old), shorts.get(new)) if k == "cited_in_id" else (old, new)
                  for k, (old, new) in differs.items()}
-        report.detail(f"updated {slug}: citation of {row.source_ref}: " + "; ".join(
+        report.detail(row.line, f"updated {slug}: citation of {row.source_ref}: " + "; ".join(
             f"{k.removesuffix('_id')}: {_short(old)} → {_short(new)}" for k, (old, new) in shown.items()))
         if target["id"] is not None:
             changed[target["id"]] = {name: target[name] for name in _FIELDS}

@@ -221,7 +221,7 @@ class _Writer:
         for event_id, slug, row in zip(ids, slugs, rows, strict=True):
             date = row.date
             assert date is not None and row.title is not None  # (checked by _CsvImport._new)
-            self.report.detail(f"added {slug}: {date.text} {row.title}")
+            self.report.detail(row.line, f"added {slug}: {date.text} {row.title}")
             event_rows.append((event_id, slug, "event", date.text, *date.columns, date.precision,
                                date.approximate, date.uncertain, row.title, row.summary, row.type, None,
                                row.place_id))
@@ -292,7 +292,7 @@ class _Writer:
             after = _updated_values(row, values)
             if after != values:
                 changes.append({"_id": event_id, **{f"new_{k}": v for k, v in zip(_UPDATED, after, strict=True)}})
-                self._describe(slug, values, after)
+                self._describe(row.line, slug, values, after)
             added = _new_participants(parts[event_id], row.actors)
             part_rows += [(event_id, actor_id, role) for actor_id, role in added]
             known = cited[event_id]
@@ -300,15 +300,15 @@ class _Writer:
             citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in new_sources]
             if added:
                 names = self._labels("actors", "name", [actor_id for actor_id, _ in added])
-                self.report.detail(f"updated {slug}: actors: + " + "; ".join(
+                self.report.detail(row.line, f"updated {slug}: actors: + " + "; ".join(
                     names[actor_id] + (f":{role}" if role else "") for actor_id, role in added))
             if new_sources:
                 shorts = self._labels("sources", "short", new_sources)
-                self.report.detail(f"updated {slug}: sources: + " + "; ".join(shorts[i] for i in new_sources))
+                self.report.detail(row.line, f"updated {slug}: sources: + " + "; ".join(shorts[i] for i in new_sources))
             if after != values or added or new_sources:
                 touched.append(event_id)
             else:
-                self.report.detail(f"unchanged {slug}")
+                self.report.detail(row.line, f"unchanged {slug}")
         if changes:
             # (bound parameters may not take the names of the columns they set)
             stmt = update(events).where(events.c.id == bindparam("_id")).values(
@@ -322,7 +322,7 @@ class _Writer:
         self.report.updated += len(touched)
         self.report.unchanged += len(matched) - len(touched)
 
-    def _describe(self, slug: str, before: tuple, after: tuple) -> None:
+    def _describe(self, line: int, slug: str, before: tuple, after: tuple) -> None:
         """A detail line per field the update changes: 'updated slug: place: 'Moscow' → 'Bucharest''."""
         for name, at in _SHOWN_FIELDS:
             if before[at] != after[at]:
@@ -330,7 +330,7 @@ class _Writer:
                 if name == "place":
                     places = self._labels("places", "name", [i for i in (old, new) if i is not None])
                     old, new = places.get(old), places.get(new)
-                self.report.detail(f"updated {slug}: {name}: {_shown(old)} → {_shown(new)}")
+                self.report.detail(line, f"updated {slug}: {name}: {_shown(old)} → {_shown(new)}")
 
     def _labels(self, table: str, column: str, ids: list[int]) -> dict[int, str]:
         """The `column` (a name, a short form) of the records `ids` of `table`."""

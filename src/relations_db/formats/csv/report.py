@@ -19,7 +19,7 @@ class ImportReport:
     seconds: float = 0.0
     citations_added: int = 0
     citations_updated: int = 0
-    details: list[str] = field(default_factory=list)
+    details: list[tuple[int, str]] = field(default_factory=list)  # (the row's line, the detail)
     left_out: int = 0
 
     def summary(self) -> str:
@@ -28,13 +28,14 @@ class ImportReport:
         return (f"events {self.added} added, {self.updated} updated, {self.unchanged} unchanged{cited}; "
                 f"{self.seconds:.1f} s")
 
-    def detail(self, line: str) -> None:
+    def detail(self, line: int, text: str) -> None:
+        """A detail about the row on `line` (the lines come out in the file's order)."""
         if len(self.details) < DETAIL_LINES:
-            self.details.append(line)
+            self.details.append((line, text))
         else:
             self.left_out += 1
 
     def lines(self, kinds: tuple[str, ...] = ("added", "updated", "unchanged")) -> list[str]:
         """The detail lines of these kinds (each line starts with its kind), and how many more there were."""
-        shown = [line for line in self.details if line.split(" ", 1)[0] in kinds]
+        shown = [text for _, text in sorted(self.details, key=lambda d: d[0]) if text.split(" ", 1)[0] in kinds]
         return shown + ([f"… and {self.left_out} more"] if self.left_out else [])
