@@ -213,7 +213,7 @@ def import_citations(session: Session, name: str, layout: Layout, rest: Iterable
 
         from relations_db.store.schema import sources
 
-        shorts = dict(session.execute(select(sources.c.id, sources.c.short)).tuples().all())
+        shorts = {source_id: short for source_id, short in session.execute(select(sources.c.id, sources.c.short))}
         for start in range(0, len(rows), CHUNK):
             _write(session, rows[start:start + CHUNK], found, report, shorts)
     session.expire_all()
