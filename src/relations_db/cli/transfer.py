@@ -23,7 +23,6 @@ from relations_db.cli.options import (
     filters_from,
 )
 from relations_db.cli.outfile import atomic_output
-from relations_db.domain.text import visible
 from relations_db.errors import UserError
 from relations_db.formats import registry
 
@@ -115,8 +114,7 @@ def export(
                            search=search, limit=limit)
     fmt = registry.export_format(output, format_)
     if (citations or bom) and fmt != "csv":
-        raise UserError(f"--{'citations' if citations else 'bom'} is for CSV; the format here is {fmt}",
-                        field="format")
+        raise UserError(f"--{'citations' if citations else 'bom'} is for CSV; the format here is {fmt}")
     started = time.perf_counter()
     with session(ctx) as s:
         # The filters are checked before any file is touched. CSV, the format of large exports, has a way of
@@ -179,6 +177,8 @@ def import_(
             s.rollback()  # (nothing written: the session scope then commits an empty transaction)
     lines = getattr(report, "lines", None)
     if lines is not None:
+        from relations_db.domain.text import visible
+
         for line in lines(("added", "updated", "unchanged") if dry_run else ("updated",)):
             sys.stdout.write(visible(line) + "\n")
     notice(f"Dry run of {file}, nothing written: {report.summary()}." if dry_run

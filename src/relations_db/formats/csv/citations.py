@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from relations_db.domain.text import control_problem, fold
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
 from relations_db.errors import UserError, ValidationError
+from relations_db.formats.csv.changes import shown
 from relations_db.formats.csv.columns import neutralise, unquote, write_row
 from relations_db.formats.csv.header import CITATION_COLUMNS, Layout
 from relations_db.formats.csv.report import ImportReport
@@ -291,10 +292,10 @@ def _write(session: Session, rows: list[CitationRow], found: dict[int, tuple[int
             continue
         target.update({k: v for k, (_, v) in differs.items()})
         touched.add(event_id)
-        shown = {k: (shorts.get(old), shorts.get(new)) if k == "cited_in_id" else (old, new)
-                 for k, (old, new) in differs.items()}
+        readable = {k: (shorts.get(old), shorts.get(new)) if k == "cited_in_id" else (old, new)
+                    for k, (old, new) in differs.items()}
         report.detail(row.line, f"updated {slug}: citation of {row.source_ref}: " + "; ".join(
-            f"{k.removesuffix('_id')}: {_short(old)} → {_short(new)}" for k, (old, new) in shown.items()))
+            f"{k.removesuffix('_id')}: {shown(old)} → {shown(new)}" for k, (old, new) in readable.items()))
         if target["id"] is not None:
             changed[target["id"]] = {name: target[name] for name in _FIELDS}
     if changed:
@@ -324,11 +325,4 @@ def _target(cited: list[dict[str, Any]], row: CitationRow) -> dict[str, Any] | N
 
 
 def _describe(row: CitationRow) -> str:
-    return _short(row.values.get("locator")) if "locator" in row.values else "(no locator)"
-
-
-def _short(value: object) -> str:
-    if value is None:
-        return "(none)"
-    text = str(value)
-    return repr(text if len(text) <= 40 else text[:39] + "…")
+    return shown(row.values.get("locator")) if "locator" in row.values else "(no locator)"

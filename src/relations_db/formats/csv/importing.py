@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from relations_db.domain.text import fold, slug_of_folded
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
 from relations_db.errors import UserError, ValidationError
+from relations_db.formats.csv.changes import SHOWN_FIELDS, UPDATED, Pair, new_participants, shown, updated_values
 from relations_db.formats.csv.reader import (
     CHUNK,
     CheckedRow,
@@ -106,10 +107,6 @@ def import_csv_text(session: Session, text: str, name: str = "<csv>", progress: 
 _EVENT_COLUMNS = ("id", "slug", "kind", "date", "start_day", "end_day", "start_kind", "end_kind", "start_iso",
                   "end_iso", "precision", "approximate", "uncertain",
                   "title", "summary", "type", "tone", "place_id")
-# What a CSV row sets on an event it matches (and what decides whether it changed).
-_UPDATED = ("date", "start_day", "end_day", "start_kind", "end_kind", "start_iso", "end_iso", "precision",
-            "approximate", "uncertain", "title", "type", "place_id", "summary")
-Pair = tuple[int, str | None]  # (actor id, role)
 Keys = dict[bytes, int | list[int]]  # event key → the id of the recorded event, the ids of several, or minus a line
 
 
@@ -289,11 +286,11 @@ class _Writer:
         changes, part_rows, citation_rows, touched = [], [], [], []
         for row, event_id in matched:
             slug, values = current[event_id]
-            after = _updated_values(row, values)
+            after = updated_values(row, values)
             if after != values:
-                changes.append({"_id": event_id, **{f"new_{k}": v for k, v in zip(_UPDATED, after, strict=True)}})
+                changes.append({"_id": event_id, **{f"new_{k}": v for k, v in zip(UPDATED, after, strict=True)}})
                 self._describe(row.line, slug, values, after)
-            added = _new_participants(parts[event_id], row.actors)
+            added = new_participants(parts[event_id], row.actors)
             part_rows += [(event_id, actor_id, role) for actor_id, role in added]
             known = cited[event_id]
             new_sources = [source_id for source_id in row.source_ids if source_id not in known]
@@ -312,7 +309,7 @@ class _Writer:
         if changes:
             # (bound parameters may not take the names of the columns they set)
             stmt = update(events).where(events.c.id == bindparam("_id")).values(
-                {c: bindparam(f"new_{c}") for c in _UPDATED})
+                {c: bindparam(f"new_{c}") for c in UPDATED})
             self.session.execute(stmt, changes)
         self.bulk.insert("participations", ("event_id", "actor_id", "role"), part_rows)
         self.bulk.insert("citations", ("event_id", "source_id", "confidence"), citation_rows)
@@ -324,13 +321,13 @@ class _Writer:
 
     def _describe(self, line: int, slug: str, before: tuple, after: tuple) -> None:
         """A detail line per field the update changes: 'updated slug: place: 'Moscow' → 'Bucharest''."""
-        for name, at in _SHOWN_FIELDS:
+        for name, at in SHOWN_FIELDS:
             if before[at] != after[at]:
                 old, new = before[at], after[at]
                 if name == "place":
                     places = self._labels("places", "name", [i for i in (old, new) if i is not None])
                     old, new = places.get(old), places.get(new)
-                self.report.detail(line, f"updated {slug}: {name}: {_shown(old)} → {_shown(new)}")
+                self.report.detail(line, f"updated {slug}: {name}: {shown(old)} → {shown(new)}")
 
     def _labels(self, table: str, column: str, ids: list[int]) -> dict[int, str]:
         """The `column` (a name, a short form) of the records `ids` of `table`."""
@@ -338,7 +335,7 @@ class _Writer:
 
     def _recorded(self, ids: list[int]) -> tuple[dict[int, tuple[str, tuple]], dict[int, list[Pair]],
                                                  dict[int, set[int]]]:
-        """What the events `ids` hold now: their slug and the columns a row sets (in the order of _UPDATED),
+        """What the events `ids` hold now: their slug and the columns a row sets (in the order of UPDATED),
         their participations ((actor id, role), in order) and the ids of the sources they cite."""
         fetch = self.bulk.fetch
         # (SQLite gives the flags as 0 or 1, which equal False and True)
@@ -353,39 +350,6 @@ class _Writer:
         for event_id, source_id in fetch("SELECT event_id, source_id FROM citations", "event_id", ids):
             cited[event_id].add(source_id)
         return current, parts, cited
-
-
-# The fields a row's update is described by, and where each is in the values of _UPDATED (the date's other
-# columns follow from its text).
-_SHOWN_FIELDS = (("date", 0), ("title", 10), ("type", 11), ("place", 12), ("summary", 13))
-
-
-def _shown(value: object) -> str:
-    """A value in a detail line: quoted, cut at 60 characters, '(none)' when there is none."""
-    if value is None:
-        return "(none)"
-    text = str(value)
-    return repr(text if len(text) <= 60 else text[:59] + "…")
-
-
-def _updated_values(row: CheckedRow, values: tuple) -> tuple:
-    """The event's values (in the order of _UPDATED) once the row's filled cells are written over them."""
-    new = list(values)
-    date = row.date
-    if date is not None:
-        new[0:10] = (date.text, *date.columns, date.precision, date.approximate, date.uncertain)
-    for at, given in ((10, row.title), (11, row.type), (12, row.place_id), (13, row.summary)):
-        if given is not None:
-            new[at] = given
-    return tuple(new)
-
-
-def _new_participants(have: list[Pair], actors: tuple[Pair, ...]) -> list[Pair]:
-    """The (actor id, role) pairs of a row to add to an event that has `have`: those it lacks, but not an
-    actor listed without a role whom the event already has (in any role)."""
-    present = set(have)
-    actor_ids = {actor_id for actor_id, _ in have}
-    return [pair for pair in actors if pair not in present and not (pair[1] is None and pair[0] in actor_ids)]
 
 
 class _CsvImport:

@@ -320,13 +320,16 @@ def header(lines: Iterable[str], name: str) -> tuple[Layout, Iterable[str], int]
     rest: Iterable[str] = lines if readline is not None else iter(lines)
     read: Callable[[], str] = (lambda: readline(MAX_CELL + 1)) if readline is not None else (  # noqa: E731
         lambda: next(rest, ""))  # type: ignore[call-overload]
-    number = 1
+    number, blank = 1, 0
     line = read()
-    while line and not line.strip():
-        number, line = number + 1, read()
+    while line and not line.strip() and blank <= MAX_CELL:  # (a file of nothing but line ends is bounded too)
+        number, blank, line = number + 1, blank + len(line), read()
+    if len(line) > MAX_CELL or blank > MAX_CELL:
+        raise ValidationError(f"{name}, line {number}: a line or a cell of more than {MAX_CELL:,} characters")
     if not line:
         raise ValidationError(f"{name}: the file is empty; a chronology CSV starts with a header such as "
                               f"{','.join(CSV_COLUMNS)}")
+    csv.field_size_limit(MAX_CELL)  # (a process-wide setting: the tool reads no other CSV)
     try:
         return read_header(line), rest, number + 1
     except ValueError as exc:
