@@ -20,7 +20,7 @@ class ImportReport:
     citations_added: int = 0
     citations_updated: int = 0
     details: list[tuple[int, str]] = field(default_factory=list)  # (the row's line, the detail)
-    left_out: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)  # kind → the detail lines not kept
 
     def summary(self) -> str:
         cited = (f"; citations {self.citations_added} added, {self.citations_updated} updated"
@@ -33,9 +33,11 @@ class ImportReport:
         if len(self.details) < DETAIL_LINES:
             self.details.append((line, text))
         else:
-            self.left_out += 1
+            kind = text.split(" ", 1)[0]
+            self.left_out[kind] = self.left_out.get(kind, 0) + 1
 
     def lines(self, kinds: tuple[str, ...] = ("added", "updated", "unchanged")) -> list[str]:
         """The detail lines of these kinds (each line starts with its kind), and how many more there were."""
         shown = [text for _, text in sorted(self.details, key=lambda d: d[0]) if text.split(" ", 1)[0] in kinds]
-        return shown + ([f"… and {self.left_out} more"] if self.left_out else [])
+        more = sum(self.left_out.get(kind, 0) for kind in kinds)
+        return shown + ([f"… and {more:,} more"] if more else [])
