@@ -290,3 +290,16 @@ def test_a_locator_holding_a_separator_takes_the_general_way_with_the_same_bytes
         csv_writer.write_csv(event_rows(s, Filters()), general)
         csv_writer.export_csv(s, Filters(), exported)
     assert exported.getvalue() == general.getvalue() and "p.\x1f340" in general.getvalue()
+
+
+def test_the_report_keeps_a_thousand_lines_of_each_kind_and_counts_the_rest():
+    from relations_db.formats.csv.report import DETAIL_LINES, ImportReport
+
+    report = ImportReport()
+    for line in range(DETAIL_LINES + 5):
+        report.detail(line, f"added e{line}: 1960 T")
+    report.detail(3, "updated e1: title: 'a' → 'b'")
+    assert report.lines(("updated",)) == ["updated e1: title: 'a' → 'b'"]  # (not crowded out by the added ones)
+    everything = report.lines()
+    assert len(everything) == DETAIL_LINES + 2 and everything[-1] == "… and 5 more"
+    assert everything[3:5] == ["added e3: 1960 T", "updated e1: title: 'a' → 'b'"]  # in the file's order

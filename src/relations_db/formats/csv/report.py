@@ -11,7 +11,7 @@ DETAIL_LINES = 1000
 @dataclass
 class ImportReport:
     """What a CSV import did to events: the counts, and a line per event (added, updated with each changed field
-    as before → after, unchanged), the first DETAIL_LINES of them."""
+    as before → after, unchanged), the first DETAIL_LINES of each kind."""
 
     added: int = 0
     updated: int = 0
@@ -19,7 +19,7 @@ class ImportReport:
     seconds: float = 0.0
     citations_added: int = 0
     citations_updated: int = 0
-    details: list[tuple[int, str]] = field(default_factory=list)  # (the row's line, the detail)
+    details: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # kind → (the row's line, detail)
     left_out: dict[str, int] = field(default_factory=dict)  # kind → the detail lines not kept
 
     def summary(self) -> str:
@@ -29,15 +29,17 @@ class ImportReport:
                 f"{self.seconds:.1f} s")
 
     def detail(self, line: int, text: str) -> None:
-        """A detail about the row on `line` (the lines come out in the file's order)."""
-        if len(self.details) < DETAIL_LINES:
-            self.details.append((line, text))
+        """A detail about the row on `line`; its first word is its kind (added, updated, unchanged). The first
+        DETAIL_LINES of each kind are kept."""
+        kind = text.split(" ", 1)[0]
+        kept = self.details.setdefault(kind, [])
+        if len(kept) < DETAIL_LINES:
+            kept.append((line, text))
         else:
-            kind = text.split(" ", 1)[0]
             self.left_out[kind] = self.left_out.get(kind, 0) + 1
 
     def lines(self, kinds: tuple[str, ...] = ("added", "updated", "unchanged")) -> list[str]:
-        """The detail lines of these kinds (each line starts with its kind), and how many more there were."""
-        shown = [text for _, text in sorted(self.details, key=lambda d: d[0]) if text.split(" ", 1)[0] in kinds]
+        """The detail lines of these kinds, in the file's order, and how many more there were."""
+        kept = sorted((detail for kind in kinds for detail in self.details.get(kind, [])), key=lambda d: d[0])
         more = sum(self.left_out.get(kind, 0) for kind in kinds)
-        return shown + ([f"… and {more:,} more"] if more else [])
+        return [text for _, text in kept] + ([f"… and {more:,} more"] if more else [])
