@@ -303,3 +303,26 @@ def test_the_report_keeps_a_thousand_lines_of_each_kind_and_counts_the_rest():
     everything = report.lines()
     assert len(everything) == DETAIL_LINES + 2 and everything[-1] == "… and 5 more"
     assert everything[3:5] == ["added e3: 1960 T", "updated e1: title: 'a' → 'b'"]  # in the file's order
+
+
+def test_the_long_form_writes_awkward_cells_as_csv_writer_and_neutralise_do(cli, seeded):
+    from relations_db.formats.csv.citations import write_lines
+    from relations_db.formats.csv.columns import neutralise, unquote
+
+    url, _ = seeded
+    for locator, quote in (("p. 3, n. 4", "=SUM(A1) \"quoted\""), ("-4", "two\nlines"),
+                           ("'@x", "'plain"), ("p. 5", "+1, a comma")):
+        _ok(cli(url, "add", "citation", BUCHAREST, "--source", "duka-2007", "--locator", locator, "--quote", quote))
+    exported = _ok(cli(url, "export", "--citations")).stdout
+    rows = list(csv.reader(io.StringIO(exported)))
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(rows[0])
+    plain = [[unquote(cell) for cell in row] for row in rows[1:]]
+    for row in plain:
+        writer.writerow([neutralise(cell) for cell in row])
+    assert "'=SUM(A1) \"\"quoted\"\"" in exported and ",'-4," in exported and "''@x" in exported
+    assert exported == expected.getvalue()
+    out = io.StringIO()
+    write_lines([[tuple(row) for row in plain]], out)
+    assert list(csv.reader(io.StringIO(out.getvalue()))) == rows[1:]

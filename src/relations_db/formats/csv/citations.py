@@ -29,9 +29,10 @@ from relations_db.domain.text import control_problem, fold
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
 from relations_db.errors import UserError, ValidationError
 from relations_db.formats.csv.changes import shown
-from relations_db.formats.csv.columns import neutralise, unquote, write_row
+from relations_db.formats.csv.columns import QUOTED_START, neutralise, unquote, write_row
 from relations_db.formats.csv.header import CITATION_COLUMNS, Layout
 from relations_db.formats.csv.report import ImportReport
+from relations_db.formats.csv.stream import FORMULA_AFTER_COMMA
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
@@ -93,12 +94,16 @@ def write_lines(batches: Iterable[Iterable[tuple]], out: TextIO, progress: Progr
     (no comma, quote or line break inside a cell, no formula character at a cell's start), else the careful way."""
     writer = csv.writer(out, lineterminator="\n")
     width = len(CITATION_COLUMNS) - 1
+    formula_inside = FORMULA_AFTER_COMMA.search
     count = 0
     for rows in batches:
         lines: list[str] = []
         for row in rows:
             line = ",".join(row)
-            if line.count(",") == width and not any(c in line for c in '"\n\r') and neutralised(row):
+            # (as in `stream.write_rows`: a comma inside a cell, or a formula character after one, only sends
+            # the row the careful way)
+            if (line.count(",") == width and '"' not in line and "\n" not in line and "\r" not in line
+                    and not line.startswith(QUOTED_START) and not formula_inside(line)):
                 lines.append(line)
                 continue
             if lines:
@@ -111,11 +116,6 @@ def write_lines(batches: Iterable[Iterable[tuple]], out: TextIO, progress: Progr
         if progress is not None:
             progress(count)
     return count
-
-
-def neutralised(row: Iterable[str]) -> bool:
-    """Whether no cell of the row needs `neutralise`."""
-    return all(neutralise(cell) is cell for cell in row)
 
 
 @dataclass(slots=True)

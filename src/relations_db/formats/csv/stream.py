@@ -29,7 +29,7 @@ HEADER = ",".join(CSV_COLUMNS) + "\n"  # (as csv.writer writes it: no column nam
 
 # A formula character or a quote at the start of a cell other than the first (a CR anywhere sends the line the
 # careful way). (A literal first character: a fast search.)
-_FORMULA_AFTER_COMMA = re.compile(",[" + re.escape("".join(c for c in QUOTED_START if c != "\r")) + "]")
+FORMULA_AFTER_COMMA = re.compile(",[" + re.escape("".join(c for c in QUOTED_START if c != "\r")) + "]")
 
 # The database gives each event's citations as one cell: per citation its source id, the id of the work that
 # reports it (empty when read first-hand), its locator and its locator there, joined by CITATION_FIELD (U+001F),
@@ -118,7 +118,7 @@ def write_rows(batches: Iterable[Sequence[Sequence[Any]]], out: TextIO, cells: C
     writer = csv.writer(out, lineterminator="\n")
     count = 0
     width = len(CSV_COLUMNS) - 1
-    formula_inside = _FORMULA_AFTER_COMMA.search
+    formula_inside = FORMULA_AFTER_COMMA.search
     displays, cited_cells = cells.displays, cells.cells
     for rows in batches:
         lines = []
