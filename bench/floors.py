@@ -20,6 +20,8 @@ import sqlite3
 import sys
 import time
 
+from relations_db.domain.citing import citation_text  # (pure Python: how a citation reads, as the tool writes it)
+
 _ACTOR_EVENTS = ("FROM events e JOIN participations p ON p.event_id = e.id JOIN actors a ON a.id = p.actor_id "
                  "WHERE a.name = ? ORDER BY e.start_day, e.end_day IS NULL, e.end_day, e.id")
 
@@ -64,7 +66,8 @@ def actor_full(path: str, name: str) -> None:
             events[event_id]["citations"].append({
                 "source": key, "short": short, "locator": locator, "quote": quote, "cited_as": cited_as,
                 "cited_in": in_key, "cited_in_short": in_short, "cited_in_locator": in_locator,
-                "confidence": confidence, "note": note})
+                "confidence": confidence, "note": note,
+                "text": citation_text(short, locator, in_short, in_locator)})
         for event_id, slug in conn.execute(
                 "SELECT i.event_id, e.slug FROM agreement_invocations i JOIN events e ON e.id = i.agreement_id "
                 f"WHERE i.event_id IN ({marks})", ids):

@@ -12,7 +12,7 @@ from query_sample import load_sample, needs_seed
 EVENT_KEYS = {"id", "slug", "kind", "date", "start", "end", "precision", "title", "summary", "type", "tone",
               "tone_note", "place", "actors", "citations", "invokes"}
 CITATION_KEYS = {"id", "source", "short", "locator", "quote", "cited_as", "cited_in", "cited_in_short",
-                 "cited_in_locator", "confidence", "note"}
+                 "cited_in_locator", "confidence", "note", "text"}
 
 
 def ok(result):
@@ -53,8 +53,9 @@ def test_events_jsonl_is_one_object_a_line(cli, sample_url):
 
 def test_events_csv_header_columns_and_lists(cli, sample_url):
     rows = list(csv.reader(io.StringIO(ok(cli(sample_url, "events", "--actor", "Hoxha", "-f", "csv")).stdout)))
-    assert rows[0] == ["date", "start", "end", "title", "type", "place", "actors", "sources", "summary"]
-    assert rows[1:] == [
+    assert rows[0] == ["date", "start", "end", "title", "type", "place", "actors", "sources", "summary", "id", "slug",
+                       "date_display", "notes"]
+    assert [row[:9] for row in rows[1:]] == [
         ["1956-02", "1956-02-01", "1956-02-29", "Twentieth Congress of the CPSU", "congress", "Moscow",
          "Nikita Khrushchev:speaker; Enver Hoxha:delegate", "Hoxha 1980",
          "Khrushchev denounces Stalin; Hoxha is alarmed."],
@@ -62,6 +63,10 @@ def test_events_csv_header_columns_and_lists(cli, sample_url):
          "Nikita Khrushchev:guest; Enver Hoxha:host", "Duka 2007; Lala 2014",
          "Khrushchev tours Albania and visits the base at Vlorë."],
     ]
+    assert [row[10:] for row in rows[1:]] == [
+        ["1956-twentieth-congress", "February 1956", "Hoxha 1980, p. 200"],
+        ["1959-khrushchev-visits-albania", "25 May 1959 – 4 June 1959",
+         "Duka 2007, quoted in Lala 2014, p. 342; Lala 2014, p. 342"]]
 
 
 def test_csv_escapes_cells_a_spreadsheet_would_run(cli, engine):
@@ -211,7 +216,7 @@ def test_empty_results_say_so_and_succeed(cli, sample_url):
     assert as_json(cli(sample_url, "events", "--year", "1970", "-f", "json")) == []
     assert ok(cli(sample_url, "events", "--year", "1970", "-f", "jsonl")).stdout == ""
     assert ok(cli(sample_url, "events", "--year", "1970", "-f", "csv")).stdout.splitlines() == [
-        "date,start,end,title,type,place,actors,sources,summary"]
+        "date,start,end,title,type,place,actors,sources,summary,id,slug,date_display,notes"]
 
 
 # --- chronology -----------------------------------------------------------------------------------------------

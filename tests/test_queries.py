@@ -64,8 +64,9 @@ def test_event_dict_has_the_json_shape_of_the_contract(sample_session):
                      "source": "duka-2007", "short": "Duka 2007", "locator": None,
                      "quote": '"Khrushchev visited Albania in 1959" (Duka, 2007).', "cited_as": "(Duka, 2007)",
                      "cited_in": "lala-2014", "cited_in_short": "Lala 2014", "cited_in_locator": "p. 342",
-                     "confidence": 3, "note": None}
+                     "confidence": 3, "note": None, "text": "Duka 2007, quoted in Lala 2014, p. 342"}
     assert (second["source"], second["locator"], second["cited_in"]) == ("lala-2014", "p. 342", None)
+    assert second["text"] == "Lala 2014, p. 342"  # (domain.citing: the rule every output reads a citation by)
     json.dumps(event)  # plain data: every value serialisable as it is
 
 
@@ -299,23 +300,29 @@ def test_csv_has_the_contract_columns_and_list_forms(sample_session):
     out = io.StringIO()
     assert write_csv(event_rows(sample_session, Filters(year=1959)), out) == 2
     rows = list(csv.reader(io.StringIO(out.getvalue())))
-    assert rows[0] == ["date", "start", "end", "title", "type", "place", "actors", "sources", "summary"]
+    assert rows[0] == ["date", "start", "end", "title", "type", "place", "actors", "sources", "summary",
+                       "id", "slug", "date_display", "notes"]
     assert tuple(rows[0]) == CSV_COLUMNS
-    assert rows[1] == ["1959-05-25/1959-06-04", "1959-05-25", "1959-06-04", "Khrushchev visits Albania", "visit",
-                       "Tirana", "Nikita Khrushchev:guest; Enver Hoxha:host", "Duka 2007; Lala 2014",
-                       "Khrushchev tours Albania and visits the base at Vlorë."]
+    assert rows[1][:9] == ["1959-05-25/1959-06-04", "1959-05-25", "1959-06-04", "Khrushchev visits Albania",
+                           "visit", "Tirana", "Nikita Khrushchev:guest; Enver Hoxha:host", "Duka 2007; Lala 2014",
+                           "Khrushchev tours Albania and visits the base at Vlorë."]
+    # the evidence as an essay cites it: Duka was read in Lala, not first-hand
+    assert rows[1][10:] == ["1959-khrushchev-visits-albania", "25 May 1959 – 4 June 1959",
+                            "Duka 2007, quoted in Lala 2014, p. 342; Lala 2014, p. 342"]
+    assert rows[1][9] == str(next(event_rows(sample_session, Filters(year=1959)))["id"])
     assert rows[2][6:8] == ["Andrei Grechko:guest; Soviet Union:initiator", "Hoxha 1980a"]
 
 
 def test_csv_cells_neutralise_formulas_and_repeat_no_source():
     event = {"date": "1960", "start": "1960-01-01", "end": "1960-12-31", "title": "=HYPERLINK(\"x\")",
              "type": "+1", "place": "@home", "summary": "\tTabbed", "actors": [{"name": "-A", "role": None}],
-             "citations": [{"short": "Duka 2007"}, {"short": "Lala 2014"}, {"short": "Duka 2007"}]}
+             "citations": [{"short": "Duka 2007"}, {"short": "Lala 2014"}, {"short": "Duka 2007"}],
+             "id": 7, "slug": "-1960-x"}
     cells = csv_cells(event)
     assert cells == ["1960", "1960-01-01", "1960-12-31", "'=HYPERLINK(\"x\")", "'+1", "'@home", "'-A",
-                     "Duka 2007; Lala 2014", "'\tTabbed"]
+                     "Duka 2007; Lala 2014", "'\tTabbed", "7", "'-1960-x", "1960", "Duka 2007; Lala 2014"]
     event["summary"] = "\rCR"
-    assert csv_cells(event)[-1] == "'\rCR"
+    assert csv_cells(event)[8] == "'\rCR"
 
 
 def test_json_and_jsonl_of_nothing(sample_session):

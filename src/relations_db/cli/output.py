@@ -286,7 +286,7 @@ def _field(label: str, value: str) -> str:
 
 def citation_lines(number: int, citation: Mapping[str, Any], indent: str = "  ") -> list[str]:
     """A citation as `show` and `source` print it: the note, the quotation, then its particulars."""
-    from relations_db.formats.chronology import note_text
+    from relations_db.domain.citing import note_text
 
     citation = visible_record(citation)
     inner = indent + "    "

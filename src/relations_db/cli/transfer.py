@@ -5,7 +5,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
 import typer
 
@@ -23,6 +23,7 @@ from relations_db.cli.options import (
     filters_from,
 )
 from relations_db.cli.outfile import atomic_output
+from relations_db.errors import UserError
 from relations_db.formats import registry
 
 if TYPE_CHECKING:
@@ -86,28 +87,52 @@ def export(
     source: SourceOpt = None,
     search: SearchOpt = None,
     limit: LimitOpt = None,
+    citations: Annotated[bool, typer.Option(
+        "--citations", help="CSV: the long form, one row per citation (slug, date, title, source, short, locator, "
+                            "quote, cited_as, cited_in, cited_in_locator, confidence, note), which `import` reads "
+                            "back.")] = False,
+    bom: Annotated[bool, typer.Option(
+        "--bom", help="CSV: start with a byte order mark, so that Excel opens the file as UTF-8 (accents "
+                      "intact) on a double click.")] = False,
 ) -> None:
     """Export a selection of events (the same filters as `events`) as CSV, JSON, YAML, Markdown or HTML.
 
-    The output is streamed: any number of events in constant memory. CSV has the columns date, start, end,
-    title, type, place, actors, sources, summary; cells a spreadsheet would run as formulas are prefixed
-    with '. YAML is the seed format with the sources, actors and places the events use (and the agreements
-    they invoke), so that `import` into an empty database reproduces the events exactly.
+    The output is streamed: any number of events in constant memory. CSV has the chronology columns date,
+    start, end, title, type, place, actors, sources, summary, then id, slug, date_display (the date as a
+    reader sees it, "c. October 1959") and notes (every citation as an essay prints it: "Duka 2007, quoted in
+    Lala 2014, p. 343", joined by "; "); an open or unknown end is an empty cell; cells a spreadsheet would run
+    as formulas are prefixed with '. With --citations, CSV is the long form: one row per citation with its
+    page and quotation. Export both CSVs to carry every field a CSV can (import the chronology, then the long
+    form). YAML is the seed format with the sources, actors and places the events use (and the agreements they
+    invoke), so that `import` into an empty database reproduces the events exactly.
 
     Example: relations-db export --from 1955 --to 1961 --format csv -o chronology.csv
+
+    Example: relations-db export --citations -o citations.csv --bom
     """
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
                            search=search, limit=limit)
     fmt = registry.export_format(output, format_)
+    if (citations or bom) and fmt != "csv":
+        raise UserError(f"--{'citations' if citations else 'bom'} is for CSV; the format here is {fmt}")
     started = time.perf_counter()
     with session(ctx) as s:
         # The filters are checked before any file is touched. CSV, the format of large exports, has a way of
         # its own (formats/csv/writer.py: the cells built by the database; the same bytes as the general writer).
-        write = registry.prepare_export(fmt, s, filters)
+        write: Callable[[Any, Any], int]
+        if citations:
+            from relations_db.formats.csv.citations import CitationsExport
+
+            write = CitationsExport(s, filters).write
+        else:
+            write = registry.prepare_export(fmt, s, filters)
         with atomic_output(output) as out, progress_reporter("Exporting") as progress:
+            if bom:
+                out.write("\ufeff")
             count = write(out, progress)
     where = f" to {output}" if output not in (None, "-") else ""
-    notice(f"Exported {count} event{'s' if count != 1 else ''} ({fmt}){where} in "
+    what = "citation" if citations else "event"
+    notice(f"Exported {count} {what}{'s' if count != 1 else ''} ({fmt}){where} in "
            f"{time.perf_counter() - started:.1f} s.")
 
 
@@ -122,23 +147,39 @@ def import_(
         "--lock-tables", help="PostgreSQL, large CSV: drop the indexes and keys of the event tables during the load "
                               "and build them again at the end — faster, but every reader of the database waits "
                               "until the import ends. Without it, readers go on as usual.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Check the file and print what would change — each event added, updated (field: before → "
+                          "after) or unchanged — and write nothing.")] = False,
 ) -> None:
     """Import events from a seed-format YAML file or a chronology CSV (as `export` writes them).
 
     The whole file is checked first and every bad row or entry is reported with its line number; then
     everything is written in one transaction, or nothing is. Importing the same file twice changes nothing.
 
-    CSV: the header must be exactly date,start,end,title,type,place,actors,sources,summary. Each row is
-    matched to a recorded event by its date and title (any case or accents) and updated, or else added.
-    `sources` lists keys or short forms ("Duka 2007") of sources already in the database, `actors` names as
-    Name:role, both separated by "; ". A CSV has no quotations or pages, so each listed source becomes a
-    bare citation (the source alone, confidence 2): add quotations afterwards with `add citation`. CSV import
-    never removes a citation; `start` and `end` are ignored (they follow from `date`).
+    CSV: the columns of `export --format csv` (or of its long form, `--citations`), in any order and case,
+    separated by ",", ";" or a tab; only date and title (or slug) are required. A row is matched to a recorded
+    event by its slug, else by its date and title (any case or accents), and updated, or else added. An import
+    never erases: an empty cell keeps what the event has (clear a field with `edit event`), and the actors
+    and sources a row lists are added to the event's, never replacing them. `sources` lists keys or short
+    forms ("Duka 2007") of sources already in the database, `actors` names as Name:role, both separated by
+    "; ". A chronology CSV has no quotations or pages, so each listed source the event does not cite yet
+    becomes a bare citation (the source alone, confidence 2); the long form brings the pages and quotations,
+    upgrading a bare citation in place. `start`, `end`, `id`, `date_display` and `notes` are ignored (they
+    follow from the rest). Dates are written year-month-day (1961-11-25, not 25/11/1961).
 
-    Example: relations-db import colleague-chronology.csv
+    Example: relations-db import colleague-chronology.csv --dry-run
     """
     kind = registry.import_format(file, format_)  # an unknown extension is refused before the database is touched
     with session(ctx, write=True) as s, progress_reporter("Importing") as progress:
         s.info["relations_db_lock_tables"] = lock_tables  # (formats.csv.importing.LOCK_TABLES)
         report = registry.import_file(s, file, kind, progress=progress)
-    notice(f"Imported {file}: {report.summary()}.")
+        if dry_run:
+            s.rollback()  # (nothing written: the session scope then commits an empty transaction)
+    lines = getattr(report, "lines", None)
+    if lines is not None:
+        from relations_db.domain.text import visible
+
+        for line in lines(("added", "updated", "unchanged") if dry_run else ("updated",)):
+            sys.stdout.write(visible(line) + "\n")
+    notice(f"Dry run of {file}, nothing written: {report.summary()}." if dry_run
+           else f"Imported {file}: {report.summary()}.")

@@ -15,20 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 from relations_db.domain import dates
-
-
-def note_text(citation: Mapping[str, Any], quote: bool = False) -> str:
-    """A note as an essay prints it: 'Duka 2007, quoted in Lala 2014, p. 343' (+ ': “quote”' if asked)."""
-    text = citation["short"]
-    if citation.get("locator"):
-        text += f", {citation['locator']}"
-    if citation.get("cited_in_short"):
-        text += f", quoted in {citation['cited_in_short']}"
-        if citation.get("cited_in_locator"):
-            text += f", {citation['cited_in_locator']}"
-    if quote and citation.get("quote"):
-        text += f": “{citation['quote']}”"
-    return text
+from relations_db.domain.citing import note_text
 
 
 def participants_text(event: Mapping[str, Any]) -> str:

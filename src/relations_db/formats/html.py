@@ -25,9 +25,10 @@ from html import escape
 from typing import TextIO
 
 from relations_db.domain import dates
+from relations_db.domain.citing import note_text
 from relations_db.domain.dates import iso_ymd
 from relations_db.domain.vocab import CONFIDENCE_MAX, TONE_MAX, TONE_MIN, confidence_label, tone_word
-from relations_db.formats.chronology import group_year, note_text
+from relations_db.formats.chronology import group_year
 
 
 def _fill_width(tone: int) -> int:

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 
 from relations_db.domain import dates
+from relations_db.domain.citing import citation_text
 from relations_db.read import names
 from relations_db.read.filters import (
     Filters,
@@ -186,6 +187,7 @@ def _attach_details(conn: Connection, events: list[EventRow], sources: dict[int,
             "id": citation_id, "source": key, "short": short, "locator": locator, "quote": quote, "cited_as": cited_as,
             "cited_in": in_key, "cited_in_short": in_short, "cited_in_locator": in_locator,
             "confidence": confidence, "note": note,
+            "text": citation_text(short, locator, in_short, in_locator),
         }
         by_id[event_id]["citations"].append(citation)
     for event_id, slug in conn.execute(invokes, ids).all():

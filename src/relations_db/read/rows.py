@@ -20,9 +20,10 @@ class ActorInEvent(TypedDict):
 
 
 class Citation(TypedDict):
-    """One citation of an event. `id` is its stable number (`edit citation c17`); `source` and `short` are the
-    key and short form of the source cited; `cited_in` is the key of the work that reports it (a second-hand
-    citation), `cited_in_locator` the page there."""
+    """One citation of an event. `id` is its stable number (`edit citation c17`); `source` and `short` are
+    the key and short form of the source cited;
+    `cited_in` is the key of the work that reports it (a second-hand citation), `cited_in_locator` the page
+    there. `text` is how an essay prints it ('Duka 2007, quoted in Lala 2014, p. 343', `domain.citing`)."""
 
     id: int
     source: str
@@ -35,6 +36,7 @@ class Citation(TypedDict):
     cited_in_locator: str | None
     confidence: int
     note: str | None
+    text: str
 
 
 class MeetingDetails(TypedDict):

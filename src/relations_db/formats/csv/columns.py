@@ -1,6 +1,8 @@
 """The chronology CSV's one contract: its columns and the rules of its cells.
 
-- The columns, in order: `CSV_COLUMNS`.
+- The columns, in order: `CSV_COLUMNS` — the nine of the chronology (`CHRONOLOGY_COLUMNS`), then `id`, `slug`,
+  `date_display` (the date as a reader sees it, `domain.dates.display`) and `notes` (every citation as an essay
+  prints it, `domain.citing`). `DERIVED_COLUMNS` follow from the others and are ignored on import.
 - A list in one cell is joined with `LIST_SEPARATOR` ("; ") and read back by splitting at `LIST_MARK` (";").
 - A participant is `Name:role` (the form of `add event --actor`), `Name` alone when the role is not known.
 - The sources are their short forms ("Duka 2007"), once each, in the order they are first cited.
@@ -12,7 +14,7 @@ Every way of writing a row follows these: `csv_cells` here for event dicts; the 
 SQLite statement and PostgreSQL's COPY, in `statement.py` and `copy.py`) are built from the same constants, and
 the reader undoes the quote with them.
 
-Only the standard library is imported: the export's worker processes load this module (`parts.py`).
+Only the standard library and `domain` are imported: the export's worker processes load this module (`parts.py`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TextIO
 
-CSV_COLUMNS = ("date", "start", "end", "title", "type", "place", "actors", "sources", "summary")
+from relations_db.domain.citing import note_text, notes_cell
+from relations_db.domain.dates import display
+
+CHRONOLOGY_COLUMNS = ("date", "start", "end", "title", "type", "place", "actors", "sources", "summary")
+CSV_COLUMNS = (*CHRONOLOGY_COLUMNS, "id", "slug", "date_display", "notes")
+# What an import ignores: it follows from the date, or from the database (the id), or from the citations.
+DERIVED_COLUMNS = ("start", "end", "id", "date_display", "notes")
 
 LIST_SEPARATOR = "; "
 LIST_MARK = LIST_SEPARATOR.strip()  # (a reader also takes ";" with no space, or with several)
@@ -73,6 +81,8 @@ def csv_cells(event: Mapping[str, Any]) -> list[str]:
         "type": event["type"], "place": event.get("place") or "",
         "actors": LIST_SEPARATOR.join(participant_text(a) for a in event["actors"]),
         "sources": LIST_SEPARATOR.join(source_shorts(event)), "summary": event.get("summary") or "",
+        "id": event["id"], "slug": event["slug"], "date_display": display(event["date"]),
+        "notes": notes_cell(note_text(c) for c in event["citations"]),
     }
     return [neutralise(str(values[name])) for name in CSV_COLUMNS]
 

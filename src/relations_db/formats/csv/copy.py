@@ -1,9 +1,8 @@
-"""PostgreSQL's way of the CSV export: the server writes the CSV itself (`COPY (...) TO STDOUT`).
+"""PostgreSQL's way of the CSV export: the server writes the raw cells as CSV (`COPY (...) TO STDOUT`).
 
-The cells are those of `statement.csv_statement`, each wrapped as `columns.neutralise` treats a cell (the
-`FORMULA_QUOTE` before a leading `FORMULA_START` character, both from `columns`) and made NULL when empty: COPY
-writes an empty string as `""` and NULL as nothing, which is how csv.writer writes an empty string. COPY quotes
-a cell holding a comma, a quote, a line break or a carriage return, as `columns.write_row` does.
+The cells are those of `statement.csv_statement`; this process reads them back (csv.reader, in C) and writes
+the rows with `stream.write_rows`, which makes the sources, the notes and the date as a reader sees it by the
+one Python rule (`domain`), as on SQLite.
 """
 
 from __future__ import annotations
@@ -13,9 +12,8 @@ from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 from relations_db.formats.csv import stream
-from relations_db.formats.csv.columns import FORMULA_QUOTE, FORMULA_START, QUOTED_START
 from relations_db.formats.csv.statement import csv_statement
-from relations_db.formats.csv.stream import HEADER, Progress, Selection, pump
+from relations_db.formats.csv.stream import HEADER, Cells, Progress, Selection, write_rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
@@ -25,7 +23,7 @@ if TYPE_CHECKING:
 _BLOCKS = 1000  # COPY sends a message per row: they are decoded and written this many at a time
 
 
-def copy_csv(export: Selection, out: TextIO, progress: Progress = None) -> int:
+def copy_csv(export: Selection, out: TextIO, cells: Cells, progress: Progress = None) -> int:
     """The header and every row of `export` (a `writer.CsvExport`); returns how many rows.
 
     Every event (no filter, no limit) is copied as two date halves on two new connections that import the
@@ -46,7 +44,7 @@ def copy_csv(export: Selection, out: TextIO, progress: Progress = None) -> int:
     with ExitStack() as stack:
         if halves is None:
             connection = session.connection().connection.dbapi_connection
-            copies = [_Copy(connection, csv_statement("postgresql", export.where, export.limit, cell=copy_cell),
+            copies = [_Copy(connection, csv_statement("postgresql", export.where, export.limit),
                             dialect)]
         else:
             snapshot = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
@@ -56,16 +54,16 @@ def copy_csv(export: Selection, out: TextIO, progress: Progress = None) -> int:
             except psycopg.Error as error:  # (the session's own connection worked a moment ago)
                 raise DatabaseError(f"PostgreSQL could not export: {str(error).strip()}") from None
             # Both COPYs are sent before either is read: the second server process sorts its half meanwhile.
-            copies = [_Copy(connection, csv_statement("postgresql", [half], None, cell=copy_cell), dialect)
+            copies = [_Copy(connection, csv_statement("postgresql", [half], None), dialect)
                       for connection, half in zip(connections, halves, strict=True)]
-        lines = 0
+        done = 0
         for copy in copies:
             # Stopped when anything fails (a full disk, before or while the COPY is read): the connection
             # must be free again before the transaction ends.
             stack.callback(copy.close)
         for copy in copies:
-            lines = pump(copy.chunks(), out, copy.encoding, progress, lines)
-        return sum(copy.rows for copy in copies)
+            done = write_rows(_records(copy), out, cells, progress, done) + done
+        return done
 
 
 class _Copy:
@@ -155,17 +153,15 @@ class _Copy:
         raise DatabaseError(f"PostgreSQL could not export: {message.decode(errors='replace').strip()}")
 
 
-def copy_cell(expression: Any) -> Any:
-    """NULL when empty, a quote before a leading formula character (or a quote and one): `columns.neutralise`
-    done by the server.
-    (The first character is tested by its code: `ascii()` against integers takes a second less per million
-    rows than `left(x, 1)` against strings.)"""
-    from sqlalchemy import Text, and_, case, func, literal, or_
+def _records(copy: _Copy) -> Iterator[list[list[str]]]:
+    """The rows of a COPY, block by block (each block holds whole rows: COPY sends one message per row)."""
+    import csv
+    import io
 
-    starts = or_(func.ascii(expression).in_([ord(c) for c in FORMULA_START]),
-                 and_(func.ascii(expression) == ord(FORMULA_QUOTE),
-                      func.ascii(func.substr(expression, 2)).in_([ord(c) for c in QUOTED_START])))
-    return func.nullif(case((starts, literal(FORMULA_QUOTE, Text) + expression), else_=expression), "")
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # (a long summary is one cell)
+    for chunk in copy.chunks():
+        if chunk:
+            yield list(csv.reader(io.StringIO(chunk.decode(copy.encoding), newline="")))
 
 
 @contextmanager

@@ -2,10 +2,17 @@
 with the recorded events and written, in the caller's transaction, all or nothing. Importing the same file
 twice changes nothing.
 
-A row is matched to an existing event by its date (the EDTF text) and its title, compared case- and
-accent-insensitively: a match is updated (title, type, place, actors, summary) or left unchanged; anything else
-is added as a new event. A CSV carries no quotation or page, so each source it lists becomes a bare citation
-(the source alone, confidence 2); importing never removes a citation.
+A row is matched to an existing event by its slug, else by its date (the EDTF text) and its title, compared case-
+and accent-insensitively. An import never erases: in a matched row an empty cell keeps what the event has, a
+filled one replaces it (date, title, type, place, summary); the participants and sources it lists are added to
+those the event has, never replacing them (an actor listed without a role whom the event already has is not
+added again). Clearing a field is a deliberate `edit`. Anything else is added as a new event (with the row's
+slug when it gives a free one); it needs a date, a title, a type and a source. A chronology CSV carries no
+quotation or page, so each source it lists that the event does not cite yet becomes a bare citation (the source
+alone, confidence 2); the long form (`citations.py`) brings the quotations and pages.
+
+`ImportReport` says what was (or, with a dry run, would be) added, updated — field by field, before → after — and
+left unchanged.
 
 Rows are written in chunks with bulk statements (`bulk.BulkWriter`: multi-row INSERT on SQLite, COPY on
 PostgreSQL), inside a savepoint. Every row is checked; writing stops at the first problem, and when there is
@@ -21,28 +28,31 @@ import io
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from relations_db.domain.dates import slug_date
 from relations_db.domain.text import fold, slug_of_folded
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
 from relations_db.errors import UserError, ValidationError
+from relations_db.formats.csv.changes import SHOWN_FIELDS, UPDATED, Pair, new_participants, shown, updated_values
 from relations_db.formats.csv.reader import (
     CHUNK,
     CheckedRow,
     Chunk,
     Names,
     Problem,
-    checked_chunks,
     event_key,
     first_bad_byte,
+    header,
+    rows_of,
 )
-from relations_db.store.schema import events, participations
+from relations_db.formats.csv.report import ImportReport
+from relations_db.store.bulk import BulkWriter
+from relations_db.store.schema import events
 from relations_db.write.search_index import compose_search_text, refresh_search_for
 
 if TYPE_CHECKING:
@@ -63,20 +73,6 @@ LOCK_TABLES = "relations_db_lock_tables"
 _BULK_TABLES = ("events", "participations", "citations", "event_search")
 
 
-@dataclass
-class ImportReport:
-    """What a CSV import did to events."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        return (f"events {self.added} added, {self.updated} updated, {self.unchanged} unchanged; "
-                f"{self.seconds:.1f} s")
-
-
 def import_csv_file(session: Session, path: str | Path, progress: Progress | None = None) -> ImportReport:
     """Check and import a chronology CSV file, streamed (see the module's docstring)."""
     try:
@@ -89,10 +85,19 @@ def import_csv_file(session: Session, path: str | Path, progress: Progress | Non
         try:
             return _CsvImport(session, str(path), progress).run(handle)
         except UnicodeDecodeError:
-            raise ValidationError(f"{path}: not UTF-8 text (byte {first_bad_byte(path)}); save the spreadsheet "
-                                  "as 'CSV UTF-8'") from None
+            raise ValidationError(not_utf8(path)) from None
         except OSError as exc:
             raise UserError(f"cannot read {str(path)!r}: {exc.strerror}") from None
+
+
+def not_utf8(path: str | Path) -> str:
+    """The message for a file that is not UTF-8: where, and how to save it again."""
+    offset = first_bad_byte(path)
+    with open(path, "rb") as handle:
+        line = handle.read(offset).count(b"\n") + 1
+    return (f"{path}, line {line}: not UTF-8 text (byte {offset}); save it again as UTF-8 — in Excel 'Save As' "
+            "'CSV UTF-8 (Comma delimited)', in LibreOffice 'Save As' CSV with 'Edit filter settings' and the "
+            "character set 'Unicode (UTF-8)'")
 
 
 def import_csv_text(session: Session, text: str, name: str = "<csv>", progress: Progress | None = None) -> ImportReport:
@@ -103,10 +108,6 @@ def import_csv_text(session: Session, text: str, name: str = "<csv>", progress: 
 _EVENT_COLUMNS = ("id", "slug", "kind", "date", "start_day", "end_day", "start_kind", "end_kind", "start_iso",
                   "end_iso", "precision", "approximate", "uncertain",
                   "title", "summary", "type", "tone", "place_id")
-# What a CSV row sets on an event it matches (and what decides whether it changed).
-_UPDATED = ("date", "start_day", "end_day", "start_kind", "end_kind", "start_iso", "end_iso", "precision",
-            "approximate", "uncertain", "title", "type", "place_id", "summary")
-Pair = tuple[int, str | None]  # (actor id, role)
 Keys = dict[bytes, int | list[int]]  # event key → the id of the recorded event, the ids of several, or minus a line
 
 
@@ -142,13 +143,21 @@ class _Matcher:
         if self.keys is not None:
             return self.keys
         if first and chunk.last:
-            wanted = sorted({row.date.text for row in chunk.rows})
+            wanted = sorted({row.date.text for row in chunk.rows if row.date is not None})
             keys: Keys = {}
             for i in range(0, len(wanted), 500):
                 keys.update(self._index(events.c.date.in_(wanted[i:i + 500])))
             return keys
         self.keys = self._index()
         return self.keys
+
+    def by_slug(self, chunk: Chunk) -> dict[str, int]:
+        """The ids of the recorded events whose slugs the chunk's rows give."""
+        wanted = sorted({row.slug for row in chunk.rows if row.slug is not None})
+        if self.empty or not wanted:
+            return {}
+        # (the slugs events have now; a slug an event had before a merge would be looked up here too)
+        return dict(BulkWriter(self.session).fetch("SELECT slug, id FROM events", "slug", wanted))
 
 
 class _Given:
@@ -190,8 +199,6 @@ class _Writer:
     """Adds and updates the events of checked chunks with bulk statements."""
 
     def __init__(self, session: Session) -> None:
-        from relations_db.store.bulk import BulkWriter
-
         self.session = session
         self.bulk = BulkWriter(session)
         self.report = ImportReport()
@@ -211,6 +218,8 @@ class _Writer:
         event_rows, part_rows, citation_rows, search_rows = [], [], [], []
         for event_id, slug, row in zip(ids, slugs, rows, strict=True):
             date = row.date
+            assert date is not None and row.title is not None  # (checked by _CsvImport._new)
+            self.report.detail(row.line, f"added {slug}: {date.text} {row.title}")
             event_rows.append((event_id, slug, "event", date.text, *date.columns, date.precision,
                                date.approximate, date.uncertain, row.title, row.summary, row.type, None,
                                row.place_id))
@@ -227,7 +236,7 @@ class _Writer:
 
     def _slugs(self, rows: list[CheckedRow]) -> list[str]:
         """A new slug per row: its date-and-title slug, or that with -2, -3… when taken (as `unique_slug`)."""
-        bases = [slug_base(row.date.folded, row.folded_title) for row in rows]
+        bases = [row.slug or slug_base(row.date.folded, row.folded_title) for row in rows]  # type: ignore[union-attr]
         taken = self._taken(set(bases))
         slugs: list[str] = []
         for base in bases:
@@ -275,71 +284,79 @@ class _Writer:
     # matched events
 
     def update(self, matched: list[tuple[CheckedRow, int]]) -> None:
-        """Matched rows written over their events where they differ; the search text of those changed made
-        again. Participations are compared as sets: the ones no longer listed go, the new ones are added after
-        those that stay (the order `add event` and the ORM path give). Citations are only ever added."""
+        """Matched rows written over their events where they give a different value (an empty cell keeps the
+        event's); the participants and sources they list that the event lacks added; the search text of the
+        events changed made again."""
         if not matched:
             return
         current, parts, cited = self._recorded([event_id for _, event_id in matched])
-        changes, drop, part_rows, citation_rows, touched = [], [], [], [], []
+        changes, part_rows, citation_rows, touched = [], [], [], []
         for row, event_id in matched:
-            date = row.date
-            values = (date.text, *date.columns, date.precision, date.approximate, date.uncertain,
-                      row.title, row.type, row.place_id, row.summary)  # in the order of _UPDATED
-            changed = current[event_id] != values
-            if changed:
-                changes.append({"_id": event_id, **{f"new_{k}": v for k, v in zip(_UPDATED, values, strict=True)}})
-            gone, added = _participation_changes(parts[event_id], row.actors)
-            drop += gone
+            slug, values = current[event_id]
+            after = updated_values(row, values)
+            if after != values:
+                changes.append({"_id": event_id, **{f"new_{k}": v for k, v in zip(UPDATED, after, strict=True)}})
+                self._describe(row.line, slug, values, after)
+            added = new_participants(parts[event_id], row.actors)
             part_rows += [(event_id, actor_id, role) for actor_id, role in added]
             known = cited[event_id]
             new_sources = [source_id for source_id in row.source_ids if source_id not in known]
             citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in new_sources]
-            if changed or gone or added or new_sources:
+            if added:
+                names = self._labels("actors", "name", [actor_id for actor_id, _ in added])
+                self.report.detail(row.line, f"updated {slug}: actors: + " + "; ".join(
+                    names[actor_id] + (f":{role}" if role else "") for actor_id, role in added))
+            if new_sources:
+                shorts = self._labels("sources", "short", new_sources)
+                self.report.detail(row.line, f"updated {slug}: sources: + " + "; ".join(shorts[i] for i in new_sources))
+            if after != values or added or new_sources:
                 touched.append(event_id)
+            else:
+                self.report.detail(row.line, f"unchanged {slug}")
         if changes:
             # (bound parameters may not take the names of the columns they set)
             stmt = update(events).where(events.c.id == bindparam("_id")).values(
-                {c: bindparam(f"new_{c}") for c in _UPDATED})
+                {c: bindparam(f"new_{c}") for c in UPDATED})
             self.session.execute(stmt, changes)
-        for i in range(0, len(drop), 1000):
-            self.session.execute(delete(participations).where(participations.c.id.in_(drop[i:i + 1000])))
         self.bulk.insert("participations", ("event_id", "actor_id", "role"), part_rows)
         self.bulk.insert("citations", ("event_id", "source_id", "confidence"), citation_rows)
+        self.report.citations_added += len(citation_rows)
         if touched:
             refresh_search_for(self.session, touched)
         self.report.updated += len(touched)
         self.report.unchanged += len(matched) - len(touched)
 
-    def _recorded(self, ids: list[int]) -> tuple[dict[int, tuple], dict[int, list[tuple[int, Pair]]],
+    def _describe(self, line: int, slug: str, before: tuple, after: tuple) -> None:
+        """A detail line per field the update changes: 'updated slug: place: 'Moscow' → 'Bucharest''."""
+        for name, at in SHOWN_FIELDS:
+            if before[at] != after[at]:
+                old, new = before[at], after[at]
+                if name == "place":
+                    places = self._labels("places", "name", [i for i in (old, new) if i is not None])
+                    old, new = places.get(old), places.get(new)
+                self.report.detail(line, f"updated {slug}: {name}: {shown(old)} → {shown(new)}")
+
+    def _labels(self, table: str, column: str, ids: list[int]) -> dict[int, str]:
+        """The `column` (a name, a short form) of the records `ids` of `table`."""
+        return dict(self.bulk.fetch(f"SELECT id, {column} FROM {table}", "id", sorted(set(ids))))
+
+    def _recorded(self, ids: list[int]) -> tuple[dict[int, tuple[str, tuple]], dict[int, list[Pair]],
                                                  dict[int, set[int]]]:
-        """What the events `ids` hold now: the columns a row sets (in the order of _UPDATED), their
-        participations ((id, (actor id, role)), in order) and the ids of the sources they cite."""
+        """What the events `ids` hold now: their slug and the columns a row sets (in the order of UPDATED),
+        their participations ((actor id, role), in order) and the ids of the sources they cite."""
         fetch = self.bulk.fetch
         # (SQLite gives the flags as 0 or 1, which equal False and True)
-        current = {r[0]: tuple(r[1:]) for r in fetch(
-            "SELECT id, date, start_day, end_day, start_kind, end_kind, start_iso, end_iso, precision, approximate, "
-            "uncertain, title, type, place_id, summary FROM events", "id", ids)}
-        parts: dict[int, list[tuple[int, Pair]]] = defaultdict(list)
-        for event_id, part_id, actor_id, role in fetch("SELECT event_id, id, actor_id, role FROM participations",
-                                                       "event_id", ids, "ORDER BY id"):
-            parts[event_id].append((part_id, (actor_id, role)))
+        current = {r[0]: (r[1], tuple(r[2:])) for r in fetch(
+            "SELECT id, slug, date, start_day, end_day, start_kind, end_kind, start_iso, end_iso, precision, "
+            "approximate, uncertain, title, type, place_id, summary FROM events", "id", ids)}
+        parts: dict[int, list[Pair]] = defaultdict(list)
+        for event_id, actor_id, role in fetch("SELECT event_id, actor_id, role FROM participations",
+                                              "event_id", ids, "ORDER BY id"):
+            parts[event_id].append((actor_id, role))
         cited: dict[int, set[int]] = defaultdict(set)
         for event_id, source_id in fetch("SELECT event_id, source_id FROM citations", "event_id", ids):
             cited[event_id].add(source_id)
         return current, parts, cited
-
-
-def _participation_changes(have: list[tuple[int, Pair]], actors: tuple[Pair, ...]) -> tuple[list[int], list[Pair]]:
-    """(ids of the participations to remove, (actor id, role) pairs to add) to turn `have` into `actors`."""
-    if [pair for _, pair in have] == list(actors):  # (the same list: nothing to do)
-        return [], []
-    wanted = set(actors)
-    keep = {pair for _, pair in have if pair in wanted}
-    gone = [part_id for part_id, pair in have if pair not in wanted]
-    if not gone and keep == wanted:
-        return [], []
-    return gone, [pair for pair in actors if pair not in keep]
 
 
 class _CsvImport:
@@ -353,8 +370,15 @@ class _CsvImport:
         # instead (as minus the line), so that a file matching a million events does not hold a million keys
         # twice.
         self.seen: dict[bytes, int] = {}
+        self.claimed: dict[int, int] = {}  # a recorded event matched by a row's slug → the row's line
+        self.new_slugs: dict[str, int] = {}  # a slug a new row gives → its line
 
     def run(self, lines: Iterable[str]) -> ImportReport:
+        layout, rest, first_line = header(lines, self.name)
+        if layout.form == "citations":
+            from relations_db.formats.csv.citations import import_citations
+
+            return import_citations(self.session, self.name, layout, rest, first_line)
         started = time.perf_counter()
         session = self.session
         session.flush()
@@ -366,9 +390,10 @@ class _CsvImport:
             writer = _Writer(session)
             done = 0
             with writer.bulk.large_cache():
-                for number, chunk in enumerate(checked_chunks(lines, names, self.name)):
+                for number, chunk in enumerate(rows_of(layout, rest, first_line, names)):
                     problems += chunk.problems
-                    new, matched = self._sort(chunk, matcher.match(chunk, first=number == 0), problems)
+                    new, matched = self._sort(chunk, matcher.match(chunk, first=number == 0),
+                                              matcher.by_slug(chunk), problems)
                     if not problems:
                         writer.add(new)
                         writer.update(matched)
@@ -386,35 +411,71 @@ class _CsvImport:
         writer.report.seconds = time.perf_counter() - started
         return writer.report
 
-    def _sort(self, chunk: Chunk, keys: Keys, problems: list[Problem]
+    def _sort(self, chunk: Chunk, keys: Keys, slugs: dict[str, int], problems: list[Problem]
               ) -> tuple[list[CheckedRow], list[tuple[CheckedRow, int]]]:
-        """The chunk's new rows and its rows matching one recorded event (with its id); a row given twice, or
-        matching several events, goes to `problems`."""
+        """The chunk's new rows and its rows matching one recorded event (with its id) — by slug, else by date
+        and title; a row given twice, matching several events, or new without what an event needs, goes to
+        `problems`."""
         new: list[CheckedRow] = []
         matched: list[tuple[CheckedRow, int]] = []
-        seen = self.seen
         for row in chunk.rows:
-            found = keys.get(row.key)
-            if not isinstance(found, int):
-                first = seen.setdefault(row.key, row.line)
-            else:
-                first = -found if found < 0 else row.line
-            if first != row.line:
-                problems.append((row.line, f"the same event ({row.date.text}, {row.title!r}) is already "
-                                           f"on line {first}"))
-            elif found is None:
-                new.append(row)
-            elif isinstance(found, list):
-                problems.append((row.line, self._several(row, found)))
-            else:
-                matched.append((row, found))
-                keys[row.key] = -row.line
+            by_slug = slugs.get(row.slug) if row.slug is not None else None
+            if by_slug is not None:
+                first = self.claimed.setdefault(by_slug, row.line)
+                if first != row.line:
+                    problems.append((row.line, f"the same event ({row.slug}) is already on line {first}"))
+                else:
+                    matched.append((row, by_slug))
+                continue
+            if row.key is None:
+                problems.append((row.line, f"no event has the slug {row.slug!r}: to add one, give its date, title, "
+                                           "type and sources"))
+                continue
+            self._by_key(row, keys, new, matched, problems)
         return new, matched
+
+    def _by_key(self, row: CheckedRow, keys: Keys, new: list[CheckedRow], matched: list[tuple[CheckedRow, int]],
+                problems: list[Problem]) -> None:
+        """`row` (which has a date and a title) sorted by its key into `new` or `matched`, or its problem."""
+        assert row.key is not None and row.date is not None
+        found = keys.get(row.key)
+        if not isinstance(found, int):
+            first = self.seen.setdefault(row.key, row.line)
+        else:
+            first = -found if found < 0 else self.claimed.get(found, row.line)
+        if first != row.line:
+            problems.append((row.line, f"the same event ({row.date.text}, {row.title!r}) is already "
+                                       f"on line {first}"))
+        elif found is None:
+            missing = self._missing(row)
+            if missing:
+                problems.append((row.line, missing))
+            else:
+                new.append(row)
+        elif isinstance(found, list):
+            problems.append((row.line, self._several(row, found)))
+        else:
+            matched.append((row, found))
+            keys[row.key] = -row.line
+
+    def _missing(self, row: CheckedRow) -> str | None:
+        """Why a row that adds an event cannot (no type, no source, a slug given twice), or None."""
+        lacking = [what for what, value in (("type", row.type), ("sources", row.source_ids)) if not value]
+        if lacking:
+            return (f"a new event (no recorded event has this {'slug' if row.slug else 'date and title'}) needs "
+                    f"{' and '.join(lacking)}" + (": every event needs at least one source (give the source's key "
+                                                 "or short form, e.g. 'Duka 2007')" if row.source_ids == () else ""))
+        if row.slug is not None:
+            first = self.new_slugs.setdefault(row.slug, row.line)
+            if first != row.line:
+                return f"the slug {row.slug!r} is already given on line {first}"
+        return None
 
     def _several(self, row: CheckedRow, ids: list[int]) -> str:
         slugs = self.session.execute(select(events.c.slug).where(events.c.id.in_(ids)).order_by(events.c.id)).scalars()
-        return (f"{row.date.text} {row.title!r} matches several events ({', '.join(slugs)}); "
-                "edit one of them first")
+        date = row.date.text if row.date is not None else ""
+        return (f"{date} {row.title!r} matches several events ({', '.join(slugs)}); give the slug of the one "
+                "it means, or edit one of them first")
 
     def _progress(self, before: int, after: int) -> None:
         if self.progress is not None:

@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any, TextIO, TypedDict
 
 from relations_db.formats.csv import stream
-from relations_db.formats.csv.statement import SEPARATOR_IN_SOURCES, csv_statement
-from relations_db.formats.csv.stream import HEADER, Progress, Selection, pump, write_rows
+from relations_db.formats.csv.statement import SHORTS, csv_statement
+from relations_db.formats.csv.stream import HEADER, Cells, Progress, Selection, pump, write_rows
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -48,7 +48,6 @@ class Job(TypedDict):
     timeout: float
     sql: str
     params: list[Any]
-    split: bool
     target: str
 
 
@@ -70,25 +69,23 @@ def write_in_parts(export: Selection, out: TextIO, progress: Progress = None) ->
     guard = sqlite3.connect(url.database, isolation_level=None, timeout=GUARD_WAIT_SECONDS)
     mine = sqlite3.connect(url.database, isolation_level=None, timeout=timeout)
     try:
-        plan = _locked_plan(guard, parts)
-        if plan is None:
+        ranges = _locked_plan(guard, parts)
+        if ranges is None:
             return None
-        ranges, split = plan
         dialect = engine.dialect
         with tempfile.TemporaryDirectory(prefix="relations-db-export-") as scratch:
             workers: list[Worker] = []
             try:
                 for number, (low, high) in enumerate(ranges[1:], start=1):
-                    sql, params = part_statement(dialect, low, high, split)
+                    sql, params = part_statement(dialect, low, high)
                     target = os.path.join(scratch, f"part-{number}.csv")
                     job: Job = {"path": url.database, "timeout": timeout, "sql": sql, "params": params,
-                                "split": split, "target": target}
+                                "target": target}
                     try:
                         workers.append((start_worker(job), target))
                     except OSError:  # no interpreter to start (an embedded Python): one process, then
                         return None
-                done = _write_first(mine, guard, workers, part_statement(dialect, *ranges[0], split), split, out,
-                                    progress)
+                done = _write_first(mine, guard, workers, part_statement(dialect, *ranges[0]), out, progress)
                 return _copy_parts(workers, out, done, progress)
             finally:
                 _stop(workers)
@@ -97,23 +94,21 @@ def write_in_parts(export: Selection, out: TextIO, progress: Progress = None) ->
         guard.close()  # (rolls back, if the lock is still held)
 
 
-def _locked_plan(guard: sqlite3.Connection, parts: int) -> tuple[list[Range], bool] | None:
-    """The date ranges of the parts and whether the sources may come split (see `stream.write_rows`), read
-    under the write lock taken on `guard`; None when the lock cannot be had or there are too few events."""
+def _locked_plan(guard: sqlite3.Connection, parts: int) -> list[Range] | None:
+    """The date ranges of the parts, read under the write lock taken on `guard`; None when the lock cannot be
+    had or there are too few events."""
     try:
         guard.execute("BEGIN IMMEDIATE")
         bounds = _bounds(guard, parts)
         if bounds is None:
             return None
-        # Checked under the lock: the parts read what the guard sees, not the session's snapshot.
-        split = guard.execute(SEPARATOR_IN_SOURCES).fetchone() is None
     except sqlite3.Error:  # locked by a writer for too long, or a file that may not be written
         return None
-    return list(zip([None, *bounds], [*bounds, None], strict=True)), split
+    return list(zip([None, *bounds], [*bounds, None], strict=True))
 
 
 def _write_first(mine: sqlite3.Connection, guard: sqlite3.Connection, workers: list[Worker],
-                 statement: tuple[str, list[Any]], split: bool, out: TextIO, progress: Progress) -> int:
+                 statement: tuple[str, list[Any]], out: TextIO, progress: Progress) -> int:
     """Once every worker holds its snapshot (and this process too), the writers are let go and the header and
     the first part are written; returns its rows."""
     from relations_db.errors import DatabaseError
@@ -125,9 +120,10 @@ def _write_first(mine: sqlite3.Connection, guard: sqlite3.Connection, workers: l
             if _pipes(worker)[0].readline() != _READY:
                 raise DatabaseError(_failure(worker))
         guard.execute("ROLLBACK")  # every part holds its snapshot: writers may go on
+        cells = _cells(mine)
         out.write(HEADER)
         cursor = mine.execute(sql, params)
-        return write_rows(iter(lambda: cursor.fetchmany(_FETCH), []), out, split, progress)
+        return write_rows(iter(lambda: cursor.fetchmany(_FETCH), []), out, cells, progress)
     except sqlite3.Error as error:
         raise DatabaseError(f"The export could not read the database: {error}") from None
 
@@ -162,6 +158,11 @@ def _stop(workers: list[Worker]) -> None:
             pipe.close()
 
 
+def _cells(connection: sqlite3.Connection) -> Cells:
+    """What makes the rows of a part, with the short forms of the sources its snapshot holds."""
+    return Cells(dict(connection.execute(SHORTS).fetchall()))
+
+
 def _begin(connection: sqlite3.Connection) -> None:
     """A read transaction whose snapshot is fixed now (by its first read), not at its first real query."""
     connection.execute("BEGIN")
@@ -185,7 +186,7 @@ def _bounds(guard: sqlite3.Connection, workers: int) -> list[int] | None:
     return bounds or None
 
 
-def part_statement(dialect: Dialect, low: int | None, high: int | None, split: bool) -> tuple[str, list[Any]]:
+def part_statement(dialect: Dialect, low: int | None, high: int | None) -> tuple[str, list[Any]]:
     """The SQL and parameters of the events starting in [low, high) (open where None; the first range holds the
     events with an open or unknown start)."""
     from sqlalchemy import literal, literal_column, or_
@@ -194,7 +195,7 @@ def part_statement(dialect: Dialect, low: int | None, high: int | None, split: b
     where: list[Any] = [start >= literal(low)] if low is not None else []
     if high is not None:
         where.append(start < literal(high) if low is not None else or_(start < literal(high), start.is_(None)))
-    compiled = csv_statement("sqlite", where, None, split).compile(dialect=dialect)
+    compiled = csv_statement("sqlite", where, None).compile(dialect=dialect)
     return str(compiled), [compiled.params[name] for name in compiled.positiontup or ()]
 
 
@@ -235,9 +236,10 @@ def _work() -> None:
     _begin(connection)
     sys.stdout.buffer.write(_READY)  # (bytes: no "\r\n" on Windows)
     sys.stdout.buffer.flush()
+    cells = _cells(connection)
     cursor = connection.execute(job["sql"], job["params"])
     with open(job["target"], "w", encoding="utf-8", newline="") as out:
-        count = write_rows(iter(lambda: cursor.fetchmany(_FETCH), []), out, job["split"])
+        count = write_rows(iter(lambda: cursor.fetchmany(_FETCH), []), out, cells)
     sys.stderr.write(f"{count}\n")
 
 

@@ -4,8 +4,10 @@ writes them.
 
 A file may hold millions of rows, so it is streamed, never read whole: names are resolved from maps read once
 (`Names`), and each distinct name, date, role spec and source reference is resolved once and remembered.
-Every row is checked; the problems of a chunk come with it, each with its line number. The `start` and `end`
-columns follow from `date` and are ignored.
+Every row is checked; the problems of a chunk come with it, each with its line number. The header says where
+each column is (`header.py`); `start`, `end`, `id`, `date_display` and `notes` follow from the rest and are
+ignored. An empty cell means "keep what the event has" (`None` in a CheckedRow); whether a row that adds an
+event has what an event needs is decided once it is known to be new (`importing.py`).
 """
 
 from __future__ import annotations
@@ -18,15 +20,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relations_db.domain import dates
-from relations_db.domain.text import control_problem, fold, has_control
+from relations_db.domain.text import control_problem, fold
+from relations_db.domain.vocab import SLUG_RULE, valid_slug
 from relations_db.errors import UserError, ValidationError
-from relations_db.formats.csv.columns import CSV_COLUMNS, FORMULA_QUOTE, LIST_MARK, unquote
+from relations_db.formats.csv.columns import CSV_COLUMNS, LIST_MARK, split_list, unquote
+from relations_db.formats.csv.header import Layout, day_first_hint, read_header
 from relations_db.read.names import suggest
 from relations_db.store.schema import actor_aliases, actors, place_aliases, places, sources
 from relations_db.write.checks import parse_actor_spec
@@ -61,15 +65,18 @@ class CheckedRow:
     """One checked CSV row, its names resolved to ids."""
 
     line: int
-    date: ParsedDate
-    title: str
-    type: str
+    date: ParsedDate | None  # (None, and the others below: an empty cell, keep what the event has)
+    title: str | None
+    type: str | None
     place_id: int | None
     actors: tuple[tuple[int, str | None], ...]
     source_ids: tuple[int, ...]
     summary: str | None
     folded_title: str
-    key: bytes
+    key: bytes | None  # (None without a date and a title: matched by its slug only)
+    slug: str | None
+    # What `write.search_index.search_text` reads of an event besides its title and summary: a CSV has no quotations.
+    citations: ClassVar[tuple[()]] = ()
 
 
 @dataclass
@@ -214,76 +221,74 @@ def _actor_pairs(cell: str, names: Names, errors: list[str]) -> list[tuple[int, 
 
 def _source_ids(cell: str, names: Names, errors: list[str]) -> list[int]:
     """The ids of the sources of a sources cell, once each; what cannot be resolved goes to `errors`."""
+    refs = split_list(cell)
     source_ids: list[int] = []
     known = names.sources_found
-    given = False
-    for ref in cell.split(LIST_MARK):  # (`columns.split_list`, in the loop: this runs once per row)
-        ref = ref.strip()
-        if not ref:
-            continue
-        given = True
+    for ref in refs:
         source_id, error = known.get(ref) or names.source_of(ref)
         if error:
             errors.append(error)
         elif source_id not in source_ids:
             source_ids.append(source_id)
-    if not given:
-        errors.append("no source: every event needs at least one (give the source's key or short form, "
-                      "e.g. 'Duka 2007')")
     return source_ids
 
 
-def check_row(line: int, cells: list[str], names: Names, width: int) -> CheckedRow | list[str]:
+def check_row(line: int, cells: list[str], names: Names, layout: Layout) -> CheckedRow | list[str]:
     """The checked row, or the list of what is wrong with it (in the order of the columns)."""
-    if len(cells) != width:
-        return [f"{len(cells)} cells where the header has {width} (a stray comma or quote?)"]
-    # (`unquote` only where a cell starts with its quote: a call per cell costs 4 % of an import)
-    date_cell, _, _, title, type_, place, actor_cell, source_cell, summary = [
-        unquote(cell) if cell[:1] == FORMULA_QUOTE else cell for cell in cells]
+    if len(cells) != layout.width:
+        return [f"{len(cells)} cells where the header has {layout.width} (a stray "
+                f"{'comma' if layout.delimiter == ',' else repr(layout.delimiter)} or quote?)"]
+
+    def cell(name: str) -> str:
+        return unquote(layout.cell(cells, name))
+
     errors: list[str] = []
-    date = None
-    if date_cell.strip():
-        date, error = names.dates.get(date_cell) or names.date(date_cell)
-        if error:
-            errors.append(error)
-    else:
-        errors.append("the date is empty")
-    title, type_ = title.strip(), type_.strip()
-    if not title:
-        errors.append("the title is empty")
-    if not type_:
-        errors.append("the type is empty")
+    date = _date(cell("date"), names, errors)
+    title, type_, place, summary, slug = (cell(n).strip() for n in ("title", "type", "place", "summary", "slug"))
     place_id = None
-    place = place.strip()
     if place:
         place_id, error = names.places_found.get(place) or names.place_of(place)
         if error:
             errors.append(error)
-    # One search of the row's text for any control character (a tab joins the cells: it is allowed in all of
-    # them); only a row that holds one, or a summary with line breaks, is looked at field by field.
-    if has_control(f"{title}\t{type_}\t{summary}"):
-        for what, text, one_line in (("title", title, True), ("type", type_, True), ("summary", summary, False)):
-            problem = control_problem(text, one_line)
-            if problem:
-                errors.append(f"the {what} {problem}")
-    pairs = _actor_pairs(actor_cell, names, errors)
-    source_ids = _source_ids(source_cell, names, errors)
+    for what, text, one_line in (("title", title, True), ("type", type_, True), ("summary", cell("summary"), False)):
+        problem = control_problem(text, one_line)
+        if problem:
+            errors.append(f"the {what} {problem}")
+    if slug and not valid_slug(slug):
+        errors.append(f"the slug {slug!r}: {SLUG_RULE}")
+    if not slug:  # (a row is matched by its slug, else by its date and title)
+        errors += [f"the {what} is empty" for what, given in (("date", cell("date").strip()), ("title", title))
+                   if not given]
+    pairs = _actor_pairs(cell("actors"), names, errors)
+    source_ids = _source_ids(cell("sources"), names, errors)
     if errors:
         return errors
-    assert date is not None  # (no error: the date was given and parsed)
     folded = fold(title)
-    return CheckedRow(line, date, title, type_, place_id, tuple(pairs), tuple(source_ids),
-                      summary if summary.strip() else None, folded, event_key(date.text, folded))
+    return CheckedRow(line, date, title or None, type_ or None, place_id, tuple(pairs), tuple(source_ids),
+                      cell("summary") if summary else None, folded,
+                      event_key(date.text, folded) if date is not None and title else None, slug or None)
 
 
-def _records(lines: Iterable[str], problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
-    """(line the record starts on, cells) for every non-empty record."""
+def _date(text: str, names: Names, errors: list[str]) -> ParsedDate | None:
+    """The parsed date of a date cell (None when empty); a date that cannot be read goes to `errors`, with how
+    to write it when it looks like a spreadsheet's day/month/year."""
+    if not text.strip():
+        return None
+    date, error = names.dates.get(text) or names.date(text)
+    if error:
+        errors.append(day_first_hint(text) or error)
+    return date
+
+
+def records(lines: Iterable[str], problems: list[Problem], delimiter: str, line: int
+             ) -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, cells) for every non-empty record after the header (on line `line` - 1)."""
     csv.field_size_limit(MAX_CELL)  # (a process-wide setting: the tool reads no other CSV)
-    reader = csv.reader(_bounded(lines), strict=True)
-    line = 1
+    reader = csv.reader(_bounded(lines), strict=True, delimiter=delimiter)
+    first = line
     try:
         for cells in reader:
-            start, line = line, reader.line_num + 1
+            start, line = line, reader.line_num + first
             if cells and (cells[0].strip() or any(c.strip() for c in cells)):
                 yield start, cells
     except csv.Error as exc:
@@ -309,21 +314,42 @@ def _bounded(lines: Iterable[str]) -> Iterator[str]:
         yield line
 
 
-def checked_chunks(lines: Iterable[str], names: Names, name: str) -> Iterator[Chunk]:
-    """The checked rows, CHUNK at a time, each chunk with the problems found on its lines.
+def header(lines: Iterable[str], name: str) -> tuple[Layout, Iterable[str], int]:
+    """The layout of the file's header (its first line that is not blank), the rest of the lines, and the number
+    of the line after the header; ValidationError when the file is empty or the header is not one."""
+    readline = getattr(lines, "readline", None)
+    rest: Iterable[str] = lines if readline is not None else iter(lines)
+    read: Callable[[], str] = (lambda: readline(MAX_CELL + 1)) if readline is not None else (  # noqa: E731
+        lambda: next(rest, ""))  # type: ignore[call-overload]
+    number, blank = 1, 0
+    line = read()
+    while line and not line.strip() and blank <= MAX_CELL:  # (a file of nothing but line ends is bounded too)
+        number, blank, line = number + 1, blank + len(line), read()
+    if len(line) > MAX_CELL or blank > MAX_CELL:
+        raise ValidationError(f"{name}, line {number}: a line or a cell of more than {MAX_CELL:,} characters")
+    if not line:
+        raise ValidationError(f"{name}: the file is empty; a chronology CSV starts with a header such as "
+                              f"{','.join(CSV_COLUMNS)}")
+    csv.field_size_limit(MAX_CELL)  # (a process-wide setting: the tool reads no other CSV)
+    try:
+        return read_header(line), rest, number + 1
+    except ValueError as exc:
+        raise ValidationError(f"{name}, line {number}: {exc}") from None
 
-    A bad header or an empty file raises ValidationError at once. (A thread checking rows while the caller
-    writes them was tried, and so was the other way round, a thread running a chunk's INSERTs while the next
-    chunk is checked: on two cores shared with anything else both were slower, the threads taking turns at
-    the GIL and the CPU caches — with the INSERTs in a thread, 100,000 events took 11-12 s instead of 9-10.)
+
+def rows_of(layout: Layout, rest: Iterable[str], first: int, names: Names) -> Iterator[Chunk]:
+    """The checked rows of a chronology CSV after its header (`first`: the line after it), CHUNK at a time, each
+    chunk with the problems found on its lines.
+
+    (A thread checking rows while the caller writes them was tried, and so was the other way round, a thread
+    running a chunk's INSERTs while the next chunk is checked: on two cores shared with anything else both were
+    slower, the threads taking turns at the GIL and the CPU caches — with the INSERTs in a thread, 100,000 events
+    took 11-12 s instead of 9-10.)
     """
     problems: list[Problem] = []
-    records = _records(lines, problems)
-    _check_header(next(records, None), problems, name)
-    width = len(CSV_COLUMNS)
     rows: list[CheckedRow] = []
-    for line, cells in records:
-        row = check_row(line, cells, names, width)
+    for line, cells in records(rest, problems, layout.delimiter, first):
+        row = check_row(line, cells, names, layout)
         if isinstance(row, list):
             problems.extend((line, error) for error in row)
             continue
@@ -332,16 +358,3 @@ def checked_chunks(lines: Iterable[str], names: Names, name: str) -> Iterator[Ch
             yield Chunk(rows, problems, last=False)
             rows, problems = [], []
     yield Chunk(rows, problems, last=True)
-
-
-def _check_header(first: tuple[int, list[str]] | None, problems: list[Problem], name: str) -> None:
-    """ValidationError unless `first` (the first record) is the header of `export --format csv`."""
-    if first is None:
-        if problems:
-            raise ValidationError(f"{name}: nothing was written:", [f"line {ln}: {m}" for ln, m in problems])
-        raise ValidationError(f"{name}: the file is empty; a chronology CSV starts with the header "
-                              f"{','.join(CSV_COLUMNS)}")
-    line, header = first
-    if [h.strip() for h in header] != list(CSV_COLUMNS):
-        raise ValidationError(f"{name}, line {line}: the header must be exactly {','.join(CSV_COLUMNS)} "
-                              f"(the columns of `relations-db export --format csv`); found {','.join(header)}")

@@ -1,12 +1,13 @@
 """The CSV writers: `write_csv` over any event dicts, and the export at scale, `export_csv`, which writes
 `write_csv(queries.event_rows(...))` byte for byte without a dict per event.
 
-In the export the database builds the nine cells of each row (`statement.py`), and the rows stream out in date
-order. Three ways, the fastest that applies:
+In the export the database builds the raw cells of each row (`statement.py`), `stream.Cells` makes the row of
+them (the sources, notes and date as a reader sees it, by the one Python rule of `domain`), and the rows stream
+out in date order. Three ways, the fastest that applies:
 
-- PostgreSQL: the server writes the CSV itself (`COPY (...) TO STDOUT`, `copy.py`). An export of every event
-  runs as two COPYs over the two halves of the date range, on two connections that share one snapshot
-  (`pg_export_snapshot`), so that two server processes do the work at once.
+- PostgreSQL: the server writes the raw cells as CSV (`COPY (...) TO STDOUT`, `copy.py`), read back here. An
+  export of every event runs as two COPYs over the two halves of the date range, on two connections that share
+  one snapshot (`pg_export_snapshot`), so that two server processes do the work at once.
 - SQLite, every event of a large file, on a machine with two or more cores (`parts.py`): date ranges read at
   once, the first by this process and the others by worker processes, all on one snapshot; the parts are
   written out in order. (Processes, not threads: two threads running the same kind of query were measured 1.3
@@ -24,8 +25,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from relations_db.formats.csv.columns import CSV_COLUMNS, csv_cells, neutralise, write_row
-from relations_db.formats.csv.statement import SEPARATOR_IN_SOURCES, csv_statement
-from relations_db.formats.csv.stream import HEADER, Progress, write_rows
+from relations_db.formats.csv.statement import (
+    POSTGRESQL_SEPARATOR_IN_CITATIONS,
+    SHORTS,
+    SQLITE_SEPARATOR_IN_CITATIONS,
+    csv_statement,
+)
+from relations_db.formats.csv.stream import HEADER, Cells, Progress, write_rows
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -68,6 +74,7 @@ class CsvExport:
         self.dialect = session.get_bind().dialect.name
         self.where: list[Any] = conditions(session, filters)
         self.limit = filters.limit
+        self.filters = filters
 
     @property
     def everything(self) -> bool:
@@ -76,24 +83,39 @@ class CsvExport:
 
     def write(self, out: TextIO, progress: Progress = None) -> int:
         """The header and every row; returns how many events."""
+        from sqlalchemy import text
+
+        guard = SQLITE_SEPARATOR_IN_CITATIONS if self.dialect == "sqlite" else POSTGRESQL_SEPARATOR_IN_CITATIONS
+        if self.session.execute(text(guard)).first() is not None:
+            return self.general(out, progress)
+        cells = Cells({key: short for key, short in self.session.execute(text(SHORTS))})
         if self.dialect == "postgresql" and self.session.get_bind().dialect.driver == "psycopg":
             from relations_db.formats.csv.copy import copy_csv
 
-            return copy_csv(self, out, progress)
+            return copy_csv(self, out, cells, progress)
         if self.dialect == "sqlite" and self.everything:
             from relations_db.formats.csv.parts import write_in_parts
 
             written = write_in_parts(self, out, progress)
             if written is not None:
                 return written
-        return self.stream(out, progress)
+        return self.stream(out, cells, progress)
 
-    def stream(self, out: TextIO, progress: Progress = None) -> int:
+    def stream(self, out: TextIO, cells: Cells, progress: Progress = None) -> int:
         """One statement, streamed (a server-side cursor on PostgreSQL)."""
-        from sqlalchemy import text
-
-        split = self.dialect == "sqlite" and self.session.execute(text(SEPARATOR_IN_SOURCES)).first() is None
         out.write(HEADER)
-        statement = csv_statement(self.dialect, self.where, self.limit, split)
+        statement = csv_statement(self.dialect, self.where, self.limit)
         connection = self.session.connection().execution_options(stream_results=True, yield_per=_BATCH)
-        return write_rows(connection.execute(statement).partitions(), out, split, progress)
+        return write_rows(connection.execute(statement).partitions(), out, cells, progress)
+
+    def general(self, out: TextIO, progress: Progress = None) -> int:
+        """`write_csv` over the event dicts: the way that needs no separator (taken when a locator holds one)."""
+        from relations_db.read.events import event_rows
+
+        def counted(rows: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
+            for done, row in enumerate(rows, start=1):
+                if progress is not None and done % _BATCH == 0:
+                    progress(done)
+                yield row
+
+        return write_csv(counted(event_rows(self.session, self.filters)), out)
