@@ -28,8 +28,8 @@ from sqlalchemy import (
     union_all,
 )
 
-from relations_db.domain import dates
-from relations_db.read import names
+from relations_db.read import assemble, names
+from relations_db.read.assemble import attach_details, batch_ids, event_detail, event_dict
 from relations_db.read.filters import (
     Filters,
     Resolved,
@@ -41,7 +41,7 @@ from relations_db.read.filters import (
     subset_forms,
     subset_where,
 )
-from relations_db.read.rows import Citation, EventDetail, EventRef, EventRow
+from relations_db.read.rows import EventDetail, EventRef, EventRow
 from relations_db.read.shapes import EventsShape, span_kind
 from relations_db.read.tables import AC, AG, BATCH, CI, ES, EV, INV, ME, PA, PL, SO, connection, one_of, param
 
@@ -120,25 +120,6 @@ def build_events(dialect: str, resolved: Resolved, limit: int | None, forms: tup
                                                                           hits.c.end_day, hits.c.id))
 
 
-def _event_dict(row: Row) -> EventRow:
-    (id_, slug, kind, date, _, _, start, end, start_kind, end_kind, precision, title, summary, type_, tone,
-     tone_note, place, format_, outcome, status, subject) = row[:21]
-    # The kind of a missing end only where there is one, so that the events with both days keep their shape.
-    kinds = {**({"start_kind": start_kind} if start_kind else {}), **({"end_kind": end_kind} if end_kind else {})}
-    event: EventRow = {
-        "id": id_, "slug": slug, "kind": kind, "date": date, "start": start, "end": end,
-        **kinds,  # type: ignore[typeddict-item]  # (the optional kinds, spread in after the days)
-        "precision": precision, "title": title, "summary": summary, "type": type_, "tone": tone,
-        "tone_note": tone_note, "place": place,
-        "actors": [], "citations": [], "invokes": [],
-    }
-    if kind == "meeting":
-        event["meeting"] = {"format": format_, "outcome": outcome}
-    elif kind == "agreement":
-        event["agreement"] = {"status": status, "subject": subject}
-    return event
-
-
 # The details of a batch of events, one statement each per backend, built once. The batch's ids are bound as
 # one parameter — a JSON array read by `json_each` on SQLite, an array on PostgreSQL — so that running a batch
 # costs no statement building: expanding 500 ids into 500 parameters cost more than the queries themselves.
@@ -153,11 +134,6 @@ def _batch_ids(dialect: str) -> Select[Any] | ColumnElement[Any]:
     from sqlalchemy.dialects.postgresql import ARRAY
 
     return func.any(cast(bindparam("ids", type_=String), ARRAY(Integer)))
-
-
-def _batch_params(dialect: str, ids: list[int]) -> dict[str, str]:
-    text = ",".join(map(str, ids))
-    return {"ids": f"[{text}]" if dialect == "sqlite" else f"{{{text}}}"}
 
 
 def details_statements(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
@@ -189,23 +165,10 @@ def _attach_details(conn: Connection, events: list[EventRow], sources: dict[int,
     by_id = {e["id"]: e for e in events}
     dialect = conn.dialect.name
     participants, citations_, invokes = details_statements(dialect)
-    ids = _batch_params(dialect, list(by_id))
+    ids = {"ids": batch_ids(dialect, list(by_id))}
     # (`.all()`: one fetch for the batch's rows, not one call per row)
-    for event_id, name, kind, role in conn.execute(participants, ids).all():
-        by_id[event_id]["actors"].append({"name": name, "kind": kind, "role": role})
-    none = (None, None)
-    for event_id, source_id, locator, quote, cited_as, in_id, in_locator, confidence, note in \
-            conn.execute(citations_, ids).all():
-        key, short = sources[source_id]
-        in_key, in_short = sources[in_id] if in_id is not None else none
-        citation: Citation = {
-            "source": key, "short": short, "locator": locator, "quote": quote, "cited_as": cited_as,
-            "cited_in": in_key, "cited_in_short": in_short, "cited_in_locator": in_locator,
-            "confidence": confidence, "note": note,
-        }
-        by_id[event_id]["citations"].append(citation)
-    for event_id, slug in conn.execute(invokes, ids).all():
-        by_id[event_id]["invokes"].append(slug)
+    attach_details(by_id, sources, conn.execute(participants, ids).all(), conn.execute(citations_, ids).all(),
+                   conn.execute(invokes, ids).all())
 
 
 def sources_statement() -> Select[Any]:
@@ -229,7 +192,7 @@ def stream(db: Database, stmt: Select[Any], *, limit: int | None = None,
     for rows in result.partitions(BATCH):
         events = []
         for row in rows:
-            event = _event_dict(row)
+            event = event_dict(row)
             if each is not None:
                 each(event, row)
             events.append(event)
@@ -281,16 +244,10 @@ def event_by_ref(db: Database, ref: str) -> EventDetail:
     conn = connection(db)
     event_id = names.event_id(conn, ref)
     (event,) = list(stream(conn, one_event_statement(event_id)))
-    parsed = dates.parse(event["date"])
     invoked = {}  # slug → (slug, date, title) of each agreement the event invokes
     if event["invokes"]:
         invoked = {r.slug: r for r in conn.execute(invoked_statement(conn.dialect.name, event["invokes"]))}
-    # (the keys in the order the JSON output has always shown them: the event's, then how its date reads)
-    detail: EventDetail = {
-        **event,  # type: ignore[typeddict-unknown-key]  # EventRow may carry keys of other listings: not this one
-        "invokes": [{"slug": s, "date": invoked[s].date, "title": invoked[s].title} for s in event["invokes"]],
-        "display": dates.display(parsed), "approximate": parsed.approximate, "uncertain": parsed.uncertain,
-    }
+    detail = event_detail(event, invoked)
     if event["kind"] == "agreement":
         detail["invoked_by"] = invoked_by(conn, [event_id])[event_id]
     return detail
@@ -315,11 +272,8 @@ def invoked_by_statement(dialect: str, agreement_ids: list[int]) -> Select[Any]:
 
 def invoked_by(db: Database, agreement_ids: list[int]) -> dict[int, list[EventRef]]:
     """For each agreement id: the events that invoke it, in date order, as {id, slug, date, title}."""
-    found: dict[int, list[EventRef]] = {i: [] for i in agreement_ids}
     stmt = invoked_by_statement(connection(db).dialect.name, agreement_ids)
-    for row in connection(db).execute(stmt):
-        found[row.agreement_id].append({"id": row.id, "slug": row.slug, "date": row.date, "title": row.title})
-    return found
+    return assemble.invoked_by(agreement_ids, connection(db).execute(stmt))
 
 
 def agreement_rows(db: Database, filters: Filters) -> Iterator[EventRow]:
