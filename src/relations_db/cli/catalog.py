@@ -38,13 +38,18 @@ def actors_cmd(
     Example: relations-db actors --kind person --search khr
     """
     from relations_db.cli import output
-    from relations_db.cli.common import connection
-    from relations_db.read.catalog import actor_rows
+    from relations_db.cli.common import connection, fast_connection
+    from relations_db.read.sqlite_fast import catalog as fast
 
     columns = [output.Column("Name", ratio=3), output.Column("Kind", width=12), output.Column("Aliases", ratio=4),
                output.Column("Events", width=6, justify="right")]
-    with connection(ctx) as conn:
-        rows = actor_rows(conn, kind=kind, search=search)
+    with fast_connection(ctx) as lite:
+        rows = fast.actor_rows(lite, kind=kind, search=search) if lite is not None else None
+    if rows is None:
+        from relations_db.read.catalog import actor_rows
+
+        with connection(ctx) as conn:
+            rows = actor_rows(conn, kind=kind, search=search)
     shown = output.emit_records(rows, format_ or "table", columns,
                                 lambda a: [a["name"], a["kind"], ", ".join(a["aliases"]), str(a["events"])],
                                 csv_fields=("name", "kind", "aliases", "description", "events"))
@@ -189,13 +194,18 @@ def sources_cmd(ctx: typer.Context, format_: FormatOpt = None) -> None:
     Example: relations-db sources --format json
     """
     from relations_db.cli import output
-    from relations_db.cli.common import connection
-    from relations_db.read.catalog import source_rows
+    from relations_db.cli.common import connection, fast_connection
+    from relations_db.read.sqlite_fast import catalog as fast
 
     columns = [output.Column("Short form", ratio=2), output.Column("Key", ratio=2), output.Column("Kind", width=9),
                output.Column("Title", ratio=4), output.Column("Cited", width=5, justify="right")]
-    with connection(ctx) as conn:
-        rows = source_rows(conn)
+    with fast_connection(ctx) as lite:
+        rows = fast.source_rows(lite) if lite is not None else None
+    if rows is None:
+        from relations_db.read.catalog import source_rows
+
+        with connection(ctx) as conn:
+            rows = source_rows(conn)
     shown = output.emit_records(rows, format_ or "table", columns,
                                 lambda r: [r["short"], r["key"], r["kind"], r["title"], str(r["citations"])],
                                 csv_fields=("key", "kind", "author", "title", "year", "publisher", "url", "short",

@@ -1,5 +1,6 @@
 """`relations-db` commands: events, chronology, show, search — the read side."""
 
+from collections.abc import Iterator
 from typing import Annotated, Literal, Optional
 
 import typer
@@ -45,13 +46,24 @@ def events_cmd(
     Example: relations-db events --year 1960 --actor Khrushchev --format json
     """
     from relations_db.cli import output
-    from relations_db.cli.common import connection
-    from relations_db.read.events import count_events, event_rows
+    from relations_db.cli.common import connection, fast_connection
+    from relations_db.read.sqlite_fast import events as fast
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
                            search=search, limit=limit)
     fmt = format_ or "table"
     cut = fmt == "table" and filters.limit is None and output.is_terminal()
+    if not cut:  # (a cut table counts the rest: the SQLAlchemy path's)
+        with fast_connection(ctx) as lite:
+            rows = fast.event_rows(lite, filters) if lite is not None else None
+            if lite is not None and rows is not None:
+                shown = output.emit_events(rows, fmt, columns=output.event_columns(None, fast.max_event_id(lite)))
+        if rows is not None:
+            if shown == 0:
+                output.message("No events match." if not filters.is_empty() else "The database has no events.")
+            return
+    from relations_db.read.events import count_events, event_rows
+
     if cut:
         filters.limit = output.TERMINAL_LIMIT
     with connection(ctx) as conn:
@@ -95,19 +107,29 @@ def chronology_cmd(
     import sys
 
     from relations_db.cli import output
-    from relations_db.cli.common import connection
+    from relations_db.cli.common import connection, fast_connection
     from relations_db.formats.chronology import write_chronology, write_markdown
-    from relations_db.read.events import event_rows
+    from relations_db.read.rows import EventRow
+    from relations_db.read.sqlite_fast import events as fast
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
                            search=search, limit=limit)
-    with connection(ctx) as conn:
-        rows = event_rows(conn, filters)
+
+    def write(rows: Iterator[EventRow]) -> int:
         if format_ == "markdown":
-            shown = write_markdown(rows, sys.stdout, title=title or "Chronology")
-        else:
-            shown = write_chronology(map(output.visible_record, rows), sys.stdout,
-                                     title=output.visible(title) if title else title)
+            return write_markdown(rows, sys.stdout, title=title or "Chronology")
+        return write_chronology(map(output.visible_record, rows), sys.stdout,
+                                title=output.visible(title) if title else title)
+
+    with fast_connection(ctx) as lite:
+        rows = fast.event_rows(lite, filters) if lite is not None else None
+        if rows is not None:
+            shown = write(rows)
+    if rows is None:
+        from relations_db.read.events import event_rows
+
+        with connection(ctx) as conn:
+            shown = write(event_rows(conn, filters))
     if shown == 0:
         output.message("No events match." if not filters.is_empty() else "The database has no events.")
 
@@ -129,12 +151,17 @@ def show_cmd(
     """
     import json
 
-    from relations_db.cli.common import connection
+    from relations_db.cli.common import connection, fast_connection
     from relations_db.cli.output import event_text
-    from relations_db.read.events import event_by_ref
+    from relations_db.read.sqlite_fast import events as fast
 
-    with connection(ctx) as conn:
-        record = event_by_ref(conn, event)
+    with fast_connection(ctx) as lite:
+        record = fast.event_by_ref(lite, event) if lite is not None else None
+    if record is None:
+        from relations_db.read.events import event_by_ref
+
+        with connection(ctx) as conn:
+            record = event_by_ref(conn, event)
     if format_ == "json":
         typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:

@@ -10,6 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from relations_db.domain import dates
+from relations_db.domain.text import fold
+from relations_db.domain.vocab import ACTOR_KINDS
+from relations_db.errors import UserError
 from relations_db.read.rows import Citation, EventDetail, EventRef, EventRow
 
 Row = Sequence[Any]
@@ -80,3 +83,15 @@ def invoked_by(agreement_ids: list[int], rows: Iterable[Row]) -> dict[int, list[
     for agreement_id, id_, slug, date, title in rows:
         found[agreement_id].append({"id": id_, "slug": slug, "date": date, "title": title})
     return found
+
+
+def check_actor_kind(kind: str | None) -> None:
+    """Refuse a kind of actor that is not one of the vocabulary's."""
+    if kind and kind not in ACTOR_KINDS:
+        raise UserError(f"the kind of actor must be one of {', '.join(ACTOR_KINDS)} (got {kind!r})", field="kind")
+
+
+def like_pattern(search: str) -> str:
+    """The LIKE pattern of `actors --search`: the folded text anywhere, its wildcards escaped (ESCAPE '\\')."""
+    escaped = fold(search).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "%" + escaped + "%"

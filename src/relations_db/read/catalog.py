@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, or_, select
 
-from relations_db.domain.text import fold
-from relations_db.domain.vocab import ACTOR_KINDS, SOURCE_LIST_FIELDS
-from relations_db.errors import UserError
+from relations_db.domain.vocab import SOURCE_LIST_FIELDS
 from relations_db.read import names
+from relations_db.read.assemble import check_actor_kind, like_pattern
 from relations_db.read.events import events_statement, stream
 from relations_db.read.filters import Resolved, actor_subset, date_order
 from relations_db.read.rows import ActorProfile, ActorRow, EventRow, SourceCitation, SourceRow
@@ -33,8 +32,7 @@ def actor_rows(db: Database, kind: str | None = None, search: str | None = None)
     or alias, case- and accent-insensitively; `kind` one of the actor kinds."""
     conn = connection(db)
     dialect = conn.dialect.name
-    if kind and kind not in ACTOR_KINDS:
-        raise UserError(f"the kind of actor must be one of {', '.join(ACTOR_KINDS)} (got {kind!r})", field="kind")
+    check_actor_kind(kind)
     stmt = actors_statement(kind or None, like_pattern(search) if search else None)
     by_id: dict[int, ActorRow] = {r.id: {"name": r.name, "kind": r.kind, "description": r.description,
                                          "aliases": [], "events": 0} for r in conn.execute(stmt)}
@@ -44,11 +42,6 @@ def actor_rows(db: Database, kind: str | None = None, search: str | None = None)
         for actor_id, n in conn.execute(event_counts_statement(dialect, chunk)):
             by_id[actor_id]["events"] = n
     return list(by_id.values())
-
-
-def like_pattern(search: str) -> str:
-    """The LIKE pattern of `actors --search`: the folded text anywhere, its wildcards escaped."""
-    return "%" + _escape_like(fold(search)) + "%"
 
 
 def actors_statement(kind: str | None, pattern: str | None) -> Select[Any]:
@@ -73,10 +66,6 @@ def event_counts_statement(dialect: str, actor_ids: list[int]) -> Select[Any]:
     """(actor id, number of events) of these actors (those in at least one)."""
     return (select(PA.c.actor_id, func.count(PA.c.event_id.distinct()))
             .where(one_of(dialect, PA.c.actor_id, "ids", actor_ids)).group_by(PA.c.actor_id))
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:

@@ -9,41 +9,20 @@ whichever reads fewer rows (`subset_conditions`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Exists, Select, and_, func, literal_column, or_, select
 
 from relations_db.read import names, shapes
 from relations_db.read.fulltext import contains_words, matches, search_terms
-from relations_db.read.shapes import SPAN_CLASSES, Span, actor_param, reach_param, span_params
+from relations_db.read.shapes import SPAN_CLASSES, Filters, Span, actor_param, reach_param, span_params
 from relations_db.read.tables import CI, EV, PA, connection, param
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from relations_db.read.tables import Database
-
-
-@dataclass
-class Filters:
-    """What `events`, `chronology`, `export` and `timeline` may ask for; every field narrows the result."""
-
-    year: int | None = None
-    from_year: int | None = None
-    to_year: int | None = None
-    actors: list[str] = field(default_factory=list)  # names or aliases: events involving ALL of them
-    type: str | None = None
-    place: str | None = None
-    source: str | None = None  # key or short form ("Duka 2007"); as source or as cited_in
-    search: str | None = None  # full-text, accent-insensitive
-    limit: int | None = None
-    kind: str | None = None  # event | meeting | agreement (the `meetings` and `agreements` lists)
-
-    def is_empty(self, ignore_kind: bool = False) -> bool:
-        """True when nothing narrows the events (`limit` aside)."""
-        return not (self.year or self.from_year or self.to_year or self.actors or self.type or self.place
-                    or self.source or self.search or (self.kind and not ignore_kind))
 
 
 # --- dates ----------------------------------------------------------------------------------------------------

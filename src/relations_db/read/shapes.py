@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from relations_db.domain import dates, vocab
 from relations_db.errors import UserError
@@ -26,6 +26,27 @@ SPAN_CLASSES = ((None, 31), (31, 366), (366, 3660), (3660, None))
 
 # The filters of a listing that are one condition each, in the order their conditions are written.
 WHERE_FILTERS = ("type", "place", "source", "kind")
+
+
+@dataclass
+class Filters:
+    """What `events`, `chronology`, `export` and `timeline` may ask for; every field narrows the result."""
+
+    year: int | None = None
+    from_year: int | None = None
+    to_year: int | None = None
+    actors: list[str] = field(default_factory=list)  # names or aliases: events involving ALL of them
+    type: str | None = None
+    place: str | None = None
+    source: str | None = None  # key or short form ("Duka 2007"); as source or as cited_in
+    search: str | None = None  # full-text, accent-insensitive
+    limit: int | None = None
+    kind: str | None = None  # event | meeting | agreement (the `meetings` and `agreements` lists)
+
+    def is_empty(self, ignore_kind: bool = False) -> bool:
+        """True when nothing narrows the events (`limit` aside)."""
+        return not (self.year or self.from_year or self.to_year or self.actors or self.type or self.place
+                    or self.source or self.search or (self.kind and not ignore_kind))
 
 
 # --- checked values ---------------------------------------------------------------------------------------------
