@@ -95,3 +95,9 @@ def like_pattern(search: str) -> str:
     """The LIKE pattern of `actors --search`: the folded text anywhere, its wildcards escaped (ESCAPE '\\')."""
     escaped = fold(search).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return "%" + escaped + "%"
+
+
+def is_event_id(ref: str) -> bool:
+    """Whether `ref` can be an event id: ASCII digits of a number the databases store (a longer one is no id,
+    and binding it failed with a traceback)."""
+    return ref.isdigit() and ref.isascii() and int(ref) < 2**63

@@ -17,6 +17,7 @@ from sqlalchemy import Select, or_, select
 
 from relations_db.domain.text import fold
 from relations_db.errors import Ambiguous, NotFound
+from relations_db.read.assemble import is_event_id
 from relations_db.read.tables import param
 from relations_db.store.schema import actor_aliases, actors, events, place_aliases, places, sources
 
@@ -117,7 +118,7 @@ def event_id(db: Database, ref: str) -> int:
     """An event's id, from its numeric id or its slug."""
     ref = ref.strip()
     found = None
-    if ref.isdigit():
+    if is_event_id(ref):
         found = db.execute(event_by_id_statement(int(ref))).scalar()
     if found is None:
         found = db.execute(event_by_slug_statement(ref)).scalar()

@@ -8,7 +8,6 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from relations_db.domain import vocab
 from relations_db.domain.text import fold
 from relations_db.read import assemble, shapes
 from relations_db.read.rows import EventDetail, EventRow
@@ -118,9 +117,7 @@ def event_by_ref(conn: sqlite3.Connection, ref: str) -> EventDetail | None:
     suggestions)."""
     ref = ref.strip()
     found = None
-    if ref.isdigit():
-        if not ref.isascii() or int(ref) > vocab.LIMIT_MAX:  # (not an id sqlite3 can bind: as the other path does)
-            return None
+    if assemble.is_event_id(ref):
         found = run.scalar(conn, "names.event_id", id=int(ref))
     if found is None:
         found = run.scalar(conn, "names.event_slug", slug=ref)
