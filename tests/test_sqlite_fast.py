@@ -241,3 +241,18 @@ def test_the_compile_command_is_documented():
     proc = subprocess.run([sys.executable, "-m", "relations_db.read.compile", "--help"], capture_output=True,
                           text=True)
     assert proc.returncode == 0 and "--check" in proc.stdout
+
+
+def test_a_table_cut_at_the_terminal_counts_the_rest_the_same_both_ways(cli, monkeypatch, generated_url):
+    """At a terminal `events` prints the first TERMINAL_LIMIT events and says how many more there are: the fast
+    path counts them with its own compiled count statement."""
+    from relations_db.cli import output
+
+    monkeypatch.setattr(output, "is_terminal", lambda: True)
+    monkeypatch.setattr(output, "TERMINAL_LIMIT", 5)
+    names = _names(generated_url)
+    for args in (["events"], ["events", "--year", names["year"]], ["events", "--actor", names["actor"].replace(
+            "\x00", " ")], ["events", "--from", "1950", "--type", names["type"]]):
+        fast, slow, reached = _both_ways(cli, monkeypatch, generated_url, args)
+        assert (fast.exit_code, fast.stdout_bytes, fast.stderr) == (slow.exit_code, slow.stdout_bytes, slow.stderr)
+        assert not reached and "more (show them with --limit" in fast.stderr, args

@@ -1,7 +1,7 @@
 """`relations-db` commands: events, chronology, show, search — the read side."""
 
-from collections.abc import Iterator
-from typing import Annotated, Literal, Optional
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
@@ -19,6 +19,9 @@ from relations_db.cli.options import (
     filters_from,
     format_flag,
 )
+
+if TYPE_CHECKING:
+    from relations_db.read.shapes import Filters
 
 commands = typer.Typer(add_completion=False)
 
@@ -53,28 +56,33 @@ def events_cmd(
                            search=search, limit=limit)
     fmt = format_ or "table"
     cut = fmt == "table" and filters.limit is None and output.is_terminal()
-    if not cut:  # (a cut table counts the rest: the SQLAlchemy path's)
-        with fast_connection(ctx) as lite:
-            rows = fast.event_rows(lite, filters) if lite is not None else None
-            if lite is not None and rows is not None:
-                shown = output.emit_events(rows, fmt, columns=output.event_columns(None, fast.max_event_id(lite)))
-        if rows is not None:
-            if shown == 0:
-                output.message("No events match." if not filters.is_empty() else "The database has no events.")
-            return
-    from relations_db.read.events import count_events, event_rows
-
-    if cut:
+    if cut:  # (the rest is counted and told)
         filters.limit = output.TERMINAL_LIMIT
-    with connection(ctx) as conn:
-        shown = output.emit_events(event_rows(conn, filters), fmt, columns=output.event_columns(conn))
-        if shown == 0:
-            output.message("No events match." if not filters.is_empty() else "The database has no events.")
-        elif cut and shown == output.TERMINAL_LIMIT:
-            filters.limit = None
-            more = count_events(conn, filters) - shown
-            if more > 0:
-                output.message(f"… and {more} more (show them with --limit {shown + more}, or --format csv).")
+    with fast_connection(ctx) as lite:
+        rows = fast.event_rows(lite, filters) if lite is not None else None
+        if lite is not None and rows is not None:
+            shown = output.emit_events(rows, fmt, columns=output.event_columns(None, fast.max_event_id(lite)))
+            _tell_the_rest(filters, shown, cut, lambda f: fast.count_events(lite, f))
+    if rows is None:
+        from relations_db.read.events import count_events, event_rows
+
+        with connection(ctx) as conn:
+            shown = output.emit_events(event_rows(conn, filters), fmt, columns=output.event_columns(conn))
+            _tell_the_rest(filters, shown, cut, lambda f: count_events(conn, f))
+
+
+def _tell_the_rest(filters: "Filters", shown: int, cut: bool, count: "Callable[[Filters], int | None]") -> None:
+    """The message after a listing: that nothing matched, or, for a table cut at the terminal's limit, how many
+    more there are."""
+    from relations_db.cli import output
+
+    if shown == 0:
+        output.message("No events match." if not filters.is_empty() else "The database has no events.")
+    elif cut and shown == output.TERMINAL_LIMIT:
+        filters.limit = None
+        more = (count(filters) or shown) - shown
+        if more > 0:
+            output.message(f"… and {more} more (show them with --limit {shown + more}, or --format csv).")
 
 
 ChronologyFormat = Annotated[Optional[Literal["text", "markdown"]], format_flag(

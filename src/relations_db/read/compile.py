@@ -30,6 +30,7 @@ from sqlalchemy.engine import Dialect
 from relations_db.read import catalog, names
 from relations_db.read.events import (
     build_events,
+    count_statement_of,
     details_statements,
     invoked_by_statement,
     invoked_statement,
@@ -73,6 +74,8 @@ def _events(shape: EventsShape, v: int) -> Select[Any]:
     subsets = [actor_subset(30 + v, i) for i, _ in enumerate(shape.subsets)]
     resolved = Resolved(span, subsets, [where_condition(w, values[w]) for w in shape.where], shape.where)
     forms = tuple(s.split(":")[1] for s in shape.subsets)
+    if shape.count:
+        return count_statement_of("sqlite", resolved)
     return build_events("sqlite", resolved, 40 + v if shape.limit else None, forms, body=shape.body)
 
 

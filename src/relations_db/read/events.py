@@ -227,12 +227,15 @@ def max_event_id(db: Database) -> int:
 def count_events(db: Database, filters: Filters) -> int:
     """How many events match `filters` (ignoring `limit`)."""
     conn = connection(db)
-    resolved = resolve(conn, filters)
+    return conn.execute(count_statement_of(conn.dialect.name, resolve(conn, filters))).scalar() or 0
+
+
+def count_statement_of(dialect: str, resolved: Resolved) -> Select[Any]:
+    """How many events `resolved` selects: a date range is counted per span class, as it is read."""
     where = [*(EV.c.id.in_(s.ids) for s in resolved.subsets), *resolved.where]
-    legs = span_legs(conn.dialect.name, resolved.span, where)  # a date range is counted per span class, like it is read
-    counted = (select(func.count()).select_from(EV).where(*span_conditions(resolved.span), *where) if legs is None
-               else select(func.count()).select_from(union_all(*legs).subquery()))
-    return conn.execute(counted).scalar() or 0
+    legs = span_legs(dialect, resolved.span, where)
+    return (select(func.count()).select_from(EV).where(*span_conditions(resolved.span), *where) if legs is None
+            else select(func.count()).select_from(union_all(*legs).subquery()))
 
 
 # --- one event, agreements ------------------------------------------------------------------------------------

@@ -153,10 +153,11 @@ class EventsShape:
     subsets: tuple[str, ...]  # per actor or word filter: "actor:in", "actor:exists", "search:in"…
     where: tuple[str, ...]  # the WHERE_FILTERS given, in that order
     body: bool = False  # with the search text (for snippets)
+    count: bool = False  # how many events match (`events.count_statement_of`), not the events
 
     def key(self) -> str:
-        return (f"events:{self.span}:{'limit' if self.limit else 'all'}:{','.join(self.subsets) or '-'}"
-                f":{','.join(self.where) or '-'}{':body' if self.body else ''}")
+        return (f"{'count' if self.count else 'events'}:{self.span}:{'limit' if self.limit else 'all'}"
+                f":{','.join(self.subsets) or '-'}:{','.join(self.where) or '-'}{':body' if self.body else ''}")
 
 
 # How far the generated module goes (widen here; `python -m relations_db.read.compile` then writes it again).
@@ -175,6 +176,9 @@ def event_shapes() -> list[EventsShape]:
                 for forms in _forms(actors, limit):
                     for where in wheres:
                         found.append(EventsShape(span, limit, tuple(f"actor:{f}" for f in forms), where))
+        for actors in range(FAST_ACTORS_MAX + 1):  # (a count reads every actor's events: `IN`, no limit)
+            for where in wheres:
+                found.append(EventsShape(span, False, ("actor:in",) * actors, where, count=True))
     return found
 
 

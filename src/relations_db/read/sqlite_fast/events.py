@@ -47,9 +47,10 @@ def _where_values(conn: sqlite3.Connection, filters: Filters) -> dict[str, Any] 
     return values
 
 
-def event_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[EventRow] | None:
-    """The events matching `filters` as `read.events.event_rows` gives them, or None when this shape of listing
-    is not compiled. Checks and errors come first, as there."""
+def _resolve(conn: sqlite3.Connection, filters: Filters) -> tuple[shapes.Span | None, list[int],
+                                                                   dict[str, Any]] | None:
+    """(span, actor ids, where values) as `filters.resolve` finds them, or None when a name is not an exact
+    match or the filters ask for more than is compiled. Checks and errors come first, as there."""
     span = shapes.date_range(filters.year, filters.from_year, filters.to_year)
     if filters.search is not None or len(filters.actors) > shapes.FAST_ACTORS_MAX:
         return None
@@ -63,16 +64,42 @@ def event_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[EventRow]
     if values is None:
         return None
     shapes.check_limit(filters.limit)
-    forms = _forms(conn, list(actor_ids), filters.limit)
+    return span, list(actor_ids), values
+
+
+def _params(span: shapes.Span | None, actor_ids: list[int], values: dict[str, Any]) -> dict[str, Any]:
+    return {**shapes.span_params(span), **values, **{shapes.actor_param(i): a for i, a in enumerate(actor_ids)}}
+
+
+def event_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[EventRow] | None:
+    """The events matching `filters` as `read.events.event_rows` gives them, or None when this shape of listing
+    is not compiled."""
+    resolved = _resolve(conn, filters)
+    if resolved is None:
+        return None
+    span, actor_ids, values = resolved
+    forms = _forms(conn, actor_ids, filters.limit)
     shape = shapes.EventsShape(shapes.span_kind(span), filters.limit is not None,
                                tuple(f"actor:{f}" for f in forms), tuple(values))
     if not run.known(shape.key()):
         return None
-    params = {**shapes.span_params(span), **values,
-              **{shapes.actor_param(i): a for i, a in enumerate(actor_ids)}}
+    params = _params(span, actor_ids, values)
     if filters.limit is not None:
         params["limit"] = filters.limit
     return stream(conn, shape.key(), params)
+
+
+def count_events(conn: sqlite3.Connection, filters: Filters) -> int | None:
+    """`read.events.count_events` (the limit ignored), or None when this shape is not compiled."""
+    resolved = _resolve(conn, filters)
+    if resolved is None:
+        return None
+    span, actor_ids, values = resolved
+    shape = shapes.EventsShape(shapes.span_kind(span), False, ("actor:in",) * len(actor_ids), tuple(values),
+                               count=True)
+    if not run.known(shape.key()):
+        return None
+    return run.scalar(conn, shape.key(), **_params(span, actor_ids, values)) or 0
 
 
 def _forms(conn: sqlite3.Connection, actor_ids: list[int], limit: int | None) -> tuple[str, ...]:
