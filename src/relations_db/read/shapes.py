@@ -162,7 +162,7 @@ class EventsShape:
 
 # How far the generated module goes (widen here; `python -m relations_db.read.compile` then writes it again).
 FAST_ACTORS_MAX = 1
-FAST_WHERE_MAX = 1
+FAST_WHERE_MAX = 2
 
 
 def event_shapes() -> list[EventsShape]:

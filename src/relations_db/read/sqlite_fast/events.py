@@ -3,6 +3,7 @@ shapes `shapes.event_shapes` lists; None for anything else (the caller then asks
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -132,6 +133,34 @@ def stream(conn: sqlite3.Connection, name: str, params: dict[str, Any]) -> Itera
             yield from events
 
     return generate()
+
+
+def agreement_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[EventRow] | None:
+    """`read.events.agreement_rows`: the agreements matching `filters`, each with `invoked_by`; None when this
+    shape is not compiled."""
+    rows = event_rows(conn, dataclasses.replace(filters, kind="agreement"))
+    if rows is None:
+        return None
+
+    def generate() -> Iterator[EventRow]:
+        batch: list[EventRow] = []
+        for event in rows:
+            batch.append(event)
+            if len(batch) == BATCH:
+                yield from _with_invoked_by(conn, batch)
+                batch = []
+        yield from _with_invoked_by(conn, batch)
+
+    return generate()
+
+
+def _with_invoked_by(conn: sqlite3.Connection, batch: list[EventRow]) -> list[EventRow]:
+    if batch:
+        ids = [e["id"] for e in batch]
+        users = assemble.invoked_by(ids, run.rows(conn, "invoked_by", ids=json.dumps(ids)))
+        for event in batch:
+            event["invoked_by"] = users[event["id"]]
+    return batch
 
 
 def max_event_id(conn: sqlite3.Connection) -> int:
