@@ -32,6 +32,7 @@ CLI = [str(Path(PY).with_name("relations-db"))]
 if not Path(CLI[0]).exists():
     CLI = [PY, "-m", "relations_db"]
 MINIMAL = [PY, str(HERE / "minimal_app.py")]
+SQLITE_UTILS = [str(Path(PY).with_name("sqlite-utils"))]  # (a test dependency: pip install -e '.[test]')
 # (PYTHONDONTWRITEBYTECODE would make every start compile the modules again: users' installs have .pyc files)
 ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "NO_COLOR": "1", "COLUMNS": "100"}
 FLOORS = [PY, str(HERE / "floors.py")]
@@ -113,6 +114,43 @@ def run_tree_rss(cmd: list[str], *, stdout_path: str = os.devnull) -> tuple[floa
 def median_time(cmd: list[str], repeat: int = 7) -> float:
     run(cmd)  # warm the page cache; the first run of a cold file system is not what users see
     return statistics.median(run(cmd)[0] for _ in range(repeat))
+
+
+def cpu_seconds(cmd: list[str]) -> float:
+    """CPU seconds (user + system) of one whole process, from wait4: less moved by other processes on the
+    machine than wall time, which waits for them."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    _, status, usage = os.wait4(proc.pid, 0)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-2000:]}")
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_pairs(ours: list[str], theirs: list[str], pairs: int = 11) -> tuple[float, float, float]:
+    """(median CPU of ours, of theirs, median of the pairs' ratios), run alternately after one warm-up each."""
+    cpu_seconds(ours), cpu_seconds(theirs)
+    a, b = [], []
+    for _ in range(pairs):
+        a.append(cpu_seconds(ours))
+        b.append(cpu_seconds(theirs))
+    return statistics.median(a), statistics.median(b), statistics.median(x / y for x, y in zip(a, b, strict=True))
+
+
+def year_query_sql(year: int) -> str:
+    """The SQL the fast path runs for `events --year YEAR` (read/sqlite_fast/statements.py), its values inlined:
+    what sqlite-utils is given, so that both run the same statement."""
+    from relations_db.domain.dates import year_days
+    from relations_db.read.shapes import EventsShape, span_params
+    from relations_db.read.sqlite_fast.statements import STATEMENTS
+
+    sql, bound, _, constants = STATEMENTS[EventsShape("both", False, (), ()).key()]
+    values = {**constants, **span_params(year_days(year))}
+    pieces = sql.split("?")
+    assert len(pieces) == len(bound) + 1
+    return "".join(piece + (str(int(values[name])) if i < len(bound) else "")
+                   for i, (piece, name) in enumerate(zip(pieces, [*bound, ""], strict=True)))
 
 
 def side_by_side(ours: list[str], theirs: list[str], repeat: int = 9) -> tuple[float, float]:
@@ -339,6 +377,24 @@ def _busiest_actor_pg(url: str) -> tuple[str, int]:
             "GROUP BY a.id ORDER BY c DESC LIMIT 1").fetchone()
 
 
+def bench_start_vs_sqlite_utils(report: Report, seeded: str) -> None:
+    """Start-up against sqlite-utils doing the same work in the same run: CPU seconds, paired (issue 20)."""
+    path = seeded.split(":///", 1)[1]
+    ours, theirs, ratio = cpu_pairs(CLI + ["--help"], SQLITE_UTILS + ["--help"])
+    report.add("sqlite", "seed", "--help vs sqlite-utils --help (CPU)",
+               f"{ours * 1000:.0f} vs {theirs * 1000:.0f} ms = {ratio:.2f}x", "<= 1.15x", ratio <= 1.15)
+    ours, theirs, ratio = cpu_pairs(CLI + ["--db", seeded, "events", "--year", "1960", "--format", "json"],
+                                    SQLITE_UTILS + ["query", path, year_query_sql(1960)])
+    report.add("sqlite", "seed", "year query JSON vs sqlite-utils (CPU)",
+               f"{ours * 1000:.0f} vs {theirs * 1000:.0f} ms = {ratio:.2f}x", "<= 1.5x", ratio <= 1.5)
+    for what, args in (("show", ["show", "1961-12-03-soviet-union-breaks-relations", "--format", "json"]),
+                       ("actor query", ["events", "--actor", "Khrushchev", "--format", "json"]),
+                       ("sources", ["sources", "--format", "json"])):
+        ours, theirs, ratio = cpu_pairs(CLI + ["--db", seeded, *args], SQLITE_UTILS + ["query", path, "select 1"])
+        report.add("sqlite", "seed", f"{what} JSON vs sqlite-utils select 1 (CPU)",
+                   f"{ours * 1000:.0f} vs {theirs * 1000:.0f} ms = {ratio:.2f}x", "")
+
+
 def bench_start(report: Report, seeded: str) -> None:
     ours, theirs = side_by_side(CLI + ["--help"], MINIMAL + ["--help"])
     report.add("sqlite", "seed", "--help vs minimal Typer app",
@@ -381,6 +437,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--start-only", action="store_true", help="only the start-up figures (a minute)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     report = Report()
@@ -394,6 +451,10 @@ def main() -> None:
     seeded.unlink(missing_ok=True)
     run(CLI + ["--db", f"sqlite:///{seeded}", "db", "seed"])
     bench_start(report, f"sqlite:///{seeded}")
+    bench_start_vs_sqlite_utils(report, f"sqlite:///{seeded}")
+    if args.start_only:
+        (OUT / "results.json").write_text(json.dumps(report.rows, indent=2))
+        return
 
     server = None
     if "postgresql" in args.backends:

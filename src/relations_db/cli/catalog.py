@@ -1,6 +1,6 @@
 """`relations-db` commands: actors, actor, meetings, agreements, sources, source — the lists and profiles."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal, Optional
 
 import typer
@@ -18,6 +18,7 @@ from relations_db.cli.options import (
     filters_from,
     format_flag,
 )
+from relations_db.read.rows import EventRow
 
 commands = typer.Typer(add_completion=False)
 
@@ -38,13 +39,18 @@ def actors_cmd(
     Example: relations-db actors --kind person --search khr
     """
     from relations_db.cli import output
-    from relations_db.cli.common import connection
-    from relations_db.read.catalog import actor_rows
+    from relations_db.cli.common import connection, fast_connection
+    from relations_db.read.sqlite_fast import catalog as fast
 
     columns = [output.Column("Name", ratio=3), output.Column("Kind", width=12), output.Column("Aliases", ratio=4),
                output.Column("Events", width=6, justify="right")]
-    with connection(ctx) as conn:
-        rows = actor_rows(conn, kind=kind, search=search)
+    with fast_connection(ctx) as lite:
+        rows = fast.actor_rows(lite, kind=kind, search=search) if lite is not None else None
+    if rows is None:
+        from relations_db.read.catalog import actor_rows
+
+        with connection(ctx) as conn:
+            rows = actor_rows(conn, kind=kind, search=search)
     shown = output.emit_records(rows, format_ or "table", columns,
                                 lambda a: [a["name"], a["kind"], ", ".join(a["aliases"]), str(a["events"])],
                                 csv_fields=("name", "kind", "aliases", "description", "events"))
@@ -116,8 +122,8 @@ def meetings_cmd(
     Example: relations-db meetings --place Bucharest
     """
     from relations_db.cli import output
-    from relations_db.cli.common import connection
-    from relations_db.read.events import event_rows
+    from relations_db.cli.common import connection, fast_connection
+    from relations_db.read.sqlite_fast import events as fast
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, place=place, source=source, search=search,
                            limit=limit)
@@ -127,12 +133,22 @@ def meetings_cmd(
         return [str(e["id"]), output.short_date(e["date"]), e["title"] + (f" ({e['place']})" if e["place"] else ""),
                 e["meeting"]["format"] or "", output.participants(e)]
 
-    with connection(ctx) as conn:
-        columns = [output.id_column(conn), output.DATE_COLUMN, output.Column("Title", ratio=4),
+    def emit(rows: Iterable[EventRow], id_column: output.Column) -> int:
+        columns = [id_column, output.DATE_COLUMN, output.Column("Title", ratio=4),
                    output.Column("Format", width=12), output.Column("Participants", ratio=4)]
-        shown = output.emit_events(event_rows(conn, filters), format_ or "table", columns=columns, cells=cells,
-                                   csv_extra=(("format", lambda e: e["meeting"]["format"]),
-                                              ("outcome", lambda e: e["meeting"]["outcome"])))
+        return output.emit_events(rows, format_ or "table", columns=columns, cells=cells,
+                                  csv_extra=(("format", lambda e: e["meeting"]["format"]),
+                                             ("outcome", lambda e: e["meeting"]["outcome"])))
+
+    with fast_connection(ctx) as lite:
+        rows = fast.event_rows(lite, filters) if lite is not None else None
+        if lite is not None and rows is not None:
+            shown = emit(rows, output.id_column_for(fast.max_event_id(lite)))
+    if rows is None:
+        from relations_db.read.events import event_rows
+
+        with connection(ctx) as conn:
+            shown = emit(event_rows(conn, filters), output.id_column(conn))
     if shown == 0:
         output.message("No meetings match." if not filters.is_empty(ignore_kind=True) else "No meetings recorded.")
 
@@ -156,8 +172,8 @@ def agreements_cmd(
     Example: relations-db agreements --format json
     """
     from relations_db.cli import output
-    from relations_db.cli.common import connection
-    from relations_db.read.events import agreement_rows
+    from relations_db.cli.common import connection, fast_connection
+    from relations_db.read.sqlite_fast import events as fast
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, place=place, source=source, search=search,
                            limit=limit)
@@ -169,14 +185,24 @@ def agreements_cmd(
         return [str(e["id"]), output.short_date(e["date"]), title, e["agreement"]["status"] or "",
                 output.participants(e), users]
 
-    with connection(ctx) as conn:
-        columns = [output.id_column(conn), output.DATE_COLUMN, output.Column("Title", ratio=3),
+    def emit(rows: Iterable[EventRow], id_column: output.Column) -> int:
+        columns = [id_column, output.DATE_COLUMN, output.Column("Title", ratio=3),
                    output.Column("Status", width=10), output.Column("Parties", ratio=3),
                    output.Column("Invoked by", width=10)]
-        shown = output.emit_events(agreement_rows(conn, filters), format_ or "table", columns=columns, cells=cells,
-                                   csv_extra=(("status", lambda e: e["agreement"]["status"]),
-                                              ("subject", lambda e: e["agreement"]["subject"]),
-                                              ("invoked_by", lambda e: "; ".join(u["slug"] for u in e["invoked_by"]))))
+        return output.emit_events(rows, format_ or "table", columns=columns, cells=cells,
+                                  csv_extra=(("status", lambda e: e["agreement"]["status"]),
+                                             ("subject", lambda e: e["agreement"]["subject"]),
+                                             ("invoked_by", lambda e: "; ".join(u["slug"] for u in e["invoked_by"]))))
+
+    with fast_connection(ctx) as lite:
+        rows = fast.agreement_rows(lite, filters) if lite is not None else None
+        if lite is not None and rows is not None:
+            shown = emit(rows, output.id_column_for(fast.max_event_id(lite)))
+    if rows is None:
+        from relations_db.read.events import agreement_rows
+
+        with connection(ctx) as conn:
+            shown = emit(agreement_rows(conn, filters), output.id_column(conn))
     if shown == 0:
         output.message("No agreements match." if not filters.is_empty(ignore_kind=True)
                        else "No agreements recorded.")
@@ -189,13 +215,18 @@ def sources_cmd(ctx: typer.Context, format_: FormatOpt = None) -> None:
     Example: relations-db sources --format json
     """
     from relations_db.cli import output
-    from relations_db.cli.common import connection
-    from relations_db.read.catalog import source_rows
+    from relations_db.cli.common import connection, fast_connection
+    from relations_db.read.sqlite_fast import catalog as fast
 
     columns = [output.Column("Short form", ratio=2), output.Column("Key", ratio=2), output.Column("Kind", width=9),
                output.Column("Title", ratio=4), output.Column("Cited", width=5, justify="right")]
-    with connection(ctx) as conn:
-        rows = source_rows(conn)
+    with fast_connection(ctx) as lite:
+        rows = fast.source_rows(lite) if lite is not None else None
+    if rows is None:
+        from relations_db.read.catalog import source_rows
+
+        with connection(ctx) as conn:
+            rows = source_rows(conn)
     shown = output.emit_records(rows, format_ or "table", columns,
                                 lambda r: [r["short"], r["key"], r["kind"], r["title"], str(r["citations"])],
                                 csv_fields=("key", "kind", "author", "title", "year", "publisher", "url", "short",

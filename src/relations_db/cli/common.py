@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session
 
@@ -78,6 +80,20 @@ def connection(ctx: typer.Context) -> Iterator[Connection]:
     from relations_db.store.db import connection_scope
 
     with connection_scope(ready_engine(ctx)) as conn:
+        yield conn
+
+
+@contextmanager
+def fast_connection(ctx: typer.Context) -> Iterator[sqlite3.Connection | None]:
+    """The SQLite fast path's connection and read transaction (`read/sqlite_fast`: no SQLAlchemy, ≈0.4 s less
+    at start-up) when the database is an SQLite file at the schema head, else None. A command that gets None, or
+    whose question the fast path cannot answer (its functions return None), asks through `connection` instead,
+    after this block: a new, outdated or PostgreSQL database is handled there as always."""
+    from relations_db.read.sqlite_fast.connect import reading
+    from relations_db.store.db import SCHEMA_HEAD, resolve_url
+
+    state: State = ctx.obj
+    with reading(resolve_url(state.url), SCHEMA_HEAD) as conn:
         yield conn
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 import typer
 
 if TYPE_CHECKING:
-    from relations_db.read.filters import Filters
+    from relations_db.read.shapes import Filters
 
 _FILTERS = "Filters"
 
@@ -89,7 +89,7 @@ def filters_from(*, year: str | None = None, from_: str | None = None, to: str |
                  source: str | None = None, search: str | None = None, limit: int | None = None) -> Filters:
     """The `Filters` the options ask for. A bad year raises DateError naming its field, which the error edge
     leads with the option ("--year: '19x0' is not a year…")."""
-    from relations_db.read.filters import Filters
+    from relations_db.read.shapes import Filters
 
     return Filters(year=_year(year, "year"), from_year=_year(from_, "from_year"), to_year=_year(to, "to_year"),
                    actors=list(actor or []), type=type_, place=place, source=source, search=search, limit=limit)

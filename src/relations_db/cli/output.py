@@ -198,14 +198,21 @@ def id_column(conn) -> Column:
     """The ID column, as wide as the largest event id."""
     from relations_db.read.events import max_event_id
 
-    return Column("ID", width=max(2, len(str(max_event_id(conn)))), justify="right")
+    return id_column_for(max_event_id(conn))
+
+
+def id_column_for(max_id: int) -> Column:
+    """The ID column, as wide as `max_id`."""
+    return Column("ID", width=max(2, len(str(max_id))), justify="right")
 
 
 DATE_COLUMN = Column("Date", width=16)
 
 
-def event_columns(conn) -> list[Column]:
-    return [id_column(conn), DATE_COLUMN, Column("Title", ratio=5), Column("Place", ratio=2),
+def event_columns(conn, max_id: int | None = None) -> list[Column]:
+    """The columns of an event table; the ID column as wide as `max_id` (read from `conn` when None)."""
+    return [id_column(conn) if max_id is None else id_column_for(max_id), DATE_COLUMN, Column("Title", ratio=5),
+            Column("Place", ratio=2),
             Column("Actors", ratio=3)]
 
 

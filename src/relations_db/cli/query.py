@@ -1,6 +1,7 @@
 """`relations-db` commands: events, chronology, show, search — the read side."""
 
-from typing import Annotated, Literal, Optional
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
@@ -18,6 +19,9 @@ from relations_db.cli.options import (
     filters_from,
     format_flag,
 )
+
+if TYPE_CHECKING:
+    from relations_db.read.shapes import Filters
 
 commands = typer.Typer(add_completion=False)
 
@@ -45,24 +49,40 @@ def events_cmd(
     Example: relations-db events --year 1960 --actor Khrushchev --format json
     """
     from relations_db.cli import output
-    from relations_db.cli.common import connection
-    from relations_db.read.events import count_events, event_rows
+    from relations_db.cli.common import connection, fast_connection
+    from relations_db.read.sqlite_fast import events as fast
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
                            search=search, limit=limit)
     fmt = format_ or "table"
     cut = fmt == "table" and filters.limit is None and output.is_terminal()
-    if cut:
+    if cut:  # (the rest is counted and told)
         filters.limit = output.TERMINAL_LIMIT
-    with connection(ctx) as conn:
-        shown = output.emit_events(event_rows(conn, filters), fmt, columns=output.event_columns(conn))
-        if shown == 0:
-            output.message("No events match." if not filters.is_empty() else "The database has no events.")
-        elif cut and shown == output.TERMINAL_LIMIT:
-            filters.limit = None
-            more = count_events(conn, filters) - shown
-            if more > 0:
-                output.message(f"… and {more} more (show them with --limit {shown + more}, or --format csv).")
+    with fast_connection(ctx) as lite:
+        rows = fast.event_rows(lite, filters) if lite is not None else None
+        if lite is not None and rows is not None:
+            shown = output.emit_events(rows, fmt, columns=output.event_columns(None, fast.max_event_id(lite)))
+            _tell_the_rest(filters, shown, cut, lambda f: fast.count_events(lite, f))
+    if rows is None:
+        from relations_db.read.events import count_events, event_rows
+
+        with connection(ctx) as conn:
+            shown = output.emit_events(event_rows(conn, filters), fmt, columns=output.event_columns(conn))
+            _tell_the_rest(filters, shown, cut, lambda f: count_events(conn, f))
+
+
+def _tell_the_rest(filters: "Filters", shown: int, cut: bool, count: "Callable[[Filters], int | None]") -> None:
+    """The message after a listing: that nothing matched, or, for a table cut at the terminal's limit, how many
+    more there are."""
+    from relations_db.cli import output
+
+    if shown == 0:
+        output.message("No events match." if not filters.is_empty() else "The database has no events.")
+    elif cut and shown == output.TERMINAL_LIMIT:
+        filters.limit = None
+        more = (count(filters) or shown) - shown
+        if more > 0:
+            output.message(f"… and {more} more (show them with --limit {shown + more}, or --format csv).")
 
 
 ChronologyFormat = Annotated[Optional[Literal["text", "markdown"]], format_flag(
@@ -95,19 +115,29 @@ def chronology_cmd(
     import sys
 
     from relations_db.cli import output
-    from relations_db.cli.common import connection
+    from relations_db.cli.common import connection, fast_connection
     from relations_db.formats.chronology import write_chronology, write_markdown
-    from relations_db.read.events import event_rows
+    from relations_db.read.rows import EventRow
+    from relations_db.read.sqlite_fast import events as fast
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
                            search=search, limit=limit)
-    with connection(ctx) as conn:
-        rows = event_rows(conn, filters)
+
+    def write(rows: Iterator[EventRow]) -> int:
         if format_ == "markdown":
-            shown = write_markdown(rows, sys.stdout, title=title or "Chronology")
-        else:
-            shown = write_chronology(map(output.visible_record, rows), sys.stdout,
-                                     title=output.visible(title) if title else title)
+            return write_markdown(rows, sys.stdout, title=title or "Chronology")
+        return write_chronology(map(output.visible_record, rows), sys.stdout,
+                                title=output.visible(title) if title else title)
+
+    with fast_connection(ctx) as lite:
+        rows = fast.event_rows(lite, filters) if lite is not None else None
+        if rows is not None:
+            shown = write(rows)
+    if rows is None:
+        from relations_db.read.events import event_rows
+
+        with connection(ctx) as conn:
+            shown = write(event_rows(conn, filters))
     if shown == 0:
         output.message("No events match." if not filters.is_empty() else "The database has no events.")
 
@@ -129,12 +159,17 @@ def show_cmd(
     """
     import json
 
-    from relations_db.cli.common import connection
+    from relations_db.cli.common import connection, fast_connection
     from relations_db.cli.output import event_text
-    from relations_db.read.events import event_by_ref
+    from relations_db.read.sqlite_fast import events as fast
 
-    with connection(ctx) as conn:
-        record = event_by_ref(conn, event)
+    with fast_connection(ctx) as lite:
+        record = fast.event_by_ref(lite, event) if lite is not None else None
+    if record is None:
+        from relations_db.read.events import event_by_ref
+
+        with connection(ctx) as conn:
+            record = event_by_ref(conn, event)
     if format_ == "json":
         typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:

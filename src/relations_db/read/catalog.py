@@ -6,18 +6,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
-from relations_db.domain.text import fold
-from relations_db.domain.vocab import ACTOR_KINDS, SOURCE_LIST_FIELDS
-from relations_db.errors import UserError
+from relations_db.domain.vocab import SOURCE_LIST_FIELDS
 from relations_db.read import names
+from relations_db.read.assemble import check_actor_kind, like_pattern
 from relations_db.read.events import events_statement, stream
 from relations_db.read.filters import Resolved, actor_subset, date_order
 from relations_db.read.rows import ActorProfile, ActorRow, EventRow, SourceCitation, SourceRow
-from relations_db.read.tables import AA, AC, BATCH, CI, EV, PA, SO, connection
+from relations_db.read.tables import AA, AC, BATCH, CI, EV, PA, SO, connection, one_of, param
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Row
@@ -32,31 +31,41 @@ def actor_rows(db: Database, kind: str | None = None, search: str | None = None)
     """Actors by name, each {name, kind, description, aliases, events}; `search` matches any part of a name
     or alias, case- and accent-insensitively; `kind` one of the actor kinds."""
     conn = connection(db)
-    stmt = select(AC.c.id, AC.c.name, AC.c.kind, AC.c.description).order_by(AC.c.name)
-    if kind:
-        if kind not in ACTOR_KINDS:
-            raise UserError(f"the kind of actor must be one of {', '.join(ACTOR_KINDS)} (got {kind!r})",
-                            field="kind")
-        stmt = stmt.where(AC.c.kind == kind)
-    if search:
-        pattern = "%" + _escape_like(fold(search)) + "%"
-        by_alias = select(AA.c.actor_id).where(AA.c.folded.like(pattern, escape="\\"))
-        stmt = stmt.where(or_(AC.c.name_folded.like(pattern, escape="\\"), AC.c.id.in_(by_alias)))
+    dialect = conn.dialect.name
+    check_actor_kind(kind)
+    stmt = actors_statement(kind or None, like_pattern(search) if search else None)
     by_id: dict[int, ActorRow] = {r.id: {"name": r.name, "kind": r.kind, "description": r.description,
                                          "aliases": [], "events": 0} for r in conn.execute(stmt)}
     for chunk in _chunks(list(by_id)):
-        for row in conn.execute(select(AA.c.actor_id, AA.c.name).where(AA.c.actor_id.in_(chunk))
-                                .order_by(AA.c.id)):
+        for row in conn.execute(aliases_statement(dialect, chunk)):
             by_id[row.actor_id]["aliases"].append(row.name)
-        counts = (select(PA.c.actor_id, func.count(PA.c.event_id.distinct()))
-                  .where(PA.c.actor_id.in_(chunk)).group_by(PA.c.actor_id))
-        for actor_id, n in conn.execute(counts):
+        for actor_id, n in conn.execute(event_counts_statement(dialect, chunk)):
             by_id[actor_id]["events"] = n
     return list(by_id.values())
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def actors_statement(kind: str | None, pattern: str | None) -> Select[Any]:
+    """(id, name, kind, description) of the actors, by name: of `kind`, and whose name or an alias matches the
+    LIKE `pattern` (`like_pattern`), when given."""
+    stmt = select(AC.c.id, AC.c.name, AC.c.kind, AC.c.description).order_by(AC.c.name)
+    if kind is not None:
+        stmt = stmt.where(AC.c.kind == param("kind", kind))
+    if pattern is not None:
+        like = param("pattern", pattern)
+        by_alias = select(AA.c.actor_id).where(AA.c.folded.like(like, escape="\\"))
+        stmt = stmt.where(or_(AC.c.name_folded.like(like, escape="\\"), AC.c.id.in_(by_alias)))
+    return stmt
+
+
+def aliases_statement(dialect: str, actor_ids: list[int]) -> Select[Any]:
+    """(actor id, alias) of these actors, in the order they were recorded."""
+    return select(AA.c.actor_id, AA.c.name).where(one_of(dialect, AA.c.actor_id, "ids", actor_ids)).order_by(AA.c.id)
+
+
+def event_counts_statement(dialect: str, actor_ids: list[int]) -> Select[Any]:
+    """(actor id, number of events) of these actors (those in at least one)."""
+    return (select(PA.c.actor_id, func.count(PA.c.event_id.distinct()))
+            .where(one_of(dialect, PA.c.actor_id, "ids", actor_ids)).group_by(PA.c.actor_id))
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -92,14 +101,23 @@ def source_rows(db: Database) -> list[SourceRow]:
     """Every source, in bibliography order (short form, then key), with `citations`: how many citations
     name it as their source or as the work that reports them (`cited_in`)."""
     conn = connection(db)
-    rows = conn.execute(select(*(SO.c[n] for n in SOURCE_LIST_FIELDS), SO.c.id)
-                        .order_by(func.lower(SO.c.short), SO.c.key)).all()
+    rows = conn.execute(sources_list_statement()).all()
     counts: dict[int, int] = defaultdict(int)
-    for column_ in (CI.c.source_id, CI.c.cited_in_id):
-        for source_id, n in conn.execute(select(column_, func.count()).where(column_.is_not(None))
-                                         .group_by(column_)):
+    for statement in citation_counts_statements():
+        for source_id, n in conn.execute(statement):
             counts[source_id] += n
     return [{**_source_dict(r), "citations": counts[r.id]} for r in rows]
+
+
+def sources_list_statement() -> Select[Any]:
+    """The fields of `vocab.SOURCE_LIST_FIELDS` and the id of every source, in bibliography order."""
+    return select(*(SO.c[n] for n in SOURCE_LIST_FIELDS), SO.c.id).order_by(func.lower(SO.c.short), SO.c.key)
+
+
+def citation_counts_statements() -> tuple[Select[Any], Select[Any]]:
+    """(source id, how many citations name it): as their source, and as the work that reports them."""
+    return tuple(select(c, func.count()).where(c.is_not(None)).group_by(c)  # type: ignore[return-value]
+                 for c in (CI.c.source_id, CI.c.cited_in_id))
 
 
 def source_profile(db: Database, ref: str) -> SourceRow:

@@ -28,20 +28,22 @@ from sqlalchemy import (
     union_all,
 )
 
-from relations_db.domain import dates
-from relations_db.domain.citing import citation_text
-from relations_db.read import names
+from relations_db.read import assemble, names
+from relations_db.read.assemble import attach_details, batch_ids, event_detail, event_dict
 from relations_db.read.filters import (
     Filters,
     Resolved,
     date_order,
+    max_id_statement,
     resolve,
     span_conditions,
     span_legs,
-    subset_conditions,
+    subset_forms,
+    subset_where,
 )
-from relations_db.read.rows import Citation, EventDetail, EventRef, EventRow
-from relations_db.read.tables import AC, AG, BATCH, CI, ES, EV, INV, ME, PA, PL, SO, connection
+from relations_db.read.rows import EventDetail, EventRef, EventRow
+from relations_db.read.shapes import EventsShape, span_kind
+from relations_db.read.tables import AC, AG, BATCH, CI, ES, EV, INV, ME, PA, PL, SO, connection, one_of, param
 
 if TYPE_CHECKING:
     from sqlalchemy import FromClause, Subquery
@@ -74,54 +76,48 @@ def events_statement(conn: Connection, resolved: Resolved, limit: int | None, *,
     The other columns are then joined to the events found (so for a filtered page too); `body` adds the search
     text (for snippets).
     """
+    return build_events(conn.dialect.name, resolved, limit, subset_forms(conn, resolved.subsets, limit), body=body)
+
+
+def events_shape(resolved: Resolved, limit: int | None, forms: tuple[str, ...], *,
+                 body: bool = False) -> EventsShape:
+    """The shape of `build_events`' statement: what its text depends on."""
+    return EventsShape(span_kind(resolved.span), limit is not None,
+                       tuple(f"{s.kind}:{f}" for s, f in zip(resolved.subsets, forms, strict=True)),
+                       resolved.where_names, body)
+
+
+def build_events(dialect: str, resolved: Resolved, limit: int | None, forms: tuple[str, ...], *,
+                 body: bool = False) -> Select[Any]:
+    """`events_statement` with the form of each subset given ("in" or "exists", `filters.subset_forms`)."""
     extra = (ES.c.body,) if body else ()
-    dialect = conn.dialect.name
 
     def with_body(stmt: Select[Any]) -> Select[Any]:
         return stmt.join(ES, ES.c.event_id == EV.c.id) if body else stmt
 
-    where = [*subset_conditions(conn, resolved.subsets, limit), *resolved.where]
-    legs = span_legs(conn, resolved.span, where)
+    where = [*subset_where(resolved.subsets, forms), *resolved.where]
+    legs = span_legs(dialect, resolved.span, where)
     if legs is None:
         where += span_conditions(resolved.span)
         if limit is None or not where:
             stmt = with_body(base_select(*extra)).where(*where).order_by(
                 *date_order(dialect, EV.c.start_day, EV.c.end_day, EV.c.id))
-            return stmt.limit(limit) if limit is not None else stmt
+            return stmt.limit(param("limit", limit)) if limit is not None else stmt
         # A page of a filtered list: the events are found on the date-order index alone (the row of each
         # event checked is not read), then the page's rows joined.
         legs = [select(EV.c.id, EV.c.start_day, EV.c.end_day).where(*where)]
     if limit is not None:
         # Each class's first `limit` from its index in order: PostgreSQL does not merge ordered streams of
         # UNION ALL members that have a WHERE clause, so it sorts at most 4 × `limit` rows instead.
-        legs = [select(leg.order_by(*date_order(dialect, EV.c.start_day, EV.c.end_day, EV.c.id)).limit(limit)
-                       .subquery())
+        legs = [select(leg.order_by(*date_order(dialect, EV.c.start_day, EV.c.end_day, EV.c.id))
+                       .limit(param("limit", limit)).subquery())
                 for leg in legs]
     merged: Any = union_all(*legs) if len(legs) > 1 else legs[0]  # (Any: mypy 2.4 crashes expanding the union)
     found = merged.subquery("found")
     ordered = select(found).order_by(*date_order(dialect, found.c.start_day, found.c.end_day, found.c.id))
-    hits = (ordered.limit(limit) if limit is not None else ordered).subquery("hits")
+    hits = (ordered.limit(param("limit", limit)) if limit is not None else ordered).subquery("hits")
     return with_body(base_select(*extra, hits=hits)).order_by(*date_order(dialect, hits.c.start_day,
                                                                           hits.c.end_day, hits.c.id))
-
-
-def _event_dict(row: Row) -> EventRow:
-    (id_, slug, kind, date, _, _, start, end, start_kind, end_kind, precision, title, summary, type_, tone,
-     tone_note, place, format_, outcome, status, subject) = row[:21]
-    # The kind of a missing end only where there is one, so that the events with both days keep their shape.
-    kinds = {**({"start_kind": start_kind} if start_kind else {}), **({"end_kind": end_kind} if end_kind else {})}
-    event: EventRow = {
-        "id": id_, "slug": slug, "kind": kind, "date": date, "start": start, "end": end,
-        **kinds,  # type: ignore[typeddict-item]  # (the optional kinds, spread in after the days)
-        "precision": precision, "title": title, "summary": summary, "type": type_, "tone": tone,
-        "tone_note": tone_note, "place": place,
-        "actors": [], "citations": [], "invokes": [],
-    }
-    if kind == "meeting":
-        event["meeting"] = {"format": format_, "outcome": outcome}
-    elif kind == "agreement":
-        event["agreement"] = {"status": status, "subject": subject}
-    return event
 
 
 # The details of a batch of events, one statement each per backend, built once. The batch's ids are bound as
@@ -140,12 +136,7 @@ def _batch_ids(dialect: str) -> Select[Any] | ColumnElement[Any]:
     return func.any(cast(bindparam("ids", type_=String), ARRAY(Integer)))
 
 
-def _batch_params(dialect: str, ids: list[int]) -> dict[str, str]:
-    text = ",".join(map(str, ids))
-    return {"ids": f"[{text}]" if dialect == "sqlite" else f"{{{text}}}"}
-
-
-def _details_statements(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
+def details_statements(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
     if dialect not in _DETAILS:
         def of_batch(column: ColumnElement[int]) -> ColumnElement[bool]:
             ids = _batch_ids(dialect)
@@ -173,25 +164,16 @@ def _attach_details(conn: Connection, events: list[EventRow], sources: dict[int,
     """
     by_id = {e["id"]: e for e in events}
     dialect = conn.dialect.name
-    participants, citations_, invokes = _details_statements(dialect)
-    ids = _batch_params(dialect, list(by_id))
+    participants, citations_, invokes = details_statements(dialect)
+    ids = {"ids": batch_ids(dialect, list(by_id))}
     # (`.all()`: one fetch for the batch's rows, not one call per row)
-    for event_id, name, kind, role in conn.execute(participants, ids).all():
-        by_id[event_id]["actors"].append({"name": name, "kind": kind, "role": role})
-    none = (None, None)
-    for event_id, citation_id, source_id, locator, quote, cited_as, in_id, in_locator, confidence, note in \
-            conn.execute(citations_, ids).all():
-        key, short = sources[source_id]
-        in_key, in_short = sources[in_id] if in_id is not None else none
-        citation: Citation = {
-            "id": citation_id, "source": key, "short": short, "locator": locator, "quote": quote, "cited_as": cited_as,
-            "cited_in": in_key, "cited_in_short": in_short, "cited_in_locator": in_locator,
-            "confidence": confidence, "note": note,
-            "text": citation_text(short, locator, in_short, in_locator),
-        }
-        by_id[event_id]["citations"].append(citation)
-    for event_id, slug in conn.execute(invokes, ids).all():
-        by_id[event_id]["invokes"].append(slug)
+    attach_details(by_id, sources, conn.execute(participants, ids).all(), conn.execute(citations_, ids).all(),
+                   conn.execute(invokes, ids).all())
+
+
+def sources_statement() -> Select[Any]:
+    """Every source's id, key and short form (read once per listing)."""
+    return select(SO.c.id, SO.c.key, SO.c.short)
 
 
 def stream(db: Database, stmt: Select[Any], *, limit: int | None = None,
@@ -204,13 +186,13 @@ def stream(db: Database, stmt: Select[Any], *, limit: int | None = None,
     two more round trips.
     """
     conn = connection(db)
-    sources = {row[0]: (row[1], row[2]) for row in conn.execute(select(SO.c.id, SO.c.key, SO.c.short))}
+    sources = {row[0]: (row[1], row[2]) for row in conn.execute(sources_statement())}
     one_batch = limit is not None and limit <= BATCH
     result = conn.execute(stmt, execution_options={} if one_batch else {"yield_per": BATCH})
     for rows in result.partitions(BATCH):
         events = []
         for row in rows:
-            event = _event_dict(row)
+            event = event_dict(row)
             if each is not None:
                 each(event, row)
             events.append(event)
@@ -239,18 +221,21 @@ def event_rows_where(db: Database, condition: ColumnElement[bool]) -> Iterator[E
 
 def max_event_id(db: Database) -> int:
     """The largest event id (0 when there are none): how wide an ID column must be."""
-    return connection(db).execute(select(func.max(EV.c.id))).scalar() or 0
+    return connection(db).execute(max_id_statement()).scalar() or 0
 
 
 def count_events(db: Database, filters: Filters) -> int:
     """How many events match `filters` (ignoring `limit`)."""
     conn = connection(db)
-    resolved = resolve(conn, filters)
+    return conn.execute(count_statement_of(conn.dialect.name, resolve(conn, filters))).scalar() or 0
+
+
+def count_statement_of(dialect: str, resolved: Resolved) -> Select[Any]:
+    """How many events `resolved` selects: a date range is counted per span class, as it is read."""
     where = [*(EV.c.id.in_(s.ids) for s in resolved.subsets), *resolved.where]
-    legs = span_legs(conn, resolved.span, where)  # a date range is counted per span class, like it is read
-    counted = (select(func.count()).select_from(EV).where(*span_conditions(resolved.span), *where) if legs is None
-               else select(func.count()).select_from(union_all(*legs).subquery()))
-    return conn.execute(counted).scalar() or 0
+    legs = span_legs(dialect, resolved.span, where)
+    return (select(func.count()).select_from(EV).where(*span_conditions(resolved.span), *where) if legs is None
+            else select(func.count()).select_from(union_all(*legs).subquery()))
 
 
 # --- one event, agreements ------------------------------------------------------------------------------------
@@ -261,32 +246,37 @@ def event_by_ref(db: Database, ref: str) -> EventDetail:
     (the date as a reader writes it), `invoked_by` (for agreements) and each invoked agreement's title."""
     conn = connection(db)
     event_id = names.event_id(conn, ref)
-    (event,) = list(stream(conn, base_select().where(EV.c.id == event_id)))
-    parsed = dates.parse(event["date"])
+    (event,) = list(stream(conn, one_event_statement(event_id)))
     invoked = {}  # slug → (slug, date, title) of each agreement the event invokes
     if event["invokes"]:
-        stmt = select(EV.c.slug, EV.c.date, EV.c.title).where(EV.c.slug.in_(event["invokes"]))
-        invoked = {r.slug: r for r in conn.execute(stmt)}
-    # (the keys in the order the JSON output has always shown them: the event's, then how its date reads)
-    detail: EventDetail = {
-        **event,  # type: ignore[typeddict-unknown-key]  # EventRow may carry keys of other listings: not this one
-        "invokes": [{"slug": s, "date": invoked[s].date, "title": invoked[s].title} for s in event["invokes"]],
-        "display": dates.display(parsed), "approximate": parsed.approximate, "uncertain": parsed.uncertain,
-    }
+        invoked = {r.slug: r for r in conn.execute(invoked_statement(conn.dialect.name, event["invokes"]))}
+    detail = event_detail(event, invoked)
     if event["kind"] == "agreement":
         detail["invoked_by"] = invoked_by(conn, [event_id])[event_id]
     return detail
 
 
+def one_event_statement(event_id: int) -> Select[Any]:
+    """One event's row (`base_select`), by id."""
+    return base_select().where(EV.c.id == param("id", event_id))
+
+
+def invoked_statement(dialect: str, slugs: list[str]) -> Select[Any]:
+    """(slug, date, title) of the events with these slugs (the agreements an event invokes)."""
+    return select(EV.c.slug, EV.c.date, EV.c.title).where(one_of(dialect, EV.c.slug, "slugs", slugs))
+
+
+def invoked_by_statement(dialect: str, agreement_ids: list[int]) -> Select[Any]:
+    """(agreement id, id, slug, date, title) of the events invoking these agreements, in date order."""
+    return (select(INV.c.agreement_id, EV.c.id, EV.c.slug, EV.c.date, EV.c.title)
+            .join(EV, EV.c.id == INV.c.event_id).where(one_of(dialect, INV.c.agreement_id, "ids", agreement_ids))
+            .order_by(*date_order(dialect, EV.c.start_day, EV.c.end_day, EV.c.id)))
+
+
 def invoked_by(db: Database, agreement_ids: list[int]) -> dict[int, list[EventRef]]:
     """For each agreement id: the events that invoke it, in date order, as {id, slug, date, title}."""
-    found: dict[int, list[EventRef]] = {i: [] for i in agreement_ids}
-    stmt = (select(INV.c.agreement_id, EV.c.id, EV.c.slug, EV.c.date, EV.c.title)
-            .join(EV, EV.c.id == INV.c.event_id).where(INV.c.agreement_id.in_(agreement_ids))
-            .order_by(*date_order(connection(db).dialect.name, EV.c.start_day, EV.c.end_day, EV.c.id)))
-    for row in connection(db).execute(stmt):
-        found[row.agreement_id].append({"id": row.id, "slug": row.slug, "date": row.date, "title": row.title})
-    return found
+    stmt = invoked_by_statement(connection(db).dialect.name, agreement_ids)
+    return assemble.invoked_by(agreement_ids, connection(db).execute(stmt))
 
 
 def agreement_rows(db: Database, filters: Filters) -> Iterator[EventRow]:

@@ -9,17 +9,15 @@ whichever reads fewer rows (`subset_conditions`).
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Exists, Select, and_, func, literal_column, or_, select
 
-from relations_db.domain import dates, vocab
-from relations_db.errors import UserError
-from relations_db.read import names
+from relations_db.read import names, shapes
 from relations_db.read.fulltext import contains_words, matches, search_terms
-from relations_db.read.tables import CI, EV, PA, connection
+from relations_db.read.shapes import SPAN_CLASSES, Filters, Span, actor_param, reach_param, span_params
+from relations_db.read.tables import CI, EV, PA, connection, param
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -27,33 +25,11 @@ if TYPE_CHECKING:
     from relations_db.read.tables import Database
 
 
-@dataclass
-class Filters:
-    """What `events`, `chronology`, `export` and `timeline` may ask for; every field narrows the result."""
-
-    year: int | None = None
-    from_year: int | None = None
-    to_year: int | None = None
-    actors: list[str] = field(default_factory=list)  # names or aliases: events involving ALL of them
-    type: str | None = None
-    place: str | None = None
-    source: str | None = None  # key or short form ("Duka 2007"); as source or as cited_in
-    search: str | None = None  # full-text, accent-insensitive
-    limit: int | None = None
-    kind: str | None = None  # event | meeting | agreement (the `meetings` and `agreements` lists)
-
-    def is_empty(self, ignore_kind: bool = False) -> bool:
-        """True when nothing narrows the events (`limit` aside)."""
-        return not (self.year or self.from_year or self.to_year or self.actors or self.type or self.place
-                    or self.source or self.search or (self.kind and not ignore_kind))
-
-
 # --- dates ----------------------------------------------------------------------------------------------------
 
 # The span classes of the partial indexes `ix_events_span_*` (migration 0004): an event's span in days, spelled
 # exactly as there, so that the planners match the conditions to the indexes.
 _SPAN_DAYS = {"sqlite": "events.end_day - events.start_day", "postgresql": "events.end_day - events.start_day"}
-SPAN_CLASSES = ((None, 31), (31, 366), (366, 3660), (3660, None))  # (longer than, at most) days
 
 
 def span_classes(dialect: str) -> list[tuple[ColumnElement[bool], int | None]]:
@@ -77,37 +53,9 @@ def date_order(dialect: str, start: ColumnElement[Any], end: ColumnElement[Any],
     return [start.nulls_first(), end.nulls_last(), id_]
 
 
-def _year(value: int | str, field_name: str) -> int:
-    """A year filter's value checked (an int, astronomical, or text as `dates.parse_year` reads it: 1956, -43,
-    44BC); errors name the field."""
-    try:
-        if isinstance(value, str):
-            return dates.parse_year(value)
-        dates.year_days(value)
-    except UserError as exc:
-        raise type(exc)(str(exc), field=field_name) from None
-    return value
-
-
-Span = tuple[int | None, int | None]  # a closed range of day numbers; None: no limit on that side
-
-
 def date_range(filters: Filters) -> Span | None:
     """The closed range of days the date filters ask for, or None when there is none."""
-    if filters.year is not None and (filters.from_year is not None or filters.to_year is not None):
-        raise UserError("give either a year or a range of years, not both", field="year")
-    if filters.year is not None:
-        return dates.year_days(_year(filters.year, "year"))
-    if filters.from_year is None and filters.to_year is None:
-        return None
-    first = _year(filters.from_year, "from_year") if filters.from_year is not None else None
-    last = _year(filters.to_year, "to_year") if filters.to_year is not None else None
-    if first is not None and last is not None and first > last:
-        raise UserError(f"the start year {dates.era_year(first)} is after the end year {dates.era_year(last)}: the "
-                        "range is empty (did you swap them?)", field="from_year")
-    start = dates.year_days(first)[0] if first is not None else None
-    end = dates.year_days(last)[1] if last is not None else None
-    return start, end
+    return shapes.date_range(filters.year, filters.from_year, filters.to_year)
 
 
 def span_conditions(span: Span | None) -> list[ColumnElement[bool]]:
@@ -115,11 +63,11 @@ def span_conditions(span: Span | None) -> list[ColumnElement[bool]]:
     if span is None:
         return []
     first, last = span
-    return ([or_(EV.c.end_day >= first, EV.c.end_day.is_(None))] if first is not None else []) + \
-           ([or_(EV.c.start_day <= last, EV.c.start_day.is_(None))] if last is not None else [])
+    return ([or_(EV.c.end_day >= param("first", first), EV.c.end_day.is_(None))] if first is not None else []) + \
+           ([or_(EV.c.start_day <= param("last", last), EV.c.start_day.is_(None))] if last is not None else [])
 
 
-def span_legs(conn: Connection, span: Span | None, where: list[ColumnElement[bool]]) -> list[Select[Any]] | None:
+def span_legs(dialect: str, span: Span | None, where: list[ColumnElement[bool]]) -> list[Select[Any]] | None:
     """For a date range with a lower bound: one select of (id, start_day, end_day) per span class, and one each
     for the events without an end and without a start (their own partial indexes), of the events in the range
     that meet `where`; None when the range has no lower bound (nothing to gain).
@@ -128,15 +76,15 @@ def span_legs(conn: Connection, span: Span | None, where: list[ColumnElement[boo
     it, so each leg reads its partial index over a few weeks, a year, ten years — and only the rare longer
     events from the beginning — instead of every event that began before `last`.
     """
-    if span is None or span[0] is None or conn.dialect.name not in _SPAN_DAYS:
+    if span is None or span[0] is None or dialect not in _SPAN_DAYS:
         return None
-    first, last = span
-    assert first is not None  # (checked above: mypy does not follow span[0])
+    values = span_params(span)
+    first, last = param("first", values["first"]), param("last", values["last"]) if "last" in values else None
     legs = []
-    for in_class, longest in span_classes(conn.dialect.name):
+    for in_class, longest in span_classes(dialect):
         bounds = [in_class, EV.c.end_day >= first]
         if longest is not None:
-            bounds.append(EV.c.start_day >= first - longest)
+            bounds.append(EV.c.start_day >= param(reach_param(longest), values[reach_param(longest)]))
         if last is not None:
             bounds.append(EV.c.start_day <= last)
         legs.append(select(EV.c.id, EV.c.start_day, EV.c.end_day).where(*bounds, *where))
@@ -158,22 +106,34 @@ class Subset:
 
     ids: Select[Any]  # a select of event ids
     exists: Exists  # a condition on events, correlated
+    kind: str = "actor"  # "actor" or "search": its part of the statement's shape (`shapes.EventsShape`)
 
 
-def actor_subset(actor_id: int) -> Subset:
-    """The events `actor_id` takes part in."""
-    return Subset(select(PA.c.event_id).where(PA.c.actor_id == actor_id),
-                  select(PA.c.id).where(PA.c.event_id == EV.c.id, PA.c.actor_id == actor_id).exists())
+def actor_subset(actor_id: int, index: int = 0) -> Subset:
+    """The events `actor_id` takes part in (the `index`-th actor asked for: the name its id is bound by)."""
+    actor = param(actor_param(index), actor_id)
+    return Subset(select(PA.c.event_id).where(PA.c.actor_id == actor),
+                  select(PA.c.id).where(PA.c.event_id == EV.c.id, PA.c.actor_id == actor).exists())
 
 
 def search_subset(conn: Connection, terms: list[list[str]]) -> Subset:
     """The events whose search text contains every word of `terms` (`fulltext.search_terms`)."""
-    return Subset(matches(conn, terms), contains_words(conn, terms))
+    return Subset(matches(conn, terms), contains_words(conn, terms), "search")
+
+
+def max_id_statement() -> Select[Any]:
+    """The largest event id (how many events there are, about)."""
+    return select(func.max(EV.c.id))
+
+
+def count_statement(ids: Select[Any], most: int) -> Select[Any]:
+    """How many rows `ids` selects, counting no further than `most`."""
+    return select(func.count()).select_from(ids.limit(param("most", most)).subquery())
 
 
 def count_at_most(conn: Connection, ids: Select[Any], most: int) -> int:
     """How many rows `ids` selects, counting no further than `most` (so that a common word costs little)."""
-    return conn.execute(select(func.count()).select_from(ids.limit(most).subquery())).scalar() or 0
+    return conn.execute(count_statement(ids, most)).scalar() or 0
 
 
 def subset_conditions(conn: Connection, subsets: list[Subset], limit: int | None) -> list[ColumnElement[bool]]:
@@ -187,20 +147,27 @@ def subset_conditions(conn: Connection, subsets: list[Subset], limit: int | None
     (from an index, and no further than needed) and the form chosen: checking in date order costs about
     `limit × events / count` lookups, reading a subset `count` lookups and a sort.
     """
+    return subset_where(subsets, subset_forms(conn, subsets, limit))
+
+
+def subset_forms(conn: Connection, subsets: list[Subset], limit: int | None) -> tuple[str, ...]:
+    """For each subset, "in" (it drives) or "exists" (checked in date order): see `subset_conditions`."""
     if not subsets:
-        return []
+        return ()
     if conn.dialect.name != "sqlite" or (limit is None and len(subsets) == 1):
-        return [EV.c.id.in_(s.ids) for s in subsets]
-    if limit is None:  # everything is read: the smallest subset drives
-        enough = conn.execute(select(func.max(EV.c.id))).scalar() or 0
-    else:  # beyond this many, checking in date order is the cheaper plan
-        enough = math.isqrt(limit * (conn.execute(select(func.max(EV.c.id))).scalar() or 0) // 2)
+        return ("in",) * len(subsets)
+    # (limit None: everything is read, the smallest subset drives; else beyond this many, checking in date
+    # order is the cheaper plan)
+    most = shapes.enough(limit, conn.execute(max_id_statement()).scalar() or 0)
     counts: list[int] = []
     for subset in subsets:
-        counts.append(count_at_most(conn, subset.ids, min([enough, *counts]) + 1))
-    smallest = min(range(len(subsets)), key=counts.__getitem__)
-    driving = smallest if limit is None or counts[smallest] <= enough else None
-    return [EV.c.id.in_(s.ids) if i == driving else s.exists for i, s in enumerate(subsets)]
+        counts.append(count_at_most(conn, subset.ids, min([most, *counts]) + 1))
+    return shapes.subset_forms(counts, limit, most)
+
+
+def subset_where(subsets: list[Subset], forms: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """The condition of each subset in its form ("in" or "exists")."""
+    return [EV.c.id.in_(s.ids) if form == "in" else s.exists for s, form in zip(subsets, forms, strict=True)]
 
 
 # --- filters resolved -------------------------------------------------------------------------------------------
@@ -213,6 +180,7 @@ class Resolved:
     span: Span | None
     subsets: list[Subset]  # each actor's events, the events with the words
     where: list[ColumnElement[bool]]  # every other condition (type, place, source, kind)
+    where_names: tuple[str, ...] = ()  # which of `shapes.WHERE_FILTERS` they are, in order
 
 
 def resolve(db: Database, filters: Filters) -> Resolved:
@@ -221,25 +189,34 @@ def resolve(db: Database, filters: Filters) -> Resolved:
     conn = connection(db)
     span = date_range(filters)
     actor_ids = dict.fromkeys(names.actor(conn, name).id for name in filters.actors or [])
-    subsets = [actor_subset(a) for a in actor_ids]
-    where: list[ColumnElement[bool]] = []
+    subsets = [actor_subset(a, i) for i, a in enumerate(actor_ids)]
+    values: dict[str, Any] = {}
     if filters.type:
-        where.append(EV.c.type == names.event_type(conn, filters.type))
+        values["type"] = names.event_type(conn, filters.type)
     if filters.place:
-        where.append(EV.c.place_id == names.place(conn, filters.place).id)
+        values["place"] = names.place(conn, filters.place).id
     if filters.source:
-        source_id = names.source(conn, filters.source).id
-        where.append(select(CI.c.id).where(CI.c.event_id == EV.c.id,
-                                           or_(CI.c.source_id == source_id, CI.c.cited_in_id == source_id)).exists())
+        values["source"] = names.source(conn, filters.source).id
     if filters.search is not None:  # "" is refused like "   " (search_terms), not read as no search at all
         subsets.append(search_subset(conn, search_terms(conn, filters.search)))
     if filters.kind:
-        where.append(EV.c.kind == filters.kind)
-    if filters.limit is not None and filters.limit < 0:
-        raise UserError(f"the limit must be 0 or more (got {filters.limit})", field="limit")
-    if filters.limit is not None and filters.limit > vocab.LIMIT_MAX:
-        raise UserError(f"the limit must be at most {vocab.LIMIT_MAX} (got {filters.limit})", field="limit")
-    return Resolved(span, subsets, where)
+        values["kind"] = filters.kind
+    shapes.check_limit(filters.limit)
+    return Resolved(span, subsets, [where_condition(name, value) for name, value in values.items()], tuple(values))
+
+
+def where_condition(name: str, value: Any) -> ColumnElement[bool]:
+    """The condition of one of `shapes.WHERE_FILTERS`, its value (a type, an id, a kind) bound by its name."""
+    if name == "type":
+        return EV.c.type == param("type", value)
+    if name == "place":
+        return EV.c.place_id == param("place", value)
+    if name == "source":
+        source_id = param("source", value)
+        return select(CI.c.id).where(CI.c.event_id == EV.c.id,
+                                     or_(CI.c.source_id == source_id, CI.c.cited_in_id == source_id)).exists()
+    assert name == "kind", name
+    return EV.c.kind == param("kind", value)
 
 
 def conditions(db: Database, filters: Filters) -> list[ColumnElement[bool]]:

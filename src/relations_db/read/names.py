@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 
 from relations_db.domain.text import fold
 from relations_db.errors import Ambiguous, NotFound
+from relations_db.read.assemble import is_event_id
+from relations_db.read.tables import param
 from relations_db.store.schema import (
     actor_aliases,
     actors,
@@ -47,11 +49,15 @@ def suggest(name: str, candidates: Iterable[str], what: str) -> str:
 
 def find_actors(db: Database, name: str) -> list[Row]:
     """Rows (id, name, kind, description) of the actors whose name or any alias matches `name`, by name."""
-    key = fold(name)
-    by_alias = select(actor_aliases.c.actor_id).where(actor_aliases.c.folded == key)
-    stmt = (select(actors.c.id, actors.c.name, actors.c.kind, actors.c.description)
-            .where(or_(actors.c.name_folded == key, actors.c.id.in_(by_alias))).order_by(actors.c.name))
-    return list(db.execute(stmt))
+    return list(db.execute(find_actors_statement(fold(name))))
+
+
+def find_actors_statement(key: str) -> Select[Any]:
+    """(id, name, kind, description) of the actors whose folded name or alias is `key`, by name."""
+    folded = param("key", key)
+    by_alias = select(actor_aliases.c.actor_id).where(actor_aliases.c.folded == folded)
+    return (select(actors.c.id, actors.c.name, actors.c.kind, actors.c.description)
+            .where(or_(actors.c.name_folded == folded, actors.c.id.in_(by_alias))).order_by(actors.c.name))
 
 
 def actor(db: Database, name: str) -> Row:
@@ -68,10 +74,7 @@ def actor(db: Database, name: str) -> Row:
 
 def place(db: Database, name: str) -> Row:
     """The one place called `name` (any alias, any case or accents): a row (id, name)."""
-    key = fold(name)
-    by_alias = select(place_aliases.c.place_id).where(place_aliases.c.folded == key)
-    found = list(db.execute(select(places.c.id, places.c.name)
-                            .where(or_(places.c.name_folded == key, places.c.id.in_(by_alias)))))
+    found = list(db.execute(find_places_statement(fold(name))))
     if len(found) == 1:
         return found[0]
     if found:
@@ -80,11 +83,36 @@ def place(db: Database, name: str) -> Row:
     raise NotFound(suggest(name, known, "place"))
 
 
+def find_places_statement(key: str) -> Select[Any]:
+    """(id, name) of the places whose folded name or alias is `key`."""
+    folded = param("key", key)
+    by_alias = select(place_aliases.c.place_id).where(place_aliases.c.folded == folded)
+    return select(places.c.id, places.c.name).where(or_(places.c.name_folded == folded, places.c.id.in_(by_alias)))
+
+
+def source_by_key_statement(key: str) -> Select[Any]:
+    """(id, key, short) of the source with this key."""
+    return select(sources.c.id, sources.c.key, sources.c.short).where(sources.c.key == param("key", key))
+
+
+def event_by_id_statement(id_: int) -> Select[Any]:
+    return select(events.c.id).where(events.c.id == param("id", id_))
+
+
+def event_by_slug_statement(slug: str) -> Select[Any]:
+    return select(events.c.id).where(events.c.slug == param("slug", slug))
+
+
+def type_used_statement(value: str) -> Select[Any]:
+    """A row when some event has exactly this type."""
+    return select(events.c.id).where(events.c.type == param("type", value)).limit(1)
+
+
 def source(db: Database, ref: str) -> Row:
     """A source by key (`duka-2007`) or by short form (`Duka 2007`, any case): a row (id, key, short)."""
     ref = ref.strip()
     columns = (sources.c.id, sources.c.key, sources.c.short)
-    found = db.execute(select(*columns).where(sources.c.key == ref)).first()
+    found = db.execute(source_by_key_statement(ref)).first()
     if found is None:  # the key of a source merged into another (`merge source`) names the one that absorbed it
         found = db.execute(select(*columns).join(retired_keys, retired_keys.c.source_id == sources.c.id)
                            .where(retired_keys.c.key == ref)).first()
@@ -102,10 +130,10 @@ def event_id(db: Database, ref: str) -> int:
     """An event's id, from its numeric id or its slug (or the slug of an event merged into it)."""
     ref = ref.strip()
     found = None
-    if ref.isdigit():
-        found = db.execute(select(events.c.id).where(events.c.id == int(ref))).scalar()
+    if is_event_id(ref):
+        found = db.execute(event_by_id_statement(int(ref))).scalar()
     if found is None:
-        found = db.execute(select(events.c.id).where(events.c.slug == ref)).scalar()
+        found = db.execute(event_by_slug_statement(ref)).scalar()
     if found is None:
         found = db.execute(select(retired_slugs.c.event_id).where(retired_slugs.c.slug == ref)).scalar()
     if found is None:
@@ -117,7 +145,7 @@ def event_id(db: Database, ref: str) -> int:
 def event_type(db: Database, value: str) -> str:
     """The stored spelling of an event type, matched in any case; NotFound with the closest types."""
     value = value.strip()
-    if db.execute(select(events.c.id).where(events.c.type == value).limit(1)).first():
+    if db.execute(type_used_statement(value)).first():
         return value
     types = list(db.execute(select(events.c.type).distinct()).scalars())
     same = [t for t in types if fold(t) == fold(value)]

@@ -8,9 +8,10 @@ connection it then uses, inside the session's transaction).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias
+import json
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import column, table
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, column, func, literal_column, select, table
 from sqlalchemy.engine import Connection
 
 from relations_db.store.schema import (
@@ -47,3 +48,19 @@ FTS = table("events_fts", column("rowid"), column("rank"))
 def connection(db: Database) -> Connection:
     """The Connection to run Core statements on: `db` itself, or a Session's (in its transaction)."""
     return db if isinstance(db, Connection) else db.connection()
+
+
+def param(name: str, value: Any) -> ColumnElement[Any]:
+    """A value bound by name, so that a statement's text depends on its shape only (`read/shapes.py`) and the
+    SQLite fast path (`read/sqlite_fast`) can bind the same values to the compiled text."""
+    return bindparam(name, value, type_=Integer if isinstance(value, int) else String)
+
+
+def one_of(dialect: str, column_: ColumnElement[Any], name: str, values: list[Any]) -> ColumnElement[bool]:
+    """`column_ IN values`, the list bound as one parameter on SQLite (a JSON array read by `json_each`), so that
+    the statement's text does not depend on how many values there are; a plain (expanding) IN elsewhere."""
+    if dialect != "sqlite":
+        return column_.in_(values)
+    listed: Select[Any] = select(literal_column("value")).select_from(
+        func.json_each(bindparam(name, json.dumps(values, ensure_ascii=False), type_=String)))
+    return column_.in_(listed)

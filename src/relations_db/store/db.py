@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from relations_db.errors import DatabaseError, SchemaOutdated, UserError
+from relations_db.store import sqlite_setup
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -27,7 +28,7 @@ APP_NAME = "relations-db"
 # database without importing Alembic.
 SCHEMA_HEAD = "0007"
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT_MS = sqlite_setup.BUSY_TIMEOUT_MS
 
 T = TypeVar("T")
 
@@ -116,13 +117,7 @@ def _ensure_sqlite_directory(url: str) -> None:
 
 
 def _sqlite_on_connect(dbapi_connection, _record) -> None:
-    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see make_engine)
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    sqlite_setup.configure(dbapi_connection)  # (we emit BEGIN ourselves: see make_engine)
 
 
 def _sqlite_on_begin(conn) -> None:
