@@ -59,7 +59,7 @@ def test_edit_citation_fixes_a_quote_and_a_page_keeping_its_id(cli, url):
     assert result.stderr == f"Changed c{before['id']} of {BREAK}: locator, quote, cited_in_locator.\n"
     after = _citation(cli, url, BREAK, "duka-2007")
     assert after == {**before, "quote": "on 3 December 1961 the Soviet Union ended", "locator": "p. 412",
-                     "cited_in_locator": "p. 344"}
+                     "cited_in_locator": "p. 344", "text": "Duka 2007, p. 412, quoted in Lala 2014, p. 344"}
     # the search text follows the new quotation
     found = json.loads(_ok(cli(url, "events", "--search", "ended", "--format", "json")))
     assert [e["slug"] for e in found] == [BREAK]

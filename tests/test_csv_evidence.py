@@ -163,9 +163,11 @@ def _without_events(url: str) -> None:
 
 
 def _citations(cli, url):
-    """Every citation, as the JSON export gives it, per event slug (in no particular order)."""
+    """Every citation, as the JSON export gives it, per event slug (in no particular order), without its id (a
+    citation written again by an import is a new record)."""
     events = json.loads(_ok(cli(url, "export", "--format", "json")).stdout)
-    return {e["slug"]: sorted(json.dumps(c, sort_keys=True) for c in e["citations"]) for e in events}
+    return {e["slug"]: sorted(json.dumps({k: v for k, v in c.items() if k != "id"}, sort_keys=True)
+                              for c in e["citations"]) for e in events}
 
 
 def _notes_as_sets(rows):
