@@ -98,7 +98,7 @@ def test_export_formats(cli, url, fmt):
         assert [json.loads(line)["title"] for line in out.splitlines()] == ["Khrushchev visits Albania"]
     elif fmt == "yaml":
         doc = yaml.safe_load(out)
-        assert doc["format"] == "relations-db/seed 2"
+        assert doc["format"] == "relations-db/seed 3"
         assert [e["slug"] for e in doc["events"]] == ["1959-05-khrushchev-visits-albania"]
         assert [s["key"] for s in doc["sources"]] == ["lala-2014"]
         assert [a["name"] for a in doc["actors"]] == ["Enver Hoxha", "Nikita Khrushchev"]

@@ -32,21 +32,35 @@ commands = typer.Typer(add_completion=False)
 RULES_MARK = "{rules}"
 
 
-def rule_list() -> str:
-    """The audit's rules as `check --help` lists them, from their registry: by severity, then as registered."""
+def rule_list(rich: bool = True) -> str:
+    """The audit's rules as `check --help` lists them, from their registry: by severity, then as registered;
+    a summary too long for the line goes on under itself, not under the rule's name.
+
+    The lines are wrapped here, to the width the help is printed at, and kept as they are by either help printer:
+    Rich keeps line breaks; click's plain printer (TYPER_USE_RICH=0) joins a paragraph's lines unless it opens
+    with the `\\b` mark, which ran "Info:" into the line before it."""
+    import shutil
+    import textwrap
+
     from rich.markup import escape
 
     from relations_db.analysis.audit import RULES
     from relations_db.domain.vocab import SEVERITIES
 
-    width = max(len(rule.id) for rule in RULES)
-    blocks = []
+    # (both printers indent the help: Rich by one column and a margin, click by two)
+    width = max(40, shutil.get_terminal_size((80, 24)).columns - (3 if rich else 2))
+    name_width = max(len(rule.id) for rule in RULES)
+    hang = " " * (name_width + 4)
+    lines = []
     for severity in SEVERITIES:
         rules = [rule for rule in RULES if rule.severity == severity]
         if rules:
-            heading = f"{severity.capitalize()}{'s' if severity != 'info' else ''}:"
-            blocks.append(heading + "".join(f"\n  {rule.id:<{width}}  {escape(rule.summary)}" for rule in rules))
-    return "\n".join(blocks)
+            lines.append(f"{severity.capitalize()}{'s' if severity != 'info' else ''}:")
+            lines += [textwrap.fill(rule.summary, width, initial_indent=f"  {rule.id:<{name_width}}  ",
+                                    subsequent_indent=hang, break_long_words=False, break_on_hyphens=False)
+                      for rule in rules]
+    text = "\n".join(lines)
+    return escape(text) if rich else "\b\n" + text
 
 
 class RulesInHelp(TyperCommand):
@@ -56,7 +70,9 @@ class RulesInHelp(TyperCommand):
 
     def format_help(self, ctx: "Context", formatter: "HelpFormatter") -> None:
         if self.help and RULES_MARK in self.help:
-            self.help = self.help.replace(RULES_MARK, rule_list())
+            from typer.core import HAS_RICH
+
+            self.help = self.help.replace(RULES_MARK, rule_list(rich=HAS_RICH and self.rich_markup_mode is not None))
         super().format_help(ctx, formatter)
 
 
@@ -165,7 +181,7 @@ def timeline_cmd(
         timeline = build(event_rows(s, filters), by=(by or "year").lower())
     fmt = format_ or "table"
     if not timeline.periods and not timeline.spanning:
-        output.message("No events match." if not filters.is_empty() else "The database has no events.")
+        output.message(output.nothing_shown(filters))
         if fmt == "json":
             typer.echo("[]")
         elif fmt == "csv":
@@ -246,6 +262,12 @@ FocusOpt = Annotated[Optional[str], typer.Option(
     help="Only the pairs that include this actor (any alias, any case or accents).")]
 
 
+# Not the shared LimitOpt: here it counts pairs, and every event still counts towards them.
+PairLimitOpt = Annotated[Optional[int], typer.Option(
+    "--limit", "-n", metavar="N", min=0, rich_help_panel="Filters",
+    help="Show at most N pairs, the most frequent (every matching event still counts towards them).")]
+
+
 @commands.command("relations")
 def relations_cmd(
     ctx: typer.Context,
@@ -257,11 +279,13 @@ def relations_cmd(
     place: PlaceOpt = None,
     source: SourceOpt = None,
     search: SearchOpt = None,
+    limit: PairLimitOpt = None,
     format_: RelationsFormat = None,
 ) -> None:
     """Who met whom: every pair of actors who took part in the same events, how often, over which years,
     and which events (most frequent pairs first). With --actor, only that actor's pairs. The other filters
-    choose which events count, as in `events`. DOT and GraphML give the network as a graph file.
+    choose which events count, as in `events`; --limit keeps the most frequent pairs. DOT and GraphML give the
+    network as a graph file.
 
     Example: relations-db relations --actor Hoxha --from 1955 --to 1961
     """
@@ -278,7 +302,7 @@ def relations_cmd(
     with session(ctx) as s:
         focus = resolve_actor(s, actor).name if actor else None
         filters.actors = [focus] if focus else []
-        graph = network.actor_pairs(event_rows(s, filters), actor=focus)
+        graph = network.actor_pairs(event_rows(s, filters), actor=focus, limit=limit)
     fmt = format_ or "table"
     if fmt == "dot":
         write_dot(graph, sys.stdout)
@@ -293,8 +317,8 @@ def relations_cmd(
                                        network.span_text(r["first_year"], r["last_year"]), _some(r["slugs"])],
                             csv_fields=network.CSV_COLUMNS)
     if not graph.pairs:
-        output.message(f"{focus} shares no event with another actor." if focus
-                       else "No two actors share an event.")
+        output.message("--limit 0: no pairs shown." if limit == 0 else
+                       f"{focus} shares no event with another actor." if focus else "No two actors share an event.")
 
 
 def _some(slugs: list[str], shown: int = 1) -> str:

@@ -7,12 +7,14 @@ import typer
 
 from relations_db.cli.options import (
     ActorOpt,
+    ActorsFormatOpt,
     FormatOpt,
     FromOpt,
     LimitOpt,
     PlaceOpt,
     SearchOpt,
     SourceOpt,
+    SourcesFormatOpt,
     ToOpt,
     YearOpt,
     filters_from,
@@ -31,7 +33,7 @@ def actors_cmd(
         "--kind", "-k", help="Only this kind: person, state, party, government, military or organisation.")] = None,
     search: Annotated[Optional[str], typer.Option(
         "--search", "-q", metavar="TEXT", help="Names or aliases containing TEXT (any case or accents).")] = None,
-    format_: FormatOpt = None,
+    format_: ActorsFormatOpt = None,
 ) -> None:
     """List actors (people, states, parties…) with their kind, aliases and number of events.
 
@@ -134,7 +136,7 @@ def meetings_cmd(
                                    csv_extra=(("format", lambda e: e["meeting"]["format"]),
                                               ("outcome", lambda e: e["meeting"]["outcome"])))
     if shown == 0:
-        output.message("No meetings match." if not filters.is_empty(ignore_kind=True) else "No meetings recorded.")
+        output.message(output.nothing_shown(filters, "meetings", "No meetings recorded."))
 
 
 @commands.command("agreements")
@@ -178,12 +180,11 @@ def agreements_cmd(
                                               ("subject", lambda e: e["agreement"]["subject"]),
                                               ("invoked_by", lambda e: "; ".join(u["slug"] for u in e["invoked_by"]))))
     if shown == 0:
-        output.message("No agreements match." if not filters.is_empty(ignore_kind=True)
-                       else "No agreements recorded.")
+        output.message(output.nothing_shown(filters, "agreements", "No agreements recorded."))
 
 
 @commands.command("sources")
-def sources_cmd(ctx: typer.Context, format_: FormatOpt = None) -> None:
+def sources_cmd(ctx: typer.Context, format_: SourcesFormatOpt = None) -> None:
     """List the sources (books, articles, archive files…) in bibliography order, with how often each is cited.
 
     Example: relations-db sources --format json

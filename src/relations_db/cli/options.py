@@ -78,10 +78,18 @@ def format_flag(help: str) -> Any:  # (typer.Option's own return type)
     return typer.Option("--format", "-f", case_sensitive=False, show_choices=True, help=help)
 
 
-# The common --format of event lists; commands with other choices declare theirs with `format_flag`.
-FormatOpt = Annotated[Optional[Literal["table", "csv", "json", "jsonl"]], format_flag(
-    "Output format: table (default; plain when piped or NO_COLOR is set), csv, json (one array) or jsonl (one "
-    "event a line).")]
+def list_format_help(noun: str) -> str:
+    """The help of a list's --format, naming what one line of jsonl holds ('one source a line')."""
+    return ("Output format: table (default; plain when piped or NO_COLOR is set), csv, json (one array) or jsonl "
+            f"(one {noun} a line).")
+
+
+ListFormat = Optional[Literal["table", "csv", "json", "jsonl"]]
+# The common --format of event lists; the other lists name their records (`list_format_help`), and commands with
+# other choices declare theirs with `format_flag`.
+FormatOpt = Annotated[ListFormat, format_flag(list_format_help("event"))]
+ActorsFormatOpt = Annotated[ListFormat, format_flag(list_format_help("actor"))]
+SourcesFormatOpt = Annotated[ListFormat, format_flag(list_format_help("source"))]
 
 
 def filters_from(*, year: str | None = None, from_: str | None = None, to: str | None = None,

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import typer
 
 from relations_db.domain.text import visible
-from relations_db.domain.vocab import CONFIDENCE_LABELS, TONE_MAX, TONE_MIN
+from relations_db.domain.vocab import CONFIDENCE_LABELS, TONE_MAX, TONE_MIN, type_label
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from relations_db.read.filters import Filters
 
 # On a terminal, a table without --limit stops after this many rows (and says how many more there are).
 TERMINAL_LIMIT = 100
@@ -154,6 +156,16 @@ def _plain_table(columns: list[Column], widths: list[int], rows: Iterable[list[s
         write([_wrap(visible(cell or ""), w) for cell, w in zip(row, widths, strict=True)])
         count += 1
     return count
+
+
+def nothing_shown(filters: Filters, noun: str = "events", empty: str | None = None) -> str:
+    """Why a listing printed nothing, truthfully: `--limit 0` asked for none; else no event matched the filters;
+    else there are none (`empty`, by default "The database has no events.")."""
+    if filters.limit == 0:
+        return f"--limit 0: no {noun} shown (give a larger --limit, or leave it out for all)."
+    if not filters.is_empty(ignore_kind=True):
+        return f"No {noun} match."
+    return empty or f"The database has no {noun}."
 
 
 def write_stream(writer: Callable[..., int], items: Iterable[Mapping[str, Any]]) -> int:
@@ -314,7 +326,7 @@ def event_text(event: Mapping[str, Any]) -> str:
     lines = [event["title"], f"#{event['id']} · {event['slug']} · {event['kind']}", ""]
     lines.append(_field("Date", f"{event['display']} (EDTF {event['date']}; precision: {precision}; "
                                 f"from {event['start']} to {event['end']})"))
-    lines.append(_field("Type", event["type"]))
+    lines.append(_field("Type", type_label(event["type"])))
     lines.append(_field("Place", event.get("place") or "not recorded"))
     if event.get("tone") is not None:
         # (the scale's minus is U+2212, as the help prints it; the tone itself keeps its ASCII sign)

@@ -57,7 +57,7 @@ def events_cmd(
     with connection(ctx) as conn:
         shown = output.emit_events(event_rows(conn, filters), fmt, columns=output.event_columns(conn))
         if shown == 0:
-            output.message("No events match." if not filters.is_empty() else "The database has no events.")
+            output.message(output.nothing_shown(filters))
         elif cut and shown == output.TERMINAL_LIMIT:
             filters.limit = None
             more = count_events(conn, filters) - shown
@@ -109,7 +109,7 @@ def chronology_cmd(
             shown = write_chronology(map(output.visible_record, rows), sys.stdout,
                                      title=output.visible(title) if title else title)
     if shown == 0:
-        output.message("No events match." if not filters.is_empty() else "The database has no events.")
+        output.message(output.nothing_shown(filters))
 
 
 ShowFormat = Annotated[Optional[Literal["text", "json"]], format_flag("Output format (default: text).")]

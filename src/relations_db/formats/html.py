@@ -24,7 +24,7 @@ from typing import TextIO
 
 from relations_db.domain import dates
 from relations_db.domain.dates import iso_ymd
-from relations_db.domain.vocab import CONFIDENCE_MAX, TONE_MAX, TONE_MIN, confidence_label, tone_word
+from relations_db.domain.vocab import CONFIDENCE_MAX, TONE_MAX, TONE_MIN, confidence_label, tone_word, type_label
 from relations_db.formats.chronology import group_year, note_text
 
 
@@ -222,7 +222,7 @@ def _citation(citation: dict) -> str:
 def _event(event: dict, group: int) -> str:
     first, last = _years(event)
     names = list(dict.fromkeys(a["name"] for a in event["actors"]))
-    meta = [_e(event["type"])]
+    meta = [_e(type_label(event["type"]))]
     if event.get("place"):
         meta.append(_e(event["place"]))
     for detail in ("meeting", "agreement"):

@@ -89,10 +89,17 @@ def _by_suffix(path: str | PurePath, direction: Direction) -> str | None:
 
 
 def export_format(output: str | None, given: str | None = None) -> str:
-    """The format to export in: the one given, else the one the output file's suffix implies, else csv."""
+    """The format to export in: the one given, else the one the output file's suffix implies, else (stdout, a
+    name without a suffix) csv. A suffix that implies no format ('notes.docx') is refused rather than given CSV
+    under a name that promises something else."""
     if given:
         return _given(given, "export")
-    return _by_suffix(output or "", "export") or DEFAULT_EXPORT
+    found = _by_suffix(output or "", "export")
+    if found is None and output not in (None, "-") and PurePath(output).suffix:
+        suffixes = _either(suffix for entry in EXPORTS.values() for suffix in entry.suffixes)
+        raise UserError(f"cannot tell which format to write to {output!r} from its extension: name it {suffixes}, "
+                        f"or give the format ({_either(EXPORTS)})", field="output")
+    return found or DEFAULT_EXPORT
 
 
 def import_format(path: str | PurePath, given: str | None = None) -> str:

@@ -4,8 +4,9 @@ twice changes nothing.
 
 A row is matched to an existing event by its date (the EDTF text) and its title, compared case- and
 accent-insensitively: a match is updated (title, type, place, actors, summary) or left unchanged; anything else
-is added as a new event. A CSV carries no quotation or page, so each source it lists becomes a bare citation
-(the source alone, confidence 2); importing never removes a citation.
+is added as a new event. An empty type cell leaves a new event unclassified and a matched one's type as it is.
+A CSV carries no quotation or page, so each source it lists becomes a bare citation (the source alone,
+confidence 2); importing never removes a citation.
 
 Rows are written in chunks with bulk statements (`bulk.BulkWriter`: multi-row INSERT on SQLite, COPY on
 PostgreSQL), inside a savepoint. Every row is checked; writing stops at the first problem, and when there is
@@ -277,8 +278,10 @@ class _Writer:
         changes, drop, part_rows, citation_rows, touched = [], [], [], [], []
         for row, event_id in matched:
             date = row.date
+            # (an empty type cell classifies a new event as nothing, but does not erase a recorded type)
+            type_ = row.type if row.type is not None else current[event_id][_UPDATED.index("type")]
             values = (date.text, *date.columns, date.precision, date.approximate, date.uncertain,
-                      row.title, row.type, row.place_id, row.summary)  # in the order of _UPDATED
+                      row.title, type_, row.place_id, row.summary)  # in the order of _UPDATED
             changed = current[event_id] != values
             if changed:
                 changes.append({"_id": event_id, **{f"new_{k}": v for k, v in zip(_UPDATED, values, strict=True)}})

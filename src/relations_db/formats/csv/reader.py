@@ -62,7 +62,7 @@ class CheckedRow:
     line: int
     date: ParsedDate
     title: str
-    type: str
+    type: str | None  # an empty cell: none (a new event is not classified; a recorded one keeps its type)
     place_id: int | None
     actors: tuple[tuple[int, str | None], ...]
     source_ids: tuple[int, ...]
@@ -246,8 +246,6 @@ def check_row(line: int, cells: list[str], names: Names, width: int) -> CheckedR
     title, type_ = title.strip(), type_.strip()
     if not title:
         errors.append("the title is empty")
-    if not type_:
-        errors.append("the type is empty")
     place_id = None
     place = place.strip()
     if place:
@@ -264,7 +262,7 @@ def check_row(line: int, cells: list[str], names: Names, width: int) -> CheckedR
         return errors
     assert date is not None  # (no error: the date was given and parsed)
     folded = fold(title)
-    return CheckedRow(line, date, title, type_, place_id, tuple(pairs), tuple(source_ids),
+    return CheckedRow(line, date, title, type_ or None, place_id, tuple(pairs), tuple(source_ids),
                       summary if summary.strip() else None, folded, event_key(date.text, folded))
 
 
