@@ -392,7 +392,7 @@ def test_csv_import_reports_every_bad_row_with_its_line_and_writes_nothing(cli, 
     result = cli(url, "import", str(path))
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert lines[0] == f"Error: {path}: 9 problems, nothing was written:"
+    assert lines[0] == f"Error: {path}: 8 problems, nothing was written:"
     assert lines[1].startswith("  - line 4: '1961-13-45' is not a valid date") and "Accepted forms" in lines[1]
     assert lines[2:5] == ["  - line 5: no place named 'Tirana'",
                           "  - line 5: no actor named 'Hrushchov'; did you mean 'Hrushov', 'Hrusshov', "
@@ -400,11 +400,12 @@ def test_csv_import_reports_every_bad_row_with_its_line_and_writes_nothing(cli, 
                           "  - line 5: no source named 'Dukka 2007'; did you mean 'Duka 2007', 'duka-2007'? (a source "
                           "must be in the database before a CSV can cite it: `relations-db add source`, or import "
                           "a YAML file that defines it)"]
-    assert lines[5:8] == ["  - line 6: the title is empty", "  - line 6: the type is empty",
+    # (an empty type is no problem: the event is unclassified)
+    assert lines[5:7] == ["  - line 6: the title is empty",
                           "  - line 6: no source: every event needs at least one (give the source's key or short "
                           "form, e.g. 'Duka 2007')"]
-    assert lines[8] == "  - line 7: 4 cells where the header has 9 (a stray comma or quote?)"
-    assert lines[9] == "  - line 8: the same event (1960-06, 'a title  over TWO lines') is already on line 2"
+    assert lines[7] == "  - line 7: 4 cells where the header has 9 (a stray comma or quote?)"
+    assert lines[8] == "  - line 8: the same event (1960-06, 'a title  over TWO lines') is already on line 2"
     assert counts(engine) == before
 
 
@@ -982,13 +983,23 @@ def test_the_registry_names_a_loadable_function_for_every_format():
 
 @pytest.mark.parametrize(("output", "given", "expected"), [
     (None, None, "csv"), ("-", None, "csv"), ("out.JSON", None, "json"), ("a/b.ndjson", None, "jsonl"),
-    ("x.yml", None, "yaml"), ("notes.md", None, "markdown"), ("page.htm", None, "html"), ("x.txt", None, "csv"),
+    ("x.yml", None, "yaml"), ("notes.md", None, "markdown"), ("page.htm", None, "html"), ("chronology", None, "csv"),
     ("x.json", "Markdown", "markdown"),
 ])
 def test_the_export_format_is_the_one_given_else_the_files_suffix_else_csv(output, given, expected):
     from relations_db.formats import registry
 
     assert registry.export_format(output, given) == expected
+
+
+@pytest.mark.parametrize("output", ["x.txt", "notes.docx"])
+def test_an_export_suffix_that_names_no_format_is_refused(output):
+    from relations_db.errors import UserError
+    from relations_db.formats import registry
+
+    with pytest.raises(UserError, match="cannot tell which format to write to"):
+        registry.export_format(output)
+    assert registry.export_format(output, "csv") == "csv"
 
 
 def test_the_import_format_is_the_one_given_else_the_files_suffix():

@@ -66,5 +66,6 @@ def downgrade() -> None:
 def losses(connection: sa.Connection) -> list[str]:
     """What the downgrade would change: events without a type get the type 'unclassified'."""
     count = connection.execute(sa.text("SELECT count(*) FROM events WHERE type IS NULL")).scalar_one()
-    return ([f"{count} event{'s' if count != 1 else ''} without a type (they would get the type "
-             f"'{_PLACEHOLDER}', which stays after an upgrade)"] if count else [])
+    return ([f"that {count} event{'s have' if count != 1 else ' has'} no type (the downgrade would give "
+             f"{'them' if count != 1 else 'it'} the type '{_PLACEHOLDER}', which stays after an upgrade)"]
+            if count else [])

@@ -284,8 +284,7 @@ def relations_cmd(
 ) -> None:
     """Who met whom: every pair of actors who took part in the same events, how often, over which years,
     and which events (most frequent pairs first). With --actor, only that actor's pairs. The other filters
-    choose which events count, as in `events`; --limit keeps the most frequent pairs. DOT and GraphML give the
-    network as a graph file.
+    choose which events count, as in `events`. DOT and GraphML give the network as a graph file.
 
     Example: relations-db relations --actor Hoxha --from 1955 --to 1961
     """

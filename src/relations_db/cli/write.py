@@ -117,21 +117,19 @@ def _ask_for_missing(values: dict[str, str | None], labels: dict[str, str],
 
 def _check_answer(ctx: typer.Context | None, name: str, answer: str) -> str:
     """An answer to a prompt, checked as far as it can be alone: not blank, a date that parses, a kind of the
-    vocabulary, a source the database has. A bad one raises click's BadParameter, on which the prompt says
+    vocabulary, a source the database has. A bad one raises BadParameter, on which the prompt says
     "Error: …" and asks again."""
-    import click
-
     from relations_db.domain import dates, vocab
     from relations_db.errors import RelationsDBError
 
     answer = answer.strip()
     try:
         if not answer:
-            raise click.BadParameter("an answer is required")
+            raise typer.BadParameter("an answer is required")
         if name == "date":
             dates.parse(answer)
         elif name == "kind" and answer not in (*vocab.SOURCE_KINDS, *vocab.ACTOR_KINDS):
-            raise click.BadParameter(f"{answer!r} is not a kind")
+            raise typer.BadParameter(f"{answer!r} is not a kind")
         elif name == "source" and ctx is not None:
             from relations_db.cli.common import connection
             from relations_db.read import names
@@ -139,7 +137,7 @@ def _check_answer(ctx: typer.Context | None, name: str, answer: str) -> str:
             with connection(ctx) as conn:
                 names.source(conn, answer)
     except RelationsDBError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise typer.BadParameter(str(exc)) from None
     return answer
 
 
