@@ -111,9 +111,37 @@ def _md_escape(text: str) -> str:
     return text
 
 
+# Any line break, as one "\n" (a paragraph separator as a blank line), and a blank line between paragraphs.
+_ANY_BREAK = re.compile(r"\r\n|[\r\v\f\x1c-\x1e\x85\u2028]")
+_PARAGRAPH_BREAK = re.compile(r"[ \t]*\n[ \t]*\n\s*")
+# What would open a block of its own at the start of a continuation paragraph: a heading, a quotation, a list
+# item (bullets, "1." or "1)"), a thematic break, a table, a code fence or a footnote definition.
+_BLOCK_START = re.compile(r"^(?:[#>+=|~-]|(?P<number>[0-9]+)[.)](?=\s|$))")
+
+
+def _unblock(paragraph: str) -> str:
+    """`paragraph` with what would open a block escaped: '\\# …', '1\\. …' (a digit cannot be escaped)."""
+    found = _BLOCK_START.match(paragraph)
+    if found is None:
+        return paragraph
+    cut = found.end() - 1
+    return paragraph[:cut] + "\\" + paragraph[cut:]
+
+
+def _md_paragraphs(text: str) -> str:
+    """A text that may hold paragraphs (a quotation) as the body of a footnote: each paragraph on one line, the
+    second and later indented by four spaces, which Markdown (pandoc, CommonMark footnotes, Python-Markdown) reads
+    as the same footnote going on. Flattened to one line, the paragraphs were lost; left as they were, the blank
+    line ended the footnote and made every later definition body text."""
+    text = _ANY_BREAK.sub("\n", text.replace("\u2029", "\n\n")).strip()
+    paragraphs = [_md_escape(p) for p in _PARAGRAPH_BREAK.split(text)]
+    return "\n\n    ".join(paragraphs[:1] + [_unblock(p) for p in paragraphs[1:]])
+
+
 def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str = "Chronology") -> int:
     """A footnoted Markdown chronology: `## year` headings, a bullet per event (date as written, title,
-    place, participants) with footnote references [^n], and the footnotes, with their quotations, at the end."""
+    place, participants) with footnote references [^n], and the footnotes, with their quotations, at the end.
+    A one-line field stays one line; a quotation of several paragraphs keeps them, as footnote continuations."""
     notes = Notes(quote=True)
     count, year = 0, None
     out.write(f"# {_md_escape(title)}\n")
@@ -130,5 +158,5 @@ def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str 
     elif notes.numbers:
         out.write("\n")
         for number, text in notes.items():
-            out.write(f"[^{number}]: {_md_escape(text)}\n")
+            out.write(f"[^{number}]: {_md_paragraphs(text)}\n")
     return count
