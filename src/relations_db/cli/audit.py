@@ -14,6 +14,7 @@ from relations_db.cli.options import (
     SourceOpt,
     ToOpt,
     TypeOpt,
+    WithinOpt,
     YearOpt,
     filters_from,
     format_flag,
@@ -150,6 +151,7 @@ def timeline_cmd(
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
+    within: WithinOpt = False,
     actor: ActorOpt = None,
     type_: TypeOpt = None,
     place: PlaceOpt = None,
@@ -176,7 +178,7 @@ def timeline_cmd(
     from relations_db.read.events import event_rows
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
-                           search=search, limit=limit)
+                           search=search, limit=limit, within=within)
     with session(ctx) as s:
         timeline = build(event_rows(s, filters), by=(by or "year").lower())
     fmt = format_ or "table"
@@ -275,6 +277,7 @@ def relations_cmd(
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
+    within: WithinOpt = False,
     type_: TypeOpt = None,
     place: PlaceOpt = None,
     source: SourceOpt = None,
@@ -297,7 +300,8 @@ def relations_cmd(
     from relations_db.read.events import event_rows
     from relations_db.write.resolve import resolve_actor
 
-    filters = filters_from(year=year, from_=from_, to=to, type_=type_, place=place, source=source, search=search)
+    filters = filters_from(year=year, from_=from_, to=to, type_=type_, place=place, source=source, search=search,
+                           within=within)
     with session(ctx) as s:
         focus = resolve_actor(s, actor).name if actor else None
         filters.actors = [focus] if focus else []

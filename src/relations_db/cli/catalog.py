@@ -16,6 +16,7 @@ from relations_db.cli.options import (
     SourceOpt,
     SourcesFormatOpt,
     ToOpt,
+    WithinOpt,
     YearOpt,
     filters_from,
     format_flag,
@@ -106,6 +107,7 @@ def meetings_cmd(
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
+    within: WithinOpt = False,
     actor: ActorOpt = None,
     place: PlaceOpt = None,
     source: SourceOpt = None,
@@ -122,7 +124,7 @@ def meetings_cmd(
     from relations_db.read.events import event_rows
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, place=place, source=source, search=search,
-                           limit=limit)
+                           limit=limit, within=within)
     filters.kind = "meeting"
 
     def cells(e: Mapping[str, Any]) -> list[str]:
@@ -145,6 +147,7 @@ def agreements_cmd(
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
+    within: WithinOpt = False,
     actor: ActorOpt = None,
     place: PlaceOpt = None,
     source: SourceOpt = None,
@@ -162,7 +165,7 @@ def agreements_cmd(
     from relations_db.read.events import agreement_rows
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, place=place, source=source, search=search,
-                           limit=limit)
+                           limit=limit, within=within)
     filters.kind = "agreement"
 
     def cells(e: Mapping[str, Any]) -> list[str]:

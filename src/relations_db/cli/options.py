@@ -39,7 +39,7 @@ OPTION_OF_FIELD = {
     "tone_note": "--tone-note", "confidence": "--confidence", "locator": "--locator", "quote": "--quote",
     "cited_as": "--cited-as", "cited_in": "--cited-in", "cited_in_locator": "--cited-in-locator", "slug": "--slug",
     "key": "--key", "rule": "--rule", "rules": "--rule", "by": "--by", "output": "--output",
-    "remove_invokes": "--remove-invokes", "remove_citations": "--remove-citation",
+    "remove_invokes": "--remove-invokes", "remove_citations": "--remove-citation", "within": "--within",
 }
 
 YearOpt = Annotated[Optional[str], typer.Option(
@@ -68,6 +68,10 @@ SourceOpt = Annotated[Optional[str], typer.Option(
 SearchOpt = Annotated[Optional[str], typer.Option(
     "--search", "-q", metavar="TEXT", rich_help_panel=_FILTERS,
     help="Events whose title, summary or quotations contain every word of TEXT (accent-insensitive).")]
+WithinOpt = Annotated[bool, typer.Option(
+    "--within", rich_help_panel=_FILTERS,
+    help="With --year or --from/--to: only the events wholly inside those years (by default, events that began "
+         "earlier or end later are included too).")]
 LimitOpt = Annotated[Optional[int], typer.Option(
     "--limit", "-n", metavar="N", min=0, rich_help_panel=_FILTERS,
     help="Show at most N events.")]
@@ -94,13 +98,15 @@ SourcesFormatOpt = Annotated[ListFormat, format_flag(list_format_help("source"))
 
 def filters_from(*, year: str | None = None, from_: str | None = None, to: str | None = None,
                  actor: list[str] | None = None, type_: str | None = None, place: str | None = None,
-                 source: str | None = None, search: str | None = None, limit: int | None = None) -> Filters:
+                 source: str | None = None, search: str | None = None, limit: int | None = None,
+                 within: bool = False) -> Filters:
     """The `Filters` the options ask for. A bad year raises DateError naming its field, which the error edge
     leads with the option ("--year: '19x0' is not a year…")."""
     from relations_db.read.filters import Filters
 
     return Filters(year=_year(year, "year"), from_year=_year(from_, "from_year"), to_year=_year(to, "to_year"),
-                   actors=list(actor or []), type=type_, place=place, source=source, search=search, limit=limit)
+                   actors=list(actor or []), type=type_, place=place, source=source, search=search, limit=limit,
+                   within=within)
 
 
 def _year(value: str | None, field: str) -> int | None:

@@ -14,6 +14,7 @@ from relations_db.cli.options import (
     SourceOpt,
     ToOpt,
     TypeOpt,
+    WithinOpt,
     YearOpt,
     filters_from,
     format_flag,
@@ -28,6 +29,7 @@ def events_cmd(
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
+    within: WithinOpt = False,
     actor: ActorOpt = None,
     type_: TypeOpt = None,
     place: PlaceOpt = None,
@@ -49,7 +51,7 @@ def events_cmd(
     from relations_db.read.events import count_events, event_rows
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
-                           search=search, limit=limit)
+                           search=search, limit=limit, within=within)
     fmt = format_ or "table"
     cut = fmt == "table" and filters.limit is None and output.is_terminal()
     if cut:
@@ -75,6 +77,7 @@ def chronology_cmd(
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
+    within: WithinOpt = False,
     actor: ActorOpt = None,
     type_: TypeOpt = None,
     place: PlaceOpt = None,
@@ -88,26 +91,34 @@ def chronology_cmd(
     participants and their roles, and numbered source notes ("[3] Duka 2007, quoted in Lala 2014, p. 343")
     listed under it.
 
-    Takes the same filters as `events`.
+    Takes the same filters as `events`. With --year or --from, the events that began earlier and reach into the
+    selection come first, under "Continuing from earlier years" (--within leaves them out). The text is wrapped
+    to the terminal's width (80 columns when written to a pipe or a file); Markdown is titled with the selection
+    ("Chronology, 1960") and says what corpus it comes from.
 
     Example: relations-db chronology --from 1959 --to 1961 --actor Hoxha
     """
+    import shutil
     import sys
 
     from relations_db.cli import output
     from relations_db.cli.common import connection
-    from relations_db.formats.chronology import write_chronology, write_markdown
+    from relations_db.formats.chronology import document_heading, selection_start, write_chronology, write_markdown
     from relations_db.read.events import event_rows
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
-                           search=search, limit=limit)
+                           search=search, limit=limit, within=within)
     with connection(ctx) as conn:
         rows = event_rows(conn, filters)
+        since = selection_start(filters)
         if format_ == "markdown":
-            shown = write_markdown(rows, sys.stdout, title=title or "Chronology")
+            named, about = document_heading(conn, filters)
+            shown = write_markdown(rows, sys.stdout, title=title or named, since=since, about=about)
         else:
+            # (the terminal's width, or COLUMNS; 80 when stdout is a pipe or a file)
             shown = write_chronology(map(output.visible_record, rows), sys.stdout,
-                                     title=output.visible(title) if title else title)
+                                     title=output.visible(title) if title else title, since=since,
+                                     width=shutil.get_terminal_size((80, 24)).columns)
     if shown == 0:
         output.message(output.nothing_shown(filters))
 

@@ -19,6 +19,7 @@ from relations_db.cli.options import (
     SourceOpt,
     ToOpt,
     TypeOpt,
+    WithinOpt,
     YearOpt,
     filters_from,
 )
@@ -80,6 +81,7 @@ def export(
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
+    within: WithinOpt = False,
     actor: ActorOpt = None,
     type_: TypeOpt = None,
     place: PlaceOpt = None,
@@ -97,7 +99,7 @@ def export(
     Example: relations-db export --from 1955 --to 1961 --format csv -o chronology.csv
     """
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
-                           search=search, limit=limit)
+                           search=search, limit=limit, within=within)
     fmt = registry.export_format(output, format_)
     started = time.perf_counter()
     with session(ctx) as s:

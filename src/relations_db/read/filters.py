@@ -41,6 +41,7 @@ class Filters:
     search: str | None = None  # full-text, accent-insensitive
     limit: int | None = None
     kind: str | None = None  # event | meeting | agreement (the `meetings` and `agreements` lists)
+    within: bool = False  # only events wholly inside the year or range (not those that overlap its edges)
 
     def is_empty(self, ignore_kind: bool = False) -> bool:
         """True when nothing narrows the events (`limit` aside)."""
@@ -233,11 +234,24 @@ def resolve(db: Database, filters: Filters) -> Resolved:
         subsets.append(search_subset(conn, search_terms(conn, filters.search)))
     if filters.kind:
         where.append(EV.c.kind == filters.kind)
+    if filters.within:
+        where += _within(span)
     if filters.limit is not None and filters.limit < 0:
         raise UserError(f"the limit must be 0 or more (got {filters.limit})", field="limit")
     if filters.limit is not None and filters.limit > vocab.LIMIT_MAX:
         raise UserError(f"the limit must be at most {vocab.LIMIT_MAX} (got {filters.limit})", field="limit")
     return Resolved(span, subsets, where)
+
+
+def _within(span: Span | None) -> list[ColumnElement[bool]]:
+    """The conditions for events wholly inside `span`: begun on or after its first day, ended by its last (an open
+    or unknown end is NULL, so it is never inside a range that ends)."""
+    if span is None:
+        raise UserError("'within' keeps the events wholly inside a selection of years: give a year or a range",
+                        field="within")
+    first, last = span
+    return ([EV.c.start_day >= first] if first is not None else []) + \
+           ([EV.c.end_day <= last] if last is not None else [])
 
 
 def conditions(db: Database, filters: Filters) -> list[ColumnElement[bool]]:
