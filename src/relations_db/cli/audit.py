@@ -221,8 +221,15 @@ def _timeline_csv(timeline: "Timeline") -> None:
             neutralise("; ".join(row["key_events"]))])
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+def _hang(first: str, text: str, width: int, indent: int) -> str:
+    """`first` followed by `text` wrapped to `width` at spaces (never inside a word), later lines indented by
+    `indent`: the key events of a period under their column, a spanning event under its text."""
+    import textwrap
+
+    if len(first) + len(text) <= width:
+        return first + text
+    lines = textwrap.wrap(text, max(12, width - indent), break_long_words=False, break_on_hyphens=False)
+    return "\n".join([first + lines[0], *(" " * indent + line for line in lines[1:])])
 
 
 def _timeline_table(timeline: "Timeline", width: int) -> None:
@@ -238,23 +245,23 @@ def _timeline_table(timeline: "Timeline", width: int) -> None:
     label_w = max([6, *(len(v) for v in label.values())])
     bar_w, half = (12, 8) if width >= 100 else (8, 6)
     tone_w = 2 * half + 1 + 6 + 9  # bar, signed mean, word
-    keys_w = max(12, width - (label_w + 2 + 4 + bar_w + 2 + tone_w + 2))
+    keys_at = label_w + 2 + 4 + bar_w + 2 + tone_w + 2  # where the key events begin
     def echo(line: str) -> None:
         typer.echo(visible(line))  # (the key events are stored titles)
-    echo(_fit(f"{'period':<{label_w}}  {'events':<{4 + bar_w}}  {'hostile':>{half}}|{'cooperative':<{half}}"
-              f"{'mean':>6}{'':9}  key events (strongest tone first)", width))
+    echo(_hang(f"{'period':<{label_w}}  {'events':<{4 + bar_w}}  {'hostile':>{half}}|{'cooperative':<{half}}"
+               f"{'mean':>6}{'':9}  ", "key events (strongest tone first)", width, keys_at))
     for period in timeline.periods:
         mean = period.mean_tone
         tone = f"{tone_bar(mean, half)}{'' if mean is None else f'{mean:+.1f}':>6} {tone_word(mean):<8}"
         keys = "; ".join(e["title"] for e in period.key_events())
         bar = count_bar(period.count, timeline.max_count, bar_w)
-        echo(f"{label[period.period]:<{label_w}}  {period.count:>3} {bar:<{bar_w}}  {tone}  {_fit(keys, keys_w)}"
-             .rstrip())
+        echo(_hang(f"{label[period.period]:<{label_w}}  {period.count:>3} {bar:<{bar_w}}  {tone}  ", keys, width,
+                   keys_at).rstrip())
     if timeline.spanning:
         echo("\nSpanning several years (counted in no row, in no mean):")
         for event in timeline.spanning:
             tone = f" (tone {event['tone']:+d})" if event.get("tone") is not None else ""
-            echo(_fit(f"  {dates.display(event['date'])}: {event['title']}{tone}", width))
+            echo(_hang("  ", f"{dates.display(event['date'])}: {event['title']}{tone}", width, 6))
 
 
 RelationsFormat = Annotated[Optional[Literal["table", "csv", "json", "dot", "graphml"]], format_flag(
@@ -314,7 +321,7 @@ def relations_cmd(
     else:
         columns = [output.Column("Actor", ratio=2), output.Column("Actor", ratio=2),
                    output.Column("Events", width=6, justify="right"), output.Column("Years", width=9),
-                   output.Column("Event slugs", ratio=3)]
+                   output.Column("Event slugs", ratio=3, whole=True)]
         output.emit_records((p.as_dict() for p in graph.pairs), fmt, columns,
                             lambda r: [r["actor_a"], r["actor_b"], str(r["events"]),
                                        network.span_text(r["first_year"], r["last_year"]), _some(r["slugs"])],

@@ -158,6 +158,8 @@ def agreements_cmd(
     """List agreements (treaties, credits, base agreements) with their parties, status, subject and the
     events that invoke them.
 
+    The table leaves the subject, often a paragraph, to `show ID` and to csv and json.
+
     Example: relations-db agreements --format json
     """
     from relations_db.cli import output
@@ -169,14 +171,15 @@ def agreements_cmd(
     filters.kind = "agreement"
 
     def cells(e: Mapping[str, Any]) -> list[str]:
-        title = e["title"] + (f" — {e['agreement']['subject']}" if e["agreement"]["subject"] else "")
+        # (the subject, often a paragraph, is left to `show ID` and the csv and json formats: in a column of a
+        # quarter of 80 characters it made each row some 17 lines long)
         users = ", ".join(f"#{u['id']}" for u in e["invoked_by"])  # ids to `show`: titles do not fit
-        return [str(e["id"]), output.short_date(e["date"]), title, e["agreement"]["status"] or "",
+        return [str(e["id"]), output.short_date(e["date"]), e["title"], e["agreement"]["status"] or "",
                 output.participants(e), users]
 
     with connection(ctx) as conn:
         columns = [output.id_column(conn), output.DATE_COLUMN, output.Column("Title", ratio=3),
-                   output.Column("Status", width=10), output.Column("Parties", ratio=3),
+                   output.Column("Status", width=9), output.Column("Parties", ratio=2),
                    output.Column("Invoked by", width=10)]
         shown = output.emit_events(agreement_rows(conn, filters), format_ or "table", columns=columns, cells=cells,
                                    csv_extra=(("status", lambda e: e["agreement"]["status"]),
@@ -196,12 +199,16 @@ def sources_cmd(ctx: typer.Context, format_: SourcesFormatOpt = None) -> None:
     from relations_db.cli.common import connection
     from relations_db.read.catalog import source_rows
 
-    columns = [output.Column("Short form", ratio=2), output.Column("Key", ratio=2), output.Column("Kind", width=9),
-               output.Column("Title", ratio=4), output.Column("Cited", width=5, justify="right")]
     with connection(ctx) as conn:
         rows = source_rows(conn)
+    # The key is what a user types: the column as wide as the longest key up to a quarter of the line (a longer
+    # one gets a line of its own, whole); the short form and the title wrap.
+    fitting = [len(r["key"]) for r in rows if len(r["key"]) <= output.text_width() // 4]
+    columns = [output.Column("Key", width=max([3, *fitting]), whole=True), output.Column("Short form", ratio=2),
+               output.Column("Kind", width=max([4, *(len(r["kind"]) for r in rows)])),
+               output.Column("Title", ratio=3), output.Column("Cited", width=5, justify="right")]
     shown = output.emit_records(rows, format_ or "table", columns,
-                                lambda r: [r["short"], r["key"], r["kind"], r["title"], str(r["citations"])],
+                                lambda r: [r["key"], r["short"], r["kind"], r["title"], str(r["citations"])],
                                 csv_fields=("key", "kind", "author", "title", "year", "publisher", "url", "short",
                                             "citations"))
     if shown == 0:

@@ -98,7 +98,6 @@ def chronology_cmd(
 
     Example: relations-db chronology --from 1959 --to 1961 --actor Hoxha
     """
-    import shutil
     import sys
 
     from relations_db.cli import output
@@ -115,10 +114,9 @@ def chronology_cmd(
             named, about = document_heading(conn, filters)
             shown = write_markdown(rows, sys.stdout, title=title or named, since=since, about=about)
         else:
-            # (the terminal's width, or COLUMNS; 80 when stdout is a pipe or a file)
             shown = write_chronology(map(output.visible_record, rows), sys.stdout,
                                      title=output.visible(title) if title else title, since=since,
-                                     width=shutil.get_terminal_size((80, 24)).columns)
+                                     width=output.text_width())
     if shown == 0:
         output.message(output.nothing_shown(filters))
 
