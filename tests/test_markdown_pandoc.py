@@ -82,4 +82,4 @@ def test_one_line_fields_stay_one_line(cli, quoted_url):
     assert any("The delegation objects" in line for line in entries)
     # every line is a heading, an entry, a footnote's first line or a continuation indented by four spaces
     for line in lines:
-        assert line == "" or line.startswith(("#", "- **", "[^", "    ", "No events.")), line
+        assert line == "" or line.startswith(("#", "- **", "[^", "    ", "Events overlapping 1960")), line

@@ -232,6 +232,24 @@ def _hang(first: str, text: str, width: int, indent: int) -> str:
     return "\n".join([first + lines[0], *(" " * indent + line for line in lines[1:])])
 
 
+def _key_events(titles: list[str], width: int, lines: int = 2) -> str:
+    """The strongest titles, whole, as many as wrap into `lines` lines of `width` (at least the first, however
+    long), then how many more there are: a title is never cut (csv and json list them all)."""
+    import textwrap
+
+    def fits(text: str) -> bool:
+        return len(textwrap.wrap(text, max(12, width), break_long_words=False, break_on_hyphens=False)) <= lines
+
+    shown = titles[:1]
+    for title in titles[1:]:
+        rest = len(titles) - len(shown) - 1
+        if not fits("; ".join([*shown, title]) + (f"; +{rest} more" if rest else "")):
+            break
+        shown.append(title)
+    more = len(titles) - len(shown)
+    return "; ".join(shown) + (f"; +{more} more" if more else "")
+
+
 def _timeline_table(timeline: "Timeline", width: int) -> None:
     from relations_db.analysis.timeline import count_bar, tone_bar
     from relations_db.domain import dates
@@ -253,7 +271,7 @@ def _timeline_table(timeline: "Timeline", width: int) -> None:
     for period in timeline.periods:
         mean = period.mean_tone
         tone = f"{tone_bar(mean, half)}{'' if mean is None else f'{mean:+.1f}':>6} {tone_word(mean):<8}"
-        keys = "; ".join(e["title"] for e in period.key_events())
+        keys = _key_events([e["title"] for e in period.key_events()], width - keys_at)
         bar = count_bar(period.count, timeline.max_count, bar_w)
         echo(_hang(f"{label[period.period]:<{label_w}}  {period.count:>3} {bar:<{bar_w}}  {tone}  ", keys, width,
                    keys_at).rstrip())
