@@ -228,8 +228,12 @@ def _hang(first: str, text: str, width: int, indent: int) -> str:
 
     if len(first) + len(text) <= width:
         return first + text
-    lines = textwrap.wrap(text, max(12, width - indent), break_long_words=False, break_on_hyphens=False)
-    return "\n".join([first + lines[0], *(" " * indent + line for line in lines[1:])])
+    def lines(text: str, room: int) -> list[str]:
+        return textwrap.wrap(text, max(12, room), break_long_words=False, break_on_hyphens=False)
+
+    head = lines(text, width - len(first))[0]  # (the first line has `first` before it)
+    rest = lines(text[len(head):].strip(), width - indent)
+    return "\n".join([first + head, *(" " * indent + line for line in rest)])
 
 
 def _key_events(titles: list[str], width: int, lines: int = 2) -> str:

@@ -351,7 +351,7 @@ def event_text(event: Mapping[str, Any]) -> str:
     event = visible_record(event)
     qualifiers = [q for q in ("approximate", "uncertain") if event.get(q)]
     precision = ", ".join([event["precision"], *qualifiers])
-    lines = [event["title"], f"#{event['id']} · {event['slug']} · {event['kind']}", ""]
+    lines = [wrapped(event["title"], ""), wrapped(f"#{event['id']} · {event['slug']} · {event['kind']}", ""), ""]
     lines.append(_field("Date", f"{event['display']} (EDTF {event['date']}; precision: {precision}; "
                                 f"from {event['start']} to {event['end']})"))
     lines.append(_field("Type", type_label(event["type"])))
