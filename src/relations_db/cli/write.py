@@ -91,7 +91,7 @@ def _interactive() -> bool:
 
 
 def _ask_for_missing(values: dict[str, str | None], labels: dict[str, str],
-                     ctx: typer.Context | None = None) -> dict[str, str]:
+                     ctx: typer.Context | None = None, kinds: tuple[str, ...] = ()) -> dict[str, str]:
     """The required values, by field (the keys of `labels`): each as given, or asked for on a terminal (with its
     label); without a terminal, a refusal naming the options missing ("missing --date and --title: …").
 
@@ -111,15 +111,15 @@ def _ask_for_missing(values: dict[str, str | None], labels: dict[str, str],
         if value is not None and name not in missing:
             given[name] = value
         else:
-            given[name] = typer.prompt(label, err=True, value_proc=functools.partial(_check_answer, ctx, name))
+            given[name] = typer.prompt(label, err=True, value_proc=functools.partial(_check_answer, ctx, name, kinds))
     return given
 
 
-def _check_answer(ctx: typer.Context | None, name: str, answer: str) -> str:
+def _check_answer(ctx: typer.Context | None, name: str, kinds: tuple[str, ...], answer: str) -> str:
     """An answer to a prompt, checked as far as it can be alone: not blank, a date that parses, a kind of the
     vocabulary, a source the database has. A bad one raises BadParameter, on which the prompt says
     "Error: …" and asks again."""
-    from relations_db.domain import dates, vocab
+    from relations_db.domain import dates
     from relations_db.errors import RelationsDBError
 
     answer = answer.strip()
@@ -128,8 +128,8 @@ def _check_answer(ctx: typer.Context | None, name: str, answer: str) -> str:
             raise typer.BadParameter("an answer is required")
         if name == "date":
             dates.parse(answer)
-        elif name == "kind" and answer not in (*vocab.SOURCE_KINDS, *vocab.ACTOR_KINDS):
-            raise typer.BadParameter(f"{answer!r} is not a kind")
+        elif name == "kind" and kinds and answer not in kinds:
+            raise typer.BadParameter(f"the kind must be one of {', '.join(kinds)} (not {answer!r})")
         elif name == "source" and ctx is not None:
             from relations_db.cli.common import connection
             from relations_db.read import names
@@ -286,10 +286,11 @@ def add_source(
     Example: relations-db add source --key hoxha-1980 --kind memoir --author "Hoxha, E." --year 1980
     --title "The Khrushchevites"
     """
+    from relations_db.domain.vocab import SOURCE_KINDS
     from relations_db.write import records
 
     given = _ask_for_missing({"kind": kind, "title": title}, {"kind": "Kind (book, article, archive, …)",
-                                                             "title": "Title"})
+                                                             "title": "Title"}, kinds=SOURCE_KINDS)
     with session(ctx, write=True) as s:
         created = records.add_source(
             s, key=key, kind=given["kind"], title=given["title"], year=year, author=author, container=container,
@@ -318,10 +319,11 @@ def add_actor(
 
     Example: relations-db add actor "Andrei Grechko" --kind person --alias Grečko --alias Grecko
     """
+    from relations_db.domain.vocab import ACTOR_KINDS
     from relations_db.write import records
 
     given = _ask_for_missing({"kind": kind}, {"kind": "Kind (person, state, party, government, military, "
-                                                       "organisation)"})
+                                                       "organisation)"}, kinds=ACTOR_KINDS)
     with session(ctx, write=True) as s:
         actor = records.add_actor(s, name=name, kind=given["kind"], description=description, aliases=alias or [])
         name_, aliases = actor.name, len(actor.aliases)
