@@ -161,3 +161,20 @@ def test_markdown_and_html_name_the_selection_and_the_corpus(cli, seeded_url, ar
     assert about in html
     if "--year" in args:
         assert '<h2>Continuing from earlier years</h2>' in html and "## Continuing from earlier years" in markdown
+
+
+@pytest.mark.parametrize("fields, text", [
+    ({"year": 1960}, "Events overlapping 1960"),
+    ({"year": 1960, "within": True}, "Events wholly within 1960"),
+    ({"from_year": 1959}, "Events reaching into or after 1959"),
+    ({"from_year": 1959, "within": True}, "Events begun in or after 1959"),
+    ({"to_year": 1950}, "Events begun by the end of 1950"),
+    ({"to_year": 1950, "within": True}, "Events ended by the end of 1950"),
+    ({"year": -43, "type": "visit"}, "Events overlapping 44 BC, of type visit"),
+    ({"place": "Vlorë", "search": "base"}, "Events, at Vlorë, containing “base”"),
+])
+def test_the_selection_in_words(fields, text):
+    from relations_db.formats.chronology import selection_text
+    from relations_db.read.filters import Filters
+
+    assert selection_text(Filters(**fields)) == text

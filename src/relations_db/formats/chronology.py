@@ -82,6 +82,7 @@ def selection_title(filters: Filters, noun: str = "Chronology") -> str:
 
 
 def _years_text(filters: Filters) -> str | None:
+    """'1960', '1959–1961', 'from 1959', 'to 1950', or None without a selection of years."""
     first, last = (filters.year, filters.year) if filters.year is not None else (filters.from_year, filters.to_year)
     if first is not None and last is not None:
         return dates.era_year(first) if first == last else f"{dates.era_year(first)}–{dates.era_year(last)}"
@@ -90,16 +91,23 @@ def _years_text(filters: Filters) -> str | None:
     return f"to {dates.era_year(last)}" if last is not None else None
 
 
+def _years_phrase(filters: Filters) -> str | None:
+    """What the years of a selection keep, as `events` reads them (overlap) or with --within (wholly inside)."""
+    first, last = (filters.year, filters.year) if filters.year is not None else (filters.from_year, filters.to_year)
+    if first is None and last is None:
+        return None
+    if first is not None and last is not None:
+        return f"{'wholly within' if filters.within else 'overlapping'} {_years_text(filters)}"
+    if first is not None:
+        return f"{'begun in or after' if filters.within else 'reaching into or after'} {dates.era_year(first)}"
+    assert last is not None  # (mypy: one of the two is given)
+    return f"{'ended by the end of' if filters.within else 'begun by the end of'} {dates.era_year(last)}"
+
+
 def selection_text(filters: Filters) -> str:
     """What a selection keeps, in words: 'Events overlapping 1960, involving Enver Hoxha'."""
-    years = _years_text(filters)
-    if years is None:
-        text = "All events" if filters.is_empty() else "Events"
-    elif filters.within:
-        text = f"Events wholly within {years.removeprefix('from ')}" if not years.startswith(("from", "to")) \
-            else f"Events {years}, begun and ended there"
-    else:
-        text = f"Events overlapping {years}" if not years.startswith(("from", "to")) else f"Events reaching {years}"
+    years = _years_phrase(filters)
+    text = f"Events {years}" if years else ("All events" if filters.is_empty() else "Events")
     if filters.actors:
         text += ", involving " + " and ".join(filters.actors)
     for label, value in (("of type", filters.type), ("at", filters.place), ("citing", filters.source)):
