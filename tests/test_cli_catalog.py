@@ -132,7 +132,7 @@ def test_agreements_list_parties_status_subject_and_invoking_events(cli, sample_
     assert [u["slug"] for u in agreement["invoked_by"]] == ["1959-10-grechko-in-vlora",
                                                             "1961-12-03-soviet-union-breaks-relations"]
     table = ok(cli(sample_url, "agreements", env={"COLUMNS": "100"})).stdout
-    assert {"signed", "Credits", "industry"} <= set(table.split())
+    assert "signed" in table.split()  # (the subject is left to show, csv and json: it made rows 17 lines long)
     assert f"#{6}, #{8}" in table  # the ids of the invoking events, to `show`
     (header, row) = rows(cli(sample_url, "agreements", "-f", "csv"))
     assert header[-3:] == ["status", "subject", "invoked_by"]
@@ -186,7 +186,7 @@ def test_source_includes_the_citations_it_reports(cli, sample_url):
     assert archive["event"]["slug"] == "1949-archive-report"
     assert (archive["quote"], archive["cited_as"], archive["cited_in_locator"]) == (
         "The reports of 1949 praise the Soviet advisers.", "(Albanian Central Archive, 1949)", "p. 341")
-    out = ok(cli(sample_url, "source", "lala-2014")).stdout
+    out = ok(cli(sample_url, "source", "lala-2014", env={"COLUMNS": "80"})).stdout
     assert "[1] Central State Archive of Albania 1949, Fund 14, File 19, quoted in Lala\n        2014, p. 341" in out
 
 

@@ -223,7 +223,7 @@ def test_empty_results_say_so_and_succeed(cli, sample_url):
 
 
 def test_chronology_groups_by_year_with_numbered_notes(cli, sample_url):
-    out = ok(cli(sample_url, "chronology", "--to", "1957")).stdout
+    out = ok(cli(sample_url, "chronology", "--to", "1957", env={"COLUMNS": "200"})).stdout  # (wide: no wrapping)
     assert out == (
         "1949\n"
         "  1949: Albanian officials report on Soviet advisers. Albania (author). [1]\n"
@@ -247,7 +247,7 @@ def test_chronology_groups_by_year_with_numbered_notes(cli, sample_url):
 
 
 def test_chronology_takes_the_filters_and_a_title(cli, sample_url):
-    out = ok(cli(sample_url, "chronology", "--actor", "Grecko", "--title", "Grečko")).stdout
+    out = ok(cli(sample_url, "chronology", "--actor", "Grecko", "--title", "Grečko", env={"COLUMNS": "200"})).stdout
     assert out.splitlines() == [
         "Grečko", "", "1959",
         "  c. October 1959: Marshal Grečko inspects the Vlora base (Vlorë). Andrei Grechko (guest), "
@@ -258,7 +258,8 @@ def test_chronology_takes_the_filters_and_a_title(cli, sample_url):
 def test_chronology_markdown_has_footnotes_with_the_quotes(cli, sample_url):
     out = ok(cli(sample_url, "chronology", "--year", "1961", "--format", "markdown")).stdout
     assert out == (
-        "# Chronology\n\n## 1961\n\n"
+        "# Chronology, 1961\n\n"
+        "Events overlapping 1961, from a corpus of 8 events and 6 sources (most cited: Lala 2014).\n\n## 1961\n\n"
         "- **3 December 1961**: The Soviet Union breaks off relations with Albania. Soviet Union (initiator), "
         "Albania (target).[^1]\n\n"
         "[^1]: Duka 2007, quoted in Lala 2014, p. 343: “\"After these developments, on 3 December 1961, the Soviet "
@@ -274,7 +275,7 @@ def test_empty_chronology(cli, sample_url):
 
 
 def test_show_prints_everything_about_an_event(cli, sample_url):
-    out = ok(cli(sample_url, "show", "1949-archive-report")).stdout
+    out = ok(cli(sample_url, "show", "1949-archive-report", env={"COLUMNS": "80"})).stdout
     assert out.splitlines()[:2] == ["Albanian officials report on Soviet advisers", "#1 · 1949-archive-report · event"]
     assert ("Date: 1949 (EDTF 1949; precision: year; from 1 January 1949 to 31 December 1949)"
             in " ".join(out.split()))
@@ -392,7 +393,7 @@ def test_the_seed_search_finds_vlora_in_the_paper(cli, seeded_url):
 
 @needs_seed
 def test_the_seed_chronology_has_notes_for_every_event(cli, seeded_url):
-    out = ok(cli(seeded_url, "chronology")).stdout
+    out = ok(cli(seeded_url, "chronology", env={"COLUMNS": "1000"})).stdout  # (an entry a line)
     entries = [line for line in out.splitlines() if line.startswith("  ")]
     assert entries and all(line.rstrip().endswith("]") for line in entries)
     assert "\nNotes\n[1] " in out

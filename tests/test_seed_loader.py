@@ -239,7 +239,7 @@ def test_format_2_keeps_the_basis_of_a_tone_and_writes_it_back(engine):
         rows = list(event_rows_where(session, events.c.slug == "1960-a-visit"))
         assert rows[0]["tone_note"] == 'relations "grew cold" (p. 1)'
         document = dump_seed(session, rows)
-    assert document["format"] == "relations-db/seed 2"
+    assert document["format"] == "relations-db/seed 3"
     assert document["events"][0]["tone_note"] == 'relations "grew cold" (p. 1)'
 
 

@@ -137,7 +137,6 @@ def test_a_bad_date_is_refused_with_the_accepted_forms(sample, date):
     ("confidence", 5, "confidence must be a whole number from 0 to 4"),
     ("confidence", "-1", "confidence must be a whole number from 0 to 4"),
     ("title", "  ", "the title is required"),
-    ("type", "", "the type is required"),
     ("kind", "battle", "kind of event must be one of event, meeting, agreement"),
     ("source", "dukka 2007", "no source named 'dukka 2007'; did you mean 'Duka 2007'"),
     ("cited_in", "nowhere", "no source named 'nowhere'"),
@@ -150,6 +149,17 @@ def test_bad_values_are_refused_and_nothing_is_written(sample, field, value, mes
     with pytest.raises(UserError, match=message):
         _add(sample, **{**BASIC, field: value})
     assert counts(sample) == before
+
+
+@pytest.mark.parametrize("type_", [None, "", "   "])
+def test_an_event_without_a_type_is_unclassified(sample, type_):
+    from sqlalchemy import select
+
+    from relations_db.store.models import Event
+
+    slug = _add(sample, **{**BASIC, "type": type_, "force": True})
+    with db.session_scope(sample) as s:
+        assert s.scalar(select(Event.type).where(Event.slug == slug)) is None
 
 
 def test_every_problem_is_reported_at_once(sample):

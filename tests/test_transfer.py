@@ -99,7 +99,7 @@ def test_export_formats(cli, url, fmt):
         assert [json.loads(line)["title"] for line in out.splitlines()] == ["Khrushchev visits Albania"]
     elif fmt == "yaml":
         doc = yaml.safe_load(out)
-        assert doc["format"] == "relations-db/seed 2"
+        assert doc["format"] == "relations-db/seed 3"
         assert [e["slug"] for e in doc["events"]] == ["1959-05-khrushchev-visits-albania"]
         assert [s["key"] for s in doc["sources"]] == ["lala-2014"]
         assert [a["name"] for a in doc["actors"]] == ["Enver Hoxha", "Nikita Khrushchev"]
@@ -993,13 +993,23 @@ def test_the_registry_names_a_loadable_function_for_every_format():
 
 @pytest.mark.parametrize(("output", "given", "expected"), [
     (None, None, "csv"), ("-", None, "csv"), ("out.JSON", None, "json"), ("a/b.ndjson", None, "jsonl"),
-    ("x.yml", None, "yaml"), ("notes.md", None, "markdown"), ("page.htm", None, "html"), ("x.txt", None, "csv"),
+    ("x.yml", None, "yaml"), ("notes.md", None, "markdown"), ("page.htm", None, "html"), ("chronology", None, "csv"),
     ("x.json", "Markdown", "markdown"),
 ])
 def test_the_export_format_is_the_one_given_else_the_files_suffix_else_csv(output, given, expected):
     from relations_db.formats import registry
 
     assert registry.export_format(output, given) == expected
+
+
+@pytest.mark.parametrize("output", ["x.txt", "notes.docx"])
+def test_an_export_suffix_that_names_no_format_is_refused(output):
+    from relations_db.errors import UserError
+    from relations_db.formats import registry
+
+    with pytest.raises(UserError, match="cannot tell which format to write to"):
+        registry.export_format(output)
+    assert registry.export_format(output, "csv") == "csv"
 
 
 def test_the_import_format_is_the_one_given_else_the_files_suffix():

@@ -96,4 +96,10 @@ def test_a_markdown_field_stays_on_its_line(title):
     lines = out.getvalue().splitlines()
     assert [line for line in lines if line.startswith("#")] == ["# Chronology", "## 1960"]
     assert len([line for line in lines if line.startswith("- ")]) == 1
-    assert len([line for line in lines if line.strip()]) == 4  # title, year, the bullet, the footnote
+    # title, year, the bullet, the footnote; a quotation's later paragraphs (issue 14 item 8) go on as the
+    # footnote's continuation, indented, with nothing at their start that would open a block of its own
+    first = [line for line in lines if line.strip() and not line.startswith("    ")]
+    assert len(first) == 4
+    for line in lines:
+        if line.startswith("    "):
+            assert not line.strip().startswith(("#", ">", "-", "+", "*", "=")), line

@@ -426,6 +426,17 @@ def _archives_unlocated(session: Session) -> Iterator[Finding]:
                       f"(`relations-db edit source {key} --fund … --file …`)")
 
 
+@rule("event-unclassified")
+def _events_unclassified(session: Session) -> Iterator[Finding]:
+    for slug, date, title in session.execute(
+            select(EV.c.slug, EV.c.date, EV.c.title).where(EV.c.type.is_(None))
+            .order_by(EV.c.start_day.nulls_first(), EV.c.slug)):
+        yield Finding("event-unclassified", "info", (("event", slug),),
+                      f"{title!r} ({_when(date)}) has no type: it is listed as unclassified and no --type "
+                      "filter finds it.",
+                      f"give it a type when one is clear: relations-db edit event {slug} --type TYPE")
+
+
 # --- actors and places ----------------------------------------------------------------------------------------
 
 

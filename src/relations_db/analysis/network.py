@@ -72,8 +72,9 @@ def _years(event: Mapping[str, Any]) -> tuple[int, int] | None:
     return first, first if last is None else last
 
 
-def actor_pairs(events: Iterable[Mapping[str, Any]], actor: str | None = None) -> Network:
-    """The pairs of actors sharing events, most frequent first; with `actor` (a canonical name), only its pairs."""
+def actor_pairs(events: Iterable[Mapping[str, Any]], actor: str | None = None, limit: int | None = None) -> Network:
+    """The pairs of actors sharing events, most frequent first; with `actor` (a canonical name), only its pairs;
+    with `limit`, only the first `limit` pairs (and the actors in them)."""
     pairs: dict[tuple[str, str], Pair] = {}
     kinds: dict[str, str] = {}
     counts: dict[str, int] = {}
@@ -92,6 +93,8 @@ def actor_pairs(events: Iterable[Mapping[str, Any]], actor: str | None = None) -
             if years is not None:
                 pair.widen(*years)
     ordered = sorted(pairs.values(), key=lambda p: (-p.count, p.first_year or 0, p.a, p.b))
+    if limit is not None:
+        ordered = ordered[:limit]
     in_pairs = {n for p in ordered for n in (p.a, p.b)}
     return Network(ordered, {n: k for n, k in kinds.items() if n in in_pairs},
                    {n: c for n, c in counts.items() if n in in_pairs})

@@ -14,6 +14,7 @@ from relations_db.cli.options import (
     SourceOpt,
     ToOpt,
     TypeOpt,
+    WithinOpt,
     YearOpt,
     filters_from,
     format_flag,
@@ -32,21 +33,35 @@ commands = typer.Typer(add_completion=False)
 RULES_MARK = "{rules}"
 
 
-def rule_list() -> str:
+def rule_list(rich: bool = True) -> str:
     """The audit's rules as `check --help` lists them, from their table (`vocab.AUDIT_RULES`, which the audit
-    registers its checks against): by severity, then in the table's order. The audit itself is not loaded."""
+    registers its checks against): by severity, then in the table's order; a summary too long for the line goes
+    on under itself, not under the rule's name. The audit itself is not loaded.
+
+    The lines are wrapped here, to the width the help is printed at, and kept as they are by either help printer:
+    Rich keeps line breaks; click's plain printer (TYPER_USE_RICH=0) joins a paragraph's lines unless it opens
+    with the `\\b` mark, which ran "Info:" into the line before it."""
+    import shutil
+    import textwrap
+
     from rich.markup import escape
 
     from relations_db.domain.vocab import AUDIT_RULES, SEVERITIES
 
-    width = max(len(rule_id) for rule_id, _, _ in AUDIT_RULES)
-    blocks = []
+    # (both printers indent the help: Rich by one column and a margin, click by two)
+    width = max(40, shutil.get_terminal_size((80, 24)).columns - (3 if rich else 2))
+    name_width = max(len(rule_id) for rule_id, _, _ in AUDIT_RULES)
+    hang = " " * (name_width + 4)
+    lines = []
     for severity in SEVERITIES:
         rules = [(rule_id, summary) for rule_id, of, summary in AUDIT_RULES if of == severity]
         if rules:
-            heading = f"{severity.capitalize()}{'s' if severity != 'info' else ''}:"
-            blocks.append(heading + "".join(f"\n  {rule_id:<{width}}  {escape(summary)}" for rule_id, summary in rules))
-    return "\n".join(blocks)
+            lines.append(f"{severity.capitalize()}{'s' if severity != 'info' else ''}:")
+            lines += [textwrap.fill(summary, width, initial_indent=f"  {rule_id:<{name_width}}  ",
+                                    subsequent_indent=hang, break_long_words=False, break_on_hyphens=False)
+                      for rule_id, summary in rules]
+    text = "\n".join(lines)
+    return escape(text) if rich else "\b\n" + text
 
 
 class RulesInHelp(TyperCommand):
@@ -55,7 +70,9 @@ class RulesInHelp(TyperCommand):
 
     def format_help(self, ctx: "Context", formatter: "HelpFormatter") -> None:
         if self.help and RULES_MARK in self.help:
-            self.help = self.help.replace(RULES_MARK, rule_list())
+            from typer.core import HAS_RICH
+
+            self.help = self.help.replace(RULES_MARK, rule_list(rich=HAS_RICH and self.rich_markup_mode is not None))
         super().format_help(ctx, formatter)
 
 
@@ -133,6 +150,7 @@ def timeline_cmd(
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
+    within: WithinOpt = False,
     actor: ActorOpt = None,
     type_: TypeOpt = None,
     place: PlaceOpt = None,
@@ -159,12 +177,12 @@ def timeline_cmd(
     from relations_db.read.events import event_rows
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
-                           search=search, limit=limit)
+                           search=search, limit=limit, within=within)
     with session(ctx) as s:
         timeline = build(event_rows(s, filters), by=(by or "year").lower())
     fmt = format_ or "table"
     if not timeline.periods and not timeline.spanning:
-        output.message("No events match." if not filters.is_empty() else "The database has no events.")
+        output.message(output.nothing_shown(filters))
         if fmt == "json":
             typer.echo("[]")
         elif fmt == "csv":
@@ -202,8 +220,37 @@ def _timeline_csv(timeline: "Timeline") -> None:
             neutralise("; ".join(row["key_events"]))])
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+def _hang(first: str, text: str, width: int, indent: int) -> str:
+    """`first` followed by `text` wrapped to `width` at spaces (never inside a word), later lines indented by
+    `indent`: the key events of a period under their column, a spanning event under its text."""
+    import textwrap
+
+    if len(first) + len(text) <= width:
+        return first + text
+    def lines(text: str, room: int) -> list[str]:
+        return textwrap.wrap(text, max(12, room), break_long_words=False, break_on_hyphens=False)
+
+    head = lines(text, width - len(first))[0]  # (the first line has `first` before it)
+    rest = lines(text[len(head):].strip(), width - indent)
+    return "\n".join([first + head, *(" " * indent + line for line in rest)])
+
+
+def _key_events(titles: list[str], width: int, lines: int = 2) -> str:
+    """The strongest titles, whole, as many as wrap into `lines` lines of `width` (at least the first, however
+    long), then how many more there are: a title is never cut (csv and json list them all)."""
+    import textwrap
+
+    def fits(text: str) -> bool:
+        return len(textwrap.wrap(text, max(12, width), break_long_words=False, break_on_hyphens=False)) <= lines
+
+    shown = titles[:1]
+    for title in titles[1:]:
+        rest = len(titles) - len(shown) - 1
+        if not fits("; ".join([*shown, title]) + (f"; +{rest} more" if rest else "")):
+            break
+        shown.append(title)
+    more = len(titles) - len(shown)
+    return "; ".join(shown) + (f"; +{more} more" if more else "")
 
 
 def _timeline_table(timeline: "Timeline", width: int) -> None:
@@ -219,23 +266,23 @@ def _timeline_table(timeline: "Timeline", width: int) -> None:
     label_w = max([6, *(len(v) for v in label.values())])
     bar_w, half = (12, 8) if width >= 100 else (8, 6)
     tone_w = 2 * half + 1 + 6 + 9  # bar, signed mean, word
-    keys_w = max(12, width - (label_w + 2 + 4 + bar_w + 2 + tone_w + 2))
+    keys_at = label_w + 2 + 4 + bar_w + 2 + tone_w + 2  # where the key events begin
     def echo(line: str) -> None:
         typer.echo(visible(line))  # (the key events are stored titles)
-    echo(_fit(f"{'period':<{label_w}}  {'events':<{4 + bar_w}}  {'hostile':>{half}}|{'cooperative':<{half}}"
-              f"{'mean':>6}{'':9}  key events (strongest tone first)", width))
+    echo(_hang(f"{'period':<{label_w}}  {'events':<{4 + bar_w}}  {'hostile':>{half}}|{'cooperative':<{half}}"
+               f"{'mean':>6}{'':9}  ", "key events (strongest tone first)", width, keys_at))
     for period in timeline.periods:
         mean = period.mean_tone
         tone = f"{tone_bar(mean, half)}{'' if mean is None else f'{mean:+.1f}':>6} {tone_word(mean):<8}"
-        keys = "; ".join(e["title"] for e in period.key_events())
+        keys = _key_events([e["title"] for e in period.key_events()], width - keys_at)
         bar = count_bar(period.count, timeline.max_count, bar_w)
-        echo(f"{label[period.period]:<{label_w}}  {period.count:>3} {bar:<{bar_w}}  {tone}  {_fit(keys, keys_w)}"
-             .rstrip())
+        echo(_hang(f"{label[period.period]:<{label_w}}  {period.count:>3} {bar:<{bar_w}}  {tone}  ", keys, width,
+                   keys_at).rstrip())
     if timeline.spanning:
         echo("\nSpanning several years (counted in no row, in no mean):")
         for event in timeline.spanning:
             tone = f" (tone {event['tone']:+d})" if event.get("tone") is not None else ""
-            echo(_fit(f"  {dates.display(event['date'])}: {event['title']}{tone}", width))
+            echo(_hang("  ", f"{dates.display(event['date'])}: {event['title']}{tone}", width, 6))
 
 
 RelationsFormat = Annotated[Optional[Literal["table", "csv", "json", "dot", "graphml"]], format_flag(
@@ -245,6 +292,12 @@ FocusOpt = Annotated[Optional[str], typer.Option(
     help="Only the pairs that include this actor (any alias, any case or accents).")]
 
 
+# Not the shared LimitOpt: here it counts pairs, and every event still counts towards them.
+PairLimitOpt = Annotated[Optional[int], typer.Option(
+    "--limit", "-n", metavar="N", min=0, rich_help_panel="Filters",
+    help="Show at most N pairs, the most frequent (every matching event still counts towards them).")]
+
+
 @commands.command("relations")
 def relations_cmd(
     ctx: typer.Context,
@@ -252,10 +305,12 @@ def relations_cmd(
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
+    within: WithinOpt = False,
     type_: TypeOpt = None,
     place: PlaceOpt = None,
     source: SourceOpt = None,
     search: SearchOpt = None,
+    limit: PairLimitOpt = None,
     format_: RelationsFormat = None,
 ) -> None:
     """Who met whom: every pair of actors who took part in the same events, how often, over which years,
@@ -273,11 +328,12 @@ def relations_cmd(
     from relations_db.read.events import event_rows
     from relations_db.write.resolve import resolve_actor
 
-    filters = filters_from(year=year, from_=from_, to=to, type_=type_, place=place, source=source, search=search)
+    filters = filters_from(year=year, from_=from_, to=to, type_=type_, place=place, source=source, search=search,
+                           within=within)
     with session(ctx) as s:
         focus = resolve_actor(s, actor).name if actor else None
         filters.actors = [focus] if focus else []
-        graph = network.actor_pairs(event_rows(s, filters), actor=focus)
+        graph = network.actor_pairs(event_rows(s, filters), actor=focus, limit=limit)
     fmt = format_ or "table"
     if fmt == "dot":
         write_dot(graph, sys.stdout)
@@ -286,14 +342,14 @@ def relations_cmd(
     else:
         columns = [output.Column("Actor", ratio=2), output.Column("Actor", ratio=2),
                    output.Column("Events", width=6, justify="right"), output.Column("Years", width=9),
-                   output.Column("Event slugs", ratio=3)]
+                   output.Column("Event slugs", ratio=3, whole=True)]
         output.emit_records((p.as_dict() for p in graph.pairs), fmt, columns,
                             lambda r: [r["actor_a"], r["actor_b"], str(r["events"]),
                                        network.span_text(r["first_year"], r["last_year"]), _some(r["slugs"])],
                             csv_fields=network.CSV_COLUMNS)
     if not graph.pairs:
-        output.message(f"{focus} shares no event with another actor." if focus
-                       else "No two actors share an event.")
+        output.message("--limit 0: no pairs shown." if limit == 0 else
+                       f"{focus} shares no event with another actor." if focus else "No two actors share an event.")
 
 
 def _some(slugs: list[str], shown: int = 1) -> str:

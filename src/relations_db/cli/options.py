@@ -40,6 +40,7 @@ OPTION_OF_FIELD = {
     "cited_as": "--cited-as", "cited_in": "--cited-in", "cited_in_locator": "--cited-in-locator", "slug": "--slug",
     "key": "--key", "rule": "--rule", "rules": "--rule", "by": "--by", "output": "--output",
     "remove_invokes": "--remove-invokes", "add_aliases": "--add-alias", "remove_aliases": "--remove-alias",
+    "within": "--within",
 }
 
 YearOpt = Annotated[Optional[str], typer.Option(
@@ -68,6 +69,10 @@ SourceOpt = Annotated[Optional[str], typer.Option(
 SearchOpt = Annotated[Optional[str], typer.Option(
     "--search", "-q", metavar="TEXT", rich_help_panel=_FILTERS,
     help="Events whose title, summary or quotations contain every word of TEXT (accent-insensitive).")]
+WithinOpt = Annotated[bool, typer.Option(
+    "--within", rich_help_panel=_FILTERS,
+    help="With --year or --from/--to: only the events wholly inside those years (by default, events that began "
+         "earlier or end later are included too).")]
 LimitOpt = Annotated[Optional[int], typer.Option(
     "--limit", "-n", metavar="N", min=0, rich_help_panel=_FILTERS,
     help="Show at most N events.")]
@@ -78,21 +83,31 @@ def format_flag(help: str) -> Any:  # (typer.Option's own return type)
     return typer.Option("--format", "-f", case_sensitive=False, show_choices=True, help=help)
 
 
-# The common --format of event lists; commands with other choices declare theirs with `format_flag`.
-FormatOpt = Annotated[Optional[Literal["table", "csv", "json", "jsonl"]], format_flag(
-    "Output format: table (default; plain when piped or NO_COLOR is set), csv, json (one array) or jsonl (one "
-    "event a line).")]
+def list_format_help(noun: str) -> str:
+    """The help of a list's --format, naming what one line of jsonl holds ('one source a line')."""
+    return ("Output format: table (default; plain when piped or NO_COLOR is set), csv, json (one array) or jsonl "
+            f"(one {noun} a line).")
+
+
+ListFormat = Optional[Literal["table", "csv", "json", "jsonl"]]
+# The common --format of event lists; the other lists name their records (`list_format_help`), and commands with
+# other choices declare theirs with `format_flag`.
+FormatOpt = Annotated[ListFormat, format_flag(list_format_help("event"))]
+ActorsFormatOpt = Annotated[ListFormat, format_flag(list_format_help("actor"))]
+SourcesFormatOpt = Annotated[ListFormat, format_flag(list_format_help("source"))]
 
 
 def filters_from(*, year: str | None = None, from_: str | None = None, to: str | None = None,
                  actor: list[str] | None = None, type_: str | None = None, place: str | None = None,
-                 source: str | None = None, search: str | None = None, limit: int | None = None) -> Filters:
+                 source: str | None = None, search: str | None = None, limit: int | None = None,
+                 within: bool = False) -> Filters:
     """The `Filters` the options ask for. A bad year raises DateError naming its field, which the error edge
     leads with the option ("--year: '19x0' is not a year…")."""
     from relations_db.read.shapes import Filters
 
     return Filters(year=_year(year, "year"), from_year=_year(from_, "from_year"), to_year=_year(to, "to_year"),
-                   actors=list(actor or []), type=type_, place=place, source=source, search=search, limit=limit)
+                   actors=list(actor or []), type=type_, place=place, source=source, search=search, limit=limit,
+                   within=within)
 
 
 def _year(value: str | None, field: str) -> int | None:

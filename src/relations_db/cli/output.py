@@ -19,10 +19,12 @@ import typer
 
 from relations_db.domain.dates import bound_label
 from relations_db.domain.text import visible
-from relations_db.domain.vocab import CONFIDENCE_LABELS, TONE_MAX, TONE_MIN
+from relations_db.domain.vocab import CONFIDENCE_LABELS, TONE_MAX, TONE_MIN, type_label
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from relations_db.read.filters import Filters
 
 # On a terminal, a table without --limit stops after this many rows (and says how many more there are).
 TERMINAL_LIMIT = 100
@@ -62,12 +64,17 @@ def visible_record(value: Any) -> Any:
 
 @dataclass
 class Column:
-    """A table column: `width` fixed in characters, else a share (`ratio`) of what the fixed ones leave."""
+    """A table column: `width` fixed in characters, else a share (`ratio`) of what the fixed ones leave.
+
+    `whole`: the column holds keys or slugs, which a user types and must never see split; a cell too long for
+    the column is printed whole on a line of its own (before the row for the first column, after it for the
+    others), and the row goes on with that cell empty."""
 
     header: str
     width: int | None = None
     ratio: int = 1
     justify: Literal["left", "right"] = "left"
+    whole: bool = False
 
 
 def _widths(columns: list[Column], total: int) -> list[int]:
@@ -95,10 +102,9 @@ def print_table(columns: list[Column], rows: Iterable[list[str]]) -> int:
     On a terminal, a Rich table; otherwise the same layout written as plain lines, which is many times faster
     for a long listing redirected to a file and has no trailing blanks.
     """
-    if not is_terminal():
-        import shutil
-
-        return _plain_table(columns, _widths(columns, shutil.get_terminal_size((80, 24)).columns), rows)
+    if not is_terminal() or any(c.whole for c in columns):
+        # (a table with keys is laid out as plain lines on a terminal too: Rich would fold a long key)
+        return _plain_table(columns, _widths(columns, text_width()), rows)
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -129,23 +135,38 @@ def print_table(columns: list[Column], rows: Iterable[list[str]]) -> int:
 
 
 def _wrap(cell: str, width: int) -> list[str]:
+    """A cell's lines: wrapped at spaces, never inside a word (a word longer than the column keeps its line)."""
     import textwrap
 
     if len(cell) <= width and "\n" not in cell:
         return [cell]
-    return textwrap.wrap(cell, width, break_long_words=True, break_on_hyphens=False) or [""]
+    return textwrap.wrap(cell, width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
 def _plain_table(columns: list[Column], widths: list[int], rows: Iterable[list[str]]) -> int:
     out = sys.stdout
+    offsets = [sum(widths[:i]) + 3 * i for i in range(len(widths))]
+    total = sum(widths) + 3 * (len(widths) - 1)
 
     def write(cells: list[list[str]]) -> None:
+        before: list[str] = []
+        after: list[str] = []
+        for i, (column, width, lines) in enumerate(zip(columns, widths, cells, strict=True)):
+            if column.whole and any(len(line) > width for line in lines):
+                # the whole cell on a line of its own, as far right as its column and the table's width allow
+                text = " ".join(lines)
+                (before if i == 0 else after).append(" " * max(0, min(offsets[i], total - len(text))) + text)
+                cells[i] = [""]
+        for line in before:
+            out.write(line + "\n")
         for i in range(max(len(c) for c in cells)):
             parts = []
             for column, width, lines in zip(columns, widths, cells, strict=True):
                 text = lines[i] if i < len(lines) else ""
                 parts.append(text.rjust(width) if column.justify == "right" else text.ljust(width))
             out.write("   ".join(parts).rstrip() + "\n")
+        for line in after:
+            out.write(line + "\n")
 
     count = 0
     for row in rows:
@@ -155,6 +176,16 @@ def _plain_table(columns: list[Column], widths: list[int], rows: Iterable[list[s
         write([_wrap(visible(cell or ""), w) for cell, w in zip(row, widths, strict=True)])
         count += 1
     return count
+
+
+def nothing_shown(filters: Filters, noun: str = "events", empty: str | None = None) -> str:
+    """Why a listing printed nothing, truthfully: `--limit 0` asked for none; else no event matched the filters;
+    else there are none (`empty`, by default "The database has no events.")."""
+    if filters.limit == 0:
+        return f"--limit 0: no {noun} shown (give a larger --limit, or leave it out for all)."
+    if not filters.is_empty(ignore_kind=True):
+        return f"No {noun} match."
+    return empty or f"The database has no {noun}."
 
 
 def write_stream(writer: Callable[..., int], items: Iterable[Mapping[str, Any]]) -> int:
@@ -276,14 +307,23 @@ def _csv_value(value) -> str:
 # --- plain-text profiles: show, actor, source -----------------------------------------------------------------
 
 CONFIDENCE = dict(enumerate(CONFIDENCE_LABELS))
-_WIDTH = 80
+
+
+def text_width() -> int:
+    """The width text is wrapped to: the terminal's (or COLUMNS), 80 when stdout is a pipe or a file."""
+    if is_terminal():
+        return console().width
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns
 
 
 def wrapped(text: str, indent: str, first: str | None = None) -> str:
-    """`text` on lines of at most 80 characters, each indented by `indent` (the first by `first` if given)."""
+    """`text` on lines as wide as the terminal (`text_width`), each indented by `indent` (the first by `first` if
+    given); broken at spaces only, so that a word, a slug or a page range is never split."""
     import textwrap
 
-    return textwrap.fill(" ".join(text.split()), width=_WIDTH, initial_indent=indent if first is None else first,
+    return textwrap.fill(" ".join(text.split()), width=text_width(), initial_indent=indent if first is None else first,
                          subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
 
 
@@ -321,11 +361,11 @@ def event_text(event: Mapping[str, Any]) -> str:
     event = visible_record(event)
     qualifiers = [q for q in ("approximate", "uncertain") if event.get(q)]
     precision = ", ".join([event["precision"], *qualifiers])
-    lines = [event["title"], f"#{event['id']} · {event['slug']} · {event['kind']}", ""]
+    lines = [wrapped(event["title"], ""), wrapped(f"#{event['id']} · {event['slug']} · {event['kind']}", ""), ""]
     lines.append(_field("Date", f"{event['display']} (EDTF {event['date']}; precision: {precision}; "
                                 f"from {bound_label(event['start'], event.get('start_kind'))} "
                                 f"to {bound_label(event['end'], event.get('end_kind'))})"))
-    lines.append(_field("Type", event["type"]))
+    lines.append(_field("Type", type_label(event["type"])))
     lines.append(_field("Place", event.get("place") or "not recorded"))
     if event.get("tone") is not None:
         # (the scale's minus is U+2212, as the help prints it; the tone itself keeps its ASCII sign)

@@ -15,6 +15,7 @@ from relations_db.cli.options import (
     SourceOpt,
     ToOpt,
     TypeOpt,
+    WithinOpt,
     YearOpt,
     filters_from,
     format_flag,
@@ -32,6 +33,7 @@ def events_cmd(
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
+    within: WithinOpt = False,
     actor: ActorOpt = None,
     type_: TypeOpt = None,
     place: PlaceOpt = None,
@@ -53,7 +55,7 @@ def events_cmd(
     from relations_db.read.sqlite_fast import events as fast
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
-                           search=search, limit=limit)
+                           search=search, limit=limit, within=within)
     fmt = format_ or "table"
     cut = fmt == "table" and filters.limit is None and output.is_terminal()
     if cut:  # (the rest is counted and told)
@@ -77,7 +79,7 @@ def _tell_the_rest(filters: "Filters", shown: int, cut: bool, count: "Callable[[
     from relations_db.cli import output
 
     if shown == 0:
-        output.message("No events match." if not filters.is_empty() else "The database has no events.")
+        output.message(output.nothing_shown(filters))
     elif cut and shown == output.TERMINAL_LIMIT:
         filters.limit = None
         more = (count(filters) or shown) - shown
@@ -95,6 +97,7 @@ def chronology_cmd(
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
+    within: WithinOpt = False,
     actor: ActorOpt = None,
     type_: TypeOpt = None,
     place: PlaceOpt = None,
@@ -108,7 +111,10 @@ def chronology_cmd(
     participants and their roles, and numbered source notes ("[3] Duka 2007, quoted in Lala 2014, p. 343")
     listed under it.
 
-    Takes the same filters as `events`.
+    Takes the same filters as `events`. With --year or --from, the events that began earlier and reach into the
+    selection come first, under "Continuing from earlier years" (--within leaves them out). The text is wrapped
+    to the terminal's width (80 columns when written to a pipe or a file); Markdown is titled with the selection
+    ("Chronology, 1960") and says what corpus it comes from.
 
     Example: relations-db chronology --from 1959 --to 1961 --actor Hoxha
     """
@@ -116,30 +122,37 @@ def chronology_cmd(
 
     from relations_db.cli import output
     from relations_db.cli.common import connection, fast_connection
-    from relations_db.formats.chronology import write_chronology, write_markdown
+    from relations_db.formats.chronology import document_heading, selection_start, write_chronology, write_markdown
     from relations_db.read.rows import EventRow
     from relations_db.read.sqlite_fast import events as fast
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
-                           search=search, limit=limit)
+                           search=search, limit=limit, within=within)
+    since = selection_start(filters)
 
-    def write(rows: Iterator[EventRow]) -> int:
-        if format_ == "markdown":
-            return write_markdown(rows, sys.stdout, title=title or "Chronology")
+    def write_text(rows: Iterator[EventRow]) -> int:
         return write_chronology(map(output.visible_record, rows), sys.stdout,
-                                title=output.visible(title) if title else title)
+                                title=output.visible(title) if title else title, since=since,
+                                width=output.text_width())
 
-    with fast_connection(ctx) as lite:
-        rows = fast.event_rows(lite, filters) if lite is not None else None
-        if rows is not None:
-            shown = write(rows)
+    rows = None
+    if format_ != "markdown":  # (Markdown's heading names the corpus: read through SQLAlchemy)
+        with fast_connection(ctx) as lite:
+            rows = fast.event_rows(lite, filters) if lite is not None else None
+            if rows is not None:
+                shown = write_text(rows)
     if rows is None:
         from relations_db.read.events import event_rows
 
         with connection(ctx) as conn:
-            shown = write(event_rows(conn, filters))
+            rows = event_rows(conn, filters)
+            if format_ == "markdown":
+                named, about = document_heading(conn, filters)
+                shown = write_markdown(rows, sys.stdout, title=title or named, since=since, about=about)
+            else:
+                shown = write_text(rows)
     if shown == 0:
-        output.message("No events match." if not filters.is_empty() else "The database has no events.")
+        output.message(output.nothing_shown(filters))
 
 
 ShowFormat = Annotated[Optional[Literal["text", "json"]], format_flag("Output format (default: text).")]

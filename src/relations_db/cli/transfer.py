@@ -19,6 +19,7 @@ from relations_db.cli.options import (
     SourceOpt,
     ToOpt,
     TypeOpt,
+    WithinOpt,
     YearOpt,
     filters_from,
 )
@@ -81,6 +82,7 @@ def export(
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
+    within: WithinOpt = False,
     actor: ActorOpt = None,
     type_: TypeOpt = None,
     place: PlaceOpt = None,
@@ -111,7 +113,7 @@ def export(
     Example: relations-db export --citations -o citations.csv --bom
     """
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
-                           search=search, limit=limit)
+                           search=search, limit=limit, within=within)
     fmt = registry.export_format(output, format_)
     if (citations or bom) and fmt != "csv":
         raise UserError(f"--{'citations' if citations else 'bom'} is for CSV; the format here is {fmt}")

@@ -5,6 +5,7 @@ Each command gathers its input (asking for what is missing when it runs in a ter
 call to `relations_db.write` inside one write transaction: any error, and nothing is written.
 """
 
+import functools
 import sys
 from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
@@ -91,21 +92,55 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def _ask_for_missing(values: dict[str, str | None], labels: dict[str, str]) -> dict[str, str]:
+def _ask_for_missing(values: dict[str, str | None], labels: dict[str, str],
+                     ctx: typer.Context | None = None, kinds: tuple[str, ...] = ()) -> dict[str, str]:
     """The required values, by field (the keys of `labels`): each as given, or asked for on a terminal (with its
-    label); without a terminal, a refusal naming the option of every missing one."""
+    label); without a terminal, a refusal naming the options missing ("missing --date and --title: …").
+
+    Each answer is checked as it is given (`_check_answer`): a bad one is said and asked again, keeping the
+    answers before it, rather than found after the last question with every answer lost."""
     from relations_db.errors import UserError
 
     missing = [name for name in labels if not (values.get(name) or "").strip()]
     if missing and not _interactive():
-        options = ", ".join(OPTION_OF_FIELD[name] for name in missing)
-        raise UserError(f"missing {options}: give {'them' if len(missing) > 1 else 'it'} on the command line "
+        options = [OPTION_OF_FIELD[name] for name in missing]
+        listed = ", ".join(options[:-1]) + " and " + options[-1] if len(options) > 1 else options[0]
+        raise UserError(f"missing {listed}: give {'them' if len(missing) > 1 else 'it'} on the command line "
                         "(or run the command in a terminal to be asked); nothing was written")
     given: dict[str, str] = {}
     for name, label in labels.items():
         value = values.get(name)
-        given[name] = value if value is not None and name not in missing else typer.prompt(label, err=True)
+        if value is not None and name not in missing:
+            given[name] = value
+        else:
+            given[name] = typer.prompt(label, err=True, value_proc=functools.partial(_check_answer, ctx, name, kinds))
     return given
+
+
+def _check_answer(ctx: typer.Context | None, name: str, kinds: tuple[str, ...], answer: str) -> str:
+    """An answer to a prompt, checked as far as it can be alone: not blank, a date that parses, a kind of the
+    vocabulary, a source the database has. A bad one raises BadParameter, on which the prompt says
+    "Error: …" and asks again."""
+    from relations_db.domain import dates
+    from relations_db.errors import RelationsDBError
+
+    answer = answer.strip()
+    try:
+        if not answer:
+            raise typer.BadParameter("an answer is required")
+        if name == "date":
+            dates.parse(answer)
+        elif name == "kind" and kinds and answer not in kinds:
+            raise typer.BadParameter(f"the kind must be one of {', '.join(kinds)} (not {answer!r})")
+        elif name == "source" and ctx is not None:
+            from relations_db.cli.common import connection
+            from relations_db.read import names
+
+            with connection(ctx) as conn:
+                names.source(conn, answer)
+    except RelationsDBError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return answer
 
 
 # --- add ---------------------------------------------------------------------------------------------------
@@ -121,7 +156,8 @@ def add_event(
         "--title", metavar="TEXT", rich_help_panel=_EVENT, help="A short, one-line title.")] = None,
     type_: Annotated[Optional[str], typer.Option(
         "--type", "-t", metavar="TYPE", rich_help_panel=_EVENT,
-        help="visit, meeting, congress, letter, agreement, decision, statement, military, economic, break…")] = None,
+        help="visit, meeting, congress, letter, agreement, decision, statement, military, economic, break… "
+             "Optional: without one the event is unclassified (shown so, and listed by `check`).")] = None,
     summary: Annotated[Optional[str], typer.Option(
         "--summary", metavar="TEXT", rich_help_panel=_EVENT, help="A few sentences in your own words.")] = None,
     place: Annotated[Optional[str], typer.Option(
@@ -166,19 +202,19 @@ def add_event(
     Unknown actors and places are refused with the closest known names, unless --new-actor KIND or
     --new-place says to create them. An event on the same date with a similar title, or with the same
     participants, is refused as a likely duplicate unless --force. Prints the new event's slug.
-    In a terminal, a missing --date, --title, --type or --source is asked for.
+    In a terminal, a missing --date, --title or --source is asked for, each answer checked as it is given.
 
     Example: relations-db add event --date 1957-04 --title "Hoxha visits Moscow" --type visit
     --actor "Enver Hoxha:guest" --source duka-2007 --locator "p. 281" --quote "In April 1957 ..."
     """
     from relations_db.write import events
 
-    given = _ask_for_missing({"date": date, "title": title, "type": type_, "source": source},
-                             {"date": "Date (EDTF, e.g. 1961-06-04)", "title": "Title", "type": "Type",
-                              "source": "Source (key or short form)"})
+    given = _ask_for_missing({"date": date, "title": title, "source": source},
+                             {"date": "Date (EDTF, e.g. 1961-06-04)", "title": "Title",
+                              "source": "Source (key or short form)"}, ctx)
     with session(ctx, write=True) as s:
         event = events.add_event(
-            s, date=given["date"], title=given["title"], type=given["type"], source=given["source"],
+            s, date=given["date"], title=given["title"], type=type_, source=given["source"],
             summary=summary, place=place, tone=tone, tone_note=tone_note, kind=kind, meeting_format=meeting_format,
             outcome=outcome, status=status, subject=subject, actors=actor or [], invokes=invokes or [], locator=locator,
             quote=quote, cited_as=cited_as, cited_in=cited_in, cited_in_locator=cited_in_locator,
@@ -209,7 +245,7 @@ def add_citation(
     """
     from relations_db.write import events
 
-    given = _ask_for_missing({"source": source}, {"source": "Source (key or short form)"})
+    given = _ask_for_missing({"source": source}, {"source": "Source (key or short form)"}, ctx)
     with session(ctx, write=True) as s:
         citation = events.add_citation(
             s, event, source=given["source"], locator=locator, quote=quote, cited_as=cited_as, cited_in=cited_in,
@@ -252,10 +288,11 @@ def add_source(
     Example: relations-db add source --key hoxha-1980 --kind memoir --author "Hoxha, E." --year 1980
     --title "The Khrushchevites"
     """
+    from relations_db.domain.vocab import SOURCE_KINDS
     from relations_db.write import records
 
     given = _ask_for_missing({"kind": kind, "title": title}, {"kind": "Kind (book, article, archive, …)",
-                                                             "title": "Title"})
+                                                             "title": "Title"}, kinds=SOURCE_KINDS)
     with session(ctx, write=True) as s:
         created = records.add_source(
             s, key=key, kind=given["kind"], title=given["title"], year=year, author=author, container=container,
@@ -284,10 +321,11 @@ def add_actor(
 
     Example: relations-db add actor "Andrei Grechko" --kind person --alias Grečko --alias Grecko
     """
+    from relations_db.domain.vocab import ACTOR_KINDS
     from relations_db.write import records
 
     given = _ask_for_missing({"kind": kind}, {"kind": "Kind (person, state, party, government, military, "
-                                                       "organisation)"})
+                                                       "organisation)"}, kinds=ACTOR_KINDS)
     with session(ctx, write=True) as s:
         actor = records.add_actor(s, name=name, kind=given["kind"], description=description, aliases=alias or [])
         name_, aliases = actor.name, len(actor.aliases)

@@ -25,6 +25,16 @@ SOURCE_KINDS = ("book", "article", "chapter", "archive", "newspaper", "memoir", 
 EVENT_DETAILS = {"meeting": ("meeting_format", "outcome"), "agreement": ("status", "subject")}
 DETAIL_FIELDS = {"meeting_format": "format", "outcome": "outcome", "status": "status", "subject": "subject"}
 
+# An event's type is free text, and may be missing: many events have no obvious type. A missing type is stored as
+# NULL (JSON null, an empty CSV cell) and read to a person as this word; `check` lists such events as info.
+UNCLASSIFIED = "unclassified"
+
+
+def type_label(type_: str | None) -> str:
+    """An event's type as a person reads it: the type, or 'unclassified' when it has none."""
+    return type_ if type_ else UNCLASSIFIED
+
+
 # --- ranges -----------------------------------------------------------------------------------------------
 
 TONE_MIN, TONE_MAX = -10, 10
@@ -153,6 +163,7 @@ AUDIT_RULES = (
     ("source-before-event", "warning", "a source dated before the event it is cited for"),
     ("source-uncited", "info", "a source no citation uses"),
     ("archive-unlocated", "warning", "an archive source with neither fund nor file"),
+    ("event-unclassified", "info", "an event without a type"),
     ("actor-unused", "info", "an actor who takes part in no event"),
     ("alias-shared", "error", "one spelling that names two actors (or two places)"),
 )

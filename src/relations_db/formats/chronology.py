@@ -12,10 +12,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from relations_db.domain import dates
 from relations_db.domain.citing import note_text
+
+if TYPE_CHECKING:
+    from relations_db.read.filters import Filters
+    from relations_db.read.tables import Database
+
+# The heading of the events that began before a selection of years and reach into it (`chronology --year 1960`
+# lists the 1948–1961 relationship): listed first, under this one heading, rather than under headings of years
+# the reader did not ask for.
+EARLIER = "Continuing from earlier years"
+
 
 
 def participants_text(event: Mapping[str, Any]) -> str:
@@ -27,6 +37,89 @@ def group_year(event: Mapping[str, Any]) -> int:
     """The year an event is listed under (astronomical: -43 is 44 BC): the year it starts, its end year when the
     start is open or unknown. `dates.era_year` writes it for a reader."""
     return dates.iso_ymd(event["start"] if event["start"] is not None else event["end"])[0]
+
+
+def heading_of(event: Mapping[str, Any], since: int | None) -> int | None:
+    """The group an event is listed under: its year (`group_year`), or None for EARLIER when the selection
+    starts in year `since` and the event began before it (or has an open or unknown start)."""
+    if since is not None and (event["start"] is None or dates.iso_ymd(event["start"])[0] < since):
+        return None
+    return group_year(event)
+
+
+def heading_text(group: int | None) -> str:
+    return EARLIER if group is None else dates.era_year(group)
+
+
+def selection_start(filters: Filters) -> int | None:
+    """The first year of the selection whose earlier events are grouped apart; None when there is none, or
+    when --within keeps only the events inside it."""
+    if filters.within:
+        return None
+    return filters.year if filters.year is not None else filters.from_year
+
+
+def selection_title(filters: Filters, noun: str = "Chronology") -> str:
+    """A document's title naming its selection: 'Chronology, 1960', 'Chronology, 1959–1961, Enver Hoxha'."""
+    parts = [noun]
+    years = _years_text(filters)
+    if years:
+        parts.append(years)
+    parts += filters.actors
+    return ", ".join(parts)
+
+
+def _years_text(filters: Filters) -> str | None:
+    """'1960', '1959–1961', 'from 1959', 'to 1950', or None without a selection of years."""
+    first, last = (filters.year, filters.year) if filters.year is not None else (filters.from_year, filters.to_year)
+    if first is not None and last is not None:
+        return dates.era_year(first) if first == last else f"{dates.era_year(first)}–{dates.era_year(last)}"
+    if first is not None:
+        return f"from {dates.era_year(first)}"
+    return f"to {dates.era_year(last)}" if last is not None else None
+
+
+def _years_phrase(filters: Filters) -> str | None:
+    """What the years of a selection keep, as `events` reads them (overlap) or with --within (wholly inside)."""
+    first, last = (filters.year, filters.year) if filters.year is not None else (filters.from_year, filters.to_year)
+    if first is None and last is None:
+        return None
+    if first is not None and last is not None:
+        return f"{'wholly within' if filters.within else 'overlapping'} {_years_text(filters)}"
+    if first is not None:
+        return f"{'begun in or after' if filters.within else 'reaching into or after'} {dates.era_year(first)}"
+    assert last is not None  # (mypy: one of the two is given)
+    return f"{'ended by the end of' if filters.within else 'begun by the end of'} {dates.era_year(last)}"
+
+
+def selection_text(filters: Filters) -> str:
+    """What a selection keeps, in words: 'Events overlapping 1960, involving Enver Hoxha'."""
+    years = _years_phrase(filters)
+    text = f"Events {years}" if years else ("All events" if filters.is_empty() else "Events")
+    if filters.actors:
+        text += ", involving " + " and ".join(filters.actors)
+    for label, value in (("of type", filters.type), ("at", filters.place), ("citing", filters.source)):
+        if value:
+            text += f", {label} {value}"
+    if filters.search:
+        text += f", containing “{filters.search}”"
+    return text
+
+
+def corpus_text(db: Database) -> str:
+    """The database the document is drawn from: 'From a corpus of 59 events and 20 sources (most cited: Lala
+    2014).'"""
+    from relations_db.read.catalog import corpus
+
+    events, sources, top = corpus(db)
+    text = f"from a corpus of {events} event{'s' if events != 1 else ''} and {sources} source" \
+           f"{'s' if sources != 1 else ''}"
+    return text + (f" (most cited: {top})" if top else "")
+
+
+def document_heading(db: Database, filters: Filters) -> tuple[str, str]:
+    """(title, the line under it) of a Markdown or HTML chronology of `filters`."""
+    return selection_title(filters), f"{selection_text(filters)}, {corpus_text(db)}."
 
 
 class Notes:
@@ -63,25 +156,44 @@ def _entry(event: Mapping[str, Any]) -> str:
     return text
 
 
-def write_chronology(events: Iterable[Mapping[str, Any]], out: TextIO, title: str | None = None) -> int:
+def write_chronology(events: Iterable[Mapping[str, Any]], out: TextIO, title: str | None = None,
+                     since: int | None = None, width: int | None = None) -> int:
     """Plain text to paste into an essay: a heading per year, one line per event with its date as written,
-    title, place, participants with roles and note numbers; the numbered notes under it all."""
+    title, place, participants with roles and note numbers; the numbered notes under it all. With `since` (the
+    first year of the selection), the events that began earlier come first under EARLIER. With `width`, each
+    entry and note is wrapped to it, its later lines indented under its text (a word is never split)."""
     notes = Notes(quote=False)
-    count, year = 0, None
+    count, year = 0, _NO_GROUP
     if title:
         out.write(f"{title}\n\n")
     for event in events:
-        if group_year(event) != year:
-            year = group_year(event)
-            out.write(("\n" if count else "") + f"{dates.era_year(year)}\n")
+        group = heading_of(event, since)
+        if group != year:
+            year = group
+            out.write(("\n" if count else "") + f"{heading_text(group)}\n")
         refs = "".join(f"[{n}]" for n in notes.refs(event))
-        out.write(f"  {dates.display(event['date'])}: {_entry(event)} {refs}".rstrip() + "\n")
+        out.write(_hanging(f"  {dates.display(event['date'])}: {_entry(event)} {refs}".rstrip(), width, 4) + "\n")
         count += 1
     if count and notes.numbers:
         out.write("\nNotes\n")
         for number, text in notes.items():
-            out.write(f"[{number}] {text}.\n")
+            out.write(_hanging(f"[{number}] {text}.", width, 4) + "\n")
     return count
+
+
+_NO_GROUP = object()  # (before the first heading: neither a year nor EARLIER, which is None)
+
+
+def _hanging(line: str, width: int | None, indent: int) -> str:
+    """`line` wrapped to `width` at spaces only (a word, a key or a page range is never split; a word longer
+    than the line stands alone on its line), the later lines indented by `indent`."""
+    if width is None or len(line) <= width:
+        return line
+    import textwrap
+
+    lead = len(line) - len(line.lstrip(" "))
+    return textwrap.fill(line.lstrip(" "), width, initial_indent=" " * lead, subsequent_indent=" " * indent,
+                         break_long_words=False, break_on_hyphens=False)
 
 
 # A line break of any kind, with the blanks around it: in Markdown a field is one line (a title holding
@@ -98,16 +210,50 @@ def _md_escape(text: str) -> str:
     return text
 
 
-def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str = "Chronology") -> int:
+# Any line break, as one "\n" (a paragraph separator as a blank line), and a blank line between paragraphs.
+_ANY_BREAK = re.compile(r"\r\n|[\r\v\f\x1c-\x1e\x85\u2028]")
+_PARAGRAPH_BREAK = re.compile(r"[ \t]*\n[ \t]*\n\s*")
+# What would open a block of its own at the start of a continuation paragraph: a heading, a quotation, a list
+# item (bullets, "1." or "1)"), a thematic break, a table, a code fence or a footnote definition.
+_BLOCK_START = re.compile(r"^(?:[#>+=|~-]|(?P<number>[0-9]+)[.)](?=\s|$))")
+
+
+def _unblock(paragraph: str) -> str:
+    """`paragraph` with what would open a block escaped: '\\# …', '1\\. …' (a digit cannot be escaped)."""
+    found = _BLOCK_START.match(paragraph)
+    if found is None:
+        return paragraph
+    cut = found.end() - 1
+    return paragraph[:cut] + "\\" + paragraph[cut:]
+
+
+def _md_paragraphs(text: str) -> str:
+    """A text that may hold paragraphs (a quotation) as the body of a footnote: each paragraph on one line, the
+    second and later indented by four spaces, which Markdown (pandoc, CommonMark footnotes, Python-Markdown) reads
+    as the same footnote going on. Flattened to one line, the paragraphs were lost; left as they were, the blank
+    line ended the footnote and made every later definition body text."""
+    text = _ANY_BREAK.sub("\n", text.replace("\u2029", "\n\n")).strip()
+    paragraphs = [_md_escape(p) for p in _PARAGRAPH_BREAK.split(text)]
+    return "\n\n    ".join(paragraphs[:1] + [_unblock(p) for p in paragraphs[1:]])
+
+
+def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str = "Chronology",
+                   since: int | None = None, about: str | None = None) -> int:
     """A footnoted Markdown chronology: `## year` headings, a bullet per event (date as written, title,
-    place, participants) with footnote references [^n], and the footnotes, with their quotations, at the end."""
+    place, participants) with footnote references [^n], and the footnotes, with their quotations, at the end.
+    A one-line field stays one line; a quotation of several paragraphs keeps them, as footnote continuations.
+    `about` is a line under the title (what the selection is, from what corpus); with `since`, the events that
+    began before that year come first under EARLIER."""
     notes = Notes(quote=True)
-    count, year = 0, None
+    count, year = 0, _NO_GROUP
     out.write(f"# {_md_escape(title)}\n")
+    if about:
+        out.write(f"\n{_md_escape(about)}\n")
     for event in events:
-        if group_year(event) != year:
-            year = group_year(event)
-            out.write(f"\n## {dates.era_year(year)}\n\n")
+        group = heading_of(event, since)
+        if group != year:
+            year = group
+            out.write(f"\n## {heading_text(group)}\n\n")
         refs = "".join(f"[^{n}]" for n in notes.refs(event))
         out.write(f"- **{_md_escape(dates.display(event['date']))}**: {_md_escape(_entry(event))}"
                   f"{refs}\n")
@@ -117,5 +263,5 @@ def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str 
     elif notes.numbers:
         out.write("\n")
         for number, text in notes.items():
-            out.write(f"[^{number}]: {_md_escape(text)}\n")
+            out.write(f"[^{number}]: {_md_paragraphs(text)}\n")
     return count

@@ -27,8 +27,8 @@ from typing import TextIO
 from relations_db.domain import dates
 from relations_db.domain.citing import note_text
 from relations_db.domain.dates import iso_ymd
-from relations_db.domain.vocab import CONFIDENCE_MAX, TONE_MAX, TONE_MIN, confidence_label, tone_word
-from relations_db.formats.chronology import group_year
+from relations_db.domain.vocab import CONFIDENCE_MAX, TONE_MAX, TONE_MIN, confidence_label, tone_word, type_label
+from relations_db.formats.chronology import heading_of, heading_text
 
 
 def _fill_width(tone: int) -> int:
@@ -228,10 +228,10 @@ def _citation(citation: dict) -> str:
     return "".join(parts)
 
 
-def _event(event: dict, group: int) -> str:
+def _event(event: dict, group: str) -> str:
     first, last = _years(event)
     names = list(dict.fromkeys(a["name"] for a in event["actors"]))
-    meta = [_e(event["type"])]
+    meta = [_e(type_label(event["type"]))]
     if event.get("place"):
         meta.append(_e(event["place"]))
     for detail in ("meeting", "agreement"):
@@ -268,9 +268,11 @@ def _year_label(year: str) -> str:
     return dates.era_year(int(year))
 
 
-def write_html(events: Iterable[dict], out: TextIO, title: str = "Chronology") -> int:
+def write_html(events: Iterable[dict], out: TextIO, title: str = "Chronology", since: int | None = None,
+               about: str | None = None) -> int:
     """Write the page for `events` (in date order, the JSON shape of `queries.event_rows`) to `out`; return
-    how many events it shows."""
+    how many events it shows. `about` is a line under the title; with `since` (the first year of the selection),
+    the events that began earlier come first, under one heading (`chronology.EARLIER`)."""
     out.write(f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -282,19 +284,20 @@ def write_html(events: Iterable[dict], out: TextIO, title: str = "Chronology") -
 <style>{STYLE}</style>
 </head>
 <body>
-<header><h1>{_e(title)}</h1></header>
+<header><h1>{_e(title)}</h1>{f'<p class="about">{_e(about)}</p>' if about else ""}</header>
 <main>
 <ol class="timeline">
 """)
-    count, group = 0, None
+    count, group = 0, ""
     actors: dict[str, str] = {}  # folded-for-sorting → name
     years: set[int] = set()
     for event in events:
-        year = group_year(event)
-        if year != group:
-            group = year
-            out.write(f'<li class="year" data-group="{year}"><h2>{_e(dates.era_year(year))}</h2></li>\n')
-        out.write(_event(event, year))
+        heading = heading_of(event, since)
+        key = "earlier" if heading is None else str(heading)  # (the in-page filter groups events by this key)
+        if key != group:
+            group = key
+            out.write(f'<li class="year" data-group="{key}"><h2>{_e(heading_text(heading))}</h2></li>\n')
+        out.write(_event(event, key))
         for a in event["actors"]:
             actors.setdefault(a["name"].casefold() + "\0" + a["name"], a["name"])
         first, last = _years(event)

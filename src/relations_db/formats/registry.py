@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from relations_db.read.rows import EventRow
 
 Progress = Callable[[int], None] | None
-Takes = Literal["events", "events_and_session", "selection"]
+Takes = Literal["events", "events_and_session", "selection", "document"]
 
 
 class Format(NamedTuple):
@@ -45,8 +45,8 @@ EXPORTS: dict[str, Format] = {
     "json": Format("relations_db.formats.json:write_json", (".json",)),
     "jsonl": Format("relations_db.formats.json:write_jsonl", (".jsonl", ".ndjson")),
     "yaml": Format("relations_db.formats.seed.write:write_yaml", (".yaml", ".yml"), "events_and_session"),
-    "markdown": Format("relations_db.formats.chronology:write_markdown", (".md", ".markdown")),
-    "html": Format("relations_db.formats.html:write_html", (".html", ".htm")),
+    "markdown": Format("relations_db.formats.chronology:write_markdown", (".md", ".markdown"), "document"),
+    "html": Format("relations_db.formats.html:write_html", (".html", ".htm"), "document"),
 }
 DEFAULT_EXPORT = "csv"  # (when neither a format nor a file name with a known suffix is given)
 
@@ -89,10 +89,17 @@ def _by_suffix(path: str | PurePath, direction: Direction) -> str | None:
 
 
 def export_format(output: str | None, given: str | None = None) -> str:
-    """The format to export in: the one given, else the one the output file's suffix implies, else csv."""
+    """The format to export in: the one given, else the one the output file's suffix implies, else (stdout, a
+    name without a suffix) csv. A suffix that implies no format ('notes.docx') is refused rather than given CSV
+    under a name that promises something else."""
     if given:
         return _given(given, "export")
-    return _by_suffix(output or "", "export") or DEFAULT_EXPORT
+    found = _by_suffix(output or "", "export")
+    if found is None and output not in (None, "-") and PurePath(output).suffix:
+        suffixes = _either(suffix for entry in EXPORTS.values() for suffix in entry.suffixes)
+        raise UserError(f"cannot tell which format to write to {output!r} from its extension: name it {suffixes}, "
+                        f"or give the format ({_either(EXPORTS)})", field="output")
+    return found or DEFAULT_EXPORT
 
 
 def import_format(path: str | PurePath, given: str | None = None) -> str:
@@ -128,6 +135,12 @@ def prepare_export(name: str, session: Session, filters: Filters) -> Callable[[I
     rows = event_rows(session, filters)
     if entry.takes == "events_and_session":
         return lambda out, progress: function(rows, session, out, progress=progress)
+    if entry.takes == "document":  # a titled document: its title and first line say what it holds
+        from relations_db.formats.chronology import document_heading, selection_start
+
+        title, about = document_heading(session, filters)
+        return lambda out, progress: function(_counted(rows, progress), out, title=title, about=about,
+                                              since=selection_start(filters))
     return lambda out, progress: function(_counted(rows, progress), out)
 
 

@@ -145,3 +145,20 @@ def source_profile(db: Database, ref: str) -> SourceRow:
                    "cited_in_locator": r.cited_in_locator, "confidence": r.confidence, "note": r.note}
 
     return {**_source_dict(row), "citations": citations()}
+
+
+def corpus(db: Database) -> tuple[int, int, str | None]:
+    """What the database holds, for a document's heading: (events, sources, the short form of the most cited
+    source, directly or as the work that reports a citation; None without citations)."""
+    conn = connection(db)
+    events = conn.execute(select(func.count()).select_from(EV)).scalar_one()
+    sources = conn.execute(select(func.count()).select_from(SO)).scalar_one()
+    counts: dict[int, int] = defaultdict(int)
+    for column_ in (CI.c.source_id, CI.c.cited_in_id):
+        for source_id, n in conn.execute(select(column_, func.count()).where(column_.is_not(None))
+                                         .group_by(column_)):
+            counts[source_id] += n
+    if not counts:
+        return events, sources, None
+    top = max(counts, key=lambda source_id: (counts[source_id], -source_id))
+    return events, sources, conn.execute(select(SO.c.short).where(SO.c.id == top)).scalar_one()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Exists, Select, and_, func, literal_column, or_, select
 
+from relations_db.errors import UserError
 from relations_db.read import names, shapes
 from relations_db.read.fulltext import contains_words, matches, search_terms
 from relations_db.read.shapes import SPAN_CLASSES, Filters, Span, actor_param, reach_param, span_params
@@ -202,7 +203,10 @@ def resolve(db: Database, filters: Filters) -> Resolved:
     if filters.kind:
         values["kind"] = filters.kind
     shapes.check_limit(filters.limit)
-    return Resolved(span, subsets, [where_condition(name, value) for name, value in values.items()], tuple(values))
+    where = [where_condition(name, value) for name, value in values.items()]
+    if filters.within:  # (not one of the fast path's shapes: `sqlite_fast` leaves it to this path)
+        where += _within(span)
+    return Resolved(span, subsets, where, tuple(values))
 
 
 def where_condition(name: str, value: Any) -> ColumnElement[bool]:
@@ -217,6 +221,17 @@ def where_condition(name: str, value: Any) -> ColumnElement[bool]:
                                      or_(CI.c.source_id == source_id, CI.c.cited_in_id == source_id)).exists()
     assert name == "kind", name
     return EV.c.kind == param("kind", value)
+
+
+def _within(span: Span | None) -> list[ColumnElement[bool]]:
+    """The conditions for events wholly inside `span`: begun on or after its first day, ended by its last (an open
+    or unknown end is NULL, so it is never inside a range that ends)."""
+    if span is None:
+        raise UserError("'within' keeps the events wholly inside a selection of years: give a year or a range",
+                        field="within")
+    first, last = span
+    return ([EV.c.start_day >= first] if first is not None else []) + \
+           ([EV.c.end_day <= last] if last is not None else [])
 
 
 def conditions(db: Database, filters: Filters) -> list[ColumnElement[bool]]:

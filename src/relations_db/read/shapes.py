@@ -42,6 +42,7 @@ class Filters:
     search: str | None = None  # full-text, accent-insensitive
     limit: int | None = None
     kind: str | None = None  # event | meeting | agreement (the `meetings` and `agreements` lists)
+    within: bool = False  # only events wholly inside the year or range (not those that overlap its edges)
 
     def is_empty(self, ignore_kind: bool = False) -> bool:
         """True when nothing narrows the events (`limit` aside)."""

@@ -128,7 +128,7 @@ class Event(Base):
     uncertain: Mapped[bool]
     title: Mapped[str]
     summary: Mapped[str | None]
-    type: Mapped[str]
+    type: Mapped[str | None]
     tone: Mapped[int | None]
     tone_note: Mapped[str | None]
     place_id: Mapped[int | None]

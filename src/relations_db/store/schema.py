@@ -167,7 +167,7 @@ events = Table(
     _required("uncertain", Boolean, default=False),
     _required("title", Text),
     _optional("summary", Text),
-    _required("type", String(50), index=True),
+    _optional("type", String(50), index=True),  # NULL: not classified (yet)
     _optional("tone", SmallInteger),
     _optional("tone_note", Text),  # the basis of the tone: a rule or the passage it rests on
     _optional("place_id", Integer, ForeignKey("places.id", ondelete="SET NULL"), index=True),

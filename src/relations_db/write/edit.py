@@ -195,9 +195,10 @@ def _checked_values(session: Session, event: Event, given: dict[str, str | int],
     new: dict[str, object] = {}
     if "date" in given:
         new.update(problems.check(date_values, _text(given["date"])) or {})
-    for name, what in (("title", "the title"), ("type", "the type")):
-        if name in given:
-            new[name] = problems.check(required_text, _text(given[name]), what)
+    if "title" in given:
+        new["title"] = problems.check(required_text, _text(given["title"]), "the title")
+    if "type" in given:  # (an empty type: not classified)
+        new["type"] = optional_text(_text(given["type"]))
     if "summary" in given:
         new["summary"] = verbatim(_text(given["summary"]))
     if "tone" in given:

@@ -110,8 +110,8 @@ def add_event(
     *,
     date: str,
     title: str,
-    type: str,
     source: str | None,
+    type: str | None = None,
     summary: str | None = None,
     place: str | None = None,
     tone: int | str | None = None,
@@ -144,7 +144,7 @@ def add_event(
     problems = Problems()
     values = problems.check(date_values, date)
     checked_title = problems.check(required_text, title, "the title")
-    checked_type = problems.check(required_text, type, "the type")
+    checked_type = optional_text(type)  # none: not classified (yet)
     checked_tone = problems.check(check_tone, tone)
     if verbatim(tone_note) and checked_tone is None:
         problems.add("a tone note gives the basis of a tone: give the tone too", field="tone_note")
@@ -162,7 +162,7 @@ def add_event(
     invoked = problems.check(resolve_agreements, session, invokes) or []
     problems.raise_if_any("add the event")
     # (raise_if_any has refused the write when any of these is missing)
-    assert values is not None and checked_title is not None and checked_type is not None and citation is not None
+    assert values is not None and checked_title is not None and citation is not None
 
     if not force:
         refuse_duplicates(likely_duplicates(session, values["start_day"], values["end_day"], checked_title,

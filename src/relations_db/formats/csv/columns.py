@@ -78,7 +78,7 @@ def csv_cells(event: Mapping[str, Any]) -> list[str]:
     values = {
         # (an open or unknown end is an empty cell: the date beside it says which)
         "date": event["date"], "start": event["start"] or "", "end": event["end"] or "", "title": event["title"],
-        "type": event["type"], "place": event.get("place") or "",
+        "type": event["type"] or "", "place": event.get("place") or "",
         "actors": LIST_SEPARATOR.join(participant_text(a) for a in event["actors"]),
         "sources": LIST_SEPARATOR.join(source_shorts(event)), "summary": event.get("summary") or "",
         "id": event["id"], "slug": event["slug"], "date_display": display(event["date"]),

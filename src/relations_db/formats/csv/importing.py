@@ -7,7 +7,8 @@ and accent-insensitively. An import never erases: in a matched row an empty cell
 filled one replaces it (date, title, type, place, summary); the participants and sources it lists are added to
 those the event has, never replacing them (an actor listed without a role whom the event already has is not
 added again). Clearing a field is a deliberate `edit`. Anything else is added as a new event (with the row's
-slug when it gives a free one); it needs a date, a title, a type and a source. A chronology CSV carries no
+slug when it gives a free one); it needs a date, a title and a source (an empty type
+leaves it unclassified). A chronology CSV carries no
 quotation or page, so each source it lists that the event does not cite yet becomes a bare citation (the source
 alone, confidence 2); the long form (`citations.py`) brings the quotations and pages.
 
@@ -428,8 +429,8 @@ class _CsvImport:
                     matched.append((row, by_slug))
                 continue
             if row.key is None:
-                problems.append((row.line, f"no event has the slug {row.slug!r}: to add one, give its date, title, "
-                                           "type and sources"))
+                problems.append((row.line, f"no event has the slug {row.slug!r}: to add one, give its date, title "
+                                           "and sources"))
                 continue
             self._by_key(row, keys, new, matched, problems)
         return new, matched
@@ -459,12 +460,12 @@ class _CsvImport:
             keys[row.key] = -row.line
 
     def _missing(self, row: CheckedRow) -> str | None:
-        """Why a row that adds an event cannot (no type, no source, a slug given twice), or None."""
-        lacking = [what for what, value in (("type", row.type), ("sources", row.source_ids)) if not value]
-        if lacking:
+        """Why a row that adds an event cannot (no source, a slug given twice), or None. (No type is no
+        problem: the new event is unclassified.)"""
+        if not row.source_ids:
             return (f"a new event (no recorded event has this {'slug' if row.slug else 'date and title'}) needs "
-                    f"{' and '.join(lacking)}" + (": every event needs at least one source (give the source's key "
-                                                 "or short form, e.g. 'Duka 2007')" if row.source_ids == () else ""))
+                    "sources: every event needs at least one source (give the source's key or short form, "
+                    "e.g. 'Duka 2007')")
         if row.slug is not None:
             first = self.new_slugs.setdefault(row.slug, row.line)
             if first != row.line:

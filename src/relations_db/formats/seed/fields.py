@@ -11,10 +11,11 @@ from typing import Required, TypedDict
 
 from relations_db.domain.vocab import DETAIL_FIELDS, EVENT_DETAILS
 
-# The version this code writes, and every version it reads. Version 2 added an event's `tone_note`; a version-1
-# file loads unchanged (docs/seed-format.md lists what each version adds).
-SEED_FORMAT = "relations-db/seed 2"
-SEED_FORMATS = ("relations-db/seed 1", SEED_FORMAT)
+# The version this code writes, and every version it reads. Version 2 added an event's `tone_note`; version 3
+# lets an event leave out its `type` (not classified); older files load unchanged (docs/seed-format.md lists
+# what each version adds).
+SEED_FORMAT = "relations-db/seed 3"
+SEED_FORMATS = ("relations-db/seed 1", "relations-db/seed 2", SEED_FORMAT)
 SECTIONS = ("format", "sources", "actors", "places", "events")
 
 ACTOR_FIELDS = ("name", "kind", "description", "aliases")
@@ -23,7 +24,9 @@ EVENT_FIELDS = ("slug", "kind", "date", "title", "summary", "type", "tone", "ton
                 "agreement", "invokes", "participants", "citations")
 # The fields each version allows an event (what a newer version added is refused in an older file).
 EVENT_FIELDS_OF = {"relations-db/seed 1": tuple(f for f in EVENT_FIELDS if f != "tone_note"),
-                   SEED_FORMAT: EVENT_FIELDS}
+                   "relations-db/seed 2": EVENT_FIELDS, SEED_FORMAT: EVENT_FIELDS}
+# The versions in which every event must have a `type` (version 3 made it optional).
+TYPE_REQUIRED_IN = ("relations-db/seed 1", "relations-db/seed 2")
 CITATION_FIELDS = ("source", "locator", "quote", "cited_as", "cited_in", "cited_in_locator", "confidence", "note")
 PARTICIPANT_FIELDS = ("actor", "role")
 
@@ -72,7 +75,7 @@ class SeedEvent(TypedDict, total=False):
     date: Required[str]
     title: Required[str]
     summary: str
-    type: Required[str]
+    type: str  # left out: not classified
     tone: int
     tone_note: str
     place: str

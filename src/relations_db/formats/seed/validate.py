@@ -43,6 +43,7 @@ from relations_db.formats.seed.fields import (
     SECTIONS,
     SEED_FORMAT,
     SEED_FORMATS,
+    TYPE_REQUIRED_IN,
 )
 from relations_db.formats.seed.read import Mapping, text_of
 from relations_db.store.models import Actor, ActorAlias, Event, Place, PlaceAlias, RetiredKey, RetiredSlug, Source
@@ -156,7 +157,8 @@ def validate(data: Any, session: Session | None = None, name: str = "<seed>") ->
     _validate_sources(_section(data, "sources", problems), known, problems)
     _validate_named(_section(data, "actors", problems), "actor", ACTOR_FIELDS, known.actors, problems)
     _validate_named(_section(data, "places", problems), "place", PLACE_FIELDS, known.places, problems)
-    _validate_events(_section(data, "events", problems), EVENT_FIELDS_OF[version], known, problems)
+    _validate_events(_section(data, "events", problems), EVENT_FIELDS_OF[version], known, problems,
+                     type_required=version in TYPE_REQUIRED_IN)
 
     if problems:
         lines = [f"line {line}: {message}" for line, message in sorted(problems, key=lambda p: p[0])]
@@ -260,22 +262,23 @@ def _resolve_name(known: dict[str, set[str]], name: object) -> str | None:
 # --- events ------------------------------------------------------------------------------------------------
 
 
-def _validate_events(items: list[Any], fields: tuple[str, ...], known: _Known, problems: _Problems) -> None:
+def _validate_events(items: list[Any], fields: tuple[str, ...], known: _Known, problems: _Problems, *,
+                     type_required: bool = False) -> None:
     for item in items:  # first pass: slugs and kinds, so that `invokes` may point forward
         if isinstance(item, Mapping) and isinstance(item.get("slug"), str):
             known.event_kinds[item["slug"]] = item.get("kind") or "event"
     seen: set[str] = set()
     for item in items:
         if _check_fields(item, fields, "event", problems, getattr(item, "line", 0)):
-            _validate_event(item, seen, known, problems)
+            _validate_event(item, seen, known, problems, type_required)
 
 
-def _validate_event(item: Mapping, seen: set[str], known: _Known, problems: _Problems) -> None:
+def _validate_event(item: Mapping, seen: set[str], known: _Known, problems: _Problems, type_required: bool) -> None:
     what = _event_slug(item, seen, problems)
     kind = item.get("kind") or "event"
     if kind not in EVENT_KINDS:
         problems.add(item.line_of("kind"), f"{what}: kind must be one of {', '.join(EVENT_KINDS)}")
-    _event_fields(item, what, problems)
+    _event_fields(item, what, problems, type_required)
     if item.get("place") is not None:
         problem = _resolve_name(known.places, item["place"])
         if problem:
@@ -300,8 +303,8 @@ def _event_slug(item: Mapping, seen: set[str], problems: _Problems) -> str:
     return what
 
 
-def _event_fields(item: Mapping, what: str, problems: _Problems) -> None:
-    """The event's own values: date, title, type, summary, tone."""
+def _event_fields(item: Mapping, what: str, problems: _Problems, type_required: bool) -> None:
+    """The event's own values: date, title, type (optional from version 3 on), summary, tone."""
     date = _require_text(item, "date", what, problems)
     if date is not None:
         try:
@@ -309,7 +312,10 @@ def _event_fields(item: Mapping, what: str, problems: _Problems) -> None:
         except DateError as exc:
             problems.add(item.line_of("date"), f"{what}: {exc}")
     _require_text(item, "title", what, problems)
-    _require_text(item, "type", what, problems)
+    if type_required:
+        _require_text(item, "type", what, problems)
+    else:
+        _optional_text(item, "type", what, problems)
     _optional_text(item, "summary", what, problems)
     tone = item.get("tone")
     if tone is not None and not _whole_number(tone, TONE_MIN, TONE_MAX):

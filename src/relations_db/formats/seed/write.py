@@ -67,9 +67,7 @@ def _event_entry(row: Mapping[str, Any]) -> SeedEvent:
         entry["kind"] = kind
     entry["date"] = row["date"]
     entry["title"] = row["title"]
-    entry.update(_present(row, ("summary",)))
-    entry["type"] = row["type"]
-    entry.update(_present(row, ("tone", "tone_note", "place")))
+    entry.update(_present(row, ("summary", "type", "tone", "tone_note", "place")))
     details = DETAILS.get(kind)
     if details and _present(row.get(kind) or {}, details):
         entry[kind] = _present(row[kind], details)

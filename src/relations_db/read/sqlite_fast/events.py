@@ -53,7 +53,7 @@ def _resolve(conn: sqlite3.Connection, filters: Filters) -> tuple[shapes.Span | 
     """(span, actor ids, where values) as `filters.resolve` finds them, or None when a name is not an exact
     match or the filters ask for more than is compiled. Checks and errors come first, as there."""
     span = shapes.date_range(filters.year, filters.from_year, filters.to_year)
-    if filters.search is not None or len(filters.actors) > shapes.FAST_ACTORS_MAX:
+    if filters.search is not None or filters.within or len(filters.actors) > shapes.FAST_ACTORS_MAX:
         return None
     actor_ids: dict[int, None] = {}
     for name in filters.actors:
