@@ -234,4 +234,6 @@ class EventSearch(Base):
 
     event_id: Mapped[int]
     body: Mapped[str]
-    folded: Mapped[str]
+    title_terms: Mapped[str]
+    summary_terms: Mapped[str]
+    quote_terms: Mapped[str]

@@ -42,7 +42,7 @@ from relations_db.formats.csv.reader import (
     first_bad_byte,
 )
 from relations_db.store.schema import events, participations
-from relations_db.write.search_index import refresh_search_for, search_text
+from relations_db.write.search_index import SEARCH_COLUMNS, compose_search_text, refresh_search_for
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -175,16 +175,6 @@ def slug_base(folded_date: str, folded_title: str) -> str:
     return slug_of_folded(f"{folded_date} {folded_title}")
 
 
-def search_fold(folded_title: str, summary: str | None) -> str:
-    """`fold(search_index.search_text(row))` for a row with this folded title and summary, made of the parts' folds:
-    fold() works character by character and then collapses white space, and the title is folded already
-    (folding the whole text again costs about 3 % of an import)."""
-    if summary is None:
-        return folded_title
-    folded = fold(summary)
-    return f"{folded_title} {folded}" if folded_title and folded else folded_title or folded  # (" ".join of those)
-
-
 class _Writer:
     """Adds and updates the events of checked chunks with bulk statements."""
 
@@ -216,12 +206,11 @@ class _Writer:
             part_rows += [(event_id, actor_id, role) for actor_id, role in row.actors]
             citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in row.source_ids]
             # The search text is the write side's (a row reads as an event with no quotations).
-            body = search_text(row)  # type: ignore[arg-type]  # (it reads title, summary, citations: a row has them)
-            search_rows.append((event_id, body, search_fold(row.folded_title, row.summary)))
+            search_rows.append((event_id, *compose_search_text(row.title, row.summary, ())))
         self.bulk.insert("events", _EVENT_COLUMNS, event_rows)
         self.bulk.insert("participations", ("event_id", "actor_id", "role"), part_rows)
         self.bulk.insert("citations", ("event_id", "source_id", "confidence"), citation_rows)
-        self.bulk.insert("event_search", ("event_id", "body", "folded"), search_rows)
+        self.bulk.insert("event_search", SEARCH_COLUMNS, search_rows)
         self.report.added += len(rows)
 
     def _slugs(self, rows: list[CheckedRow]) -> list[str]:
