@@ -338,8 +338,10 @@ def test_search_with_filters_jsonl_and_nothing_found(cli, sample_url):
     result = ok(cli(sample_url, "search", "Zanzibar"))
     assert result.stdout == "" and result.stderr == "Nothing found for 'Zanzibar'.\n"
     assert as_json(cli(sample_url, "search", "Zanzibar", "-f", "json")) == []
-    result = cli(sample_url, "search", '"(*')
+    result = cli(sample_url, "search", '"(*"')
     assert result.exit_code == 1 and "give at least one word" in result.stderr
+    result = cli(sample_url, "search", '"(*')
+    assert result.exit_code == 1 and result.stderr == "Error: the phrase '\"(*' has no closing quote (\")\n"
 
 
 # --- help -----------------------------------------------------------------------------------------------------
