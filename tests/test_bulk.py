@@ -223,6 +223,6 @@ def test_deferred_full_text_trigger_comes_back_as_it_was(engine):
         restore()
         assert writer.full_text_triggers(BULK_TABLES) == trigger
         found = s.connection().exec_driver_sql(
-            "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'defer'")  # (its stem).scalar()
+            "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'defer'").scalar()  # ('deferred', stemmed)
         assert found == 3
         s.connection().exec_driver_sql("INSERT INTO events_fts(events_fts, rank) VALUES ('integrity-check', 1)")
