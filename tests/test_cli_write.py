@@ -126,7 +126,7 @@ def test_a_likely_duplicate_is_refused_unless_forced(cli, url, engine):
     args = ["add", "event", "--date", "1961-12-03", "--title", "Soviet Union breaks off relations", "--type",
             "break", "--source", "duka-2007"]
     before = counts(engine)
-    _refused(cli(url, *args), "1961-12-03-break", "same date and a similar title", "Error: --force: ")
+    _refused(cli(url, *args), "1961-12-03-break", "a similar title on overlapping dates", "Error: --force: ")
     assert counts(engine) == before
     result = cli(url, *args, "--force")
     assert result.exit_code == 0, result.stderr

@@ -164,7 +164,7 @@ def test_every_problem_is_reported_at_once(sample):
 
 def test_same_date_and_similar_title_is_refused_as_a_duplicate_unless_forced(sample):
     before = counts(sample)
-    with pytest.raises(UserError, match="1961-12-03-break .*same date and a similar title.*force the write") as caught:
+    with pytest.raises(UserError, match="1961-12-03-break .*a similar title on overlapping dates.*force the write") as caught:
         _add(sample, date="1961-12-03", title="The Soviet Union breaks off relations!", type="break",
              source="duka-2007")
     assert caught.value.field == "force"
