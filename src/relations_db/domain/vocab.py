@@ -112,6 +112,16 @@ LIMIT_MAX = 2**63 - 1
 SEARCH_WORDS_MAX = 64
 
 
+# --- names that match nothing exactly (domain/names.py) -----------------------------------------------------------
+
+# A read command takes the one record a misspelt or transliterated name scores at least NAME_MATCH_MIN for
+# (rapidfuzz's 0–100), when it is at least NAME_MATCH_LEAD points ahead of any other; "did you mean" lists the
+# records scoring at least NAME_SUGGEST_MIN.
+NAME_MATCH_MIN = 90
+NAME_MATCH_LEAD = 10
+NAME_SUGGEST_MIN = 60
+
+
 # --- likely duplicates ------------------------------------------------------------------------------------
 # One rule, used by `add event` / `edit event` (refused unless forced) and by `check --rule duplicate-event`:
 # two events whose dates overlap and whose titles read as the same event (`similar_titles`).
