@@ -225,7 +225,7 @@ def test_bad_filter_values_are_clear_errors(sample_session):
 def test_unknown_names_suggest_the_closest(sample_session):
     with pytest.raises(NotFound, match="Nikita Khrushchev"):
         event_rows(sample_session, Filters(actors=["Khruschev"]))
-    with pytest.raises(NotFound, match="did you mean 'Vlora'"):
+    with pytest.raises(NotFound, match=r"did you mean 'Vlorë' \(as 'Vlora'\)"):
         event_rows(sample_session, Filters(place="Vlorra"))
     with pytest.raises(NotFound, match="no source named 'nobody-1999'"):
         event_rows(sample_session, Filters(source="nobody-1999"))
