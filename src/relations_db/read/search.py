@@ -145,11 +145,17 @@ def _ranked_statement(conn: Connection, terms: Query, resolved: Resolved,
         score = -func.ts_rank(_PG_WEIGHTS, pg_tsvector(), tsquery)
         found = select(EV.c.id, score.label("score"), EV.c.start_day).select_from(
             ES.join(EV, EV.c.id == ES.c.event_id)).where(pg_tsvector().op("@@")(tsquery), *where)
+    # First the events whose titles hold more of the words, then the titles with fewer other words: computed
+    # alike on both backends; then the backend's score (bm25, ts_rank), then the date.
     in_title = title_hits(terms).label("in_title")
-    found = found.add_columns(in_title).order_by(in_title.desc(), score, EV.c.start_day.nulls_first(), EV.c.id)
+    title_length = (func.length(ES.c.title_terms) - func.length(func.replace(ES.c.title_terms, " ", ""))) \
+        .label("title_length")
+    found = found.add_columns(in_title, title_length).order_by(
+        in_title.desc(), title_length, score, EV.c.start_day.nulls_first(), EV.c.id)
     hits = (found.limit(limit) if limit is not None else found).subquery("hits")
     return (base_select(ES.c.body, hits=hits).join(ES, ES.c.event_id == EV.c.id)
-            .order_by(hits.c.in_title.desc(), hits.c.score, hits.c.start_day.nulls_first(), hits.c.id))
+            .order_by(hits.c.in_title.desc(), hits.c.title_length, hits.c.score, hits.c.start_day.nulls_first(),
+                      hits.c.id))
 
 
 def title_hits(query: Query) -> ColumnElement[Any]:
