@@ -38,9 +38,8 @@ def test_a_search_of_64_words_runs(cli, seeded_url):
 def test_the_postgresql_query_of_many_words_compiles(seeded_url):
     from sqlalchemy.dialects import postgresql
 
-    from relations_db.read.fulltext import pg_tsquery
-
     from relations_db.domain.search_query import Query, Term
+    from relations_db.read.fulltext import pg_tsquery
 
     many = Query([[Term((f"w{n}",)), Term((f"x{n}", f"y{n}"))] for n in range(2000)])
     compiled = pg_tsquery(many).compile(dialect=postgresql.dialect())  # (one flat text: no nesting to recurse)
