@@ -92,7 +92,7 @@ def test_without_a_source_nothing_is_written(sample):
 def test_unknown_actor_is_refused_with_a_suggestion_and_nothing_written(sample):
     before = counts(sample)
     with pytest.raises(NotFound, match=r"no actor named .Hrushchov.; did you mean .Nikita Khrushchev. "
-                                       r"\(as .Hrushov.\)\? To record a new actor, give the kind of new actors") as caught:
+                                       r"\(as .Hrushov.\)\? To record a new actor, give the kind") as caught:
         _add(sample, **BASIC, actors=["Hrushchov:speaker"])
     assert caught.value.field == "new_actor_kind"
     assert counts(sample) == before
