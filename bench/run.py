@@ -240,6 +240,9 @@ def _bench_queries(report: Report, backend: str, url: str, n: int, sqlite_path: 
     report.add(backend, n, "search 'naval base' (top 20): over empty", f"{delta * 1000:+.0f} ms", "<= +100 ms",
                delta <= 0.100)
     versus_sqlite("search", t)
+    # The duplicate audit compares only events sharing a rare title word on overlapping dates (issue 14).
+    t = timed("check duplicate-event", ["check", "--rule", "duplicate-event", "--format", "json"], repeat=1)
+    report.add(backend, n, "check --rule duplicate-event", f"{t:.1f} s", "<= 30 s", t <= 30)
 
 
 def _bench_export(report: Report, backend: str, url: str, n: int, sqlite_path: str | None) -> None:
