@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, case, func, literal_column, select
 
 from relations_db.domain.search_query import Query, Term
 from relations_db.domain.words import stem, word_list
@@ -127,7 +127,8 @@ def _few_matches(conn: Connection, terms: Query) -> bool:
 
 
 # ts_rank's weights of the D, C, B, A parts of the tsvector: quotations (C) 0.1, summary (B) 0.4, title (A) 1, as
-# FTS5's bm25(10, 4, 1) weighs them on SQLite (migration 0006).
+# FTS5's bm25(10, 4, 1) weighs them on SQLite (migration 0006); its normalisation 1 divides by the log of the
+# text's length, as bm25 favours a match in a shorter text.
 _PG_WEIGHTS: ColumnElement[Any] = literal_column("'{0, 0.1, 0.4, 1.0}'::float4[]")
 
 
@@ -142,14 +143,17 @@ def _ranked_statement(conn: Connection, terms: Query, resolved: Resolved,
             FTS.join(EV, EV.c.id == FTS.c.rowid).join(ES, ES.c.event_id == EV.c.id)).where(fts_match(terms), *where)
     else:
         tsquery = pg_tsquery(terms)
-        score = -func.ts_rank(_PG_WEIGHTS, pg_tsvector(), tsquery)
+        score = -func.ts_rank(_PG_WEIGHTS, pg_tsvector(), tsquery, 1)
         found = select(EV.c.id, score.label("score"), EV.c.start_day).select_from(
             ES.join(EV, EV.c.id == ES.c.event_id)).where(pg_tsvector().op("@@")(tsquery), *where)
-    # First the events whose titles hold more of the words, then the titles with fewer other words: computed
-    # alike on both backends; then the backend's score (bm25, ts_rank), then the date.
-    in_title = title_hits(terms).label("in_title")
-    title_length = (func.length(ES.c.title_terms) - func.length(func.replace(ES.c.title_terms, " ", ""))) \
-        .label("title_length")
+    # First the events whose titles hold more of the words, then (among those whose titles hold some) the titles
+    # with fewer other words: computed alike on both backends; then the backend's score (bm25, ts_rank, both
+    # weighing the title above the summary above the quotations, and a match in a shorter text above one in a
+    # longer), then the date.
+    hits_in_title = title_hits(terms)
+    in_title = hits_in_title.label("in_title")
+    title_length = case((hits_in_title > 0, func.length(ES.c.title_terms)
+                         - func.length(func.replace(ES.c.title_terms, " ", ""))), else_=0).label("title_length")
     found = found.add_columns(in_title, title_length).order_by(
         in_title.desc(), title_length, score, EV.c.start_day.nulls_first(), EV.c.id)
     hits = (found.limit(limit) if limit is not None else found).subquery("hits")
