@@ -63,6 +63,9 @@ class _Stemmer:
             folded = " ".join(anyascii(folded).lower().split())
         out = []
         for word in _WORD.findall(folded):
+            if not word.isalpha():  # (a word with a digit is kept as it is)
+                out.append(word)
+                continue
             if word not in self._stems:
                 self._stems[word] = self._stemmer.stemWord(word)
             out.append(self._stems[word])

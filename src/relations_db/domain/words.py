@@ -17,13 +17,34 @@ from typing import Any
 from relations_db.domain.text import fold
 
 _WORD = re.compile(r"[a-z0-9]+")
-_STEMS: dict[str, str] = {}  # word → stem: a text's words repeat across a corpus, stemming each is ~20 µs
-_STEMMER: list[Any] = []  # the Snowball stemmer, made at the first word that is not in _STEMS
+_STEMMER: list[Any] = []  # the Snowball stemmer, made at the first word that is stemmed
+
+
+class _Stems(dict[str, str]):
+    """word → stem, memoised: a corpus repeats its words, and stemming one takes ~20 µs. A word with a digit
+    ('1960s', '4512') is kept as it is, and not remembered: it is no English word, and numbers are mostly unique
+    (an import of a million numbered titles would remember a million of them)."""
+
+    def __missing__(self, word: str) -> str:
+        if not word.isalpha():
+            return word
+        if not _STEMMER:
+            import snowballstemmer  # type: ignore[import-untyped]  # (no stubs, no py.typed)
+
+            _STEMMER.append(snowballstemmer.stemmer("english"))
+        stemmed = self[word] = _STEMMER[0].stemWord(word)
+        return stemmed
+
+
+_STEMS = _Stems()
 
 
 def ascii_folded(text: str) -> str:
     """`fold(text)` with the letters of other scripts spelled in ASCII ('Хрущёв' → 'khrushchev')."""
-    folded = fold(text)
+    return _in_ascii(fold(text))
+
+
+def _in_ascii(folded: str) -> str:
     if folded.isascii():
         return folded
     from anyascii import anyascii  # (only for text with letters outside ASCII)
@@ -32,17 +53,9 @@ def ascii_folded(text: str) -> str:
 
 
 def stem(word: str) -> str:
-    """The English stem of one folded ASCII word ('submarines' → 'submarin'), memoised."""
-    try:
-        return _STEMS[word]
-    except KeyError:
-        pass
-    if not _STEMMER:
-        import snowballstemmer  # type: ignore[import-untyped]  # (no stubs, no py.typed)
-
-        _STEMMER.append(snowballstemmer.stemmer("english"))
-    stemmed = _STEMS[word] = _STEMMER[0].stemWord(word)
-    return stemmed
+    """The English stem of one folded ASCII word ('submarines' → 'submarin'), memoised; a word with a digit is
+    kept as it is."""
+    return _STEMS[word]
 
 
 def word_list(text: str) -> list[str]:
@@ -54,6 +67,10 @@ def word_list(text: str) -> list[str]:
 def search_form(text: str | None) -> str:
     """What the index holds for `text`: its words stemmed, one space between ('Soviet submarines leave Vlorë'
     → 'soviet submarin leav vlore')."""
-    if not text:
-        return ""
-    return " ".join([stem(w) for w in word_list(text)])
+    return search_form_of_folded(fold(text)) if text else ""
+
+
+def search_form_of_folded(folded: str) -> str:
+    """`search_form` of a text whose `text.fold` is `folded` (an import has folded each title already)."""
+    # Imports stem millions of words, nearly all seen before: looked up in one C loop (`__missing__` for the rest).
+    return " ".join(map(_STEMS.__getitem__, _WORD.findall(_in_ascii(folded))))

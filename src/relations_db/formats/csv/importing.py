@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from relations_db.domain.text import fold, slug_of_folded
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
+from relations_db.domain.words import search_form, search_form_of_folded
 from relations_db.errors import UserError, ValidationError
 from relations_db.formats.csv.reader import (
     CHUNK,
@@ -42,7 +43,7 @@ from relations_db.formats.csv.reader import (
     first_bad_byte,
 )
 from relations_db.store.schema import events, participations
-from relations_db.write.search_index import SEARCH_COLUMNS, compose_search_text, refresh_search_for
+from relations_db.write.search_index import SEARCH_COLUMNS, refresh_search_for
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -206,7 +207,9 @@ class _Writer:
             part_rows += [(event_id, actor_id, role) for actor_id, role in row.actors]
             citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in row.source_ids]
             # The search text is the write side's (a row reads as an event with no quotations).
-            search_rows.append((event_id, *compose_search_text(row.title, row.summary, ())))
+            # (the search text of a row with no quotations; its title's search form from the fold it has already)
+            search_rows.append((event_id, row.title if row.summary is None else f"{row.title}\n{row.summary}",
+                                search_form_of_folded(row.folded_title), search_form(row.summary), ""))
         self.bulk.insert("events", _EVENT_COLUMNS, event_rows)
         self.bulk.insert("participations", ("event_id", "actor_id", "role"), part_rows)
         self.bulk.insert("citations", ("event_id", "source_id", "confidence"), citation_rows)
