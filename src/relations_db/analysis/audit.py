@@ -28,6 +28,7 @@ from relations_db.errors import DateError, UserError
 from relations_db.store import schema
 
 EV = schema.events
+ES = schema.event_search
 CI = schema.citations
 SO = schema.sources
 PA = schema.participations
@@ -207,15 +208,16 @@ def _duplicate_events(session: Session) -> Iterator[Finding]:
     # Blocking, never all pairs: only events that share a rare title word (in at most DUPLICATE_RARE_TITLES
     # titles) are compared, and only when their dates overlap — two passes over the titles (counting the words,
     # then listing who holds each rare one), then the pairs found read once. A million events take seconds.
+    # The titles' words are read stemmed, as the search index stores them (`event_search.title_terms`).
     conn = session.connection()
-    titles = select(EV.c.id, EV.c.start_day, EV.c.end_day, EV.c.title)
+    titles = select(EV.c.id, EV.c.start_day, EV.c.end_day, ES.c.title_terms).join(ES, ES.c.event_id == EV.c.id)
     counts: dict[str, int] = defaultdict(int)
     for row in conn.execute(titles):
-        for word in vocab.title_words(row.title):
+        for word in vocab.title_words_of_form(row.title_terms):
             counts[word] += 1
     holders: dict[str, list[tuple[int, int | None, int | None]]] = defaultdict(list)
     for row in conn.execute(titles):
-        for word in vocab.title_words(row.title):
+        for word in vocab.title_words_of_form(row.title_terms):
             if 2 <= counts[word] <= vocab.DUPLICATE_RARE_TITLES:
                 holders[word].append((row.id, row.start_day, row.end_day))
     del counts

@@ -15,7 +15,7 @@ import difflib
 import re
 
 from relations_db.domain.text import fold
-from relations_db.domain.words import stem, word_list
+from relations_db.domain.words import search_form
 
 # --- kinds ------------------------------------------------------------------------------------------------
 
@@ -138,12 +138,17 @@ TITLE_STOP_WORDS = frozenset("a an the of in on at to and for with by from s".sp
 
 
 def title_words(title: str) -> frozenset[str]:
-    """The words of a title that say what happened: stemmed (`words.stem`), stop words left out."""
-    return frozenset(_title_word_list(title))
+    """The words of a title that say what happened: stemmed (`words.search_form`), stop words left out."""
+    return title_words_of_form(search_form(title))
+
+
+def title_words_of_form(form: str) -> frozenset[str]:
+    """`title_words` of a title whose search form is `form` (as `event_search.title_terms` stores it)."""
+    return frozenset(form.split()) - TITLE_STOP_WORDS
 
 
 def _title_word_list(title: str) -> list[str]:
-    return [stem(w) for w in word_list(title) if w not in TITLE_STOP_WORDS]
+    return [w for w in search_form(title).split() if w not in TITLE_STOP_WORDS]
 
 
 def _shortened(shorter: str, longer: str) -> bool:
