@@ -6,7 +6,7 @@ Create Date: 2026-12-01 08:30:00
 
 `event_search.folded` (the folded text, one column) becomes `title_terms`, `summary_terms` and `quote_terms`:
 each part's words folded (case, accents), spelled in ASCII (`anyascii`) and cut to their English stem
-(Snowball, `snowballstemmer`), one space between. Both backends index exactly those words with their plain
+(Snowball's English stemmer, from PyStemmer), one space between. Both backends index exactly those words with their plain
 tokenizers, so SQLite and PostgreSQL find the same events, and the ranking weighs the title above the summary
 above the quotations.
 
@@ -49,9 +49,9 @@ def _fold(text: str) -> str:
 
 class _Stemmer:
     def __init__(self) -> None:
-        import snowballstemmer
+        import Stemmer  # (PyStemmer: Snowball's stemmers in C)
 
-        self._stemmer, self._stems = snowballstemmer.stemmer("english"), {}
+        self._stemmer, self._stems = Stemmer.Stemmer("english"), {}
 
     def form(self, text: str | None) -> str:
         if not text:

@@ -5,8 +5,11 @@ The search form of a text is its words of ASCII letters and digits, each stemmed
 backends index exactly that text with their plain tokenizers (FTS5 `unicode61`, PostgreSQL's 'simple'
 configuration), which split it at the same spaces: so SQLite and PostgreSQL find the same events. Stemming
 here, in Python, rather than with PostgreSQL's `english` configuration, is what makes the two agree (FTS5 has
-no stemmer that matches PostgreSQL's), and the stemmer is Snowball's English one (`snowballstemmer`, the
-algorithm PostgreSQL's own `english` configuration uses), pure Python, imported only when a text is stemmed.
+no stemmer that matches PostgreSQL's). The stemmer is Snowball's English one (the algorithm PostgreSQL's own
+`english` configuration uses) from PyStemmer, the Snowball project's C build: it imports in under a millisecond
+and stems a word in 0.1 µs, where the pure-Python `snowballstemmer` takes 25 ms to import (every language) and
+20 µs a word — a search is a new process, and an import stems millions of words. Imported only when a text is
+stemmed.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ _STEMMER: list[Any] = []  # the Snowball stemmer, made at the first word that is
 
 
 class _Stems(dict[str, str]):
-    """word → stem, memoised: a corpus repeats its words, and stemming one takes ~20 µs. A word with a digit
+    """word → stem, memoised: a corpus repeats its words. A word with a digit
     ('1960s', '4512') is kept as it is, and not remembered: it is no English word, and numbers are mostly unique
     (an import of a million numbered titles would remember a million of them)."""
 
@@ -29,9 +32,9 @@ class _Stems(dict[str, str]):
         if not word.isalpha():
             return word
         if not _STEMMER:
-            import snowballstemmer  # type: ignore[import-untyped]  # (no stubs, no py.typed)
+            import Stemmer  # type: ignore[import-not-found]  # (PyStemmer: a C extension without stubs)
 
-            _STEMMER.append(snowballstemmer.stemmer("english"))
+            _STEMMER.append(Stemmer.Stemmer("english"))
         stemmed = self[word] = _STEMMER[0].stemWord(word)
         return stemmed
 
