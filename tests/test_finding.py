@@ -230,3 +230,29 @@ def test_0006_comes_down_to_the_folded_text_and_back(cli, seeded_url):
             quotes.setdefault(event_id, []).append(quote)
     assert stored == {i: tuple(compose_search_text(t, s, quotes.get(i, []))) for i, (t, s) in titles.items()}
     engine.dispose()
+
+
+def test_check_compares_only_events_sharing_a_rare_title_word(cli, seeded_url, tmp_path, monkeypatch):
+    """Never all pairs: 150 numbered meetings in one month (11,175 overlapping pairs, sharing only words that
+    more than 100 titles hold) give the rule nothing to compare, while a rare word shared on overlapping dates
+    is compared, and reported."""
+    rows = "".join(f"1962-03,,,Meeting number {i} of the delegations,meeting,,,Lala 2014,\n" for i in range(150))
+    rows += "1962-03,,,Zogists gather in Rome,meeting,,,Lala 2014,\n1962-03-12,,,Zogists gather in Rome again,meeting,,,"
+    rows += "Lala 2014,\n"
+    path = tmp_path / "many.csv"
+    path.write_text("date,start,end,title,type,place,actors,sources,summary\n" + rows, encoding="utf-8")
+    imported = cli(seeded_url, "import", str(path))
+    assert imported.exit_code == 0, imported.stderr
+    compared: list[tuple[str, str]] = []
+    rule = vocab.similar_titles
+
+    def counting(a: str, b: str, *rest: object) -> bool:
+        compared.append((a, b))
+        return rule(a, b, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(vocab, "similar_titles", counting)
+    found = json.loads(cli(seeded_url, "check", "--rule", "duplicate-event", "-f", "json").stdout)
+    assert [sorted(r["key"] for r in f["records"]) for f in found] == [
+        ["1962-03-12-zogists-gather-in-rome-again", "1962-03-zogists-gather-in-rome"]]
+    assert not any("Meeting number" in a or "Meeting number" in b for a, b in compared)
+    assert len(compared) < 1000  # (the seed's own events share rare words: a few hundred pairs; never 11,175 more)
