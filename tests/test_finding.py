@@ -237,8 +237,8 @@ def test_check_compares_only_events_sharing_a_rare_title_word(cli, seeded_url, t
     more than 100 titles hold) give the rule nothing to compare, while a rare word shared on overlapping dates
     is compared, and reported."""
     rows = "".join(f"1962-03,,,Meeting number {i} of the delegations,meeting,,,Lala 2014,\n" for i in range(150))
-    rows += "1962-03,,,Zogists gather in Rome,meeting,,,Lala 2014,\n1962-03-12,,,Zogists gather in Rome again,meeting,,,"
-    rows += "Lala 2014,\n"
+    rows += "1962-03,,,Zogists gather in Rome,meeting,,,Lala 2014,\n"
+    rows += "1962-03-12,,,Zogists gather in Rome again,meeting,,,Lala 2014,\n"
     path = tmp_path / "many.csv"
     path.write_text("date,start,end,title,type,place,actors,sources,summary\n" + rows, encoding="utf-8")
     imported = cli(seeded_url, "import", str(path))
