@@ -14,12 +14,10 @@ stemmed.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from relations_db.domain.text import fold
 
-_WORD = re.compile(r"[a-z0-9]+")
 _STEMMER: list[Any] = []  # the Snowball stemmer, made at the first word that is stemmed
 
 
@@ -44,10 +42,7 @@ _STEMS = _Stems()
 
 def ascii_folded(text: str) -> str:
     """`fold(text)` with the letters of other scripts spelled in ASCII ('Хрущёв' → 'khrushchev')."""
-    return _in_ascii(fold(text))
-
-
-def _in_ascii(folded: str) -> str:
+    folded = fold(text)
     if folded.isascii():
         return folded
     from anyascii import anyascii  # (only for text with letters outside ASCII)
@@ -61,19 +56,21 @@ def stem(word: str) -> str:
     return _STEMS[word]
 
 
+# Every byte that is not an ASCII letter or digit → a space: an import splits millions of titles into words, and
+# bytes.translate and split do it in half the time of a regular expression.
+_NOT_WORD = bytes.maketrans(bytes(range(256)), bytes(c if chr(c).isascii() and chr(c).isalnum() else 32
+                                                     for c in range(256)))
+
+
 def word_list(text: str) -> list[str]:
-    """The words of `text` as search compares them: ASCII-folded, split at everything not a letter or digit,
-    not yet stemmed."""
-    return _WORD.findall(ascii_folded(text))
+    """The words of `text` as search compares them: ASCII-folded (`ascii_folded`), split at everything not a
+    letter or digit, not yet stemmed. (Of ASCII text, folding is lower(): the white space it collapses is gone.)"""
+    plain = text.lower() if text.isascii() else ascii_folded(text)
+    return plain.encode("ascii").translate(_NOT_WORD).decode("ascii").split()
 
 
 def search_form(text: str | None) -> str:
     """What the index holds for `text`: its words stemmed, one space between ('Soviet submarines leave Vlorë'
     → 'soviet submarin leav vlore')."""
-    return search_form_of_folded(fold(text)) if text else ""
-
-
-def search_form_of_folded(folded: str) -> str:
-    """`search_form` of a text whose `text.fold` is `folded` (an import has folded each title already)."""
     # Imports stem millions of words, nearly all seen before: looked up in one C loop (`__missing__` for the rest).
-    return " ".join(map(_STEMS.__getitem__, _WORD.findall(_in_ascii(folded))))
+    return " ".join(map(_STEMS.__getitem__, word_list(text))) if text else ""

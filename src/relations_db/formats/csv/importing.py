@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from relations_db.domain.text import fold, slug_of_folded
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
-from relations_db.domain.words import search_form, search_form_of_folded
+from relations_db.domain.words import search_form
 from relations_db.errors import UserError, ValidationError
 from relations_db.formats.csv.reader import (
     CHUNK,
@@ -207,9 +207,9 @@ class _Writer:
             part_rows += [(event_id, actor_id, role) for actor_id, role in row.actors]
             citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in row.source_ids]
             # The search text is the write side's (a row reads as an event with no quotations).
-            # (the search text of a row with no quotations; its title's search form from the fold it has already)
+            # (the search text of a row: it has no quotations)
             search_rows.append((event_id, row.title if row.summary is None else f"{row.title}\n{row.summary}",
-                                search_form_of_folded(row.folded_title), search_form(row.summary), ""))
+                                search_form(row.title), search_form(row.summary), ""))
         self.bulk.insert("events", _EVENT_COLUMNS, event_rows)
         self.bulk.insert("participations", ("event_id", "actor_id", "role"), part_rows)
         self.bulk.insert("citations", ("event_id", "source_id", "confidence"), citation_rows)
