@@ -192,7 +192,14 @@ def bench_backend(report: Report, backend: str, url: str, n: int, corpus: Path, 
     """Import the corpus of `n` events into `url`, then time the queries and the export on it."""
     _bench_import(report, backend, url, n, corpus, sqlite_path)
     _bench_queries(report, backend, url, n, sqlite_path)
+    _bench_check(report, backend, url, n)
     _bench_export(report, backend, url, n, sqlite_path)
+
+
+def _bench_check(report: Report, backend: str, url: str, n: int) -> None:
+    """The duplicate audit, which compares only events sharing a rare title word on overlapping dates (issue 14)."""
+    seconds = median_time(CLI + ["--db", url, "check", "--rule", "duplicate-event", "--format", "json"], repeat=1)
+    report.add(backend, n, "check --rule duplicate-event", f"{seconds:.1f} s", "<= 30 s", seconds <= 30)
 
 
 def _bench_import(report: Report, backend: str, url: str, n: int, corpus: Path, sqlite_path: str | None) -> None:

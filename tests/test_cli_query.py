@@ -170,8 +170,8 @@ def test_filters_combine(cli, sample_url):
     (("--from", "1961", "--to", "1950"), "--from: the start year 1961 is after the end year 1950"),
     (("--from", "44BC", "--to", "50BC"), "--from: the start year 44 BC is after the end year 50 BC"),
     (("--year", "1960", "--from", "1959"), "--year: give either a year or a range of years"),
-    (("--actor", "Khruschev"), "no actor named 'Khruschev'; did you mean"),
-    (("--place", "Vlorra"), "did you mean 'Vlora'"),
+    (("--actor", "Khrushchenko"), "no actor named 'Khrushchenko'; did you mean 'Nikita Khrushchev'?"),
+    (("--place", "Atlantis"), "no place named 'Atlantis'"),
     (("--type", "vist"), "no event type named 'vist'; did you mean 'visit'?"),
     (("--source", "nobody-1999"), "no source named 'nobody-1999'"),
     (("--search", "!!"), "give at least one word"),
@@ -346,8 +346,10 @@ def test_search_with_filters_jsonl_and_nothing_found(cli, sample_url):
     result = ok(cli(sample_url, "search", "Zanzibar"))
     assert result.stdout == "" and result.stderr == "Nothing found for 'Zanzibar'.\n"
     assert as_json(cli(sample_url, "search", "Zanzibar", "-f", "json")) == []
-    result = cli(sample_url, "search", '"(*')
+    result = cli(sample_url, "search", '"(*"')
     assert result.exit_code == 1 and "give at least one word" in result.stderr
+    result = cli(sample_url, "search", '"(*')
+    assert result.exit_code == 1 and result.stderr == "Error: the phrase '\"(*' has no closing quote (\")\n"
 
 
 # --- help -----------------------------------------------------------------------------------------------------

@@ -92,9 +92,9 @@ def test_missing_values_are_asked_for_in_a_terminal(cli, url, monkeypatch):
 
 
 @pytest.mark.parametrize("args,expected", [
-    (["--actor", "Hrushchov:guest"], ["no actor named 'Hrushchov'; did you mean 'Hrushov'",
+    (["--actor", "Hrushchov:guest"], ["no actor named 'Hrushchov'; did you mean 'Nikita Khrushchev' (as 'Hrushov')?",
                                       "Error: --new-actor: ", "give the kind of new actors"]),
-    (["--place", "Vlorra"], ["no place named 'Vlorra'; did you mean 'Vlora'", "Error: --new-place: ",
+    (["--place", "Vlorra"], ["no place named 'Vlorra'; did you mean 'Vlorë' (as 'Vlora')?", "Error: --new-place: ",
                              "allow new places"]),
     (["--date", "1961-13-45"], ["'1961-13-45' is not a valid date", "Accepted forms (EDTF): 1961-06-04 (day)"]),
     (["--date", "June"], ["'June' is not a valid date", "1954/1956 (interval)"]),
@@ -127,7 +127,7 @@ def test_a_likely_duplicate_is_refused_unless_forced(cli, url, engine):
     args = ["add", "event", "--date", "1961-12-03", "--title", "Soviet Union breaks off relations", "--type",
             "break", "--source", "duka-2007"]
     before = counts(engine)
-    _refused(cli(url, *args), "1961-12-03-break", "same date and a similar title", "Error: --force: ")
+    _refused(cli(url, *args), "1961-12-03-break", "a similar title on overlapping dates", "Error: --force: ")
     assert counts(engine) == before
     result = cli(url, *args, "--force")
     assert result.exit_code == 0, result.stderr

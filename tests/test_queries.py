@@ -9,7 +9,9 @@ import json
 
 import pytest
 from query_sample import load_sample
+from sqlalchemy.dialects import postgresql
 
+from relations_db.domain.search_query import parse
 from relations_db.errors import Ambiguous, DateError, NotFound, UserError
 from relations_db.formats.chronology import note_text, write_chronology, write_markdown
 from relations_db.formats.csv.columns import CSV_COLUMNS, csv_cells
@@ -226,7 +228,7 @@ def test_bad_filter_values_are_clear_errors(sample_session):
 def test_unknown_names_suggest_the_closest(sample_session):
     with pytest.raises(NotFound, match="Nikita Khrushchev"):
         event_rows(sample_session, Filters(actors=["Khruschev"]))
-    with pytest.raises(NotFound, match="did you mean 'Vlora'"):
+    with pytest.raises(NotFound, match=r"did you mean 'Vlorë' \(as 'Vlora'\)"):
         event_rows(sample_session, Filters(place="Vlorra"))
     with pytest.raises(NotFound, match="no source named 'nobody-1999'"):
         event_rows(sample_session, Filters(source="nobody-1999"))
@@ -414,9 +416,19 @@ def test_search_is_accent_insensitive_and_shows_the_words_as_written(sample_sess
     assert event["snippet"] == "Marshal [Grečko] inspects the [Vlora] base"
 
 
-@pytest.mark.parametrize("text", ['say "hi', "Khrushchev's", 'AND OR NOT', "vlor* (", "NEAR(a b)", "a:b", "-x +y"])
+@pytest.mark.parametrize("text", ["Khrushchev's", 'AND NOT', "vlor* (", "NEAR(a b)", "a:b", "-x +y", "x**", '""x'])
 def test_search_survives_punctuation_and_query_syntax(sample_session, text):
     list(search_rows(sample_session, text))  # no database error, whatever the words
+
+
+@pytest.mark.parametrize(("text", "message"), [('say "hi', "no closing quote"), ("OR Hoxha", "OR needs a word"),
+                                               ("Hoxha OR", "OR needs a word"), ("a OR OR b", "OR needs a word"),
+                                               ("-Hoxha", "not only words to leave out"),
+                                               ("Hoxha OR -Shehu", "OR cannot join an excluded word")])
+def test_a_search_syntax_mistake_is_a_one_line_message(sample_session, text, message):
+    with pytest.raises(UserError, match=message) as raised:
+        list(search_rows(sample_session, text))
+    assert "\n" not in str(raised.value)
 
 
 def test_search_with_filters_and_nothing_to_search(sample_session):
@@ -424,14 +436,26 @@ def test_search_with_filters_and_nothing_to_search(sample_session):
         ["1956-twentieth-congress"]
     with pytest.raises(UserError, match="at least one word"):
         search_rows(sample_session, " -- ")
-    assert fts_query([["say"], ['"hi"']]) == '"say" AND """hi"""'
+
+
+def test_the_query_of_each_backend_is_flat_and_quoted():
+    from relations_db.read.fulltext import pg_tsquery
+
+    query = parse('submarines "naval base" Hoxha OR Shehu vlor* -Tito')
+    assert fts_query(query) == '("submarin" AND "naval base" AND ("hoxha" OR "shehu") AND "vlor"*) NOT "tito"'
+    compiled = pg_tsquery(query).compile(dialect=postgresql.dialect())
+    assert list(compiled.params.values()) == [
+        "(('submarin')) & (('naval' <-> 'base')) & (('hoxha') | ('shehu')) & (('vlor':*)) & !(('tito'))"]
 
 
 def test_a_name_in_the_search_also_finds_its_other_spellings(sample_session):
     from relations_db.read.fulltext import search_terms
 
-    assert search_terms(sample_session, "Vlora base") == [["vlora", "valona", "vlore"], ["base"]]
-    assert search_terms(sample_session, "hrushov") == [["hrushov", "hrusshov", "n. khrushchev", "nikita khrushchev"]]
+    def spellings(text):
+        return [[" ".join(t.stems) for t in group] for group in search_terms(sample_session, text).groups]
+
+    assert spellings("Vlora base") == [["vlora", "valona", "vlore"], ["base"]]
+    assert spellings("hrushov") == [["hrushov", "hrusshov", "n khrushchev", "nikita khrushchev"]]
     found = list(search_rows(sample_session, "valona"))  # printed nowhere: only as Vlora and Vlorë
     assert [e["slug"] for e in found] == ["1959-10-grechko-in-vlora", "1959-khrushchev-visits-albania"] or \
         [e["slug"] for e in found] == ["1959-khrushchev-visits-albania", "1959-10-grechko-in-vlora"]

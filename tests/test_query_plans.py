@@ -107,7 +107,8 @@ def spans_engine(engine):
         if i % 150 == 0:
             parts.append({"event_id": i, "actor_id": 2, "role": None})
         texts.append({"event_id": i, "body": f"Event {i} common" + (" rarity" if i % 150 == 0 else ""),
-                      "folded": f"event {i} common" + (" rarity" if i % 150 == 0 else "")})
+                      "title_terms": f"event {i} common" + (" rariti" if i % 150 == 0 else ""),
+                      "summary_terms": "", "quote_terms": ""})
     with engine.begin() as conn:
         conn.execute(insert(actors), [{"id": 1, "name": "Busy", "name_folded": "busy", "kind": "person"},
                                       {"id": 2, "name": "Rare", "name_folded": "rare", "kind": "person"}])
@@ -273,7 +274,8 @@ def test_a_search_decides_to_rank_right_after_a_load(engine, monkeypatch):
              "uncertain": False, "title": f"Event {i}", "summary": None, "type": "t", "tone": None, "place_id": None}
             for i in range(1, 61)])
         conn.execute(insert(event_search), [{"event_id": i, "body": "common" + (" rarity" if i == 7 else ""),
-                                             "folded": "common" + (" rarity" if i == 7 else "")} for i in range(1, 61)])
+                                             "title_terms": "common" + (" rariti" if i == 7 else ""),
+                                             "summary_terms": "", "quote_terms": ""} for i in range(1, 61)])
     monkeypatch.setattr(search, "RANK_AT_MOST", 50)
     with db.connection_scope(engine) as conn:
         common = search_rows(conn, "common", Filters(limit=5))

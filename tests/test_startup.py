@@ -179,3 +179,16 @@ def test_database_errors_still_become_messages(cli, tmp_path):
     result = cli(f"sqlite:///{not_a_database}", "events")
     assert result.exit_code != 0
     assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+
+
+# The stemmer, the fuzzy matcher and the transliterator (issue 14) load only when a command needs them.
+def test_the_stemmer_matcher_and_transliterator_load_only_when_used(seeded_url):
+    lazy = ("Stemmer", "rapidfuzz", "anyascii")
+    for args in (["--help"], ["--db", seeded_url, "events", "--year", "1960", "-f", "json"],
+                 ["--db", seeded_url, "events", "--actor", "Khrushchev", "-f", "json"]):
+        modules = imported(*args)
+        assert not [m for p in lazy for m in loaded(modules, p)], f"{' '.join(args)} loads {lazy}"
+    searched = imported("--db", seeded_url, "search", "submarines", "-f", "json")
+    assert loaded(searched, "Stemmer") and not loaded(searched, "rapidfuzz")
+    forgiven = imported("--db", seeded_url, "events", "--actor", "Kruschev", "-f", "json")
+    assert loaded(forgiven, "rapidfuzz") and not loaded(forgiven, "anyascii")

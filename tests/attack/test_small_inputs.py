@@ -38,10 +38,12 @@ def test_a_search_of_64_words_runs(cli, seeded_url):
 def test_the_postgresql_query_of_many_words_compiles(seeded_url):
     from sqlalchemy.dialects import postgresql
 
+    from relations_db.domain.search_query import Query, Term
     from relations_db.read.fulltext import pg_tsquery
 
-    compiled = pg_tsquery([[f"w{n}", f"x{n}"] for n in range(2000)]).compile(dialect=postgresql.dialect())
-    assert "phraseto_tsquery" in str(compiled)
+    many = Query([[Term((f"w{n}",)), Term((f"x{n}", f"y{n}"))] for n in range(2000)])
+    compiled = pg_tsquery(many).compile(dialect=postgresql.dialect())  # (one flat text: no nesting to recurse)
+    assert "to_tsquery" in str(compiled) and len(compiled.params) == 1
 
 
 @pytest.mark.parametrize("limit", ["9223372036854775808", "99999999999999999999999"])

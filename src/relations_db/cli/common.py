@@ -70,16 +70,24 @@ def session(ctx: typer.Context, *, write: bool = False) -> Iterator[Session]:
     from relations_db.store.db import session_scope
 
     with session_scope(ready_engine(ctx), write=write) as s:
-        yield s
+        if write:  # a write never takes a name for another: a near miss is refused with "did you mean"
+            yield s
+            return
+        from relations_db.read.names import forgiving
+
+        with forgiving(s, notice):
+            yield s
 
 
 @contextmanager
 def connection(ctx: typer.Context) -> Iterator[Connection]:
     """One Core connection and one read transaction for a command that only reads (`relations_db.read`
-    takes it as well as a session): the ORM is never imported, which saves ≈0.1 s of start-up."""
+    takes it as well as a session): the ORM is never imported, which saves ≈0.1 s of start-up. Names are
+    matched forgivingly (`read.names.forgiving`): a misspelt actor or place is taken, with a notice."""
+    from relations_db.read.names import forgiving
     from relations_db.store.db import connection_scope
 
-    with connection_scope(ready_engine(ctx)) as conn:
+    with connection_scope(ready_engine(ctx)) as conn, forgiving(conn, notice):
         yield conn
 
 

@@ -54,21 +54,23 @@ ToOpt = Annotated[Optional[str], typer.Option(
     help="Events that began in this year or earlier (with --from: overlap the range).")]
 ActorOpt = Annotated[Optional[list[str]], typer.Option(
     "--actor", "-a", metavar="NAME", rich_help_panel=_FILTERS,
-    help="Events involving this actor (any alias, any case or accents: 'hrushov'). Repeat for events "
+    help="Events involving this actor (any alias, any case or accents: 'hrushov'; a misspelling, another script "
+         "or a first or last name is taken when one actor clearly fits, with a notice). Repeat for events "
          "involving all of them.")]
 TypeOpt = Annotated[Optional[str], typer.Option(
     "--type", "-t", metavar="TYPE", rich_help_panel=_FILTERS,
     help="Events of this type (visit, meeting, agreement, letter, break…).")]
 PlaceOpt = Annotated[Optional[str], typer.Option(
     "--place", "-p", metavar="PLACE", rich_help_panel=_FILTERS,
-    help="Events at this place (any alias: 'vlore', 'Valona').")]
+    help="Events at this place (any alias: 'vlore', 'Valona'; a misspelling is taken when one place fits).")]
 SourceOpt = Annotated[Optional[str], typer.Option(
     "--source", "-s", metavar="KEY", rich_help_panel=_FILTERS,
     help="Events citing this source, by key or short form ('duka-2007', 'Duka 2007'), directly or as the "
          "work that reports the citation.")]
 SearchOpt = Annotated[Optional[str], typer.Option(
     "--search", "-q", metavar="TEXT", rich_help_panel=_FILTERS,
-    help="Events whose title, summary or quotations contain every word of TEXT (accent-insensitive).")]
+    help="Events whose title, summary or quotations contain every word of TEXT (any case, accents or word form; "
+         "'a OR b', -word, \"a phrase\", prefix* as in `search`).")]
 WithinOpt = Annotated[bool, typer.Option(
     "--within", rich_help_panel=_FILTERS,
     help="With --year or --from/--to: only the events wholly inside those years (by default, events that began "

@@ -189,14 +189,15 @@ def show_cmd(
         typer.echo(event_text(record), nl=False)
 
 
-SearchFormat = Annotated[Optional[Literal["table", "json", "jsonl"]], format_flag(
-    "table (default), json or jsonl (each event with its `snippet`).")]
+SearchFormat = Annotated[Optional[Literal["table", "csv", "json", "jsonl"]], format_flag(
+    "table (default), csv, json or jsonl (each event with its `snippet`: the last CSV column).")]
 
 
 @commands.command("search")
 def search_cmd(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(metavar="TEXT", help="Words to find (all of them), any case or accents.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help=(
+        'Words to find (all of them), any case or accents, any word form; "a phrase", OR, -word, prefix*.'))],
     year: YearOpt = None,
     from_: FromOpt = None,
     to: ToOpt = None,
@@ -213,7 +214,12 @@ def search_cmd(
     When more than 5,000 events match, they are listed in date order instead (ranking them all would take
     seconds), with a note saying so.
 
-    Accents and case do not matter, and a place or actor name finds its other spellings: 'vlora' finds Vlorë.
+    Accents, case and word forms do not matter ('submarine' finds submarines), and a place or actor name finds
+    its other spellings: 'vlora' finds Vlorë. Words in a title count above words in a summary, above words in
+    a quotation.
+
+    Syntax: 'Hoxha OR Shehu' (either), '"naval base"' (a phrase), '-Yugoslavia' (leave out), 'submarin*' (a
+    prefix).
 
     Example: relations-db search "Vlora base"
     """
@@ -229,7 +235,8 @@ def search_cmd(
         found = search_rows(conn, text, filters)
         shown = output.emit_events(found, format_ or "table", columns=columns,
                                    cells=lambda e: [str(e["id"]), output.short_date(e["date"]), e["title"],
-                                                    e["snippet"]])
+                                                    e["snippet"]],
+                                   csv_extra=(("snippet", lambda e: e["snippet"]),))
     if shown == 0:
         output.message(f"Nothing found for {text!r}.")
     elif not found.ranked:

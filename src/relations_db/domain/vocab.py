@@ -14,6 +14,9 @@ from __future__ import annotations
 import difflib
 import re
 
+from relations_db.domain.text import fold
+from relations_db.domain.words import search_form
+
 # --- kinds ------------------------------------------------------------------------------------------------
 
 EVENT_KINDS = ("event", "meeting", "agreement")
@@ -119,29 +122,73 @@ LIMIT_MAX = 2**63 - 1
 SEARCH_WORDS_MAX = 64
 
 
+# --- names that match nothing exactly (domain/names.py) -----------------------------------------------------------
+
+# A read command takes the one record a misspelt or transliterated name scores at least NAME_MATCH_MIN for
+# (rapidfuzz's 0–100), when it is at least NAME_MATCH_LEAD points ahead of any other; "did you mean" lists the
+# records scoring at least NAME_SUGGEST_MIN.
+NAME_MATCH_MIN = 90
+NAME_MATCH_LEAD = 10
+NAME_SUGGEST_MIN = 60
+
+
 # --- likely duplicates ------------------------------------------------------------------------------------
-# Two rules, kept as they were written (the add-time one and the audit's); they are to become one.
+# One rule, used by `add event` / `edit event` (refused unless forced) and by `check --rule duplicate-event`:
+# two events whose dates overlap and whose titles read as the same event (`similar_titles`).
 
-ADD_TITLE_RATIO = 0.8
-AUDIT_TITLE_RATIO = 0.85
-AUDIT_WORD_OVERLAP = 0.7
-TITLE_STOP_WORDS = frozenset("a an the of in on at to and for with by from".split())
-_TITLE_WORD = re.compile(r"[a-z0-9]+")
+DUPLICATE_TITLE_RATIO = 0.85  # nearly the same text (a typo, a changed letter)
+DUPLICATE_WORD_OVERLAP = 0.7  # mostly the same words, in any order
+DUPLICATE_SHORTENED_WORDS = 3  # a shortened title: the shorter's words (at least this many) lead the other,
+# or are one of its clauses (the parts between ; : , ( ) and dashes)
+_CLAUSE_BREAK = re.compile(r"[;:,()\[\]\u2013\u2014]| - ")
+# A title word is a blocking key of the audit when at most this many titles hold it: a rare word (a name, a
+# place) tells events apart, while comparing every pair of events sharing "visit" would take hours.
+DUPLICATE_RARE_TITLES = 100
+TITLE_STOP_WORDS = frozenset("a an the of in on at to and for with by from s".split())
 
 
-def similar_title_on_add(folded_a: str, folded_b: str) -> bool:
-    """The add-time rule: two folded titles (`text.fold`) of events on the same dates are nearly the same text."""
-    return difflib.SequenceMatcher(None, folded_a, folded_b).ratio() >= ADD_TITLE_RATIO
+def title_words(title: str) -> frozenset[str]:
+    """The words of a title that say what happened: stemmed (`words.search_form`), stop words left out."""
+    return title_words_of_form(search_form(title))
 
 
-def similar_title_in_audit(folded_a: str, folded_b: str) -> bool:
-    """The audit's rule: two folded titles read as the same event — nearly the same text, or mostly the same
-    words (stop words aside)."""
-    if difflib.SequenceMatcher(None, folded_a, folded_b).ratio() >= AUDIT_TITLE_RATIO:
+def title_words_of_form(form: str) -> frozenset[str]:
+    """`title_words` of a title whose search form is `form` (as `event_search.title_terms` stores it)."""
+    return frozenset(form.split()) - TITLE_STOP_WORDS
+
+
+def _title_word_list(title: str) -> list[str]:
+    return [w for w in search_form(title).split() if w not in TITLE_STOP_WORDS]
+
+
+def _shortened(shorter: str, longer: str) -> bool:
+    """Whether `longer` starts with the words of `shorter` (in any order) or has them as one clause."""
+    words = title_words(shorter)
+    if len(words) < DUPLICATE_SHORTENED_WORDS:
+        return False
+    if frozenset(_title_word_list(longer)[:len(words)]) == words:
         return True
-    wa = {w for w in _TITLE_WORD.findall(folded_a) if w not in TITLE_STOP_WORDS}
-    wb = {w for w in _TITLE_WORD.findall(folded_b) if w not in TITLE_STOP_WORDS}
-    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= AUDIT_WORD_OVERLAP
+    return any(title_words(clause) == words for clause in _CLAUSE_BREAK.split(longer))
+
+
+def similar_titles(title_a: str, title_b: str, words_a: frozenset[str] | None = None,
+                   words_b: frozenset[str] | None = None) -> bool:
+    """Whether two titles (of events on overlapping dates) read as the same event: one is the other shortened
+    (the shorter's words, at least three, lead the longer or are one of its clauses: "Bucharest meeting of
+    communist parties" and "Bucharest meeting of communist parties; Albania refuses to condemn the Chinese
+    party"), the same words reordered (most words shared), or nearly the same text. Word forms, case and
+    accents do not count; `words_a` / `words_b` are `title_words` of each when the caller has them."""
+    wa = title_words(title_a) if words_a is None else words_a
+    wb = title_words(title_b) if words_b is None else words_b
+    shared = len(wa & wb)
+    if not shared:
+        return False
+    if shared == min(len(wa), len(wb)) and (_shortened(title_a, title_b) if len(wa) <= len(wb)
+                                            else _shortened(title_b, title_a)):
+        return True
+    if shared / len(wa | wb) >= DUPLICATE_WORD_OVERLAP:
+        return True
+    return difflib.SequenceMatcher(None, fold(title_a), fold(title_b)).ratio() >= DUPLICATE_TITLE_RATIO
 
 
 # --- the audit and the timeline ---------------------------------------------------------------------------
@@ -155,7 +202,7 @@ AUDIT_RULES = (
     ("event-uncited", "error", "an event with no citation"),
     ("interval-reversed", "error", "an event whose stored end is before its start"),
     ("date-out-of-step", "error", "an event whose stored start/end/precision do not follow from its date"),
-    ("duplicate-event", "warning", "two events on the same dates with similar titles"),
+    ("duplicate-event", "warning", "two events on overlapping dates with similar titles"),
     ("participant-no-role", "warning", "an actor in an event without a role"),
     ("citation-no-quote", "warning", "a citation with no quotation"),
     ("cited-as-mismatch", "warning", "an in-text citation whose name or year is not the linked source's"),

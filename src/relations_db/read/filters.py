@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Exists, Select, and_, func, literal_column, or_, select
 
+from relations_db.domain.search_query import Query
 from relations_db.errors import UserError
 from relations_db.read import names, shapes
 from relations_db.read.fulltext import contains_words, matches, search_terms
@@ -117,7 +118,7 @@ def actor_subset(actor_id: int, index: int = 0) -> Subset:
                   select(PA.c.id).where(PA.c.event_id == EV.c.id, PA.c.actor_id == actor).exists())
 
 
-def search_subset(conn: Connection, terms: list[list[str]]) -> Subset:
+def search_subset(conn: Connection, terms: Query) -> Subset:
     """The events whose search text contains every word of `terms` (`fulltext.search_terms`)."""
     return Subset(matches(conn, terms), contains_words(conn, terms), "search")
 

@@ -1,22 +1,23 @@
-"""Full-text matching on both backends: the words of a search with their other spellings, and the conditions
-that find the events containing them — SQLite's FTS5 index (`events_fts`), PostgreSQL's GIN index over a
-tsvector of the folded text (migration 0002).
+"""Full-text matching on both backends: a parsed search (`domain.search_query`) with the other spellings of the
+names in it, and the conditions that find the events matching it — SQLite's FTS5 index (`events_fts`),
+PostgreSQL's GIN index over a weighted tsvector (migration 0006).
 
-Both read `event_search`, the text kept by the write side for each event (title, summary, quotations), folded
-(case and accents), so that `vlore` finds "Vlorë" on either backend.
+Both read `event_search`, the text kept by the write side for each event, in its search form
+(`domain.words.search_form`: folded, in ASCII letters, stemmed) in three columns — the title, the summary and
+the quotations — weighted in that order for the ranking. Both indexes take that text with their plain
+tokenizers, so the same events match on either backend.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Exists, Select, func, literal_column, select
 
-from relations_db.domain import vocab
+from relations_db.domain.search_query import Query, Term, parse
 from relations_db.domain.text import fold
-from relations_db.errors import UserError
+from relations_db.domain.words import search_form
 from relations_db.read.tables import AA, AC, ES, EV, FTS, PL, PLA, connection
 
 if TYPE_CHECKING:
@@ -28,20 +29,28 @@ if TYPE_CHECKING:
 _PUNCTUATION = ".,;:!?\"'()[]"
 
 
-def search_terms(db: Database, text: str) -> list[list[str]]:
-    """The user's words, folded, each with the other spellings of the actor or place it names.
+def search_terms(db: Database, text: str) -> Query:
+    """The parsed search (`domain.search_query.parse`: a UserError when the syntax is wrong), each wanted word
+    or phrase that is the name or alias of an actor or place (`vlora`, `hrushov`) also matching the other
+    spellings of that place or actor ("Vlorë", "Valona"), since sources print names differently (and an
+    excluded name excludes them all)."""
+    query = parse(text)
+    names = {term: _name_keys(term) for term in query.terms()}
+    others = _other_spellings(connection(db), {key for keys in names.values() for key in keys})
+    for group in [*query.groups, query.excluded]:
+        seen = {t.stems for t in group}
+        for term in list(group):
+            for spelling in sorted({s for key in names[term] for s in others.get(key, ())}):
+                stems = tuple(search_form(spelling).split())
+                if stems and stems not in seen:
+                    seen.add(stems)
+                    group.append(Term(stems, False, spelling))
+    return query
 
-    Every word must occur; a word that is a name or alias (`vlora`, `hrushov`) also matches the other
-    spellings of that place or actor ("Vlorë", "Valona"), since sources print names differently.
-    """
-    words = [w for w in fold(text).split() if re.search(r"[^\W_]", w)]
-    if not words:
-        raise UserError(f"nothing to search for in {text!r}: give at least one word")
-    if len(words) > vocab.SEARCH_WORDS_MAX:
-        raise UserError(f"a search takes at most {vocab.SEARCH_WORDS_MAX} words (found {len(words)}): keep the "
-                        "words that tell the events apart")
-    others = _other_spellings(connection(db), {w.strip(_PUNCTUATION) for w in words})
-    return [[w, *sorted(others.get(w.strip(_PUNCTUATION), set()) - {w})] for w in words]
+
+def _name_keys(term: Term) -> set[str]:
+    """The folded forms under which a wanted term may be stored as a name or alias ('vlora', 'n. khrushchev')."""
+    return set() if term.prefix else {fold(term.shown).strip(_PUNCTUATION), " ".join(term.words)}
 
 
 def _other_spellings(conn: Connection, keys: set[str]) -> dict[str, set[str]]:
@@ -67,54 +76,54 @@ def _other_spellings(conn: Connection, keys: set[str]) -> dict[str, set[str]]:
     return found
 
 
-def fts_query(terms: list[list[str]]) -> str:
-    """An FTS5 query that punctuation cannot break: each spelling a quoted string (a phrase), the spellings
-    of one word joined by OR, the words by AND."""
-    def quoted(spelling: str) -> str:
-        return '"' + spelling.replace('"', '""') + '"'
+def fts_query(query: Query) -> str:
+    """The FTS5 query of a parsed search: each term a quoted phrase of stems (`"submarin"`, `"naval base"`,
+    `"submarin"*`), the terms of a group joined by OR, the groups by AND, the excluded terms after NOT. Flat:
+    one level of parentheses whatever the number of words."""
+    def quoted(term: Term) -> str:
+        return '"' + " ".join(term.stems) + '"' + ("*" if term.prefix else "")
 
-    groups = [quoted(g[0]) if len(g) == 1 else "(" + " OR ".join(quoted(x) for x in g) + ")" for g in terms]
-    return " AND ".join(groups)
+    def any_of(terms: list[Term]) -> str:
+        return quoted(terms[0]) if len(terms) == 1 else "(" + " OR ".join(quoted(t) for t in terms) + ")"
+
+    wanted = " AND ".join(any_of(g) for g in query.groups)
+    return f"({wanted}) NOT {any_of(query.excluded)}" if query.excluded else wanted
 
 
 def pg_tsvector() -> ColumnElement[Any]:
-    """The stored tsvector of the folded text that the GIN index covers (PostgreSQL only, migration 0002)."""
+    """The stored weighted tsvector of the search text that the GIN index covers (PostgreSQL only, 0006)."""
     return literal_column("event_search.search_vector")
 
 
-def pg_tsquery(terms: list[list[str]]) -> ColumnElement[Any]:
-    """The PostgreSQL twin of `fts_query`: phrases OR-ed (||) within a word, words AND-ed (&&)."""
-    def phrase(spelling: str) -> ColumnElement[Any]:
-        return func.phraseto_tsquery(literal_column("'simple'"), spelling)
+def pg_tsquery(query: Query) -> ColumnElement[Any]:
+    """The PostgreSQL twin of `fts_query`, as tsquery text (`'naval' <-> 'base'`, `'submarin':*`, `|`, `&`,
+    `!`): the stems are letters and digits only, so the text is built here, flat, and parsed once."""
+    def one(term: Term) -> str:
+        lexemes = [f"'{s}'" for s in term.stems]
+        if term.prefix:
+            lexemes[-1] += ":*"
+        return "(" + " <-> ".join(lexemes) + ")"
 
-    def any_of(group: list[str]) -> ColumnElement[Any]:
-        return _balanced("||", [phrase(x) for x in group])
+    def any_of(terms: list[Term]) -> str:
+        return "(" + " | ".join(one(t) for t in terms) + ")"
 
-    return _balanced("&&", [any_of(g) for g in terms])
-
-
-def _balanced(operator: str, parts: list[ColumnElement[Any]]) -> ColumnElement[Any]:
-    """`parts` joined by `operator` as a balanced tree: a chain a && b && c … nests one level per part, and
-    compiling a few hundred levels exhausts Python's recursion limit; halves nest log2(n) levels."""
-    if len(parts) == 1:
-        return parts[0]
-    middle = len(parts) // 2
-    return _balanced(operator, parts[:middle]).op(operator)(_balanced(operator, parts[middle:]))
+    parts = [any_of(g) for g in query.groups] + ([f"!{any_of(query.excluded)}"] if query.excluded else [])
+    return func.to_tsquery(literal_column("'simple'"), " & ".join(parts))
 
 
-def fts_match(terms: list[list[str]]) -> ColumnElement[bool]:
+def fts_match(terms: Query) -> ColumnElement[bool]:
     """The FTS5 condition (SQLite) that an indexed text contains every word of `terms`."""
     return literal_column("events_fts").match(fts_query(terms))
 
 
-def matches(conn: Connection, terms: list[list[str]]) -> Select[Any]:
+def matches(conn: Connection, terms: Query) -> Select[Any]:
     """A select of the ids of the events whose search text contains every word of `terms`."""
     if conn.dialect.name == "sqlite":
         return select(FTS.c.rowid).where(fts_match(terms))
     return select(ES.c.event_id).where(pg_tsvector().op("@@")(pg_tsquery(terms)))
 
 
-def contains_words(conn: Connection, terms: list[list[str]]) -> Exists:
+def contains_words(conn: Connection, terms: Query) -> Exists:
     """The same set as `matches`, as a condition on each event (correlated with `events`)."""
     if conn.dialect.name == "sqlite":
         return select(FTS.c.rowid).where(fts_match(terms), FTS.c.rowid == EV.c.id).exists()

@@ -1,24 +1,28 @@
 """Names → records: actors and places by any alias, sources by key or short form, events by id or slug.
 
 Matching is case- and accent-insensitive through the stored folded columns; a name that matches nothing gets
-NotFound with the closest names, one that matches several gets Ambiguous listing them. These are Core
-statements over `store.schema`'s tables, returning rows, so that the read commands resolve names without the
-ORM; `write.resolve` builds on them to return ORM objects for the write path. Every function takes a Session
-or a Connection (anything with `execute`).
+NotFound with the closest names, one that matches several gets Ambiguous listing them. Within `forgiving` (the
+read commands), an actor or place name that matches nothing exactly is matched as `domain.names` says —
+misspelt, transliterated, a first or last name alone — and the one clear best record is taken, with a notice.
+These are Core statements over `store.schema`'s tables, returning rows, so that the read commands resolve names
+without the ORM; `write.resolve` builds on them to return ORM objects for the write path. Every function takes a
+Session or a Connection (anything with `execute`).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, or_, select
 
+from relations_db.domain import names as forgiving_names
 from relations_db.domain.text import fold
 from relations_db.errors import Ambiguous, NotFound
 from relations_db.read.assemble import is_event_id
-from relations_db.read.tables import param
+from relations_db.read.tables import connection, param
 from relations_db.store.schema import (
     actor_aliases,
     actors,
@@ -60,6 +64,24 @@ def find_actors_statement(key: str) -> Select[Any]:
             .where(or_(actors.c.name_folded == folded, actors.c.id.in_(by_alias))).order_by(actors.c.name))
 
 
+# Connection.info key: the function that tells the user which record a forgiving match took (see `forgiving`).
+_FORGIVING = "relations_db.forgiving_names"
+
+
+@contextmanager
+def forgiving(db: Database, tell: Callable[[str], None]) -> Iterator[None]:
+    """Within this block (a read command's transaction), an actor or place name that matches nothing exactly is
+    taken as the one record it clearly means — a misspelling ('Kruschev'), another script ('Хрущёв'), a first or
+    last name of one actor alone ('Nikita') — and `tell` gets a notice naming it. Outside (writes, imports)
+    such a name is refused with "did you mean"."""
+    info = connection(db).info
+    info[_FORGIVING] = tell
+    try:
+        yield
+    finally:
+        info.pop(_FORGIVING, None)
+
+
 def actor(db: Database, name: str) -> Row:
     """The one actor called `name` (any alias, any case or accents): a row (id, name, kind, description)."""
     found = find_actors(db, name)
@@ -68,8 +90,12 @@ def actor(db: Database, name: str) -> Row:
     if found:
         listed = "; ".join(f"{a.name} ({a.kind})" for a in found)
         raise Ambiguous(f"{name!r} matches several actors: {listed}. Use the full name.")
-    known = [*db.execute(select(actors.c.name)).scalars(), *db.execute(select(actor_aliases.c.name)).scalars()]
-    raise NotFound(suggest(name, known, "actor"))
+    spellings = [*db.execute(select(actors.c.id, actors.c.name, actors.c.name)),
+                 *db.execute(select(actor_aliases.c.actor_id, actors.c.name, actor_aliases.c.name)
+                             .join(actors, actors.c.id == actor_aliases.c.actor_id))]
+    taken = _forgiven(db, name, spellings, "actor")
+    return db.execute(select(actors.c.id, actors.c.name, actors.c.kind, actors.c.description)
+                      .where(actors.c.id == taken)).one()
 
 
 def place(db: Database, name: str) -> Row:
@@ -79,8 +105,30 @@ def place(db: Database, name: str) -> Row:
         return found[0]
     if found:
         raise Ambiguous(f"{name!r} matches several places: {', '.join(p.name for p in found)}")
-    known = [*db.execute(select(places.c.name)).scalars(), *db.execute(select(place_aliases.c.name)).scalars()]
-    raise NotFound(suggest(name, known, "place"))
+    spellings = [*db.execute(select(places.c.id, places.c.name, places.c.name)),
+                 *db.execute(select(place_aliases.c.place_id, places.c.name, place_aliases.c.name)
+                             .join(places, places.c.id == place_aliases.c.place_id))]
+    taken = _forgiven(db, name, spellings, "place")
+    return db.execute(select(places.c.id, places.c.name).where(places.c.id == taken)).one()
+
+
+def _forgiven(db: Database, name: str, spellings: Iterable[Any], what: str) -> int:
+    """The id of the record a name that matches nothing exactly is taken to mean, within `forgiving`; else
+    Ambiguous (several records as likely) or NotFound with the closest records."""
+    matches = forgiving_names.rank(name, [(row[0], row[1], row[2]) for row in spellings])
+    tell = connection(db).info.get(_FORGIVING)
+    if tell is not None:
+        best = forgiving_names.clear_best(matches)
+        if best is not None:
+            tell(f"No {what} is called {name!r}: taking {best.name!r}"
+                 + (f" (the closest spelling: {best.spelling!r})." if best.spelling != best.name else "."))
+            return best.id
+        several = forgiving_names.contenders(matches)
+        if len(several) > 1:
+            raise Ambiguous(f"{name!r} may mean several {what}s: {', '.join(m.shown() for m in several[:10])}"
+                            + (f" and {len(several) - 10} more" if len(several) > 10 else "")
+                            + ". Give the full name.")
+    raise NotFound(f"no {what} named {name!r}" + forgiving_names.did_you_mean(matches))
 
 
 def find_places_statement(key: str) -> Select[Any]:

@@ -234,7 +234,9 @@ class EventSearch(Base):
 
     event_id: Mapped[int]
     body: Mapped[str]
-    folded: Mapped[str]
+    title_terms: Mapped[str]
+    summary_terms: Mapped[str]
+    quote_terms: Mapped[str]
 
 
 class RetiredSlug(Base):

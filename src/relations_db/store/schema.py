@@ -234,15 +234,18 @@ citations = Table(
     CheckConstraint(f"confidence >= {CONFIDENCE_MIN} AND confidence <= {CONFIDENCE_MAX}", name="confidence_range"),
 )
 
-# The text that full-text search reads for one event: title, summary and every quotation. Kept by the write
-# layer on every write (`write.search_index`). On SQLite an FTS5 index (`events_fts`, created by the
-# migration, with triggers on this table) indexes `body`; on PostgreSQL a GIN index over
-# `to_tsvector('simple', folded)` does. `folded` is the case- and accent-folded body.
+# The text that full-text search reads for one event: title, summary and every quotation (`body`, for
+# snippets), and the search form (`domain.words.search_form`) of the title, the summary and the quotations.
+# Kept by the write layer on every write (`write.search_index`). On SQLite an FTS5 index (`events_fts`,
+# `content="event_search"`, created by migration 0006 with triggers on this table) indexes the three; on
+# PostgreSQL a GIN index over their weighted tsvector (`search_vector`, a generated column) does.
 event_search = Table(
     "event_search", metadata,
     Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
     _required("body", Text),
-    _required("folded", Text),
+    _required("title_terms", Text),
+    _required("summary_terms", Text),
+    _required("quote_terms", Text),
 )
 
 # The slug of an event merged into another (`merge event A B`: B's slug → A), so that an old slug in a note, a link

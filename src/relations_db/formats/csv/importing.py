@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from relations_db.domain.dates import slug_date
 from relations_db.domain.text import fold, slug_of_folded
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
+from relations_db.domain.words import search_form
 from relations_db.errors import UserError, ValidationError
 from relations_db.formats.csv.changes import SHOWN_FIELDS, UPDATED, Pair, new_participants, shown, updated_values
 from relations_db.formats.csv.reader import (
@@ -54,7 +55,7 @@ from relations_db.formats.csv.reader import (
 from relations_db.formats.csv.report import ImportReport
 from relations_db.store.bulk import BulkWriter
 from relations_db.store.schema import events
-from relations_db.write.search_index import compose_search_text, refresh_search_for
+from relations_db.write.search_index import SEARCH_COLUMNS, refresh_search_for
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -186,16 +187,6 @@ def slug_base(folded_date: str, folded_title: str) -> str:
     return slug_of_folded(f"{slug_date(folded_date)} {folded_title}")
 
 
-def search_fold(folded_title: str, summary: str | None) -> str:
-    """`fold(search_index.search_text(row))` for a row with this folded title and summary, made of the parts' folds:
-    fold() works character by character and then collapses white space, and the title is folded already
-    (folding the whole text again costs about 3 % of an import)."""
-    if summary is None:
-        return folded_title
-    folded = fold(summary)
-    return f"{folded_title} {folded}" if folded_title and folded else folded_title or folded  # (" ".join of those)
-
-
 class _Writer:
     """Adds and updates the events of checked chunks with bulk statements."""
 
@@ -227,12 +218,13 @@ class _Writer:
             part_rows += [(event_id, actor_id, role) for actor_id, role in row.actors]
             citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in row.source_ids]
             # The search text is the write side's (a row reads as an event with no quotations).
-            body = compose_search_text(row.title, row.summary, ())
-            search_rows.append((event_id, body, search_fold(row.folded_title, row.summary)))
+            # (the search text of a row: it has no quotations)
+            search_rows.append((event_id, row.title if row.summary is None else f"{row.title}\n{row.summary}",
+                                search_form(row.title), search_form(row.summary), ""))
         self.bulk.insert("events", _EVENT_COLUMNS, event_rows)
         self.bulk.insert("participations", ("event_id", "actor_id", "role"), part_rows)
         self.bulk.insert("citations", ("event_id", "source_id", "confidence"), citation_rows)
-        self.bulk.insert("event_search", ("event_id", "body", "folded"), search_rows)
+        self.bulk.insert("event_search", SEARCH_COLUMNS, search_rows)
         self.report.added += len(rows)
 
     def _slugs(self, rows: list[CheckedRow]) -> list[str]:

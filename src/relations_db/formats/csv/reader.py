@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relations_db.domain import dates
+from relations_db.domain.names import did_you_mean, rank
 from relations_db.domain.text import control_problem, fold
 from relations_db.domain.vocab import SLUG_RULE, valid_slug
 from relations_db.errors import UserError, ValidationError
@@ -133,25 +134,28 @@ class Names:
         self.dates: dict[str, Found] = {}
 
     @staticmethod
-    def _spellings(session: Session, table: Any, aliases: Any, owner: Any) -> tuple[dict[str, set[int]], list[str]]:
-        """(folded name → ids, every name) of the records of `table` and their `aliases`."""
+    def _spellings(session: Session, table: Any, aliases: Any,
+                   owner: Any) -> tuple[dict[str, set[int]], list[tuple[int, str, str]]]:
+        """(folded name → ids, every (id, canonical name, spelling)) of the records of `table` and their `aliases`."""
         found: dict[str, set[int]] = defaultdict(set)
-        spelt: list[str] = []
+        canonical: dict[int, str] = {}
+        spelt: list[tuple[int, str, str]] = []
         for select_names in (select(table.c.id, table.c.name, table.c.name_folded),
                              select(owner, aliases.c.name, aliases.c.folded)):
             for owner_id, name, key in session.execute(select_names):
                 found[key].add(owner_id)
-                spelt.append(name)
+                spelt.append((owner_id, canonical.setdefault(owner_id, name), name))
         return found, spelt
 
     @staticmethod
-    def _one(table: dict[str, set[int]], name: str, names: list[str], what: str) -> int:
+    def _one(table: dict[str, set[int]], name: str, spellings: list[tuple[int, str, str]], what: str) -> int:
         found = table.get(fold(name), set())
         if len(found) == 1:
             return next(iter(found))
         if found:
             raise UserError(f"{name!r} names several {what}s; use the full name")
-        raise UserError(suggest(name, names, what))
+        # (an import never takes a near miss: it names the records it may have meant, once each)
+        raise UserError(f"no {what} named {name!r}" + did_you_mean(rank(name, spellings)))
 
     def actor(self, name: str) -> int:
         return self._one(self.actors, name, self.actor_names, "actor")
