@@ -74,9 +74,6 @@ def test_dry_run_lists_only_what_changes_and_writes_nothing(cli, seeded, tmp_pat
     # header in another order and case, `;` separated, optional columns absent; a new role, a new source
     row = f'"{BUCHAREST_TITLE}";1960-06;Moscow;Enver Hoxha:critic;"Lala 2014; Duka 2007"'
     path.write_text(f"Title;Date;Place;Actors;Sources\n{row}\nA new meeting;1962-03;;;Duka 2007\n", encoding="utf-8")
-    result = cli(url, "import", str(path), "--dry-run")
-    assert result.exit_code == 1 and "a new event (no recorded event has this date and title) needs type" \
-        in result.stderr
     path.write_text(f"Title;Date;Place;Actors;Sources;TYPE\n{row};\nA new meeting;1962-03;;;Duka 2007;meeting\n",
                     encoding="utf-8")
     dry = _ok(cli(url, "import", str(path), "--dry-run"))
@@ -138,7 +135,7 @@ def test_refusals_name_the_line_and_write_nothing(cli, seeded, tmp_path):
         "  - line 3: looks like month/day/year: write 1961-11-25",
         "  - line 4: a new event (no recorded event has this date and title) needs sources: every event needs at "
         "least one source (give the source's key or short form, e.g. 'Duka 2007')",
-        "  - line 5: no event has the slug 'no-such-event': to add one, give its date, title, type and sources",
+        "  - line 5: no event has the slug 'no-such-event': to add one, give its date, title and sources",
         f"  - line 6: the slug 'New Slug': {SLUG_RULE}",
         "  - line 8: the slug 'e-slug' is already given on line 7"]
     assert counts(engine) == before and _everything(engine) == everything

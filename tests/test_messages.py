@@ -136,7 +136,8 @@ def test_0005_keeps_every_index_and_its_downgrade_refuses_to_invent_types_unaske
     with pytest.raises(Exception, match="(?i)not null|null value"):  # the old schema: a type is required again
         with engine.begin() as conn:
             conn.execute(text("UPDATE events SET type = NULL"))
-    assert _indexes(engine) == indexes and counts(engine) == before
+    # (the tables of later migrations are gone too, empty: compare the ones this schema has)
+    assert _indexes(engine) == indexes and counts(engine) == {k: v for k, v in before.items() if k in counts(engine)}
 
     db.upgrade(engine)
     assert _indexes(engine) == indexes and counts(engine) == before

@@ -49,7 +49,7 @@ COMMANDS = [
     "agreements --to {year} --format csv",
     "! events --search {word} --format json",
     "chronology --year {year}",
-    "chronology --from {year} --format markdown --title Years",
+    "! chronology --from {year} --format markdown --title Years",  # (Markdown names the corpus: SQLAlchemy)
     "show {slug} --format json",
     "show {slug}",
     "show {agreement} --format json",

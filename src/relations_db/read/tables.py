@@ -11,7 +11,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, column, func, literal_column, select, table
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.engine import Connection
 
 from relations_db.store.schema import (
@@ -52,8 +63,9 @@ def connection(db: Database) -> Connection:
 
 def param(name: str, value: Any) -> ColumnElement[Any]:
     """A value bound by name, so that a statement's text depends on its shape only (`read/shapes.py`) and the
-    SQLite fast path (`read/sqlite_fast`) can bind the same values to the compiled text."""
-    return bindparam(name, value, type_=Integer if isinstance(value, int) else String)
+    SQLite fast path (`read/sqlite_fast`) can bind the same values to the compiled text. An int is a BIGINT:
+    day numbers and the largest limit do not fit PostgreSQL's INTEGER."""
+    return bindparam(name, value, type_=BigInteger if isinstance(value, int) else String)
 
 
 def one_of(dialect: str, column_: ColumnElement[Any], name: str, values: list[Any]) -> ColumnElement[bool]:
