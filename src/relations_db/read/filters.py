@@ -13,13 +13,13 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Exists, Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Exists, Select, and_, false, func, literal_column, or_, select
 
 from relations_db.domain import dates, vocab
 from relations_db.errors import UserError
 from relations_db.read import names
 from relations_db.read.fulltext import contains_words, matches, search_terms
-from relations_db.read.tables import CI, EV, PA, connection
+from relations_db.read.tables import CI, DS, EV, PA, connection
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -108,13 +108,27 @@ def date_range(filters: Filters) -> Span | None:
     return start, end
 
 
+def undisputed_or_within(span: Span) -> ColumnElement[bool]:
+    """An event's days are the hull of its claimed dates: a disputed event (1959 or 1961) is in the range only
+    when one of its claimed spans is, not when only the hull reaches it (1960). Undisputed events pass at once,
+    so the condition rides on whatever index a leg reads (`disputed_spans`: few rows, read by event)."""
+    first, last = span
+    within = [DS.c.event_id == EV.c.id]
+    if first is not None:
+        within.append(or_(DS.c.end_day >= first, DS.c.end_day.is_(None)))
+    if last is not None:
+        within.append(or_(DS.c.start_day <= last, DS.c.start_day.is_(None)))
+    return or_(EV.c.disputed.is_(false()), select(DS.c.claim_id).where(*within).exists())
+
+
 def span_conditions(span: Span | None) -> list[ColumnElement[bool]]:
     """The plain conditions for events overlapping `span`: an open or unknown end reaches any day."""
     if span is None:
         return []
     first, last = span
     return ([or_(EV.c.end_day >= first, EV.c.end_day.is_(None))] if first is not None else []) + \
-           ([or_(EV.c.start_day <= last, EV.c.start_day.is_(None))] if last is not None else [])
+           ([or_(EV.c.start_day <= last, EV.c.start_day.is_(None))] if last is not None else []) + \
+           [undisputed_or_within(span)]
 
 
 def span_legs(conn: Connection, span: Span | None, where: list[ColumnElement[bool]]) -> list[Select[Any]] | None:
@@ -130,6 +144,7 @@ def span_legs(conn: Connection, span: Span | None, where: list[ColumnElement[boo
         return None
     first, last = span
     assert first is not None  # (checked above: mypy does not follow span[0])
+    where = [*where, undisputed_or_within(span)]
     legs = []
     for in_class, longest in span_classes(conn.dialect.name):
         bounds = [in_class, EV.c.end_day >= first]

@@ -42,6 +42,7 @@ from relations_db.formats.csv.reader import (
     first_bad_byte,
 )
 from relations_db.store.schema import events, participations
+from relations_db.write.claims import backfill as backfill_claims
 from relations_db.write.search_index import refresh_search_for, search_text
 
 if TYPE_CHECKING:
@@ -372,6 +373,7 @@ class _CsvImport:
                     raise ValidationError(f"{self.name}: {len(listed)} problem{'s' if len(listed) != 1 else ''}, "
                                           "nothing was written:", listed)
                 writer.finish()
+                backfill_claims(session)  # the new events' own claims, the changed ones' date and place claims
         if writer.report.updated:
             session.expire_all()  # ORM objects loaded before would show the rows as they were
         if self.progress is not None:

@@ -41,6 +41,7 @@ from relations_db.store.models import (
     Source,
 )
 from relations_db.write.checks import check_all_cited
+from relations_db.write.claims import backfill as backfill_claims
 from relations_db.write.records import refresh_short_forms
 from relations_db.write.search_index import refresh_search_many
 
@@ -345,6 +346,7 @@ def load_seed(session: Session, data: Any, name: str = "<seed>", progress: Progr
     _apply_actors(session, data.get("actors") or [], report)
     _apply_places(session, data.get("places") or [], report)
     _apply_events(session, data.get("events") or [], sources, report, progress)
+    backfill_claims(session)  # each new event's own claims (and a changed date's or place's)
     check_all_cited(session)
     report.seconds = time.perf_counter() - started
     return report
