@@ -30,6 +30,7 @@ from sqlalchemy import (
 
 from relations_db.domain import dates
 from relations_db.read import names
+from relations_db.read.claims import claims_of, disputed_dates, disputed_display
 from relations_db.read.filters import (
     Filters,
     Resolved,
@@ -270,10 +271,21 @@ def event_by_ref(db: Database, ref: str) -> EventDetail:
         **event,  # type: ignore[typeddict-unknown-key]  # EventRow may carry keys of other listings: not this one
         "invokes": [{"slug": s, "date": invoked[s].date, "title": invoked[s].title} for s in event["invokes"]],
         "display": dates.display(parsed), "approximate": parsed.approximate, "uncertain": parsed.uncertain,
+        "claims": [],
     }
     if event["kind"] == "agreement":
         detail["invoked_by"] = invoked_by(conn, [event_id])[event_id]
+    _with_claims(conn, detail, event_id)
     return detail
+
+
+def _with_claims(conn: Connection, detail: EventDetail, event_id: int) -> None:
+    """Add the event's claims (issue 16) and, when its sources disagree on the date, `disputed` and `dates`."""
+    found = disputed_dates(conn, event_id)
+    if found is not None:
+        detail["disputed"], detail["dates"] = True, found
+        detail["display"] = disputed_display(found)
+    detail["claims"] = claims_of(conn, event_id, detail["citations"])
 
 
 def invoked_by(db: Database, agreement_ids: list[int]) -> dict[int, list[EventRef]]:

@@ -141,7 +141,7 @@ def _one_value(given: ClaimInput) -> str:
                              ("occurred", given.occurred)) if v]
     if len(stated) != 1:
         raise UserError("give exactly one of a date, an actor (NAME:ROLE), a place, or that the event occurred "
-                        f"(got {', '.join(stated) or 'none'})", field="claim")
+                        f"(got {', '.join(stated) or 'none'})")
     return stated[0]
 
 
