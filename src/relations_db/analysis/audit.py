@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from relations_db.analysis.in_text import InText, in_text_citations, names_source, source_words
@@ -37,6 +37,7 @@ AC = schema.actors
 AA = schema.actor_aliases
 PL = schema.places
 PLA = schema.place_aliases
+CL = schema.claims
 
 
 class RecordDict(TypedDict):
@@ -181,12 +182,18 @@ def _intervals_reversed(session: Session) -> Iterator[Finding]:
                       "`relations-db import`, which recomputes start and end")
 
 
+def _dated_by_claims() -> ColumnElement[bool]:
+    """An event whose shown date is one of several claims: its days are their hull, not the date's own days."""
+    return select(CL.c.id).where(CL.c.event_id == EV.c.id, CL.c.kind == "date", CL.c.rank != "deprecated",
+                                 CL.c.date != EV.c.date).exists()
+
+
 @rule("date-out-of-step", "error", "an event whose stored start/end/precision do not follow from its date")
 def _dates_out_of_step(session: Session) -> Iterator[Finding]:
     rows = session.execute(select(EV.c.slug, EV.c.date, EV.c.start_day, EV.c.end_day, EV.c.start_kind,
                                   EV.c.end_kind, EV.c.start_iso, EV.c.end_iso, EV.c.precision)
                            .where(or_(EV.c.start_day <= EV.c.end_day, EV.c.start_day.is_(None),
-                                      EV.c.end_day.is_(None))).order_by(EV.c.slug))
+                                      EV.c.end_day.is_(None)), ~_dated_by_claims()).order_by(EV.c.slug))
     for slug, date, *stored, precision in rows:
         try:
             parsed = dates.parse(date)
@@ -458,3 +465,7 @@ def _aliases_shared(session: Session) -> Iterator[Finding]:
                               f"keep the spelling on one {noun} only (or merge the {noun}s if they are one: "
                               f"`relations-db merge {noun} {shlex.quote(names[0])} {shlex.quote(names[1])}`)")
 
+
+
+# The rules on claims live in their own module, which registers them here (after every rule above).
+from relations_db.analysis import claims_audit  # noqa: E402, F401

@@ -5,7 +5,8 @@ loads all three from here). Each write is one call to `relations_db.write.claims
 refusal, and nothing is written.
 """
 
-from typing import TYPE_CHECKING, Annotated, Literal, Optional
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
 import typer
 
@@ -135,7 +136,7 @@ def claims_cmd(
         detail = event_by_ref(conn, event)
         rows = claims_of(conn, names.event_id(conn, event), detail["citations"])
     fmt = format_ or "table"
-    records = rows if fmt in ("json", "jsonl") else [
+    records: Sequence[Mapping[str, Any]] = rows if fmt in ("json", "jsonl") else [
         {**r, "id": f"k{r['id']}", "evidence": " | ".join(output.evidence_lines(r["evidence"]))}
         for r in rows]
     columns = [output.Column("Claim", width=6), output.Column("Kind", width=11), output.Column("Value", ratio=2),

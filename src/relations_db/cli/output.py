@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -346,7 +346,7 @@ def event_text(event: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _beyond_own(claims: list[Mapping[str, Any]]) -> bool:
+def _beyond_own(claims: Sequence[Mapping[str, Any]]) -> bool:
     """Whether the claims say more than the event's fields and citations do (another source's value, a rank)."""
     return any(c["rank"] != "normal" or c["reason"] or any(not e["implicit"] for e in c["evidence"])
                for c in claims)
@@ -365,7 +365,7 @@ def evidence_text(evidence: Mapping[str, Any]) -> str:
     return ("disputes: " if evidence["stance"] == "disputes" else "") + text
 
 
-def evidence_lines(evidence: list[Mapping[str, Any]]) -> list[str]:
+def evidence_lines(evidence: Sequence[Mapping[str, Any]]) -> list[str]:
     """A claim's evidence: the event's own citations (which support its own claims) by id on one line, each
     citation linked to the claim in full."""
     implicit = [f"c{e['citation']}" for e in evidence if e["implicit"]]
@@ -380,7 +380,7 @@ def claim_text(claim: Mapping[str, Any]) -> str:
            (f" · reason: {claim['reason']}" if claim.get("reason") else "")
 
 
-def claims_section(claims: list[Mapping[str, Any]]) -> list[str]:
+def claims_section(claims: Sequence[Mapping[str, Any]]) -> list[str]:
     """The Claims of an event, each with its evidence — only when they say more than the event's fields (so an
     event that no source contradicts reads as it always has), then a note on each date not shown."""
     if not _beyond_own(claims):
