@@ -51,16 +51,17 @@ def backfill(session: Session) -> None:
     session.execute(insert(c).from_select(
         ["event_id", "kind", "date", "start_day", "end_day", "rank", "own"],
         select(e.c.id, literal("date"), e.c.date, e.c.start_day, e.c.end_day, normal, own_)
-        .where(~has_date)))
+        .where(~has_date).order_by(e.c.id)))
     has_place = exists().where(c.c.event_id == e.c.id, c.c.kind == "place")
     session.execute(insert(c).from_select(
         ["event_id", "kind", "place_id", "rank", "own"],
         select(e.c.id, literal("place"), e.c.place_id, normal, own_)
-        .where(e.c.place_id.is_not(None), ~has_place)))
+        .where(e.c.place_id.is_not(None), ~has_place).order_by(e.c.id)))
     has_claim = exists().where(c.c.participation_id == p.c.id)
     session.execute(insert(c).from_select(
         ["event_id", "kind", "participation_id", "rank", "own"],
-        select(p.c.event_id, literal("participant"), p.c.id, normal, own_).where(~has_claim)))
+        select(p.c.event_id, literal("participant"), p.c.id, normal, own_).where(~has_claim)
+        .order_by(p.c.id)))
     _follow_columns(session)
     session.flush()
 
