@@ -183,9 +183,13 @@ def _intervals_reversed(session: Session) -> Iterator[Finding]:
 
 
 def _dated_by_claims() -> ColumnElement[bool]:
-    """An event whose shown date is one of several claims: its days are their hull, not the date's own days."""
+    """An event with several date claims: its days are the hull of the best-ranked ones, not its date's own days
+    (`date-conflict` reads them)."""
+    other = CL.alias("other")
     return select(CL.c.id).where(CL.c.event_id == EV.c.id, CL.c.kind == "date", CL.c.rank != "deprecated",
-                                 CL.c.date != EV.c.date).exists()
+                                 select(other.c.id).where(other.c.event_id == CL.c.event_id, other.c.kind == "date",
+                                                          other.c.rank != "deprecated", other.c.id != CL.c.id)
+                                 .exists()).exists()
 
 
 @rule("date-out-of-step", "error", "an event whose stored start/end/precision do not follow from its date")

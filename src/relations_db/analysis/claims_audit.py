@@ -1,4 +1,4 @@
-"""The audit's rules on claims: sources that disagree on a date, and events that rest on thin evidence.
+"""The audit's rules on claims: sources that disagree on a date.
 
 Registered with `analysis.audit` (which imports this module last), so `check` runs them with the others. Two
 best-ranked date claims with disjoint spans are an error: the database cannot say when the event happened.
@@ -8,7 +8,6 @@ information ("date-conflict-ranked"). Each finding names the claims side by side
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
 from sqlalchemy import func, select
@@ -80,25 +79,3 @@ def _date_conflicts(session: Session) -> Iterator[Finding]:
 
 rule("date-conflict-ranked", vocab.DATE_CONFLICT_RANKED_SEVERITY,
      "sources disagree on an event's date, and one side is ranked preferred")(_date_conflicts)
-
-
-@rule("thin-evidence", vocab.THIN_EVIDENCE_SEVERITY,
-      "an event that rests on one citation, or is known only second-hand")
-def _thin_evidence(session: Session) -> Iterator[Finding]:
-    counted: dict[int, list[bool]] = defaultdict(list)  # event → for each citation, whether it is second-hand
-    for event_id, second_hand in session.execute(select(CI.c.event_id, CI.c.cited_in_id.is_not(None))):
-        counted[event_id].append(bool(second_hand))
-    rows = session.execute(select(EV.c.id, EV.c.slug, EV.c.title).order_by(EV.c.start_day.nulls_first(), EV.c.id))
-    for event_id, slug, title in rows:
-        seen = counted.get(event_id, [])
-        if not seen:
-            continue  # (`event-uncited` reports it)
-        why = []
-        if len(seen) == 1:
-            why.append("rests on a single citation")
-        if all(seen):
-            why.append("is known only second-hand (every citation is quoted in another work)")
-        if why:
-            yield Finding("thin-evidence", vocab.THIN_EVIDENCE_SEVERITY, (("event", slug),),
-                          f"{title!r} {' and '.join(why)}.",
-                          f"if another source reports it, cite it: relations-db add citation {slug} --source KEY")

@@ -89,7 +89,8 @@ COMMANDS: dict[str, Entry] = {
     "claims": Entry(_CLAIMS, "Every claim about one event — its dates, participants, place — with its rank, "
                              "reason, whether it is shown, and the citations that support or dispute it."),
     "rank": Entry(_CLAIMS, "Rank a claim: the event shows its preferred claims, else its normal ones, never a "
-                           "deprecated one."),
+                           "deprecated one. Ranking one of two disagreeing dates preferred settles what is shown; "
+                           "the other stays, as a note."),
     "merge": Entry(_CORRECT, "Merge two records that are one: the second is folded into the first, nothing is "
                              "lost."),
 }

@@ -156,8 +156,6 @@ STANCE_DEFAULT = "supports"
 # information once a historian has ranked one side preferred (the disagreement is then recorded, not open).
 DATE_CONFLICT_SEVERITY = "error"
 DATE_CONFLICT_RANKED_SEVERITY = "info"
-# An event that rests on a single citation, or whose every citation is second-hand: worth knowing, not wrong.
-THIN_EVIDENCE_SEVERITY = "info"
 
 
 def rank_order(rank: str) -> int:
