@@ -23,6 +23,7 @@ from typing import TypedDict
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from relations_db.analysis.claims_audit import date_conflicts
 from relations_db.analysis.in_text import InText, in_text_citations, names_source, source_words
 from relations_db.domain import dates, vocab
 from relations_db.domain.text import fold
@@ -471,5 +472,13 @@ def _aliases_shared(session: Session) -> Iterator[Finding]:
 
 
 
-# The rules on claims live in their own module, which registers them here (after every rule above).
-from relations_db.analysis import claims_audit  # noqa: E402, F401
+# --- claims (analysis/claims_audit.py finds them) ---------------------------------------------------------------
+
+
+@rules(("date-conflict", vocab.DATE_CONFLICT_SEVERITY, "sources disagree on an event's date and none is ranked "
+                                                       "preferred"),
+       ("date-conflict-ranked", vocab.DATE_CONFLICT_RANKED_SEVERITY, "sources disagree on an event's date, and one "
+                                                                     "side is ranked preferred"))
+def _date_conflicts(session: Session) -> Iterator[Finding]:
+    for found in date_conflicts(session):
+        yield Finding(found.rule, found.severity, (("event", found.slug),), found.message, found.fix)

@@ -1,6 +1,7 @@
 """The audit's rules on claims: sources that disagree on a date.
 
-Registered with `analysis.audit` (which imports this module last), so `check` runs them with the others. Two
+`analysis.audit` registers them as rules of `check` (this module knows nothing of the audit: it yields the
+facts of each finding, which the audit dresses). Two
 best-ranked date claims with disjoint spans are an error: the database cannot say when the event happened.
 Once a historian ranks one side preferred, the disagreement is recorded, not open: the same finding becomes
 information ("date-conflict-ranked"). Each finding names the claims side by side with source, page and quotation.
@@ -9,15 +10,18 @@ information ("date-conflict-ranked"). Each finding names the claims side by side
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from relations_db.analysis.audit import CI, EV, SO, Finding, rule
 from relations_db.domain import claims as date_rule
 from relations_db.domain import dates, vocab
 from relations_db.read.claims import ClaimRow, claims_of
+from relations_db.store.schema import citations as CI
 from relations_db.store.schema import claims as CL
+from relations_db.store.schema import events as EV
+from relations_db.store.schema import sources as SO
 
 _SIDE_CITATIONS = 2  # the citations a finding quotes for each side (and says how many more)
 
@@ -55,9 +59,19 @@ def _multi_dated(session: Session) -> list[tuple[int, str, str]]:
         select(EV.c.id, EV.c.slug, EV.c.title).where(EV.c.id.in_(many)).order_by(EV.c.start_day, EV.c.id))]
 
 
-@rule("date-conflict", "error", "sources disagree on an event's date and none is ranked preferred")
-def _date_conflicts(session: Session) -> Iterator[Finding]:
-    """One pass for both date rules: an open disagreement is an error, a ranked one information."""
+class Conflict(NamedTuple):
+    """One disagreement as `check` reports it: the rule, its severity, the event, what is wrong, how to fix it."""
+
+    rule: str
+    severity: str
+    slug: str
+    message: str
+    fix: str
+
+
+def date_conflicts(session: Session) -> Iterator[Conflict]:
+    """Every pair of disjoint date claims that are not deprecated: an open disagreement (both best-ranked) is an
+    error, one settled by a preferred rank information."""
     for event_id, slug, title in _multi_dated(session):
         rows = [r for r in claims_of(session, event_id, _event_citations(session, event_id))
                 if r["kind"] == "date" and r["rank"] != "deprecated"]
@@ -67,15 +81,10 @@ def _date_conflicts(session: Session) -> Iterator[Finding]:
         by_id = {r["id"]: r for r in rows}
         for a, b in pairs:
             ranked = a.rank != b.rank  # (one is preferred: the best rank settles what is shown)
-            rule_id = "date-conflict-ranked" if ranked else "date-conflict"
-            severity = vocab.DATE_CONFLICT_RANKED_SEVERITY if ranked else vocab.DATE_CONFLICT_SEVERITY
             fix = ("nothing to do: the preferred claim is shown, the other kept as a note" if ranked else
                    f"rank the better-founded date preferred (relations-db rank k{a.id} preferred --reason \"…\"), "
                    "or deprecate a mistaken one; `relations-db claims " + slug + "` lists them")
-            yield Finding(rule_id, severity, (("event", slug),),
-                          f"{title!r}: the sources disagree on its date — {_side(by_id[a.id])} — against "
-                          f"{_side(by_id[b.id])}.", fix)
-
-
-rule("date-conflict-ranked", vocab.DATE_CONFLICT_RANKED_SEVERITY,
-     "sources disagree on an event's date, and one side is ranked preferred")(_date_conflicts)
+            yield Conflict("date-conflict-ranked" if ranked else "date-conflict",
+                           vocab.DATE_CONFLICT_RANKED_SEVERITY if ranked else vocab.DATE_CONFLICT_SEVERITY, slug,
+                           f"{title!r}: the sources disagree on its date — {_side(by_id[a.id])} — against "
+                           f"{_side(by_id[b.id])}.", fix)
