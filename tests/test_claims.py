@@ -17,6 +17,7 @@ from relations_db.domain.claims import DateClaim, date_outcome, disjoint_pairs
 from relations_db.store import db
 
 BREAK = "1961-12-03-soviet-union-breaks-relations"
+ONE_DATE = "1961-05-29-balluku-meets-andrejev"
 DUKA_WORDS = "the Soviet Union has ended the relations with Albania"
 FIXTURE_QUOTE = "the diplomatic relations between Moscow and Tirana ended in 1959"
 MIGRATION = importlib.import_module("relations_db.migrations.versions.0009_claims")
@@ -251,3 +252,105 @@ def test_the_downgrade_says_what_it_would_drop_and_refuses_without_yes(cli, seed
     checked = json.loads(cli(seeded_url, "check", "-f", "json").stdout)
     assert not [f for f in checked if f["rule"] in ("date-out-of-step", "date-conflict")]
     engine.dispose()
+
+
+# --- correcting and removing claims ------------------------------------------------------------------------------
+
+
+def _dispute(cli, url: str) -> int:
+    _add_fixture_source(cli, url)
+    added = cli(url, "add", "claim", BREAK, "--date", "1959", "--source", "second-paper-2022", "--locator", "p. 12",
+                "--quote", FIXTURE_QUOTE)
+    assert added.exit_code == 0, added.stderr
+    return int(added.stdout.strip().lstrip("k"))
+
+
+def test_edit_claim_corrects_its_value_and_the_event_follows(cli, seeded_url):
+    claim = _dispute(cli, seeded_url)
+    edited = cli(seeded_url, "edit", "claim", f"k{claim}", "--date", "1961", "--reason", "the paper's year")
+    assert edited.exit_code == 0, edited.stderr
+    shown = json.loads(cli(seeded_url, "show", BREAK, "-f", "json").stdout)
+    # 1961 and 1961-12-03 are nested: no dispute, the narrowest shown, the days the hull of both
+    assert "disputed" not in shown and (shown["date"], shown["start"], shown["end"]) == (
+        "1961-12-03", "1961-01-01", "1961-12-31")
+    assert [(c["date"], c["reason"]) for c in shown["claims"] if c["kind"] == "date"] == [
+        ("1961-12-03", None), ("1961", "the paper's year")]
+    checked = json.loads(cli(seeded_url, "check", "-f", "json").stdout)
+    assert not [f for f in checked if f["rule"] in ("date-out-of-step", "date-conflict")]
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--place", "Tirana"), "is a date claim"),
+    (("--date", "1961-12-03"), "already says that"),
+    (("--date", "19x9"), "EDTF"),
+])
+def test_a_bad_claim_edit_is_refused_and_nothing_is_written(cli, seeded_url, args, words):
+    claim = _dispute(cli, seeded_url)
+    engine = db.make_engine(seeded_url)
+    before = counts(engine)
+    result = cli(seeded_url, "edit", "claim", f"k{claim}", *args)
+    assert result.exit_code == 1 and words in result.stderr and "Traceback" not in result.stderr
+    assert counts(engine) == before
+    assert json.loads(cli(seeded_url, "show", BREAK, "-f", "json").stdout)["disputed"] is True
+    engine.dispose()
+
+
+def test_remove_claim_ends_the_dispute_and_an_events_only_date_cannot_go(cli, seeded_url):
+    claim = _dispute(cli, seeded_url)
+    assert cli(seeded_url, "remove", "claim", f"k{claim}").exit_code == 1  # (no terminal: --yes is required)
+    removed = cli(seeded_url, "remove", "claim", f"k{claim}", "--yes")
+    assert removed.exit_code == 0, removed.stderr
+    shown = json.loads(cli(seeded_url, "show", BREAK, "-f", "json").stdout)
+    assert "disputed" not in shown and shown["start"] == "1961-12-03"
+    assert BREAK not in _slugs(cli, seeded_url, "--year", "1959")
+    (own,) = [c for c in shown["claims"] if c["kind"] == "date"]
+    engine = db.make_engine(seeded_url)
+    before = counts(engine)
+    refused = cli(seeded_url, "remove", "claim", f"k{own['id']}", "--yes")
+    assert refused.exit_code == 1 and "only date" in refused.stderr
+    assert counts(engine) == before
+    engine.dispose()
+
+
+def test_merging_events_keeps_every_participant_claimed(cli, seeded_url):
+    merged = cli(seeded_url, "merge", "event", BREAK, "1960-relations-become-irreparable", "--yes")
+    assert merged.exit_code == 0, merged.stderr
+    with db.make_engine(seeded_url).connect() as conn:
+        unclaimed = conn.execute(text("SELECT count(*) FROM participations p WHERE NOT EXISTS (SELECT 1 FROM claims c "
+                                      "WHERE c.participation_id = p.id AND c.event_id = p.event_id)")).scalar_one()
+    assert unclaimed == 0
+    shown = json.loads(cli(seeded_url, "show", BREAK, "-f", "json").stdout)
+    assert {a["name"] for a in shown["actors"]} == {c["actor"] for c in shown["claims"] if c["kind"] == "participant"}
+
+
+def test_a_csv_import_gives_its_new_events_their_own_claims(cli, seeded_url, tmp_path):
+    exported = tmp_path / "break.csv"
+    assert cli(seeded_url, "export", "--year", "1961", "--format", "csv", "-o", str(exported)).exit_code == 0
+    assert cli(seeded_url, "remove", "event", BREAK, "--yes").exit_code == 0
+    imported = cli(seeded_url, "import", str(exported))  # (the other events of 1961 match and stay as they are)
+    assert imported.exit_code == 0, imported.stderr
+    (slug,) = [e["slug"] for e in json.loads(cli(seeded_url, "events", "--year", "1961", "-f", "json").stdout)
+               if e["title"] == "The Soviet Union breaks off relations with Albania"]
+    found = json.loads(cli(seeded_url, "claims", slug, "-f", "json").stdout)
+    assert [c["kind"] for c in found][0] == "date" and found[0]["date"] == "1961-12-03"
+    assert {c["kind"] for c in found} >= {"date", "participant"}
+
+
+def test_an_import_does_not_choose_between_disagreeing_sources(cli, seeded_url, tmp_path):
+    _dispute(cli, seeded_url)
+    exported = tmp_path / "1961.yaml"
+    assert cli(seeded_url, "export", "--year", "1961", "--format", "yaml", "-o", str(exported)).exit_code == 0
+    yaml = exported.read_text(encoding="utf-8")
+    moved = {f"- slug: {BREAK}\n  date: '1961-12-03'\n": "12-04'",
+             f"- slug: {ONE_DATE}\n  kind: meeting\n  date: '1961-05-29'\n": "05-30'"}
+    for old, day in moved.items():
+        assert old in yaml
+        yaml = yaml.replace(old, old[:-7] + day + "\n")  # (the day and month: "12-03'\n")
+    exported.write_text(yaml, encoding="utf-8")
+    imported = cli(seeded_url, "import", str(exported))
+    assert imported.exit_code == 0, imported.stderr
+    shown = json.loads(cli(seeded_url, "show", BREAK, "-f", "json").stdout)
+    assert shown["disputed"] is True and shown["dates"] == ["1961-12-03", "1959"] and shown["date"] == "1961-12-03"
+    # while an event with one date claim takes the imported date, in its claim too
+    (dated,) = [c for c in json.loads(cli(seeded_url, "claims", ONE_DATE, "-f", "json").stdout) if c["kind"] == "date"]
+    assert dated["date"] == "1961-05-30"

@@ -42,7 +42,8 @@ _QUERY = "relations_db.cli.query:commands"
 _TRANSFER = "relations_db.cli.transfer:commands"
 _DB = "relations_db.cli.db_cmd:commands"
 _CORRECT = "relations_db.cli.correct:commands"  # (the edit and remove groups with every noun, and merge)
-_CLAIMS = "relations_db.cli.claims:commands"  # (add claim, rank, claims: cli/write.py's add group, two more)
+# (the add, edit and remove groups of cli/write.py with every noun: cli/claims.py imports cli/correct.py)
+_CLAIMS = "relations_db.cli.claims:commands"
 
 # In the order of the help listing.
 COMMANDS: dict[str, Entry] = {
@@ -84,8 +85,8 @@ COMMANDS: dict[str, Entry] = {
                                "them)."),
     "db": Entry(_DB, "Schema and data management: upgrade, downgrade, current, seed, path."),
     "add": Entry(_CLAIMS, "Add an event (with its source), an actor, a source, a citation, or a claim."),
-    "edit": Entry(_CORRECT, "Change a recorded event, citation, source or actor."),
-    "remove": Entry(_CORRECT, "Remove a recorded event, citation, source or actor."),
+    "edit": Entry(_CLAIMS, "Change a recorded event, citation, claim, source or actor."),
+    "remove": Entry(_CLAIMS, "Remove a recorded event, citation, claim, source or actor."),
     "claims": Entry(_CLAIMS, "Every claim about one event — its dates, participants, place — with its rank, "
                              "reason, whether it is shown, and the citations that support or dispute it."),
     "rank": Entry(_CLAIMS, "Rank a claim: the event shows its preferred claims, else its normal ones, never a "

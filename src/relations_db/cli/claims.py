@@ -1,8 +1,10 @@
-"""`relations-db` claims: add claim, rank, claims — what each source says about an event, and which is shown.
+"""`relations-db` claims: add|edit|remove claim, rank, claims — what each source says about an event, and which
+is shown.
 
-`add claim` joins the `add` group of `cli/write.py`; `rank` and `claims` are commands of their own (cli/app.py
-loads all three from here). Each write is one call to `relations_db.write.claims` in one write transaction: any
-refusal, and nothing is written.
+`add claim`, `edit claim` and `remove claim` join the groups of `cli/write.py` (with `cli/correct.py`'s commands,
+imported here so that the groups list every noun); `rank` and `claims` are commands of their own. cli/app.py
+loads the add, edit and remove groups and these two from here. Each write is one call to
+`relations_db.write.claims` in one write transaction: any refusal, and nothing is written.
 """
 
 from collections.abc import Mapping, Sequence
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 import typer
 
 from relations_db.cli.common import notice, session
+from relations_db.cli.correct import YesOpt, _confirm
 from relations_db.cli.options import FormatOpt
 from relations_db.cli.write import (
     CitedAsOpt,
@@ -23,6 +26,8 @@ from relations_db.cli.write import (
     SourceOpt,
     add_app,
     commands,
+    edit_app,
+    remove_app,
 )
 
 if TYPE_CHECKING:
@@ -93,10 +98,57 @@ def add_claim(
            + (": the sources now disagree on its date (rank one with `relations-db rank`)." if disputed else "."))
 
 
+ClaimArg = Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's id, as `claims EVENT` prints it: k12.")]
+
+
+@edit_app.command("claim")
+def edit_claim(
+    ctx: typer.Context,
+    claim: ClaimArg,
+    date: Annotated[Optional[str], typer.Option("--date", "-d", metavar="EDTF", help="A date claim's date.")] = None,
+    actor: Annotated[Optional[str], typer.Option(
+        "--actor", "-a", metavar="NAME:ROLE", help="A participant claim's actor and role.")] = None,
+    place: Annotated[Optional[str], typer.Option("--place", "-p", metavar="PLACE", help="A place claim's place.")]
+    = None,
+    reason: ReasonOpt = None,
+) -> None:
+    """Correct one claim: its value (of its own kind) or its reason ('' clears it). A value another claim of the
+    event already states is refused; the event shows the result.
+
+    Example: relations-db edit claim k248 --date 1959-12 --reason "the paper's note 14"
+    """
+    from relations_db.write.claims import ClaimInput
+    from relations_db.write.claims import edit_claim as write_edit
+
+    with session(ctx, write=True) as s:
+        edited, changed = write_edit(s, claim, ClaimInput(date=date, actor=actor, place=place), reason)
+        name, slug = f"k{edited.id}", edited.event.slug
+    typer.echo(name)
+    notice(f"Changed {name} of {slug}: {', '.join(changed)}." if changed else
+           f"{name} already says that; nothing changed.")
+
+
+@remove_app.command("claim")
+def remove_claim(ctx: typer.Context, claim: ClaimArg, yes: YesOpt = False) -> None:
+    """Remove one claim (a participant claim with the participant); its citations stay with the event. An
+    event's only date claim cannot go.
+
+    Asks first; without a terminal, --yes is required.
+
+    Example: relations-db remove claim k248 --yes
+    """
+    from relations_db.write.claims import remove_claim as write_remove
+
+    _confirm(yes, f"Remove claim {claim}?", "removing a claim")
+    with session(ctx, write=True) as s:
+        slug, kind, value = write_remove(s, claim)
+    notice(f"Removed the {kind} claim {value} from {slug}.")
+
+
 @commands.command("rank")
 def rank_cmd(
     ctx: typer.Context,
-    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's id, as `claims EVENT` prints it: k12.")],
+    claim: ClaimArg,
     rank: Annotated[Rank, typer.Argument(metavar="RANK", help="preferred, normal or deprecated.")],
     reason: ReasonOpt = None,
 ) -> None:
