@@ -25,6 +25,7 @@ from relations_db.formats.csv import writer as csv_writer
 from relations_db.formats.csv.columns import CSV_COLUMNS
 from relations_db.formats.csv.importing import import_csv_text
 from relations_db.formats.seed.apply import load_seed_text
+from relations_db.formats.seed.fields import SEED_FORMAT
 from relations_db.formats.seed.write import dump_seed, write_yaml
 from relations_db.read.events import event_rows
 from relations_db.read.filters import Filters
@@ -98,7 +99,7 @@ def test_export_formats(cli, url, fmt):
         assert [json.loads(line)["title"] for line in out.splitlines()] == ["Khrushchev visits Albania"]
     elif fmt == "yaml":
         doc = yaml.safe_load(out)
-        assert doc["format"] == "relations-db/seed 2"
+        assert doc["format"] == SEED_FORMAT
         assert [e["slug"] for e in doc["events"]] == ["1959-05-khrushchev-visits-albania"]
         assert [s["key"] for s in doc["sources"]] == ["lala-2014"]
         assert [a["name"] for a in doc["actors"]] == ["Enver Hoxha", "Nikita Khrushchev"]

@@ -346,7 +346,8 @@ def event_text(event: Mapping[str, Any]) -> str:
 def bibliography(source: Mapping[str, Any]) -> str:
     """A reference-list entry: 'Duka, V. (2007). Albanian History 1912-2000. Tirana: Shblu.'"""
     parts = []
-    head = source.get("author") or ""
+    # (an archive file has no author: it is known by its archive, as the reference list prints it)
+    head = source.get("author") or (source.get("csl") or {}).get("archive") or ""
     head += f" ({source['year']})." if source.get("year") else ("." if head and not head.endswith(".") else "")
     if head:
         parts.append(head)

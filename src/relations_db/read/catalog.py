@@ -14,6 +14,7 @@ from relations_db.domain.text import fold
 from relations_db.domain.vocab import ACTOR_KINDS, SOURCE_LIST_FIELDS
 from relations_db.errors import UserError
 from relations_db.read import names
+from relations_db.read.bibliography import csl_items
 from relations_db.read.events import events_statement, stream
 from relations_db.read.filters import Resolved, actor_subset, date_order
 from relations_db.read.rows import ActorProfile, ActorRow, EventRow, SourceCitation, SourceRow
@@ -99,7 +100,8 @@ def source_rows(db: Database) -> list[SourceRow]:
         for source_id, n in conn.execute(select(column_, func.count()).where(column_.is_not(None))
                                          .group_by(column_)):
             counts[source_id] += n
-    return [{**_source_dict(r), "citations": counts[r.id]} for r in rows]
+    items = csl_items(conn)
+    return [{**_source_dict(r), "csl": items[r.id], "citations": counts[r.id]} for r in rows]
 
 
 def source_profile(db: Database, ref: str) -> SourceRow:
@@ -126,4 +128,4 @@ def source_profile(db: Database, ref: str) -> SourceRow:
                    "cited_as": r.cited_as, "cited_in": r.in_key, "cited_in_short": r.in_short,
                    "cited_in_locator": r.cited_in_locator, "confidence": r.confidence, "note": r.note}
 
-    return {**_source_dict(row), "citations": citations()}
+    return {**_source_dict(row), "csl": csl_items(conn, [source.id])[source.id], "citations": citations()}
