@@ -182,14 +182,29 @@ def agreements_cmd(
                        else "No agreements recorded.")
 
 
+SourcesFormat = Annotated[Optional[Literal["table", "csv", "json", "jsonl", "bibtex", "csljson", "ris"]], format_flag(
+    "Output format: table (default), csv, json (one array; each source with its CSL-JSON item as `csl`), jsonl, "
+    "or a bibliography for a reference manager: bibtex, csljson (Zotero, pandoc) or ris.")]
+
+
 @commands.command("sources")
-def sources_cmd(ctx: typer.Context, format_: FormatOpt = None) -> None:
+def sources_cmd(ctx: typer.Context, format_: SourcesFormat = None) -> None:
     """List the sources (books, articles, archive files…) in bibliography order, with how often each is cited.
 
     Example: relations-db sources --format json
     """
     from relations_db.cli import output
     from relations_db.cli.common import connection
+
+    if format_ in ("bibtex", "csljson", "ris"):
+        import sys
+
+        from relations_db.formats.bib.exporting import write_sources
+
+        with connection(ctx) as conn:
+            if write_sources(conn, format_, sys.stdout) == 0:
+                output.message("The database has no sources.")
+        return
     from relations_db.read.catalog import source_rows
 
     columns = [output.Column("Short form", ratio=2), output.Column("Key", ratio=2), output.Column("Kind", width=9),

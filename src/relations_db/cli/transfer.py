@@ -73,7 +73,8 @@ def export(
     format_: Annotated[Optional[ExportFormat], typer.Option(
         "--format", "-f", case_sensitive=False,
         help="csv (spreadsheets), json, jsonl, yaml (the seed format, to import elsewhere), markdown (a "
-             "footnoted chronology) or html. Default: from the -o file's extension, else csv.")] = None,
+             "footnoted chronology), html, or bibtex / csljson (the sources the events cite, for Zotero or "
+             "pandoc). Default: from the -o file's extension, else csv.")] = None,
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", metavar="FILE",
         help="Write to FILE (replaced only when the export is complete) instead of stdout.")] = None,
@@ -107,17 +108,25 @@ def export(
         with atomic_output(output) as out, progress_reporter("Exporting") as progress:
             count = write(out, progress)
     where = f" to {output}" if output not in (None, "-") else ""
-    notice(f"Exported {count} event{'s' if count != 1 else ''} ({fmt}){where} in "
+    noun = registry.EXPORTS[fmt].counts
+    notice(f"Exported {count} {noun}{'s' if count != 1 else ''} ({fmt}){where} in "
            f"{time.perf_counter() - started:.1f} s.")
 
 
 @commands.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="A .yaml/.yml file in the seed format, or a .csv "
-                                                              "file in the export format.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A .yaml/.yml file in the seed format, a .csv "
+                                                              "file in the export format, or a bibliography: "
+                                                              ".bib, CSL-JSON .json, .ris.")],
     format_: Annotated[Optional[ImportFormat], typer.Option(
-        "--format", "-f", case_sensitive=False, help="yaml or csv (default: from the file's extension).")] = None,
+        "--format", "-f", case_sensitive=False,
+        help="yaml, csv, bibtex, csljson or ris (default: from the file's extension).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Bibliographies: say what would be added, filled in and in conflict; write nothing.")
+    ] = False,
+    update: Annotated[bool, typer.Option(
+        "--update", help="Bibliographies: where a matched source has another value, take the file's.")] = False,
     lock_tables: Annotated[bool, typer.Option(
         "--lock-tables", help="PostgreSQL, large CSV: drop the indexes and keys of the event tables during the load "
                               "and build them again at the end — faster, but every reader of the database waits "
@@ -135,10 +144,20 @@ def import_(
     bare citation (the source alone, confidence 2): add quotations afterwards with `add citation`. CSV import
     never removes a citation; `start` and `end` are ignored (they follow from `date`).
 
+    Bibliographies (BibTeX/BibLaTeX, CSL-JSON as Zotero exports it, RIS) add sources: each entry is matched to
+    a recorded source by DOI, ISBN, key, or title, year and first author. A match gets the fields it lacks; a
+    field it has with another value is reported and kept, unless --update. A key outside [a-z0-9-] becomes
+    its slug ('Duka_2007' → duka-2007); the original is kept and written back on export.
+
     Example: relations-db import colleague-chronology.csv
     """
     kind = registry.import_format(file, format_)  # an unknown extension is refused before the database is touched
+    options = {name: True for name, given in (("dry_run", dry_run), ("update", update)) if given}
     with session(ctx, write=True) as s, progress_reporter("Importing") as progress:
         s.info["relations_db_lock_tables"] = lock_tables  # (formats.csv.importing.LOCK_TABLES)
-        report = registry.import_file(s, file, kind, progress=progress)
-    notice(f"Imported {file}: {report.summary()}.")
+        report = registry.import_file(s, file, kind, progress=progress, **options)
+        if dry_run:
+            s.rollback()  # (the importer writes nothing in a dry run; this makes sure)
+    for line in getattr(report, "details", list)():
+        notice(f"  {line}")
+    notice(f"{'Would import' if dry_run else 'Imported'} {file}: {report.summary()}.")

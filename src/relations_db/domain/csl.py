@@ -25,6 +25,9 @@ CSL_VARIABLES: dict[str, str] = {
 }
 DATE_FIELDS = {"issued": "issued", "accessed": "accessed"}
 FIELD_OF_VARIABLE = {v: k for k, v in CSL_VARIABLES.items()}
+# The key of `extra` that marks an imported work whose title is its own even where it repeats its archive
+# location or container (the formats' own keys start "bibtex-" and are never written to CSL).
+TITLE_GIVEN = "bibtex-title-given"
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,8 @@ def _shown_title(values: dict[str, Any]) -> str | None:
     file's 'File. 170', a newspaper issue's name): CSL would print it twice ('File. 170. File. 170.'), so a title
     that only repeats the archive location or the container is left out."""
     title = values.get("title")
-    if title and title in (values.get("archive_location"), values.get("container")):
+    given = TITLE_GIVEN in (values.get("extra") or {})  # (an imported work's own title, whatever it repeats)
+    if title and not given and title in (values.get("archive_location"), values.get("container")):
         return None
     return title
 
