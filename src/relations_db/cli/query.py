@@ -83,12 +83,18 @@ def chronology_cmd(
     limit: LimitOpt = None,
     format_: ChronologyFormat = None,
     title: Annotated[str | None, typer.Option("--title", help="A heading for the chronology.")] = None,
+    style: Annotated[str | None, typer.Option(
+        "--style", metavar="CSL-STYLE",
+        help="Notes and a bibliography in a citation style: chicago-note, chicago-author-date, any style name "
+             "of the CSL repository (apa, mla…) or a .csl file. Default: the plain author–year notes.")] = None,
 ) -> None:
     """The readable chronology: grouped by year, each event with its date as written, title, place,
     participants and their roles, and numbered source notes ("[3] Duka 2007, quoted in Lala 2014, p. 343")
     listed under it.
 
-    Takes the same filters as `events`.
+    Takes the same filters as `events`. With --style the notes follow a citation style (a second-hand citation
+    in Chicago's form: "the work, its page, quoted in the work that reports it, its page") and a bibliography
+    of the works cited ends the text.
 
     Example: relations-db chronology --from 1959 --to 1961 --actor Hoxha
     """
@@ -101,9 +107,19 @@ def chronology_cmd(
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
                            search=search, limit=limit)
+    if style is not None and format_ == "markdown":
+        from relations_db.errors import UserError
+
+        raise UserError("a citation style is for the text chronology; for Markdown, export with --citations "
+                        "pandoc and let pandoc apply the style", field="style")
     with connection(ctx) as conn:
         rows = event_rows(conn, filters)
-        if format_ == "markdown":
+        if style is not None:
+            from relations_db.formats.citations import write_styled_chronology
+
+            shown = write_styled_chronology(map(output.visible_record, rows), conn, sys.stdout, style,
+                                            title=output.visible(title) if title else title)
+        elif format_ == "markdown":
             shown = write_markdown(rows, sys.stdout, title=title or "Chronology")
         else:
             shown = write_chronology(map(output.visible_record, rows), sys.stdout,

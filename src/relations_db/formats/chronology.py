@@ -65,7 +65,7 @@ class Notes:
             yield number, text
 
 
-def _entry(event: Mapping[str, Any]) -> str:
+def event_line(event: Mapping[str, Any]) -> str:
     """'Khrushchev visits Albania (Tirana). Nikita Khrushchev (guest), Enver Hoxha (host).'"""
     text = event["title"].rstrip(".")
     if event.get("place"):
@@ -88,7 +88,7 @@ def write_chronology(events: Iterable[Mapping[str, Any]], out: TextIO, title: st
             year = group_year(event)
             out.write(("\n" if count else "") + f"{dates.era_year(year)}\n")
         refs = "".join(f"[{n}]" for n in notes.refs(event))
-        out.write(f"  {dates.display(event['date'])}: {_entry(event)} {refs}".rstrip() + "\n")
+        out.write(f"  {dates.display(event['date'])}: {event_line(event)} {refs}".rstrip() + "\n")
         count += 1
     if count and notes.numbers:
         out.write("\nNotes\n")
@@ -122,7 +122,7 @@ def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str 
             year = group_year(event)
             out.write(f"\n## {dates.era_year(year)}\n\n")
         refs = "".join(f"[^{n}]" for n in notes.refs(event))
-        out.write(f"- **{_md_escape(dates.display(event['date']))}**: {_md_escape(_entry(event))}"
+        out.write(f"- **{_md_escape(dates.display(event['date']))}**: {_md_escape(event_line(event))}"
                   f"{refs}\n")
         count += 1
     if count == 0:
