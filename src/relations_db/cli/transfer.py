@@ -87,6 +87,10 @@ def export(
     source: SourceOpt = None,
     search: SearchOpt = None,
     limit: LimitOpt = None,
+    citations: Annotated[Optional[Literal["plain", "pandoc"]], typer.Option(
+        "--citations", case_sensitive=False,
+        help="Markdown: plain footnotes (default), or pandoc citations ([@duka-2007, p. 343]) with the works "
+             "cited in a CSL-JSON file beside the -o file, for `pandoc --citeproc --csl STYLE.csl`.")] = None,
 ) -> None:
     """Export a selection of events (the same filters as `events`) as CSV, JSON, YAML, Markdown or HTML.
 
@@ -101,6 +105,9 @@ def export(
                            search=search, limit=limit)
     fmt = registry.export_format(output, format_)
     started = time.perf_counter()
+    if citations == "pandoc":
+        _export_pandoc(ctx, filters, fmt, output)
+        return
     with session(ctx) as s:
         # The filters are checked before any file is touched. CSV, the format of large exports, has a way of
         # its own (formats/csv/writer.py: the cells built by the database; the same bytes as the general writer).
@@ -111,6 +118,34 @@ def export(
     noun = registry.EXPORTS[fmt].counts
     notice(f"Exported {count} {noun}{'s' if count != 1 else ''} ({fmt}){where} in "
            f"{time.perf_counter() - started:.1f} s.")
+
+
+def _export_pandoc(ctx: typer.Context, filters, fmt: str, output: str | None) -> None:
+    """Markdown with pandoc citations, and its bibliography (CSL-JSON) beside it: `<name>.json`."""
+    from relations_db.errors import UserError
+
+    if fmt != "markdown" or output in (None, "-"):
+        raise UserError("--citations pandoc writes Markdown to a file (-o chronology.md), with its bibliography "
+                        "beside it (chronology.json)", field="citations")
+    from relations_db.formats.pandoc import write_bibliography, write_pandoc_markdown
+    from relations_db.read.bibliography import source_records
+    from relations_db.read.events import event_rows
+
+    bibliography = Path(output).with_suffix(".json")
+    started = time.perf_counter()
+    with session(ctx) as s:
+        rows = event_rows(s, filters)  # (the filters are checked before any file is touched)
+        with atomic_output(output) as out:
+            count, keys = write_pandoc_markdown(rows, out, bibliography.name)
+        from sqlalchemy import select
+
+        from relations_db.store.schema import sources
+
+        ids = [i for (i,) in s.execute(select(sources.c.id).where(sources.c.key.in_(sorted(keys))))]
+        with atomic_output(str(bibliography)) as out:
+            works = write_bibliography(source_records(s, ids), out)
+    notice(f"Exported {count} event{'s' if count != 1 else ''} (markdown, pandoc citations) to {output} and "
+           f"{works} work{'s' if works != 1 else ''} cited to {bibliography} in {time.perf_counter() - started:.1f} s.")
 
 
 @commands.command("import")

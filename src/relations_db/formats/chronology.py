@@ -102,7 +102,7 @@ def write_chronology(events: Iterable[Mapping[str, Any]], out: TextIO, title: st
 _BREAK = re.compile(r"[ \t]*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
 
 
-def _md_escape(text: str) -> str:
+def md_escape(text: str) -> str:
     # Only what would change the meaning of a line of Markdown here: emphasis, links and footnote brackets,
     # and line breaks, which would end the line.
     text = _BREAK.sub(" ", text)
@@ -116,13 +116,13 @@ def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str 
     place, participants) with footnote references [^n], and the footnotes, with their quotations, at the end."""
     notes = Notes(quote=True)
     count, year = 0, None
-    out.write(f"# {_md_escape(title)}\n")
+    out.write(f"# {md_escape(title)}\n")
     for event in events:
         if group_year(event) != year:
             year = group_year(event)
             out.write(f"\n## {dates.era_year(year)}\n\n")
         refs = "".join(f"[^{n}]" for n in notes.refs(event))
-        out.write(f"- **{_md_escape(dates.display(event['date']))}**: {_md_escape(event_line(event))}"
+        out.write(f"- **{md_escape(dates.display(event['date']))}**: {md_escape(event_line(event))}"
                   f"{refs}\n")
         count += 1
     if count == 0:
@@ -130,5 +130,5 @@ def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str 
     elif notes.numbers:
         out.write("\n")
         for number, text in notes.items():
-            out.write(f"[^{number}]: {_md_escape(text)}\n")
+            out.write(f"[^{number}]: {md_escape(text)}\n")
     return count
