@@ -16,13 +16,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from relations_db.domain.csl import Creator, year_of
-from relations_db.domain.text import fold
+from relations_db.domain.csl import Creator, display_names, year_of
+from relations_db.domain.text import control_problem, fold
 from relations_db.domain.vocab import SOURCE_CSL_FIELDS, SOURCE_TEXT_FIELDS
 from relations_db.formats.bib.entry import Entry, FileProblems, read_text
 from relations_db.store.models import Source
@@ -32,10 +33,10 @@ from relations_db.write.bibliography import (
     creators_of,
     extra_of,
     extra_text,
+    refresh_short_forms_core,
     set_creators,
 )
 from relations_db.write.checks import Problems
-from relations_db.write.records import refresh_short_forms
 
 Progress = Callable[[int], None]
 _FIELDS = ("title", *(f for f in SOURCE_TEXT_FIELDS if f != "author"), *SOURCE_CSL_FIELDS)
@@ -97,6 +98,12 @@ def _check(entry: Entry, problems: FileProblems) -> None:
     entry.values.update(csl)
     for error in found.errors:
         problems.add(entry.line, str(error))
+    for creator in entry.creators:
+        problem = next((p for p in (control_problem(part, one_line=True) for part in
+                                    (creator.family, creator.given, creator.suffix, creator.literal) if part) if p),
+                       None)
+        if problem:
+            problems.add(entry.line, f"the name {creator.display()!r} {problem}")
 
 
 # --- matching -------------------------------------------------------------------------------------------------
@@ -120,7 +127,7 @@ class _Index:
         for source in session.scalars(select(Source).options(selectinload(Source.creators))):
             self.add(source, creators_of(source))
 
-    def add(self, source: Source, creators: list[Creator]) -> None:
+    def add(self, source: Any, creators: list[Creator]) -> None:
         if source.doi:
             self.by["doi"].setdefault(source.doi.lower(), source)
         if _isbn(source.isbn):
@@ -183,16 +190,36 @@ def _merge(source: Source, entry: Entry, update: bool, report: BibReport) -> Non
         set_creators(source, names)
 
 
-def _new_source(entry: Entry, taken: set[str]) -> Source:
+def _new_row(entry: Entry, taken: set[str], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `sources` row of an entry with no match (its key made free if a recorded source has it)."""
     key = entry.key
     if key in taken:  # (a key of the file taken by a recorded source that it did not match)
         key = next(f"{key}-{n}" for n in range(2, 100_000) if f"{key}-{n}" not in taken)
     taken.add(key)
-    values = {name: entry.values.get(name) for name in _FIELDS}
-    source = Source(key=key, kind=entry.kind, year=year_of(values.get("issued")), short="",
-                    extra=extra_text(entry.extra), **values)
-    set_creators(source, entry.creators)
-    return source
+    row: dict[str, Any] = {name: entry.values.get(name) for name in _FIELDS}
+    row.update(key=key, kind=entry.kind, year=year_of(row.get("issued")), short="", extra=extra_text(entry.extra),
+               author=display_names(entry.creators))
+    rows.append(row)
+    return row
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]], names: list[list[Creator]]) -> None:
+    """Add the new sources and their names with Core statements (the ORM costs ~1 ms a source and its names;
+    a library of 10,000 entries is a common size); their values were checked as a write checks them."""
+    from sqlalchemy import insert
+
+    from relations_db.store.schema import source_creators, sources
+
+    conn = session.connection()
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start:start + _CHUNK]
+        ids = conn.execute(insert(sources).returning(sources.c.id, sort_by_parameter_order=True), chunk).scalars()
+        creators = [{"source_id": id_, "position": position, "role": c.role, "family": c.family, "given": c.given,
+                     "suffix": c.suffix, "literal": c.literal}
+                    for id_, entry_names in zip(ids, names[start:start + _CHUNK], strict=True)
+                    for position, c in enumerate(entry_names)]
+        if creators:
+            conn.execute(insert(source_creators), creators)
 
 
 def apply_entries(session: Session, entries: list[Entry], *, dry_run: bool = False, update: bool = False,
@@ -201,26 +228,30 @@ def apply_entries(session: Session, entries: list[Entry], *, dry_run: bool = Fal
     report = BibReport(dry_run=dry_run)
     index = _Index(session)
     taken = set(index.by["key"])
-    pending: list[Source] = []
+    rows: list[dict[str, Any]] = []
+    pending: dict[str, dict[str, Any]] = {}  # key → row of the new sources
+    names: list[list[Creator]] = []
     for done, entry in enumerate(entries, 1):
         match = index.match(entry)
-        if match is not None:
+        if match is not None and match.id is None:  # (an earlier entry of the same file: fill its gaps)
+            row = pending[match.key]
+            row.update({k: v for k, v in entry.values.items() if k in _FIELDS and v and not row.get(k)})
+            report.unchanged += 1
+        elif match is not None:
             _merge(match, entry, update, report)
         else:
-            source = _new_source(entry, taken)
-            index.add(source, entry.creators)
-            report.added.append(source.key)
-            if not dry_run:
-                pending.append(source)
-        if len(pending) >= _CHUNK:
-            session.add_all(pending)
-            session.flush()
-            pending.clear()
+            row = _new_row(entry, taken, rows)
+            pending[row["key"]] = row
+            # (a later entry of the file may match it; a plain record, not an ORM object: 0.2 ms each)
+            index.add(SimpleNamespace(id=None, **row), entry.creators)
+            report.added.append(row["key"])
+            names.append(entry.creators)
         if progress is not None and done % 500 == 0:
             progress(done)
     if not dry_run:
-        session.add_all(pending)
-        refresh_short_forms(session)
+        session.flush()
+        _insert_new(session, rows, names)
+        refresh_short_forms_core(session)
     return report
 
 
