@@ -346,7 +346,7 @@ def test_import_needs_a_known_format(cli, url, tmp_path):
     result = cli(url, "import", str(path))
     # (the library names the field; the command line puts its option first)
     assert result.exit_code == 1 and "--format: cannot tell the format" in result.stderr
-    assert "give the format (yaml or csv)" in result.stderr
+    assert "give the format (yaml, csv, bibtex, csljson or ris)" in result.stderr
     assert "0 added" in _ok(cli(url, "import", str(path), "--format", "csv")).stderr
     result = cli(url, "import", str(tmp_path / "missing.csv"))
     assert result.exit_code != 0 and "Traceback" not in result.stderr
@@ -974,8 +974,8 @@ def test_csv_import_an_error_while_writing_rolls_everything_back(url, engine, sm
 def test_the_registry_names_a_loadable_function_for_every_format():
     from relations_db.formats import registry
 
-    assert list(registry.EXPORTS) == ["csv", "json", "jsonl", "yaml", "markdown", "html"]
-    assert list(registry.IMPORTS) == ["yaml", "csv"]
+    assert list(registry.EXPORTS) == ["csv", "json", "jsonl", "yaml", "markdown", "html", "bibtex", "csljson"]
+    assert list(registry.IMPORTS) == ["yaml", "csv", "bibtex", "csljson", "ris"]
     for direction, formats in (("export", registry.EXPORTS), ("import", registry.IMPORTS)):
         for name in formats:
             assert callable(registry.load(name, direction)), (direction, name)
@@ -998,13 +998,16 @@ def test_the_import_format_is_the_one_given_else_the_files_suffix():
 
     assert registry.import_format("a/b.CSV") == "csv" and registry.import_format("seed.yml") == "yaml"
     assert registry.import_format("notes.txt", "YAML") == "yaml"
-    with pytest.raises(UserError, match=r"name it \.yaml, \.yml or \.csv, or give the format \(yaml or csv\)") as found:
+    with pytest.raises(UserError, match=r"name it \.yaml, \.yml, \.csv, \.bib, \.bibtex, \.json or \.ris, or give "
+                                        r"the format \(yaml, csv, bibtex, csljson or ris\)") as found:
         registry.import_format("notes.txt")
     assert found.value.field == "format"
-    with pytest.raises(UserError, match="the format must be one of yaml, csv; found 'xml'") as found:
+    with pytest.raises(UserError, match="the format must be one of yaml, csv, bibtex, csljson, ris; found 'xml'") \
+            as found:
         registry.import_format("notes.csv", "xml")
     assert found.value.field == "format"
-    with pytest.raises(UserError, match="the format must be one of csv, json, jsonl, yaml, markdown, html"):
+    with pytest.raises(UserError, match="the format must be one of csv, json, jsonl, yaml, markdown, html, bibtex, "
+                                        "csljson"):
         registry.export_format(None, "xml")
 
 

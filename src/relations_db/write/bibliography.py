@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from relations_db.domain import dates, vocab
 from relations_db.domain.csl import Creator, creator_problem, display_names, parse_names, year_of
 from relations_db.store.models import Source, SourceCreator
@@ -111,25 +109,3 @@ def initial_creators(author: str | None, creators: list[Creator] | None) -> list
     """The names a new source starts with: those given, else its `author` text split into names."""
     return list(creators) if creators is not None else parse_names(author)
 
-
-def refresh_short_forms_core(session: Session) -> None:
-    """`records.refresh_short_forms` with Core statements, for imports of thousands of sources: the same forms
-    (`records.short_forms`), written where they changed; the session's sources are expired to read them."""
-    from types import SimpleNamespace
-    from typing import cast
-
-    from sqlalchemy import bindparam, select, update
-
-    from relations_db.store.schema import sources
-    from relations_db.write.records import short_forms
-
-    conn = session.connection()
-    rows = [SimpleNamespace(**r._mapping) for r in conn.execute(
-        select(sources.c.id, sources.c.key, sources.c.author, sources.c.archive, sources.c.title, sources.c.year,
-               sources.c.short))]
-    forms = short_forms(cast(list[Source], rows))
-    changed = [{"row_id": r.id, "new_short": forms[r.id]} for r in rows if r.short != forms[r.id]]
-    if changed:
-        conn.execute(update(sources).where(sources.c.id == bindparam("row_id"))
-                     .values(short=bindparam("new_short")), changed)
-    session.expire_all()

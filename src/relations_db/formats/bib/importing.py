@@ -33,10 +33,10 @@ from relations_db.write.bibliography import (
     creators_of,
     extra_of,
     extra_text,
-    refresh_short_forms_core,
     set_creators,
 )
 from relations_db.write.checks import Problems
+from relations_db.write.records import short_forms
 
 Progress = Callable[[int], None]
 _FIELDS = ("title", *(f for f in SOURCE_TEXT_FIELDS if f != "author"), *SOURCE_CSL_FIELDS)
@@ -253,6 +253,27 @@ def apply_entries(session: Session, entries: list[Entry], *, dry_run: bool = Fal
         _insert_new(session, rows, names)
         refresh_short_forms_core(session)
     return report
+
+
+def refresh_short_forms_core(session: Session) -> None:
+    """`records.refresh_short_forms` with Core statements, for imports of thousands of sources: the same forms
+    (`records.short_forms`), written where they changed; the session's sources are expired to read them."""
+    from typing import cast
+
+    from sqlalchemy import bindparam, update
+
+    from relations_db.store.schema import sources
+
+    conn = session.connection()
+    rows = [SimpleNamespace(**r._mapping) for r in conn.execute(
+        select(sources.c.id, sources.c.key, sources.c.author, sources.c.archive, sources.c.title, sources.c.year,
+               sources.c.short))]
+    forms = short_forms(cast(list[Source], rows))
+    changed = [{"row_id": r.id, "new_short": forms[r.id]} for r in rows if r.short != forms[r.id]]
+    if changed:
+        conn.execute(update(sources).where(sources.c.id == bindparam("row_id"))
+                     .values(short=bindparam("new_short")), changed)
+    session.expire_all()
 
 
 def import_bib_file(session: Session, path: str | Path, progress: Progress | None = None, *, format_: str,
