@@ -141,6 +141,7 @@ BAD = {
     "type.bib": ("@book{a, title = {Fine}}\n\n@foo{b,\n  title = {X}\n}\n", "line 3", "unknown entry type @foo"),
     "notalist.json": ('{"id": "a", "type": "book", "title": "X"}\n', "line 1", "is a list of items"),
     "broken.json": ('[\n  {"id": "a", "type": "book",\n  "title": }\n]\n', "line 3", "not valid JSON"),
+    "events.json": ('[\n  {"id": 1, "slug": "a", "title": "An event"}\n]\n', "line 2", "no CSL \"type\""),
     "noend.ris": ("TY  - BOOK\nTI  - One\nER  - \n\nTY  - BOOK\nTI  - Two\n", "line 5", "no end tag"),
     "latin1.bib": ("@book{a,\n  title = {Z\xebri}\n}\n".encode("latin-1"), "line 2", "not UTF-8"),
     "date.bib": ("@book{a,\n  title = {X},\n  date = {June 1953}\n}\n", "line 1", "EDTF"),

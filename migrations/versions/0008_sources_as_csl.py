@@ -44,16 +44,20 @@ _ROLES = ('author', 'editor', 'translator', 'container-author', 'collection-edit
           'series-creator')
 
 
+def _name(position: int, part: str) -> dict:
+    family, _, given = (x.strip() for x in part.partition(","))
+    if "," in part and family and ", ".join(p for p in (family, given) if p) == part:
+        return {"position": position, "family": family, "given": given or None, "literal": None}
+    return {"position": position, "family": None, "given": None, "literal": part}
+
+
 def _names(author: str | None) -> list[dict]:
-    """'Duka, V.; Smith, J.' → family/given names; a name without a comma is a literal name."""
-    names = []
-    for position, part in enumerate(p.strip() for p in (author or "").split(";") if p.strip()):
-        if "," in part:
-            family, given = (x.strip() for x in part.split(",", 1))
-            names.append({"position": position, "family": family, "given": given or None, "literal": None})
-        else:
-            names.append({"position": position, "family": None, "given": None, "literal": part})
-    return names
+    """'Duka, V.; Smith, J.' → family/given names; a name without a comma is a literal name; a text the names
+    would not display again exactly ('Duka,V.', 'A;B') is one literal name (the display joins with '; ')."""
+    text = (author or "").strip()
+    names = [_name(position, part) for position, part in enumerate(p.strip() for p in text.split(";") if p.strip())]
+    shown = "; ".join(n["literal"] or ", ".join(p for p in (n["family"], n["given"]) if p) for n in names)
+    return names if shown == text else ([_name(0, text)] if text else [])
 
 
 def upgrade() -> None:

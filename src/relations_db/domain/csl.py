@@ -59,19 +59,23 @@ class Creator:
 def parse_name(text: str, role: str = "author") -> Creator:
     """A name as a person types it: 'Duka, V.' is a family and given name; a name without a comma ('Central
     Archive of the Armed Forces', 'FBI Documents') is kept whole, as an institution's literal name, since
-    guessing which word of it is a family name would change what is printed."""
+    guessing which word of it is a family name would change what is printed. So is any name that would not be
+    displayed again exactly as given ('Duka,V.', ', V.')."""
     text = text.strip()
     if "," not in text:
         return Creator(role=role, literal=text)
     family, given = (part.strip() for part in text.split(",", 1))
-    return Creator(role=role, family=family, given=given or None)
+    person = Creator(role=role, family=family or None, given=given or None)
+    return person if family and person.display() == text else Creator(role=role, literal=text)
 
 
 def parse_names(text: str | None, role: str = "author") -> list[Creator]:
-    """Names joined by ';' (the form `author` is displayed in): 'Smith, J.; Doe, A.'."""
+    """Names joined by '; ' (the form `author` is displayed in): 'Smith, J.; Doe, A.'. A text that would not
+    be displayed again exactly as given is kept whole, as one literal name: the names never change a text."""
     if not text or not text.strip():
         return []
-    return [parse_name(part, role) for part in text.split(";") if part.strip()]
+    names = [parse_name(part, role) for part in text.split(";") if part.strip()]
+    return names if display_names(names, role) == text.strip() else [Creator(role=role, literal=text.strip())]
 
 
 def display_names(creators: list[Creator], role: str = "author") -> str | None:

@@ -67,6 +67,10 @@ def read_csljson(text: str, problems: FileProblems) -> list[Entry]:
         if not isinstance(item, dict):
             problems.add(line, f"an item is an object ({{\"id\": …, \"type\": …}}), not a {type(item).__name__}")
             continue
+        if not isinstance(item.get("type"), str) or not item["type"]:
+            # (an events export, `export --format json`, is a list of objects too: not to become sources)
+            problems.add(line, "the item has no CSL \"type\" (book, article-journal…): is this CSL-JSON?")
+            continue
         original = str(item.get("id") or "") or None
         names = item.get("author") or item.get("editor") or [{}]
         first = names[0] if isinstance(names, list) and names and isinstance(names[0], dict) else {}
