@@ -180,3 +180,15 @@ def test_export_writes_the_sources_the_selected_events_cite(cli, seeded_url):
     assert "Exported" in result.stderr and "source" in result.stderr
     csl = json.loads(cli(seeded_url, "export", "--year", "1953", "--format", "csljson").stdout)
     assert {i["id"] for i in csl} == set(keys)
+
+
+def test_ris_round_trip(cli, empty_url, tmp_path):
+    """RIS → database → RIS → a second database: the same sources (compared as their CSL-JSON)."""
+    _import(cli, empty_url, DATA / "zotero.ris")
+    path = tmp_path / "again.ris"
+    path.write_text(cli(empty_url, "sources", "--format", "ris").stdout, encoding="utf-8")
+    second = f"sqlite:///{tmp_path / 'second.db'}"
+    assert cli(second, "db", "upgrade").exit_code == 0
+    _import(cli, second, path)
+    first, again = (json.loads(cli(url, "sources", "--format", "csljson").stdout) for url in (empty_url, second))
+    assert again == first and len(first) == 3
