@@ -28,7 +28,6 @@ def surname(author: str | None, title: str) -> str:
     'Smith'); an institution stays whole; no author → title."""
     if not author:
         return title.strip()
-    author = author.split(";", 1)[0]
     return author.split(",", 1)[0].strip() if "," in author else author.strip()
 
 
