@@ -191,3 +191,13 @@ def test_version_4_fields_are_refused_in_an_older_file(db_url, cli, tmp_path):
     assert cli(db_url, "db", "upgrade").exit_code == 0
     result = cli(db_url, "import", str(path))
     assert result.exit_code == 1 and "unknown field 'creators'" in result.stderr
+
+
+@pytest.mark.parametrize("key, entry", [
+    ("caaf-1961", "Central Archive of the Armed Forces (1961). File. 170."),
+    ("csa-1949", "Central State Archive of Albania (1949). Fund.14, File.19."),
+    ("duka-2007", "Duka, V. (2007). Albanian History 1912-2000. Tirana: Shblu."),
+])
+def test_source_prints_an_archive_file_by_its_archive_and_its_designation_once(key, entry, cli, seeded_url):
+    result = cli(seeded_url, "source", key)
+    assert result.exit_code == 0 and result.stdout.splitlines()[1].strip() == entry
