@@ -8,7 +8,7 @@ import pytest
 # Chicago 14.260: the cited work with its locator, ", quoted in ", the reporting work with its locator. Here the
 # paper (already cited in note 1, so shortened) reports the newspaper issue of 3 August 1953 on its p. 340; the
 # issue's own locator is its date and number as the paper prints them.
-ZERI_NOTE = ("Newspaper, Zëri I Popullit, August 3, 1953, 3 gusht 1953, nr. 135, quoted in Lala, “Disruption of "
+ZERI_NOTE = ("Zëri I Popullit, August 3, 1953, 3 gusht 1953, nr. 135, quoted in Lala, “Disruption of "
              "Albanian-Soviet Relations”, 2014, 340.")
 
 

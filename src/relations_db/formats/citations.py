@@ -47,6 +47,19 @@ def style_path(style: str) -> Path:
                         "chicago-author-date or apa (any of the CSL repository's)", field="style") from None
 
 
+# A genre that only restates the CSL type ("Newspaper" for an article-newspaper): a style would print it as if
+# it told the reader something ("Newspaper, Zëri i Popullit, August 3, 1953").
+_TYPE_WORDS = {"article-newspaper": "newspaper", "article-magazine": "magazine", "article-journal": "journal"}
+
+
+def printable(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A source's CSL item as a style should print it: without the project's editorial `note`, without a genre
+    that only restates the type, and without the original BibTeX key."""
+    genre = str(item.get("genre", "")).strip().lower()
+    return {k: v for k, v in item.items() if k not in ("note", "citation-key")
+            and not (k == "genre" and genre == _TYPE_WORDS.get(item.get("type", "")))}
+
+
 def _locator(text: str | None) -> tuple[Any, str]:
     """A citeproc page locator for 'p. 341' / 'pp. 340-341'; any other locator is printed after the note."""
     from citeproc import Locator
@@ -64,12 +77,11 @@ class StyledNotes:
         from citeproc import CitationStylesBibliography, CitationStylesStyle, formatter
         from citeproc.source.json import CiteProcJSON
 
-        # (the editorial note of a source is not part of its reference: no style should print it)
-        printable = [{k: v for k, v in item.items() if k != "note"} for item in items.values()]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # (citeproc-py warns of each CSL feature it does not support)
             self.style = CitationStylesStyle(str(style_path(style)), validate=False)
-            self.engine = CitationStylesBibliography(self.style, CiteProcJSON(printable), formatter.plain)
+            self.engine = CitationStylesBibliography(
+                self.style, CiteProcJSON([printable(item) for item in items.values()]), formatter.plain)
 
     def _citation(self, key: str, locator: str | None) -> tuple[Any, str]:
         from citeproc import Citation, CitationItem

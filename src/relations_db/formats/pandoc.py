@@ -63,8 +63,10 @@ def write_pandoc_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, bibl
 
 
 def write_bibliography(records: Iterable[Any], out: TextIO) -> int:
-    """The works cited as CSL-JSON for pandoc: ids are the keys the citations use; a source's editorial note
-    is left out (no style should print it)."""
-    items = [{k: v for k, v in record.csl().items() if k not in ("note", "citation-key")} for record in records]
+    """The works cited as CSL-JSON for pandoc: ids are the keys the citations use, each item as a style should
+    print it (`citations.printable`: no editorial note)."""
+    from relations_db.formats.citations import printable
+
+    items = [printable(record.csl()) for record in records]
     out.write(json.dumps(items, ensure_ascii=False, indent=1) + "\n")
     return len(items)
