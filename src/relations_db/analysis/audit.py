@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import shlex
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any, TypedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from relations_db.analysis import duplicates  # noqa: F401  (registers its rule before RULES is built)
+from relations_db.analysis.findings import CHECKS, Finding, Rule, rule, rules
+from relations_db.analysis.findings import when as _when
 from relations_db.analysis.in_text import InText, in_text_citations, names_source, source_words
 from relations_db.domain import dates, vocab
 from relations_db.errors import DateError, UserError
@@ -37,76 +39,6 @@ AC = schema.actors
 AA = schema.actor_aliases
 PL = schema.places
 PLA = schema.place_aliases
-
-
-class RecordDict(TypedDict):
-    type: str
-    key: str
-
-
-class FindingDict(TypedDict):
-    """A finding as `check --format json` prints it."""
-
-    rule: str
-    severity: str
-    records: list[RecordDict]
-    message: str
-    fix: str
-    noted: str | None
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing the audit found: a rule, its severity, the records involved, what is wrong, how to fix it."""
-
-    rule: str
-    severity: str  # one of vocab.SEVERITIES
-    records: tuple[tuple[str, str], ...]  # (type, key): ("event", slug), ("source", key), ("actor", name)…
-    message: str
-    fix: str
-    noted: str | None = None  # the citation's note, when the data already explains the inconsistency
-
-    def as_dict(self) -> FindingDict:
-        return {"rule": self.rule, "severity": self.severity,
-                "records": [{"type": t, "key": k} for t, k in self.records],
-                "message": self.message, "fix": self.fix, "noted": self.noted}
-
-
-Check = Callable[[Session], Iterable[Finding]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A rule of the audit. Several rules may share one `check` (one pass over the data yielding the findings
-    of each): `run_checks` runs each check once and keeps the findings of the rules asked for."""
-
-    id: str
-    severity: str
-    summary: str
-    check: Check = field(repr=False)
-
-
-_CHECKS: dict[str, Check] = {}  # rule id → its check, as registered
-
-
-def rules(*rule_ids: str) -> Callable[[Check], Check]:
-    """Register a check for one or more rules of `vocab.AUDIT_RULES` (by id), which says their severity and
-    summary and the order of the report."""
-    known = {rule_id for rule_id, _, _ in vocab.AUDIT_RULES}
-
-    def register(check: Check) -> Check:
-        for rule_id in rule_ids:
-            if rule_id not in known or rule_id in _CHECKS:
-                raise ValueError(f"{rule_id!r} is not a rule of vocab.AUDIT_RULES, or has a check already")
-            _CHECKS[rule_id] = check
-        return check
-
-    return register
-
-
-def rule(rule_id: str) -> Callable[[Check], Check]:
-    """Register a check that yields the findings of one rule."""
-    return rules(rule_id)
 
 
 def run_checks(session: Session, rules: Iterable[str] | None = None) -> list[Finding]:
@@ -130,21 +62,6 @@ def run_checks(session: Session, rules: Iterable[str] | None = None) -> list[Fin
     # A stable sort: within a rule, the findings stay in the order its check found them.
     findings.sort(key=lambda f: (vocab.SEVERITIES.index(f.severity), order[f.rule]))
     return findings
-
-
-def counts(findings: Iterable[Finding]) -> dict[str, int]:
-    """How many findings of each severity."""
-    result = dict.fromkeys(vocab.SEVERITIES, 0)
-    for finding in findings:
-        result[finding.severity] += 1
-    return result
-
-
-def _when(date_text: str) -> str:
-    try:
-        return dates.display(date_text)
-    except DateError:
-        return date_text
 
 
 def _span(columns: list) -> str:
@@ -206,61 +123,6 @@ def _dates_out_of_step(session: Session) -> Iterator[Finding]:
                           f"the date {date!r} means {_span(means)} ({parsed.precision}), but the "
                           f"database stores {_span(stored)} ({precision}); filters and sorting use the stored days.",
                           "load the event again through `relations-db import`, which recomputes start and end")
-
-
-@rule("duplicate-event")
-def _duplicate_events(session: Session) -> Iterator[Finding]:
-    # Blocking, never all pairs: only events that share a rare title word (in at most DUPLICATE_RARE_TITLES
-    # titles) are compared, and only when their dates overlap — two passes over the titles (counting the words,
-    # then listing who holds each rare one), then the pairs found read once. A million events take seconds.
-    # The titles' words are read stemmed, as the search index stores them (`event_search.title_terms`).
-    conn = session.connection()
-    titles = select(EV.c.id, EV.c.start_day, EV.c.end_day, ES.c.title_terms).join(ES, ES.c.event_id == EV.c.id)
-    counts: dict[str, int] = defaultdict(int)
-    for row in conn.execute(titles):
-        for word in vocab.title_words_of_form(row.title_terms):
-            counts[word] += 1
-    holders: dict[str, list[tuple[int, int | None, int | None]]] = defaultdict(list)
-    for row in conn.execute(titles):
-        for word in vocab.title_words_of_form(row.title_terms):
-            if 2 <= counts[word] <= vocab.DUPLICATE_RARE_TITLES:
-                holders[word].append((row.id, row.start_day, row.end_day))
-    del counts
-    pairs = {(a[0], b[0]) for events in holders.values() for i, a in enumerate(events) for b in events[i + 1:]
-             if _overlap(a[1:], b[1:])}
-    yield from _similar_pairs(session, pairs)
-
-
-def _overlap(a: tuple[int | None, int | None], b: tuple[int | None, int | None]) -> bool:
-    """Whether two spans of days overlap (None: an open or unknown end, reaching any day)."""
-    return (a[0] is None or b[1] is None or a[0] <= b[1]) and (b[0] is None or a[1] is None or b[0] <= a[1])
-
-
-def _similar_pairs(session: Session, pairs: set[tuple[int, int]]) -> Iterator[Finding]:
-    """The findings of the candidate pairs (event ids) whose titles are similar (`vocab.similar_titles`), in the
-    order of the events' dates."""
-    ids = sorted({i for pair in pairs for i in pair})
-    events = {}
-    for i in range(0, len(ids), 500):
-        for row in session.execute(select(EV.c.id, EV.c.slug, EV.c.date, EV.c.start_day, EV.c.end_day, EV.c.title)
-                                   .where(EV.c.id.in_(ids[i:i + 500]))):
-            events[row.id] = row
-
-    def order(row: Any) -> tuple:
-        return (row.start_day is not None, row.start_day or 0, row.end_day is None, row.end_day or 0, row.slug)
-
-    found = []
-    for pair in pairs:
-        a, b = sorted((events[pair[0]], events[pair[1]]), key=order)
-        if vocab.similar_titles(a.title, b.title):
-            found.append((order(a), order(b), a, b))
-    for *_, a, b in sorted(found, key=lambda f: (f[0], f[1])):
-        when = f"both dated {_when(a.date)}" if a.date == b.date else \
-            f"dated {_when(a.date)} and {_when(b.date)}, which overlap"
-        yield Finding("duplicate-event", "warning", (("event", a.slug), ("event", b.slug)),
-                      f"{a.title!r} and {b.title!r} are {when}: probably the same event entered twice.",
-                      f"merge them into one event that keeps the citations of both (`relations-db merge event "
-                      f"{a.slug} {b.slug}`), or make the titles say how they differ")
 
 
 @rule("participant-no-role")
@@ -511,10 +373,10 @@ def _aliases_shared(session: Session) -> Iterator[Finding]:
 
 def _registry() -> list[Rule]:
     """The rules of `vocab.AUDIT_RULES` with their checks, in its order; every rule has one."""
-    missing = [rule_id for rule_id, _, _ in vocab.AUDIT_RULES if rule_id not in _CHECKS]
+    missing = [rule_id for rule_id, _, _ in vocab.AUDIT_RULES if rule_id not in CHECKS]
     if missing:
         raise RuntimeError(f"no check registered for the audit rules {', '.join(missing)}")
-    return [Rule(rule_id, severity, summary, _CHECKS[rule_id]) for rule_id, severity, summary in vocab.AUDIT_RULES]
+    return [Rule(rule_id, severity, summary, CHECKS[rule_id]) for rule_id, severity, summary in vocab.AUDIT_RULES]
 
 
 RULES: list[Rule] = _registry()  # (after every check above has registered)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     # (Typer's vendored Click gives these types no public name; only the type checker reads them.)
     from typer._click import Context, HelpFormatter
 
-    from relations_db.analysis.audit import Finding
+    from relations_db.analysis.findings import Finding
     from relations_db.analysis.timeline import Timeline
 
 commands = typer.Typer(add_completion=False)
@@ -96,7 +96,8 @@ def check_cmd(ctx: typer.Context, format_: CheckFormat = None, rule: RuleOpt = N
     import json
     import sys
 
-    from relations_db.analysis.audit import counts, run_checks
+    from relations_db.analysis.audit import run_checks
+    from relations_db.analysis.findings import counts
     from relations_db.cli import output
     from relations_db.cli.common import session
 
