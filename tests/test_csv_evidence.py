@@ -178,7 +178,7 @@ def test_both_csvs_reproduce_every_field_and_citation(cli, seeded, tmp_path):
     url, _ = seeded
     chronology, citations = tmp_path / "chronology.csv", tmp_path / "citations.csv"
     _ok(cli(url, "export", "-o", str(chronology)))
-    assert "Exported 111 citations" in _ok(cli(url, "export", "--citations", "-o", str(citations))).stderr
+    assert "Exported 111 citations" in _ok(cli(url, "export", "--per-citation", "-o", str(citations))).stderr
     expected_citations = _citations(cli, url)
     _without_events(url)
     assert "events 59 added" in _ok(cli(url, "import", str(chronology))).stderr
@@ -187,7 +187,7 @@ def test_both_csvs_reproduce_every_field_and_citation(cli, seeded, tmp_path):
     # every cell, slugs included; an event's notes may come in another order (bare citations first)
     assert _notes_as_sets(_rows(again)) == _notes_as_sets(_rows(chronology.read_text(encoding="utf-8")))
     assert _citations(cli, url) == expected_citations  # quotation, locator, cited_in, confidence, note…
-    long_again = _ok(cli(url, "export", "--citations")).stdout
+    long_again = _ok(cli(url, "export", "--per-citation")).stdout
     assert sorted(long_again.splitlines()) == sorted(citations.read_text(encoding="utf-8").splitlines())
     # and importing both again changes nothing
     assert "0 added, 0 updated, 59 unchanged" in _ok(cli(url, "import", str(chronology))).stderr
@@ -312,7 +312,7 @@ def test_the_long_form_writes_awkward_cells_as_csv_writer_and_neutralise_do(cli,
     for locator, quote in (("p. 3, n. 4", "=SUM(A1) \"quoted\""), ("-4", "two\nlines"),
                            ("'@x", "'plain"), ("p. 5", "+1, a comma")):
         _ok(cli(url, "add", "citation", BUCHAREST, "--source", "duka-2007", "--locator", locator, "--quote", quote))
-    exported = _ok(cli(url, "export", "--citations")).stdout
+    exported = _ok(cli(url, "export", "--per-citation")).stdout
     rows = list(csv.reader(io.StringIO(exported)))
     expected = io.StringIO()
     writer = csv.writer(expected, lineterminator="\n")

@@ -105,8 +105,8 @@ def test_the_dicts_have_the_declared_shapes(sample_session):
     assert all(fits(a, ActorRow) for a in actor_rows(sample_session))
     assert fits(actor_profile(sample_session, "Hoxha"), ActorProfile)
     assert all(fits(c, SourceCitation) for c in source_profile(sample_session, "lala-2014")["citations"])
-    assert all(list(r) == [*SOURCE_LIST_FIELDS, "citations"] for r in source_rows(sample_session))
-    assert list(source_profile(sample_session, "lala-2014")) == [*SOURCE_LIST_FIELDS, "citations"]
+    assert all(list(r) == [*SOURCE_LIST_FIELDS, "csl", "citations"] for r in source_rows(sample_session))
+    assert list(source_profile(sample_session, "lala-2014")) == [*SOURCE_LIST_FIELDS, "csl", "citations"]
 
 
 def test_a_year_only_event_keeps_its_year_precision(sample_session):

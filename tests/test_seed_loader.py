@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from relations_db.errors import ValidationError
 from relations_db.formats.seed import read as seed_read
 from relations_db.formats.seed.apply import load_seed_text
+from relations_db.formats.seed.fields import SEED_FORMAT
 from relations_db.store import db
 from relations_db.store.models import Actor, ActorAlias, Citation, Event, Meeting, Place, Source
 
@@ -239,7 +240,7 @@ def test_format_2_keeps_the_basis_of_a_tone_and_writes_it_back(engine):
         rows = list(event_rows_where(session, events.c.slug == "1960-a-visit"))
         assert rows[0]["tone_note"] == 'relations "grew cold" (p. 1)'
         document = dump_seed(session, rows)
-    assert document["format"] == "relations-db/seed 3"
+    assert document["format"] == SEED_FORMAT
     assert document["events"][0]["tone_note"] == 'relations "grew cold" (p. 1)'
 
 

@@ -25,6 +25,7 @@ from relations_db.formats.csv import writer as csv_writer
 from relations_db.formats.csv.columns import CSV_COLUMNS
 from relations_db.formats.csv.importing import import_csv_text
 from relations_db.formats.seed.apply import load_seed_text
+from relations_db.formats.seed.fields import SEED_FORMAT
 from relations_db.formats.seed.write import dump_seed, write_yaml
 from relations_db.read.events import event_rows
 from relations_db.read.filters import Filters
@@ -99,7 +100,7 @@ def test_export_formats(cli, url, fmt):
         assert [json.loads(line)["title"] for line in out.splitlines()] == ["Khrushchev visits Albania"]
     elif fmt == "yaml":
         doc = yaml.safe_load(out)
-        assert doc["format"] == "relations-db/seed 3"
+        assert doc["format"] == SEED_FORMAT
         assert [e["slug"] for e in doc["events"]] == ["1959-05-khrushchev-visits-albania"]
         assert [s["key"] for s in doc["sources"]] == ["lala-2014"]
         assert [a["name"] for a in doc["actors"]] == ["Enver Hoxha", "Nikita Khrushchev"]
@@ -346,7 +347,7 @@ def test_import_needs_a_known_format(cli, url, tmp_path):
     result = cli(url, "import", str(path))
     # (the library names the field; the command line puts its option first)
     assert result.exit_code == 1 and "--format: cannot tell the format" in result.stderr
-    assert "give the format (yaml or csv)" in result.stderr
+    assert "give the format (yaml, csv, bibtex, csljson or ris)" in result.stderr
     assert "0 added" in _ok(cli(url, "import", str(path), "--format", "csv")).stderr
     result = cli(url, "import", str(tmp_path / "missing.csv"))
     assert result.exit_code != 0 and "Traceback" not in result.stderr
@@ -983,8 +984,8 @@ def test_csv_import_an_error_while_writing_rolls_everything_back(url, engine, sm
 def test_the_registry_names_a_loadable_function_for_every_format():
     from relations_db.formats import registry
 
-    assert list(registry.EXPORTS) == ["csv", "json", "jsonl", "yaml", "markdown", "html"]
-    assert list(registry.IMPORTS) == ["yaml", "csv"]
+    assert list(registry.EXPORTS) == ["csv", "json", "jsonl", "yaml", "markdown", "html", "bibtex", "csljson"]
+    assert list(registry.IMPORTS) == ["yaml", "csv", "bibtex", "csljson", "ris"]
     for direction, formats in (("export", registry.EXPORTS), ("import", registry.IMPORTS)):
         for name in formats:
             assert callable(registry.load(name, direction)), (direction, name)
@@ -1017,13 +1018,16 @@ def test_the_import_format_is_the_one_given_else_the_files_suffix():
 
     assert registry.import_format("a/b.CSV") == "csv" and registry.import_format("seed.yml") == "yaml"
     assert registry.import_format("notes.txt", "YAML") == "yaml"
-    with pytest.raises(UserError, match=r"name it \.yaml, \.yml or \.csv, or give the format \(yaml or csv\)") as found:
+    with pytest.raises(UserError, match=r"name it \.yaml, \.yml, \.csv, \.bib, \.bibtex, \.json or \.ris, or give "
+                                        r"the format \(yaml, csv, bibtex, csljson or ris\)") as found:
         registry.import_format("notes.txt")
     assert found.value.field == "format"
-    with pytest.raises(UserError, match="the format must be one of yaml, csv; found 'xml'") as found:
+    with pytest.raises(UserError, match="the format must be one of yaml, csv, bibtex, csljson, ris; found 'xml'") \
+            as found:
         registry.import_format("notes.csv", "xml")
     assert found.value.field == "format"
-    with pytest.raises(UserError, match="the format must be one of csv, json, jsonl, yaml, markdown, html"):
+    with pytest.raises(UserError, match="the format must be one of csv, json, jsonl, yaml, markdown, html, bibtex, "
+                                        "csljson"):
         registry.export_format(None, "xml")
 
 

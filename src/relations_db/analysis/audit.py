@@ -174,8 +174,10 @@ class _Works:
     """Every source of the database, with the words an in-text citation may name it by, read once per check."""
 
     def __init__(self, session: Session) -> None:
+        # (an archive file is named by its archive: it has no author)
         self.all = [_Work(*row) for row in session.execute(
-            select(SO.c.id, SO.c.key, SO.c.kind, SO.c.author, SO.c.title, SO.c.container, SO.c.year, SO.c.short))]
+            select(SO.c.id, SO.c.key, SO.c.kind, func.coalesce(SO.c.author, SO.c.archive), SO.c.title,
+                   SO.c.container, SO.c.year, SO.c.short))]
         self.by_id = {work.id: work for work in self.all}
         self.words = {work.id: source_words(work) for work in self.all}
 

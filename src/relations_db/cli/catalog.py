@@ -14,7 +14,6 @@ from relations_db.cli.options import (
     PlaceOpt,
     SearchOpt,
     SourceOpt,
-    SourcesFormatOpt,
     ToOpt,
     WithinOpt,
     YearOpt,
@@ -215,8 +214,13 @@ def agreements_cmd(
         output.message(output.nothing_shown(filters, "agreements", "No agreements recorded."))
 
 
+SourcesFormat = Annotated[Optional[Literal["table", "csv", "json", "jsonl", "bibtex", "csljson", "ris"]], format_flag(
+    "Output format: table (default), csv, json (one array; each source with its CSL-JSON item as `csl`), jsonl, "
+    "or a bibliography for a reference manager: bibtex, csljson (Zotero, pandoc) or ris.")]
+
+
 @commands.command("sources")
-def sources_cmd(ctx: typer.Context, format_: SourcesFormatOpt = None) -> None:
+def sources_cmd(ctx: typer.Context, format_: SourcesFormat = None) -> None:
     """List the sources (books, articles, archive files…) in bibliography order, with how often each is cited.
 
     Example: relations-db sources --format json
@@ -225,8 +229,20 @@ def sources_cmd(ctx: typer.Context, format_: SourcesFormatOpt = None) -> None:
     from relations_db.cli.common import connection, fast_connection
     from relations_db.read.sqlite_fast import catalog as fast
 
-    with fast_connection(ctx) as lite:
-        rows = fast.source_rows(lite) if lite is not None else None
+    if format_ in ("bibtex", "csljson", "ris"):
+        import sys
+
+        from relations_db.formats.bib.exporting import write_sources
+
+        with connection(ctx) as conn:
+            if write_sources(conn, format_, sys.stdout) == 0:
+                output.message("The database has no sources.")
+        return
+
+    rows = None
+    if format_ in (None, "table"):  # (the data formats carry each source's CSL item: read through SQLAlchemy)
+        with fast_connection(ctx) as lite:
+            rows = fast.source_rows(lite) if lite is not None else None
     if rows is None:
         from relations_db.read.catalog import source_rows
 

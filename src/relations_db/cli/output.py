@@ -397,11 +397,14 @@ def event_text(event: Mapping[str, Any]) -> str:
 def bibliography(source: Mapping[str, Any]) -> str:
     """A reference-list entry: 'Duka, V. (2007). Albanian History 1912-2000. Tirana: Shblu.'"""
     parts = []
-    head = source.get("author") or ""
+    csl = source.get("csl") or {}
+    # (an archive file has no author: it is known by its archive, as the reference list prints it)
+    head = source.get("author") or csl.get("archive") or ""
     head += f" ({source['year']})." if source.get("year") else ("." if head and not head.endswith(".") else "")
     if head:
         parts.append(head)
-    parts.append(source["title"].rstrip(".") + ".")
+    if "title" in csl or not csl:  # (a designation standing in for a title is printed once, below)
+        parts.append(source["title"].rstrip(".") + ".")
     if source.get("container"):
         container = source["container"]
         if source.get("volume"):
@@ -411,7 +414,9 @@ def bibliography(source: Mapping[str, Any]) -> str:
         if source.get("pages"):
             container += f", {source['pages']}"
         parts.append(container + ".")
-    if source.get("fund") or source.get("file"):
+    if csl.get("archive_location"):
+        parts.append(csl["archive_location"].rstrip(".") + ".")
+    elif source.get("fund") or source.get("file"):
         parts.append(", ".join(p for p in (f"Fund {source['fund']}" if source.get("fund") else "",
                                            f"File {source['file']}" if source.get("file") else "") if p) + ".")
     if source.get("publisher") or source.get("place"):

@@ -106,6 +106,10 @@ def chronology_cmd(
     limit: LimitOpt = None,
     format_: ChronologyFormat = None,
     title: Annotated[str | None, typer.Option("--title", help="A heading for the chronology.")] = None,
+    style: Annotated[str | None, typer.Option(
+        "--style", metavar="CSL-STYLE",
+        help="Notes and a bibliography in a citation style: chicago-note, chicago-author-date, any style name "
+             "of the CSL repository (apa, mla…) or a .csl file. Default: the plain author–year notes.")] = None,
 ) -> None:
     """The readable chronology: grouped by year, each event with its date as written, title, place,
     participants and their roles, and numbered source notes ("[3] Duka 2007, quoted in Lala 2014, p. 343")
@@ -115,6 +119,8 @@ def chronology_cmd(
     selection come first, under "Continuing from earlier years" (--within leaves them out). The text is wrapped
     to the terminal's width (80 columns when written to a pipe or a file); Markdown is titled with the selection
     ("Chronology, 1960") and says what corpus it comes from.
+    With --style the notes follow a citation style (a second-hand citation in Chicago's form: "the work, its
+    page, quoted in the work that reports it, its page") and a bibliography of the works cited ends the text.
 
     Example: relations-db chronology --from 1959 --to 1961 --actor Hoxha
     """
@@ -128,6 +134,11 @@ def chronology_cmd(
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
                            search=search, limit=limit, within=within)
+    if style is not None and format_ == "markdown":
+        from relations_db.errors import UserError
+
+        raise UserError("a citation style is for the text chronology; for Markdown, export with --citations "
+                        "pandoc and let pandoc apply the style", field="style")
     since = selection_start(filters)
 
     def write_text(rows: Iterator[EventRow]) -> int:
@@ -136,7 +147,7 @@ def chronology_cmd(
                                 width=output.text_width())
 
     rows = None
-    if format_ != "markdown":  # (Markdown's heading names the corpus: read through SQLAlchemy)
+    if format_ != "markdown" and style is None:  # (Markdown names the corpus, a style reads the sources)
         with fast_connection(ctx) as lite:
             rows = fast.event_rows(lite, filters) if lite is not None else None
             if rows is not None:
@@ -146,7 +157,12 @@ def chronology_cmd(
 
         with connection(ctx) as conn:
             rows = event_rows(conn, filters)
-            if format_ == "markdown":
+            if style is not None:
+                from relations_db.formats.citations import write_styled_chronology
+
+                shown = write_styled_chronology(map(output.visible_record, rows), conn, sys.stdout, style,
+                                                title=output.visible(title) if title else title)
+            elif format_ == "markdown":
                 named, about = document_heading(conn, filters)
                 shown = write_markdown(rows, sys.stdout, title=title or named, since=since, about=about)
             else:

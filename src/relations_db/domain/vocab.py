@@ -22,6 +22,23 @@ from relations_db.domain.words import search_form
 EVENT_KINDS = ("event", "meeting", "agreement")
 ACTOR_KINDS = ("person", "state", "party", "government", "military", "organisation")
 SOURCE_KINDS = ("book", "article", "chapter", "archive", "newspaper", "memoir", "report", "web", "other")
+# The CSL type of each kind (what Zotero, pandoc and citeproc call it): an archive file is a manuscript with
+# archive fields; a memoir is a book.
+KIND_TO_CSL_TYPE = {"book": "book", "article": "article-journal", "chapter": "chapter", "archive": "manuscript",
+                    "newspaper": "article-newspaper", "memoir": "book", "report": "report", "web": "webpage",
+                    "other": "document"}
+# The kind of an imported CSL type (a type not named here is `other`; `domain.csl.kind_of` makes a manuscript
+# held by an archive an `archive`). The CSL type itself is kept beside the kind.
+KIND_OF_CSL_TYPE = {"book": "book", "article-journal": "article", "article-magazine": "article",
+                    "article": "article", "review": "article", "review-book": "article", "chapter": "chapter",
+                    "entry-encyclopedia": "chapter", "entry-dictionary": "chapter", "paper-conference": "chapter",
+                    "article-newspaper": "newspaper", "report": "report", "webpage": "web", "post": "web",
+                    "post-weblog": "web"}
+# The roles of a source's creators, as CSL names them, in the order they are written.
+CREATOR_ROLES = ("author", "editor", "translator", "container-author", "collection-editor", "editorial-director",
+                 "reviewed-author", "original-author", "recipient", "interviewer", "illustrator", "composer",
+                 "director", "chair", "compiler", "contributor", "curator", "organizer", "performer", "producer",
+                 "series-creator")
 
 # The fields that only a meeting or an agreement has (a sub-mapping of that name in the seed format), with the
 # column each is stored in.
@@ -75,10 +92,20 @@ def tone_word(tone: float | None) -> str:
 # A source's free-text fields besides its kind, title, key and year (what `add source` takes).
 SOURCE_TEXT_FIELDS = ("author", "container", "volume", "issue", "pages", "publisher", "place", "url", "doi",
                       "fund", "file", "note")
-# A source as the seed format writes it, in this order.
-SOURCE_FIELDS = ("key", "kind", "author", "title", "year", "container", "volume", "issue", "pages",
-                 "publisher", "place", "url", "doi", "fund", "file", "note")
-# A source as `sources --format json` prints it, in this order.
+# The fields of a source modelled on CSL-JSON's variables (migration 0008), besides those above: the CSL type
+# when finer than the kind's, dates as EDTF text, and the rest as text (`domain.csl.CSL_VARIABLES` names the
+# CSL variable of each). `extra` (a JSON object) keeps imported fields that CSL has no variable for.
+SOURCE_CSL_FIELDS = ("csl_type", "issued", "accessed", "collection", "genre", "edition", "number", "isbn", "issn",
+                     "language", "archive", "archive_place", "archive_location")
+# A source as the seed format writes it (version 1 and 2: `SOURCE_FIELDS_V2`), in this order. From version 4
+# the names are `creators` (a list) and the date `issued`; `author` and `year` are still read.
+SOURCE_FIELDS_V2 = ("key", "kind", "author", "title", "year", "container", "volume", "issue", "pages",
+                    "publisher", "place", "url", "doi", "fund", "file", "note")
+SOURCE_FIELDS = ("key", "kind", "csl_type", "creators", "author", "title", "year", "issued", "accessed",
+                 "container", "collection", "genre", "edition", "volume", "issue", "pages", "number",
+                 "publisher", "place", "url", "doi", "isbn", "issn", "language", "archive", "archive_place",
+                 "archive_location", "fund", "file", "note", "extra")
+# A source as `sources --format json` prints it, in this order (and `csl`, its CSL-JSON item).
 SOURCE_LIST_FIELDS = ("key", "kind", "author", "title", "year", "publisher", "url", "short", "container",
                       "volume", "issue", "pages", "place", "doi", "fund", "file", "note")
 

@@ -145,7 +145,7 @@ class Notes:
             yield number, text
 
 
-def _entry(event: Mapping[str, Any]) -> str:
+def event_line(event: Mapping[str, Any]) -> str:
     """'Khrushchev visits Albania (Tirana). Nikita Khrushchev (guest), Enver Hoxha (host).'"""
     text = event["title"].rstrip(".")
     if event.get("place"):
@@ -172,7 +172,7 @@ def write_chronology(events: Iterable[Mapping[str, Any]], out: TextIO, title: st
             year = group
             out.write(("\n" if count else "") + f"{heading_text(group)}\n")
         refs = "".join(f"[{n}]" for n in notes.refs(event))
-        out.write(_hanging(f"  {dates.display(event['date'])}: {_entry(event)} {refs}".rstrip(), width, 4) + "\n")
+        out.write(_hanging(f"  {dates.display(event['date'])}: {event_line(event)} {refs}".rstrip(), width, 4) + "\n")
         count += 1
     if count and notes.numbers:
         out.write("\nNotes\n")
@@ -201,7 +201,7 @@ def _hanging(line: str, width: int | None, indent: int) -> str:
 _BREAK = re.compile(r"[ \t]*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
 
 
-def _md_escape(text: str) -> str:
+def md_escape(text: str) -> str:
     # Only what would change the meaning of a line of Markdown here: emphasis, links and footnote brackets,
     # and line breaks, which would end the line.
     text = _BREAK.sub(" ", text)
@@ -233,7 +233,7 @@ def _md_paragraphs(text: str) -> str:
     as the same footnote going on. Flattened to one line, the paragraphs were lost; left as they were, the blank
     line ended the footnote and made every later definition body text."""
     text = _ANY_BREAK.sub("\n", text.replace("\u2029", "\n\n")).strip()
-    paragraphs = [_md_escape(p) for p in _PARAGRAPH_BREAK.split(text)]
+    paragraphs = [md_escape(p) for p in _PARAGRAPH_BREAK.split(text)]
     return "\n\n    ".join(paragraphs[:1] + [_unblock(p) for p in paragraphs[1:]])
 
 
@@ -246,16 +246,16 @@ def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str 
     began before that year come first under EARLIER."""
     notes = Notes(quote=True)
     count, year = 0, _NO_GROUP
-    out.write(f"# {_md_escape(title)}\n")
+    out.write(f"# {md_escape(title)}\n")
     if about:
-        out.write(f"\n{_md_escape(about)}\n")
+        out.write(f"\n{md_escape(about)}\n")
     for event in events:
         group = heading_of(event, since)
         if group != year:
             year = group
             out.write(f"\n## {heading_text(group)}\n\n")
         refs = "".join(f"[^{n}]" for n in notes.refs(event))
-        out.write(f"- **{_md_escape(dates.display(event['date']))}**: {_md_escape(_entry(event))}"
+        out.write(f"- **{md_escape(dates.display(event['date']))}**: {md_escape(event_line(event))}"
                   f"{refs}\n")
         count += 1
     if count == 0:

@@ -38,6 +38,7 @@ class Format(NamedTuple):
     function: str
     suffixes: tuple[str, ...]
     takes: Takes = "events"
+    counts: str = "event"  # what the format's count counts: events, or sources for a bibliography
 
 
 EXPORTS: dict[str, Format] = {
@@ -47,12 +48,19 @@ EXPORTS: dict[str, Format] = {
     "yaml": Format("relations_db.formats.seed.write:write_yaml", (".yaml", ".yml"), "events_and_session"),
     "markdown": Format("relations_db.formats.chronology:write_markdown", (".md", ".markdown"), "document"),
     "html": Format("relations_db.formats.html:write_html", (".html", ".htm"), "document"),
+    # The sources the selected events cite (their count is what `export` reports for these two).
+    "bibtex": Format("relations_db.formats.bib.exporting:CitedBibtex", (".bib",), "selection", "source"),
+    "csljson": Format("relations_db.formats.bib.exporting:CitedCslJson", (), "selection", "source"),
 }
 DEFAULT_EXPORT = "csv"  # (when neither a format nor a file name with a known suffix is given)
 
 IMPORTS: dict[str, Format] = {
     "yaml": Format("relations_db.formats.seed.apply:load_seed_file", (".yaml", ".yml")),
     "csv": Format("relations_db.formats.csv.importing:import_csv_file", (".csv",)),
+    # Bibliographies: sources only, matched to the recorded ones (they take `dry_run` and `update`).
+    "bibtex": Format("relations_db.formats.bib.importing:import_bibtex", (".bib", ".bibtex"), counts="source"),
+    "csljson": Format("relations_db.formats.bib.importing:import_csljson", (".json",), counts="source"),
+    "ris": Format("relations_db.formats.bib.importing:import_ris", (".ris",), counts="source"),
 }
 
 Direction = Literal["export", "import"]
@@ -115,9 +123,14 @@ def import_format(path: str | PurePath, given: str | None = None) -> str:
 
 
 def import_file(session: Session, path: str | PurePath, format: str | None = None,
-                progress: Progress = None) -> Any:
-    """Import a file in any of `IMPORTS` (given, or implied by its suffix); return its report (`.summary()`)."""
-    return load(import_format(path, format), "import")(session, path, progress=progress)
+                progress: Progress = None, **options: bool) -> Any:
+    """Import a file in any of `IMPORTS` (given, or implied by its suffix); return its report (`.summary()`).
+    `options` (`dry_run`, `update`) are for the bibliography formats, which alone take them."""
+    name = import_format(path, format)
+    if options and IMPORTS[name].counts != "source":
+        raise UserError(f"{', '.join(options)} apply only to bibliography files (.bib, .json, .ris), not to {name}",
+                        field="format")
+    return load(name, "import")(session, path, progress=progress, **options)
 
 
 def prepare_export(name: str, session: Session, filters: Filters) -> Callable[[IO[str], Progress], int]:

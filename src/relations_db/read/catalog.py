@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, or_, select
 from relations_db.domain.vocab import SOURCE_LIST_FIELDS
 from relations_db.read import names
 from relations_db.read.assemble import check_actor_kind, like_pattern
+from relations_db.read.bibliography import csl_items
 from relations_db.read.events import events_statement, stream
 from relations_db.read.filters import Resolved, actor_subset, date_order
 from relations_db.read.rows import ActorProfile, ActorRow, EventRow, SourceCitation, SourceRow
@@ -106,7 +107,8 @@ def source_rows(db: Database) -> list[SourceRow]:
     for statement in citation_counts_statements():
         for source_id, n in conn.execute(statement):
             counts[source_id] += n
-    return [{**_source_dict(r), "citations": counts[r.id]} for r in rows]
+    items = csl_items(conn)
+    return [{**_source_dict(r), "csl": items[r.id], "citations": counts[r.id]} for r in rows]
 
 
 def sources_list_statement() -> Select[Any]:
@@ -144,7 +146,7 @@ def source_profile(db: Database, ref: str) -> SourceRow:
                    "cited_as": r.cited_as, "cited_in": r.in_key, "cited_in_short": r.in_short,
                    "cited_in_locator": r.cited_in_locator, "confidence": r.confidence, "note": r.note}
 
-    return {**_source_dict(row), "citations": citations()}
+    return {**_source_dict(row), "csl": csl_items(conn, [source.id])[source.id], "citations": citations()}
 
 
 def corpus(db: Database) -> tuple[int, int, str | None]:

@@ -37,6 +37,7 @@ from relations_db.store.schema import (
     participations,
     place_aliases,
     places,
+    source_creators,
     sources,
 )
 
@@ -52,6 +53,7 @@ BATCH = 500
 
 EV, PL, ME, AG, PA, AC, AA = events, places, meetings, agreements, participations, actors, actor_aliases
 CI, SO, INV, ES, PLA = citations, sources, agreement_invocations, event_search, place_aliases
+SC = source_creators
 # The SQLite FTS5 index made by the first migration (external content over event_search.body).
 FTS = table("events_fts", column("rowid"), column("rank"))
 

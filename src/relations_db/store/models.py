@@ -42,7 +42,43 @@ class Source(Base):
     fund: Mapped[str | None]
     file: Mapped[str | None]
     note: Mapped[str | None]
+    csl_type: Mapped[str | None]
+    issued: Mapped[str | None]
+    accessed: Mapped[str | None]
+    collection: Mapped[str | None]
+    genre: Mapped[str | None]
+    edition: Mapped[str | None]
+    number: Mapped[str | None]
+    isbn: Mapped[str | None]
+    issn: Mapped[str | None]
+    language: Mapped[str | None]
+    archive: Mapped[str | None]
+    archive_place: Mapped[str | None]
+    archive_location: Mapped[str | None]
+    extra: Mapped[str | None]
     short: Mapped[str]
+
+    creators: Mapped[list[SourceCreator]] = relationship(
+        back_populates="source", cascade="all, delete-orphan", order_by="SourceCreator.position"
+    )
+
+
+class SourceCreator(Base):
+    """One name of a source in its role: a person's family and given names, or an institution's literal name."""
+
+    __tablename__ = "source_creators"
+    __table__ = schema.source_creators
+
+    id: Mapped[int]
+    source_id: Mapped[int]
+    position: Mapped[int]
+    role: Mapped[str]
+    family: Mapped[str | None]
+    given: Mapped[str | None]
+    suffix: Mapped[str | None]
+    literal: Mapped[str | None]
+
+    source: Mapped[Source] = relationship(back_populates="creators")
 
 
 class Actor(Base):

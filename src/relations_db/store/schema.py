@@ -34,6 +34,7 @@ from relations_db.domain.vocab import (
     ACTOR_KINDS,
     CONFIDENCE_MAX,
     CONFIDENCE_MIN,
+    CREATOR_ROLES,
     EVENT_KINDS,
     SOURCE_KINDS,
     TONE_MAX,
@@ -99,10 +100,47 @@ sources = Table(
     _optional("fund", String(100)),
     _optional("file", String(100)),
     _optional("note", Text),
+    # The fields modelled on CSL-JSON's variables (migration 0008; `domain.csl` maps each to its variable). The
+    # dates are EDTF text ('1953-08-03'); `year` above is the year of `issued`, and `author` the authors'
+    # names as one string ('Duka, V.'), both kept by the write layer from these so that short forms, CSV
+    # imports and the JSON shape stay as they were. `extra` is a JSON object of imported fields with no CSL
+    # variable, kept verbatim and written back on export.
+    _optional("csl_type", String(40)),
+    _optional("issued", String(60)),
+    _optional("accessed", String(60)),
+    _optional("collection", Text),
+    _optional("genre", String(200)),
+    _optional("edition", String(100)),
+    _optional("number", String(100)),
+    _optional("isbn", String(200)),
+    _optional("issn", String(200)),
+    _optional("language", String(50)),
+    _optional("archive", String(300)),
+    _optional("archive_place", String(200)),
+    _optional("archive_location", String(300)),
+    _optional("extra", Text),
     # The author–year form ("Duka 2007", "Hoxha 1980a"), kept by write.records.refresh_short_forms so that
     # exports and CSV imports can use it without recomputing the disambiguation letters.
     _required("short", String(400), index=True),
     CheckConstraint(one_of(SOURCE_KINDS), name="kind"),
+)
+
+# The names of a source, in order, each in its CSL role (author, editor, translator…): a person's family and
+# given names (and suffix), or an institution's literal name — exactly one of `family` and `literal`.
+source_creators = Table(
+    "source_creators", metadata,
+    _id(),
+    _required("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), index=True),
+    _required("position", Integer),
+    _required("role", String(30)),
+    _optional("family", String(300)),
+    _optional("given", String(300)),
+    _optional("suffix", String(50)),
+    _optional("literal", String(300)),
+    UniqueConstraint("source_id", "position"),
+    CheckConstraint("(literal IS NOT NULL AND family IS NULL AND given IS NULL AND suffix IS NULL) "
+                    "OR (literal IS NULL AND family IS NOT NULL)", name="one_name"),
+    CheckConstraint(f"role IN {CREATOR_ROLES!r}", name="role"),
 )
 
 # A person, state, party, government body, military command or organisation.

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relations_db.domain import vocab
+from relations_db.domain.csl import Creator, display_names
 from relations_db.domain.text import fold, slugify
 from relations_db.store.models import Actor, ActorAlias, RetiredKey, Source
+from relations_db.write import bibliography
 from relations_db.write.checks import Problems, check_actor_kind, check_year, optional_text, required_text, verbatim
 from relations_db.write.resolve import find_actors
 
@@ -21,14 +24,16 @@ from relations_db.write.resolve import find_actors
 
 
 def surname(author: str | None, title: str) -> str:
-    """The name part of a short form: 'Duka, V.' → 'Duka'; an institution stays whole; no author → title."""
+    """The name part of a short form: 'Duka, V.' → 'Duka' (the first of several, 'Smith, J.; Doe, A.' →
+    'Smith'); an institution stays whole; no author → title."""
     if not author:
         return title.strip()
     return author.split(",", 1)[0].strip() if "," in author else author.strip()
 
 
 def _short_base(source: Source) -> str:
-    return f"{surname(source.author, source.title)} {source.year if source.year else 'n.d.'}"
+    # An archive file has no author: it is known by its archive ("Central State Archive of Albania 1949").
+    return f"{surname(source.author, source.archive or source.title)} {source.year if source.year else 'n.d.'}"
 
 
 def short_forms(sources: Iterable[Source]) -> dict[int, str]:
@@ -76,11 +81,14 @@ def _free_key(session: Session, author: str | None, title: str, year: int | None
 
 
 def add_source(session: Session, *, kind: str, title: str, key: str | None = None, year: int | str | None = None,
-               **fields: str | None) -> Source:
+               creators: list[Creator] | None = None, **fields: Any) -> Source:
     """Record a work (book, article, archive file…). Without a key, one is made from author and year.
 
-    `fields` are the free-text fields of a source (`vocab.SOURCE_TEXT_FIELDS`: author, publisher, url…).
+    `fields` are the free-text fields of a source (`vocab.SOURCE_TEXT_FIELDS`: author, publisher, url…) and its
+    CSL fields (`vocab.SOURCE_CSL_FIELDS`, `extra`); `creators` its names with their roles (else `author` is
+    split into names). A year and an `issued` date give each other.
     """
+    csl_fields = {f: fields.pop(f) for f in (*vocab.SOURCE_CSL_FIELDS, "extra") if f in fields}
     unknown = set(fields) - set(vocab.SOURCE_TEXT_FIELDS)
     if unknown:
         raise TypeError(f"add_source: unknown fields {sorted(unknown)}")
@@ -90,14 +98,19 @@ def add_source(session: Session, *, kind: str, title: str, key: str | None = Non
     checked_title = problems.check(required_text, title, "the title")
     checked_year = problems.check(check_year, year)
     values = {f: (verbatim(v) if f == "note" else optional_text(v)) for f, v in fields.items()}
+    values.update(bibliography.checked_csl_values(csl_fields, problems))
+    names = bibliography.check_creators(bibliography.initial_creators(values.pop("author", None), creators),
+                                        problems)
     if key is not None:
         key = key.strip()
         _check_new_key(session, key, problems)
     problems.raise_if_any("add the source")
     assert checked_title is not None  # (raise_if_any has refused a missing one)
+    values["issued"], checked_year = bibliography.issued_and_year(values.get("issued"), checked_year)
     if key is None:
-        key = _free_key(session, values.get("author"), checked_title, checked_year)
+        key = _free_key(session, display_names(names), checked_title, checked_year)
     source = Source(key=key, kind=kind, title=checked_title, year=checked_year, short="", **values)
+    bibliography.set_creators(source, names)
     session.add(source)
     refresh_short_forms(session)
     return source

@@ -1,4 +1,4 @@
-"""The long form of the CSV: one row per citation (`export --format csv --citations`), and its import.
+"""The long form of the CSV: one row per citation (`export --format csv --per-citation`), and its import.
 
 Its columns (`header.CITATION_COLUMNS`): the event's slug, date and title; the source's key and short form; the
 locator, quotation, the name as printed (`cited_as`), the work that reports it (`cited_in`, a key) and the

@@ -15,7 +15,7 @@ from relations_db.formats.csv.columns import CSV_COLUMNS, DERIVED_COLUMNS
 
 DELIMITERS = (",", ";", "\t")
 
-# The long form: one row per citation (`export --format csv --citations`).
+# The long form: one row per citation (`export --format csv --per-citation`).
 CITATION_COLUMNS = ("slug", "date", "title", "source", "short", "locator", "quote", "cited_as", "cited_in",
                     "cited_in_locator", "confidence", "note")
 # What the long form's import ignores: the event's date and title only find it when the slug does not, and the

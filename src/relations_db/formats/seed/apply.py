@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from relations_db.domain import dates
 from relations_db.domain.text import fold
-from relations_db.domain.vocab import CONFIDENCE_DEFAULT, SOURCE_FIELDS
+from relations_db.domain.vocab import CONFIDENCE_DEFAULT
 from relations_db.formats.seed.fields import DETAILS
 from relations_db.formats.seed.read import Mapping, parse_yaml, read_file, text_of
+from relations_db.formats.seed.sources import source_values
 from relations_db.formats.seed.validate import validate
 from relations_db.store.models import (
     Actor,
@@ -40,6 +41,7 @@ from relations_db.store.models import (
     RetiredSlug,
     Source,
 )
+from relations_db.write.bibliography import creators_of, set_creators
 from relations_db.write.checks import check_all_cited
 from relations_db.write.records import refresh_short_forms
 from relations_db.write.search_index import refresh_search_many
@@ -95,16 +97,18 @@ def _apply_sources(session: Session, items: list[Mapping], report: LoadReport) -
         if item["key"] in absorbed:
             report.count("sources", "unchanged")
             continue
-        values: dict[str, Any] = {f: text_of(item.get(f)) for f in SOURCE_FIELDS if f not in ("key", "year")}
-        values["year"] = item.get("year")
+        values, names = source_values(item)
         source = existing.get(item["key"])
         if source is None:
             source = Source(key=item["key"], short="", **values)
+            set_creators(source, names)
             session.add(source)
             existing[source.key] = source
             report.count("sources", "added")
         else:
-            report.count("sources", "updated" if _set_fields(source, values) else "unchanged")
+            changed = _set_fields(source, values) | (creators_of(source) != names)
+            set_creators(source, names)
+            report.count("sources", "updated" if changed else "unchanged")
     refresh_short_forms(session)
     return {**absorbed, **existing}
 

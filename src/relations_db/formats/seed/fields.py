@@ -7,15 +7,15 @@ Pure Python, so that a test of the seed data can import it without the database.
 
 from __future__ import annotations
 
-from typing import Required, TypedDict
+from typing import Any, Required, TypedDict
 
 from relations_db.domain.vocab import DETAIL_FIELDS, EVENT_DETAILS
 
 # The version this code writes, and every version it reads. Version 2 added an event's `tone_note`; version 3
-# lets an event leave out its `type` (not classified); older files load unchanged (docs/seed-format.md lists
-# what each version adds).
-SEED_FORMAT = "relations-db/seed 3"
-SEED_FORMATS = ("relations-db/seed 1", "relations-db/seed 2", SEED_FORMAT)
+# lets an event leave out its `type` (not classified); version 4 adds a source's CSL fields
+# (`formats/seed/sources.py`); older files load unchanged (docs/seed-format.md lists what each version adds).
+SEED_FORMAT = "relations-db/seed 4"
+SEED_FORMATS = ("relations-db/seed 1", "relations-db/seed 2", "relations-db/seed 3", SEED_FORMAT)
 SECTIONS = ("format", "sources", "actors", "places", "events")
 
 ACTOR_FIELDS = ("name", "kind", "description", "aliases")
@@ -24,7 +24,7 @@ EVENT_FIELDS = ("slug", "kind", "date", "title", "summary", "type", "tone", "ton
                 "agreement", "invokes", "participants", "citations")
 # The fields each version allows an event (what a newer version added is refused in an older file).
 EVENT_FIELDS_OF = {"relations-db/seed 1": tuple(f for f in EVENT_FIELDS if f != "tone_note"),
-                   "relations-db/seed 2": EVENT_FIELDS, SEED_FORMAT: EVENT_FIELDS}
+                   "relations-db/seed 2": EVENT_FIELDS, "relations-db/seed 3": EVENT_FIELDS, SEED_FORMAT: EVENT_FIELDS}
 # The versions in which every event must have a `type` (version 3 made it optional).
 TYPE_REQUIRED_IN = ("relations-db/seed 1", "relations-db/seed 2")
 CITATION_FIELDS = ("source", "locator", "quote", "cited_as", "cited_in", "cited_in_locator", "confidence", "note")
@@ -90,7 +90,7 @@ class SeedDocument(TypedDict):
     """A whole seed file: the events with the sources, actors and places they use."""
 
     format: str
-    sources: list[dict[str, str | int]]
+    sources: list[dict[str, Any]]
     actors: list[dict[str, str | list[str]]]
     places: list[dict[str, str | list[str]]]
     events: list[SeedEvent]

@@ -24,7 +24,6 @@ from relations_db.domain.vocab import (
     EVENT_KINDS,
     MULTI_LINE_FIELDS,
     SLUG_RULE,
-    SOURCE_FIELDS,
     SOURCE_KINDS,
     SOURCE_TEXT_FIELDS,
     TONE_MAX,
@@ -46,6 +45,7 @@ from relations_db.formats.seed.fields import (
     TYPE_REQUIRED_IN,
 )
 from relations_db.formats.seed.read import Mapping, text_of
+from relations_db.formats.seed.sources import SOURCE_FIELDS_OF, validate_csl_fields
 from relations_db.store.models import Actor, ActorAlias, Event, Place, PlaceAlias, RetiredKey, RetiredSlug, Source
 
 
@@ -154,7 +154,7 @@ def validate(data: Any, session: Session | None = None, name: str = "<seed>") ->
             problems.add(data.line_of(key), f"unknown section {key!r}")
 
     known = _known_in_database(session)
-    _validate_sources(_section(data, "sources", problems), known, problems)
+    _validate_sources(_section(data, "sources", problems), SOURCE_FIELDS_OF[version], known, problems)
     _validate_named(_section(data, "actors", problems), "actor", ACTOR_FIELDS, known.actors, problems)
     _validate_named(_section(data, "places", problems), "place", PLACE_FIELDS, known.places, problems)
     _validate_events(_section(data, "events", problems), EVENT_FIELDS_OF[version], known, problems,
@@ -169,10 +169,10 @@ def validate(data: Any, session: Session | None = None, name: str = "<seed>") ->
 # --- sources, actors, places -----------------------------------------------------------------------------
 
 
-def _validate_sources(items: list[Any], known: _Known, problems: _Problems) -> None:
+def _validate_sources(items: list[Any], allowed: tuple[str, ...], known: _Known, problems: _Problems) -> None:
     seen: set[str] = set()
     for item in items:
-        if _check_fields(item, SOURCE_FIELDS, "source", problems, getattr(item, "line", 0)):
+        if _check_fields(item, allowed, "source", problems, getattr(item, "line", 0)):
             _validate_source(item, seen, known, problems)
 
 
@@ -196,6 +196,7 @@ def _validate_source(item: Mapping, seen: set[str], known: _Known, problems: _Pr
         problems.add(item.line_of("year"), f"{what}: year must be a whole number such as 2007 (found {year!r})")
     for key_ in SOURCE_TEXT_FIELDS:
         _optional_text(item, key_, what, problems)
+    validate_csl_fields(item, what, problems, _optional_text)
 
 
 def _validate_named(items: list[Any], noun: str, allowed: tuple[str, ...], known: dict[str, set[str]],

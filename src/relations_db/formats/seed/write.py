@@ -16,7 +16,6 @@ import yaml
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
-from relations_db.domain.vocab import SOURCE_FIELDS
 from relations_db.formats.seed.fields import (
     CITATION_FIELDS,
     DETAILS,
@@ -26,6 +25,7 @@ from relations_db.formats.seed.fields import (
     SeedEvent,
     SeedParticipant,
 )
+from relations_db.formats.seed.sources import source_entry
 from relations_db.read.rows import EventRow
 from relations_db.store.models import Actor, Event, Place, Source
 
@@ -115,14 +115,14 @@ def _invoked_agreements(session: Session, refs: _Referenced) -> Iterator[EventRo
             yield from _rows_where(session, Event.slug.in_(missing[chunk:chunk + _CHUNK]))
 
 
-def _sources(session: Session, keys: set[str]) -> list[dict[str, str | int]]:
+def _sources(session: Session, keys: set[str]) -> list[dict[str, Any]]:
     """The seed entries of the sources with these keys, in key order."""
     found: list[Source] = []
     keys_ = sorted(keys)
     for i in range(0, len(keys_), _CHUNK):
-        found.extend(session.scalars(select(Source).where(Source.key.in_(keys_[i:i + _CHUNK]))))
-    return [_present({f: getattr(source, f) for f in SOURCE_FIELDS}, SOURCE_FIELDS)
-            for source in sorted(found, key=lambda s: s.key)]
+        found.extend(session.scalars(select(Source).where(Source.key.in_(keys_[i:i + _CHUNK]))
+                                    .options(selectinload(Source.creators))))
+    return [source_entry(source) for source in sorted(found, key=lambda s: s.key)]
 
 
 def _named(session: Session, model: type[Actor] | type[Place], names: set[str]) -> list[dict[str, Any]]:
