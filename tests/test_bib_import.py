@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from relations_db.store import db
-from tests.write_sample import counts
+from write_sample import counts
 
 DATA = Path(__file__).parent / "data" / "bib"
 VERBATIM = {"url", "doi", "file", "urldate", "date", "isbn", "issn"}
@@ -164,10 +164,10 @@ def test_every_bad_input_is_refused_with_its_line_and_writes_nothing(name, cli, 
     engine.dispose()
 
 
-def test_dry_run_is_only_for_bibliographies(cli, seeded_url, tmp_path):
+def test_update_is_only_for_bibliographies(cli, seeded_url, tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("date,start,end,title,type,place,actors,sources,summary\n", encoding="utf-8")
-    result = cli(seeded_url, "import", str(path), "--dry-run")
+    result = cli(seeded_url, "import", str(path), "--update")
     assert result.exit_code == 1 and "bibliography files" in result.stderr
 
 

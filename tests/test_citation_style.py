@@ -15,7 +15,7 @@ ZERI_NOTE = ("Zëri I Popullit, August 3, 1953, 3 gusht 1953, nr. 135, quoted in
 def _chronology(cli, url, *args):
     result = cli(url, "chronology", "--year", "1953", *args)
     assert result.exit_code == 0, result.stderr
-    return result.stdout
+    return result.stdout.replace("\n    ", " ")  # (each entry and note, wrapped at the width, on one line again)
 
 
 def test_chicago_note_prints_the_quoted_in_form(cli, seeded_url):

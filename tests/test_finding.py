@@ -212,6 +212,7 @@ def test_0006_comes_down_to_the_folded_text_and_back(cli, seeded_url):
     engine = db.make_engine(seeded_url)
     queries = ["vlora", "submarine", "Hoxha OR Shehu", '"naval forces"', "Khrushchev visit"]
     before = {q: cli(seeded_url, "search", q, "-f", "json").stdout for q in queries}
+    db.downgrade(engine, "0007")  # (0008's bibliographic fields are not this test's: leave them out of its losses)
     assert db.downgrade_losses(engine, _predecessor()) == []
     db.downgrade(engine, _predecessor())
     columns = {c["name"] for c in inspect(engine).get_columns("event_search")}

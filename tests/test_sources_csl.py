@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from relations_db.store import db
-from tests.write_sample import counts
+from write_sample import counts
 
 MIGRATION = importlib.import_module("relations_db.migrations.versions.0008_sources_as_csl")
 BEFORE = MIGRATION.down_revision  # (not spelled out: the lead re-chains the migrations at merge)

@@ -215,8 +215,8 @@ def agreements_cmd(
 
 
 SourcesFormat = Annotated[Optional[Literal["table", "csv", "json", "jsonl", "bibtex", "csljson", "ris"]], format_flag(
-    "Output format: table (default), csv, json (one array; each source with its CSL-JSON item as `csl`), jsonl, "
-    "or a bibliography for a reference manager: bibtex, csljson (Zotero, pandoc) or ris.")]
+    "Output format: table (default), csv, json (one array; each source with its CSL-JSON item as `csl`), "
+    "jsonl (one source a line), or a bibliography for a reference manager: bibtex, csljson (Zotero, pandoc) or ris.")]
 
 
 @commands.command("sources")

@@ -161,7 +161,8 @@ def chronology_cmd(
                 from relations_db.formats.citations import write_styled_chronology
 
                 shown = write_styled_chronology(map(output.visible_record, rows), conn, sys.stdout, style,
-                                                title=output.visible(title) if title else title)
+                                                title=output.visible(title) if title else title, since=since,
+                                                width=output.text_width())
             elif format_ == "markdown":
                 named, about = document_heading(conn, filters)
                 shown = write_markdown(rows, sys.stdout, title=title or named, since=since, about=about)

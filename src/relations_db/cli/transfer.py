@@ -122,7 +122,7 @@ def export(
     fmt = registry.export_format(output, format_)
     if (per_citation or bom) and fmt != "csv":
         raise UserError(f"--{'per-citation' if per_citation else 'bom'} is for CSV; the format here is {fmt}")
-    if citations is not None and fmt != "markdown":
+    if citations not in (None, "pandoc") and fmt != "markdown":  # (pandoc's says also that it needs a file)
         raise UserError(f"--citations {citations} is for Markdown; the format here is {fmt}")
     started = time.perf_counter()
     if citations == "pandoc":
@@ -155,6 +155,7 @@ def _export_pandoc(ctx: typer.Context, filters, fmt: str, output: str | None) ->
     if fmt != "markdown" or output in (None, "-"):
         raise UserError("--citations pandoc writes Markdown to a file (-o chronology.md), with its bibliography "
                         "beside it (chronology.json)", field="citations")
+    from relations_db.formats.chronology import document_heading, selection_start
     from relations_db.formats.pandoc import write_bibliography, write_pandoc_markdown
     from relations_db.read.bibliography import source_records
     from relations_db.read.events import event_rows
@@ -164,7 +165,8 @@ def _export_pandoc(ctx: typer.Context, filters, fmt: str, output: str | None) ->
     with session(ctx) as s:
         rows = event_rows(s, filters)  # (the filters are checked before any file is touched)
         with atomic_output(output) as out:
-            count, keys = write_pandoc_markdown(rows, out, bibliography.name)
+            count, keys = write_pandoc_markdown(rows, out, bibliography.name,
+                                                title=document_heading(s, filters)[0], since=selection_start(filters))
         from sqlalchemy import select
 
         from relations_db.store.schema import sources
@@ -236,7 +238,7 @@ def import_(
 
         for line in lines(("added", "updated", "unchanged") if dry_run else ("updated",)):
             sys.stdout.write(visible(line) + "\n")
-    for line in getattr(report, "details", list)():
+    for line in getattr(report, "conflicts", ()):  # (a bibliography's conflicting fields)
         notice(f"  {line}")
     notice(f"Dry run of {file}, nothing written: {report.summary()}." if dry_run
            else f"Imported {file}: {report.summary()}.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from relations_db.domain import dates
 from relations_db.domain.citing import note_text
@@ -156,14 +156,21 @@ def event_line(event: Mapping[str, Any]) -> str:
     return text
 
 
+class NoteNumbers(Protocol):
+    """What numbers an event's notes: `Notes` here, or a citation style's (formats/citations.py)."""
+
+    def refs(self, event: Mapping[str, Any]) -> list[int]: ...
+
+
 def write_chronology(events: Iterable[Mapping[str, Any]], out: TextIO, title: str | None = None,
-                     since: int | None = None, width: int | None = None) -> int:
+                     since: int | None = None, width: int | None = None, numbers: NoteNumbers | None = None) -> int:
     """Plain text to paste into an essay: a heading per year, one line per event with its date as written,
     title, place, participants with roles and note numbers; the numbered notes under it all. With `since` (the
     first year of the selection), the events that began earlier come first under EARLIER. With `width`, each
-    entry and note is wrapped to it, its later lines indented under its text (a word is never split)."""
-    notes = Notes(quote=False)
-    count, year = 0, _NO_GROUP
+    entry and note is wrapped to it, its later lines indented under its text (a word is never split). With
+    `numbers` (a citation style's), the note marks are its, and the notes are left for it to write."""
+    notes = numbers or Notes(quote=False)
+    count, year = 0, NO_GROUP
     if title:
         out.write(f"{title}\n\n")
     for event in events:
@@ -172,19 +179,19 @@ def write_chronology(events: Iterable[Mapping[str, Any]], out: TextIO, title: st
             year = group
             out.write(("\n" if count else "") + f"{heading_text(group)}\n")
         refs = "".join(f"[{n}]" for n in notes.refs(event))
-        out.write(_hanging(f"  {dates.display(event['date'])}: {event_line(event)} {refs}".rstrip(), width, 4) + "\n")
+        out.write(hanging(f"  {dates.display(event['date'])}: {event_line(event)} {refs}".rstrip(), width, 4) + "\n")
         count += 1
-    if count and notes.numbers:
+    if count and isinstance(notes, Notes) and notes.numbers:
         out.write("\nNotes\n")
         for number, text in notes.items():
-            out.write(_hanging(f"[{number}] {text}.", width, 4) + "\n")
+            out.write(hanging(f"[{number}] {text}.", width, 4) + "\n")
     return count
 
 
-_NO_GROUP = object()  # (before the first heading: neither a year nor EARLIER, which is None)
+NO_GROUP = object()  # (before the first heading: neither a year nor EARLIER, which is None)
 
 
-def _hanging(line: str, width: int | None, indent: int) -> str:
+def hanging(line: str, width: int | None, indent: int) -> str:
     """`line` wrapped to `width` at spaces only (a word, a key or a page range is never split; a word longer
     than the line stands alone on its line), the later lines indented by `indent`."""
     if width is None or len(line) <= width:
@@ -245,7 +252,7 @@ def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str 
     `about` is a line under the title (what the selection is, from what corpus); with `since`, the events that
     began before that year come first under EARLIER."""
     notes = Notes(quote=True)
-    count, year = 0, _NO_GROUP
+    count, year = 0, NO_GROUP
     out.write(f"# {md_escape(title)}\n")
     if about:
         out.write(f"\n{md_escape(about)}\n")

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from relations_db.domain import dates
 from relations_db.errors import UserError
-from relations_db.formats.chronology import event_line, group_year
+from relations_db.formats.chronology import hanging, write_chronology
 
 # Short names for the styles a historian asks for most, and the CSL file each means. Chicago's notes are the
 # repository's 16th-edition file: citeproc-py 0.11 misrenders the 17th-edition one (given names cut to initials,
@@ -141,39 +140,35 @@ def _ref(citation: Mapping[str, Any]) -> Ref:
     return (citation["source"], citation.get("locator"), citation.get("cited_in"), citation.get("cited_in_locator"))
 
 
-def _refs(events: Iterable[Mapping[str, Any]], numbers: dict[Ref, int], out: TextIO) -> Iterator[None]:
-    count, year = 0, None
-    for event in events:
-        if group_year(event) != year:
-            year = group_year(event)
-            out.write(("\n" if count else "") + f"{dates.era_year(year)}\n")
-        marks = sorted({numbers.setdefault(_ref(c), len(numbers) + 1) for c in event["citations"]})
-        out.write(f"  {dates.display(event['date'])}: {event_line(event)} {''.join(f'[{n}]' for n in marks)}"
-                  .rstrip() + "\n")
-        count += 1
-        yield None
+class _RefNumbers:
+    """Note numbers by what a style's note says (work, page, the work quoting it, its page), in order of use."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[Ref, int] = {}
+
+    def refs(self, event: Mapping[str, Any]) -> list[int]:
+        return sorted({self.numbers.setdefault(_ref(c), len(self.numbers) + 1) for c in event["citations"]})
 
 
 def write_styled_chronology(events: Iterable[Mapping[str, Any]], db: Any, out: TextIO, style: str,
-                            title: str | None = None) -> int:
-    """The plain chronology (`chronology.write_chronology`) with its notes in a CSL style, and a bibliography
-    of the works cited at the end."""
+                            title: str | None = None, since: int | None = None, width: int | None = None) -> int:
+    """The plain chronology (`chronology.write_chronology`, the same entries) with its notes in a CSL style,
+    and a bibliography of the works cited at the end."""
     from relations_db.read.bibliography import source_records
 
     style_path(style)  # (an unknown style is refused before anything is written)
-    if title:
-        out.write(f"{title}\n\n")
-    numbers: dict[Ref, int] = {}
-    count = sum(1 for _ in _refs(events, numbers, out))
-    if not numbers:
+    marks = _RefNumbers()
+    count = write_chronology(events, out, title=title, since=since, width=width, numbers=marks)
+    numbers = marks.numbers
+    if not count or not numbers:
         return count
     keys = {key for ref in numbers for key in (ref[0], ref[2]) if key}
     items = {r["key"]: r.csl() for r in source_records(db) if r["key"] in keys}
     notes = StyledNotes(style, items)
     out.write("\nNotes\n")
     for number, text in zip(numbers.values(), notes.notes(numbers), strict=True):
-        out.write(f"[{number}] {text}\n")
+        out.write(hanging(f"[{number}] {text}", width, 4) + "\n")
     out.write("\nBibliography\n")
     for entry in notes.bibliography():
-        out.write(f"{entry}\n")
+        out.write(hanging(entry, width, 4) + "\n")
     return count

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 from relations_db.domain import dates
-from relations_db.formats.chronology import event_line, group_year, md_escape
+from relations_db.formats.chronology import NO_GROUP, event_line, heading_of, heading_text, md_escape
 
 # A locator pandoc reads as one: its label and value ("p. 343", "pp. 340-341"); anything else ("3 gusht 1953,
 # nr. 135") is given after a comma and pandoc keeps it as the citation's suffix.
@@ -40,17 +40,18 @@ def citation_text(citation: Mapping[str, Any]) -> str:
 
 
 def write_pandoc_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, bibliography: str,
-                          title: str = "Chronology") -> tuple[int, set[str]]:
+                          title: str = "Chronology", since: int | None = None) -> tuple[int, set[str]]:
     """Write the chronology with pandoc citations, its metadata naming `bibliography`; return how many events
-    and the keys of the works cited."""
+    and the keys of the works cited. Headings as `write_markdown`'s (`since`: the events that began earlier
+    first, under EARLIER)."""
     out.write(f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n"
               f"bibliography: {json.dumps(bibliography, ensure_ascii=False)}\n---\n")
-    count, year = 0, None
+    count, year = 0, NO_GROUP
     keys: set[str] = set()
     for event in events:
-        if group_year(event) != year:
-            year = group_year(event)
-            out.write(f"\n## {dates.era_year(year)}\n\n")
+        if heading_of(event, since) != year:
+            year = heading_of(event, since)
+            out.write(f"\n## {md_escape(heading_text(year))}\n\n")
         # (a space between brackets: "[@a][@b]" would read as a reference link)
         cites = "".join(" " + citation_text(c) for c in event["citations"])
         keys.update(k for c in event["citations"] for k in (c["source"], c.get("cited_in")) if k)

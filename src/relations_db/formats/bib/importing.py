@@ -65,10 +65,6 @@ class BibReport:
                      + ("" if self.updated else " (import with --update to take the file's values)"))
         return text
 
-    def details(self) -> list[str]:
-        """One line per conflict, for the user to read."""
-        return self.conflicts
-
 
 # --- reading and checking -------------------------------------------------------------------------------------
 
