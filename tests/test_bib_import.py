@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
+from write_sample import counts
 
 from relations_db.store import db
-from write_sample import counts
 
 DATA = Path(__file__).parent / "data" / "bib"
 VERBATIM = {"url", "doi", "file", "urldate", "date", "isbn", "issn"}

@@ -8,9 +8,9 @@ import json
 
 import pytest
 from sqlalchemy import inspect, text
+from write_sample import counts
 
 from relations_db.store import db
-from write_sample import counts
 
 MIGRATION = importlib.import_module("relations_db.migrations.versions.0008_sources_as_csl")
 BEFORE = MIGRATION.down_revision  # (not spelled out: the lead re-chains the migrations at merge)

@@ -239,10 +239,8 @@ def sources_cmd(ctx: typer.Context, format_: SourcesFormat = None) -> None:
                 output.message("The database has no sources.")
         return
 
-    rows = None
-    if format_ in (None, "table"):  # (the data formats carry each source's CSL item: read through SQLAlchemy)
-        with fast_connection(ctx) as lite:
-            rows = fast.source_rows(lite) if lite is not None else None
+    with fast_connection(ctx) as lite:  # (json and jsonl carry each source's CSL item)
+        rows = fast.source_rows(lite, csl=format_ in ("json", "jsonl")) if lite is not None else None
     if rows is None:
         from relations_db.read.catalog import source_rows
 

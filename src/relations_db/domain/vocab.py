@@ -109,6 +109,9 @@ SOURCE_FIELDS = ("key", "kind", "csl_type", "creators", "author", "title", "year
 SOURCE_LIST_FIELDS = ("key", "kind", "author", "title", "year", "publisher", "url", "short", "container",
                       "volume", "issue", "pages", "place", "doi", "fund", "file", "note")
 
+# A source as the bibliography writers read it (`read.bibliography`), its id first.
+SOURCE_RECORD_FIELDS = ("id", "short", *SOURCE_FIELDS_V2, *SOURCE_CSL_FIELDS, "extra")
+
 # The text fields that may hold new lines; every other text field is one line (see `text.control_problem`).
 MULTI_LINE_FIELDS = frozenset({"summary", "tone_note", "quote", "note", "outcome", "subject", "description"})
 

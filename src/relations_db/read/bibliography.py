@@ -8,10 +8,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from relations_db.domain.csl import Creator, to_csl
-from relations_db.domain.vocab import SOURCE_CSL_FIELDS, SOURCE_FIELDS_V2
+from relations_db.domain.vocab import SOURCE_RECORD_FIELDS
 from relations_db.read.tables import SC, SO, connection
 
 if TYPE_CHECKING:
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from relations_db.read.tables import Database
 
 _CHUNK = 500  # ids per IN (...) list
-_COLUMNS = ("id", "short", *SOURCE_FIELDS_V2, *SOURCE_CSL_FIELDS, "extra")
 
 
 class SourceRecord(dict[str, Any]):
@@ -34,11 +33,21 @@ class SourceRecord(dict[str, Any]):
         return to_csl(self, self.creators)
 
 
+def records_statement() -> Select[Any]:
+    """The fields of `vocab.SOURCE_RECORD_FIELDS` of every source, in key order."""
+    return select(*(SO.c[n] for n in SOURCE_RECORD_FIELDS)).order_by(SO.c.key)
+
+
+def creators_statement() -> Select[Any]:
+    """(source id, role, family, given, literal, suffix) of every creator, by source and position."""
+    return (select(SC.c.source_id, SC.c.role, SC.c.family, SC.c.given, SC.c.literal, SC.c.suffix)
+            .order_by(SC.c.source_id, SC.c.position))
+
+
 def _creators(conn: Any, ids: list[int]) -> dict[int, list[Creator]]:
     found: dict[int, list[Creator]] = defaultdict(list)
     for i in range(0, len(ids), _CHUNK):
-        stmt = (select(SC.c.source_id, SC.c.role, SC.c.family, SC.c.given, SC.c.literal, SC.c.suffix)
-                .where(SC.c.source_id.in_(ids[i:i + _CHUNK])).order_by(SC.c.source_id, SC.c.position))
+        stmt = creators_statement().where(SC.c.source_id.in_(ids[i:i + _CHUNK]))
         for r in conn.execute(stmt):
             found[r.source_id].append(Creator(role=r.role, family=r.family, given=r.given, literal=r.literal,
                                               suffix=r.suffix))
@@ -48,7 +57,7 @@ def _creators(conn: Any, ids: list[int]) -> dict[int, list[Creator]]:
 def source_records(db: Database, ids: Iterable[int] | None = None) -> list[SourceRecord]:
     """The sources with these ids (every source when None), in key order, as `SourceRecord`s."""
     conn = connection(db)
-    stmt = select(*(SO.c[n] for n in _COLUMNS)).order_by(SO.c.key)
+    stmt = records_statement()
     if ids is None:
         rows = conn.execute(stmt).all()
     else:

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Boolean, Select, create_engine
 from sqlalchemy.engine import Dialect
 
-from relations_db.read import catalog, names
+from relations_db.read import bibliography, catalog, names
 from relations_db.read.events import (
     build_events,
     count_statement_of,
@@ -100,6 +100,8 @@ def statements(v: int) -> dict[str, Select[Any]]:
         "sources.list": catalog.sources_list_statement(),
         "sources.cited": catalog.citation_counts_statements()[0],
         "sources.cited_in": catalog.citation_counts_statements()[1],
+        "sources.records": bibliography.records_statement(),
+        "sources.creators": bibliography.creators_statement(),
     }
     for i in range(FAST_ACTORS_MAX):
         found[f"count.{actor_param(i)}"] = count_statement(actor_subset(90 + v, i).ids, 100 + v)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
+from typing import Any
 
-from relations_db.domain.vocab import SOURCE_LIST_FIELDS
+from relations_db.domain.csl import Creator, to_csl
+from relations_db.domain.vocab import SOURCE_LIST_FIELDS, SOURCE_RECORD_FIELDS
 from relations_db.read import assemble
 from relations_db.read.rows import ActorRow, SourceRow
 from relations_db.read.sqlite_fast import run
@@ -32,12 +34,28 @@ def actor_rows(conn: sqlite3.Connection, kind: str | None = None, search: str | 
     return list(by_id.values())
 
 
-def source_rows(conn: sqlite3.Connection) -> list[SourceRow]:
-    """`read.catalog.source_rows`: every source in bibliography order, with how many citations name it."""
+def csl_items(conn: sqlite3.Connection) -> dict[int, dict[str, Any]]:
+    """`read.bibliography.csl_items`: the CSL-JSON item of every source, by id."""
+    creators: dict[int, list[Creator]] = defaultdict(list)
+    for source_id, role, family, given, literal, suffix in run.rows(conn, "sources.creators"):
+        creators[source_id].append(Creator(role=role, family=family, given=given, literal=literal, suffix=suffix))
+    items = {}
+    for r in run.rows(conn, "sources.records"):
+        values = dict(zip(SOURCE_RECORD_FIELDS, r, strict=True))
+        values["extra"] = json.loads(values["extra"]) if values["extra"] else {}
+        items[values["id"]] = to_csl(values, creators.get(values["id"], []))
+    return items
+
+
+def source_rows(conn: sqlite3.Connection, csl: bool = False) -> list[SourceRow]:
+    """`read.catalog.source_rows`: every source in bibliography order, with how many citations name it (and,
+    with `csl`, its CSL-JSON item)."""
     rows = run.rows(conn, "sources.list")
     counts: dict[int, int] = defaultdict(int)
     for name in ("sources.cited", "sources.cited_in"):
         for source_id, n in run.rows(conn, name):
             counts[source_id] += n
     fields = len(SOURCE_LIST_FIELDS)
-    return [{**dict(zip(SOURCE_LIST_FIELDS, r[:fields], strict=True)), "citations": counts[r[fields]]} for r in rows]
+    items = csl_items(conn) if csl else {}
+    return [{**dict(zip(SOURCE_LIST_FIELDS, r[:fields], strict=True)),
+             **({"csl": items[r[fields]]} if csl else {}), "citations": counts[r[fields]]} for r in rows]
