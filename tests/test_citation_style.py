@@ -8,7 +8,7 @@ import pytest
 # Chicago 14.260: the cited work with its locator, ", quoted in ", the reporting work with its locator. Here the
 # paper (already cited in note 1, so shortened) reports the newspaper issue of 3 August 1953 on its p. 340; the
 # issue's own locator is its date and number as the paper prints them.
-ZERI_NOTE = ("Zëri I Popullit, August 3, 1953, 3 gusht 1953, nr. 135, quoted in Lala, “Disruption of "
+ZERI_NOTE = ("Zëri i Popullit, August 3, 1953, 3 gusht 1953, nr. 135, quoted in Lala, “Disruption of "
              "Albanian-Soviet Relations”, 2014, 340.")
 
 
@@ -29,6 +29,17 @@ def test_chicago_note_prints_the_quoted_in_form(cli, seeded_url):
     assert [line.split(".")[0] for line in bibliography] == ["FBI Documents", "Hoxha, E", "Lala, Brisejda",
                                                              "Smirnova, N", "Zavalani, T", "Zëri i Popullit"]
     assert len(bibliography) == len({line for line in bibliography}) == 6
+
+
+def test_a_note_after_a_quoted_in_note_names_its_work(cli, seeded_url):
+    """Chicago's "ibid." stands for the one work of the note before: after a note that names two works (a
+    second-hand citation) the next note names its work again, here the paper's own p. 341 after the Hoxha memoir
+    quoted in the paper's p. 340."""
+    text = _chronology(cli, seeded_url, "--style", "chicago-note")
+    notes = text.split("\nNotes\n")[1].split("\n\n")[0].splitlines()
+    after = [note for before, note in zip(notes, notes[1:], strict=False) if "quoted in" in before]
+    assert after and not [note for note in after if "ibid" in note.lower()], after
+    assert "[5] Lala, “Disruption of Albanian-Soviet Relations”, 2014, 341." in notes
 
 
 def test_author_date_puts_the_quoted_in_form_in_one_parenthesis(cli, seeded_url):

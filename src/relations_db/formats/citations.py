@@ -106,6 +106,10 @@ class StyledNotes:
         if second is None:
             return text
         reporting = _with_rest(str(self.engine.cite(second[0], _ignore)), second[1])
+        # A note that names two works cannot be followed by "ibid." (Chicago 14.34: ibid. stands for the single
+        # source of the note before). citeproc-py judges ibid. by the last work it rendered — here the
+        # reporting one — so it is told that this note held two.
+        self.engine._cites.append(_TWO_WORKS)
         if _in_text(text) and _in_text(reporting):  # "(Zukofsky 1931, 269, quoted in Costello 1981, 78)"
             return f"({text[1:-1]}, quoted in {reporting[1:-1]})"
         return text.removesuffix(".") + ", quoted in " + reporting
@@ -118,6 +122,20 @@ class StyledNotes:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return sorted((str(entry) for entry in self.engine.bibliography()), key=fold)
+
+
+class _TwoWorks:
+    """What citeproc-py reads of a rendered citation item to decide ibid. and near-note positions: an item of no
+    source, in a citation of two items."""
+
+    key = None
+    has_locator = False
+
+    class citation:  # noqa: N801 (the attribute citeproc-py reads)
+        cites = (None, None)
+
+
+_TWO_WORKS = _TwoWorks()
 
 
 def _ignore(_item: Any) -> None:
