@@ -33,7 +33,7 @@ def test_the_seed_sources_as_csl(cli, seeded_url):
     assert (zeri["short"], zeri["year"]) == ("Zëri i Popullit 1953", 1953)
     assert zeri["csl"] == {
         "id": "zeri-i-popullit-1953", "type": "article-newspaper", "container-title": "Zëri i Popullit",
-        "genre": "Newspaper", "issue": "135", "publisher-place": "Tiranë", "note": zeri["note"],
+        "genre": "Newspaper", "issue": "135", "publisher-place": "Tiranë", "language": "sq", "note": zeri["note"],
         "issued": {"date-parts": [[1953, 8, 3]]}}
     archive = sources["csa-1949"]
     assert (archive["author"], archive["short"]) == (None, "Central State Archive of Albania 1949")
@@ -105,15 +105,15 @@ def test_0008_moves_old_sources_over_and_back_losing_nothing(db_url):
 
 
 def test_0008_downgrade_says_what_it_would_drop_and_refuses_without_yes(cli, seeded_url):
-    """The seed's newspaper issue has a day and a genre, Nofulla's article is a magazine's: the older schema has
-    no column for them, so `db downgrade` names the loss and changes nothing unless --yes."""
+    """The seed's newspaper issue has a day, a genre and a language, Nofulla's article is a magazine's, Hoxha's
+    memoir has a language: the older schema has no column for them, so `db downgrade` names the loss and changes nothing unless --yes."""
     engine = db.make_engine(seeded_url)
     assert db.downgrade_losses(engine, BEFORE) == [
-        "the bibliographic fields of 2 sources that the older schema has no column for (a day or month of the "
+        "the bibliographic fields of 3 sources that the older schema has no column for (a day or month of the "
         "date, editors and other roles, ISBN, edition, extra fields…)"]
     rows = counts(engine)
     refused = cli(seeded_url, "db", "downgrade", BEFORE)
-    assert refused.exit_code == 1 and "2 sources" in refused.stderr
+    assert refused.exit_code == 1 and "3 sources" in refused.stderr
     assert counts(engine) == rows and db.schema_revision(engine) == db.SCHEMA_HEAD
     done = cli(seeded_url, "db", "downgrade", BEFORE, "--yes")
     assert done.exit_code == 0, done.stderr
