@@ -328,6 +328,31 @@ def test_yaml_import_of_merged_slugs_and_keys_joins_the_record_that_absorbed_the
     assert _show(cli, url, BREAK)["title"] == "The Soviet Union breaks off relations"
 
 
+def test_csv_rows_naming_a_merged_slug_update_the_event_that_absorbed_it(cli, url, engine, tmp_path):
+    """A colleague's CSV written before a merge names the merged-away event by its old slug: its row updates the
+    event that absorbed it (chronology CSV and long form alike), and no new event takes that slug."""
+    _ok(cli(url, "merge", "event", BREAK, SUBS, "--yes"))
+    before = counts(engine)
+    chronology = tmp_path / "old.csv"
+    chronology.write_text(f"slug,date,title,summary\n{SUBS},,,The submarines leave Vlora.\n", encoding="utf-8")
+    _ok(cli(url, "import", str(chronology)))
+    long_form = tmp_path / "old-citations.csv"
+    long_form.write_text(f"slug,source,locator,quote\n{SUBS},lala-2014,p. 344,left the base\n", encoding="utf-8")
+    _ok(cli(url, "import", str(long_form)))
+    event = _show(cli, url, SUBS)
+    assert (event["slug"], event["summary"]) == (BREAK, "The submarines leave Vlora.")
+    assert ("lala-2014", "p. 344", "left the base") in [(c["source"], c["locator"], c["quote"])
+                                                        for c in event["citations"]]
+    after = counts(engine)
+    assert (after["events"], after["citations"], after["retired_slugs"]) == \
+        (before["events"], before["citations"] + 1, before["retired_slugs"])
+    again = tmp_path / "new.csv"  # (a new event whose date and title would give it the old slug)
+    again.write_text("date,title,type,sources\n1961-06-04,Submarines leave Vlora,military,Lala 2014\n",
+                     encoding="utf-8")
+    _ok(cli(url, "import", str(again)))
+    assert _show(cli, url, f"{SUBS}-2")["title"] == "Submarines leave Vlora"
+
+
 # --- migration 0007: the old slugs and keys -----------------------------------------------------------------------
 
 

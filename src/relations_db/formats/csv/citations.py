@@ -226,11 +226,11 @@ def _events(session: Session, rows: list[CitationRow], problems: list[tuple[int,
     """The event (id, slug) of each row (by its line); a row whose event is not recorded goes to `problems`."""
     from sqlalchemy import select
 
+    from relations_db.formats.csv.importing import event_ids_of_slugs
     from relations_db.store.bulk import BulkWriter
     from relations_db.store.schema import events
 
-    bulk = BulkWriter(session)
-    slugs = dict(bulk.fetch("SELECT slug, id FROM events", "slug", sorted({r.slug for r in rows if r.slug})))
+    slugs = event_ids_of_slugs(BulkWriter(session), sorted({r.slug for r in rows if r.slug}))
     keys: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
     dates = sorted({r.date for r in rows if r.date and (r.slug not in slugs)})
     for start in range(0, len(dates), 500):

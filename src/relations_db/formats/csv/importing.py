@@ -158,8 +158,17 @@ class _Matcher:
         wanted = sorted({row.slug for row in chunk.rows if row.slug is not None})
         if self.empty or not wanted:
             return {}
-        # (the slugs events have now; a slug an event had before a merge would be looked up here too)
-        return dict(BulkWriter(self.session).fetch("SELECT slug, id FROM events", "slug", wanted))
+        return event_ids_of_slugs(BulkWriter(self.session), wanted)
+
+
+def event_ids_of_slugs(bulk: BulkWriter, slugs: list[str]) -> dict[str, int]:
+    """The id of the event each of `slugs` names: the slug it has now, or one it had before it was merged into
+    another (`retired_slugs`, so that a colleague's CSV written before the merge still finds it)."""
+    found = dict(bulk.fetch("SELECT slug, id FROM events", "slug", slugs))
+    missing = [slug for slug in slugs if slug not in found]
+    if missing:
+        found.update(bulk.fetch("SELECT slug, event_id FROM retired_slugs", "slug", missing))
+    return found
 
 
 class _Given:
@@ -251,10 +260,15 @@ class _Writer:
             n += 20
 
     def _taken(self, slugs: set[str]) -> set[str]:
-        """Which of `slugs` events already have. The database is asked about every one when it held events
-        before the import; else only about those this import may have given out, since no other can be taken."""
-        maybe = slugs if self.had else {slug for slug in slugs if slug in self.given}
-        return self.bulk.existing("events", "slug", sorted(maybe)) if maybe else set()
+        """Which of `slugs` events have, or had before a merge. The database is asked about every one when it held
+        events before the import; else only about those this import may have given out, since no other can be
+        taken."""
+        if not self.had:
+            maybe = sorted(slug for slug in slugs if slug in self.given)
+            return self.bulk.existing("events", "slug", maybe) if maybe else set()
+        # (a former slug of a merged event still names it: never given to another, as `add event` does)
+        asked = sorted(slugs)
+        return self.bulk.existing("events", "slug", asked) | self.bulk.existing("retired_slugs", "slug", asked)
 
     def _maybe_defer_indexes(self, coming: int) -> None:
         if not (self.bulk.sqlite or self.session.info.get(LOCK_TABLES)):
