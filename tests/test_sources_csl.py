@@ -106,7 +106,8 @@ def test_0008_moves_old_sources_over_and_back_losing_nothing(db_url):
 
 def test_0008_downgrade_says_what_it_would_drop_and_refuses_without_yes(cli, seeded_url):
     """The seed's newspaper issue has a day, a genre and a language, Nofulla's article is a magazine's, Hoxha's
-    memoir has a language: the older schema has no column for them, so `db downgrade` names the loss and changes nothing unless --yes."""
+    memoir has a language: the older schema has no column for them, so `db downgrade` names the loss and changes
+    nothing unless --yes."""
     engine = db.make_engine(seeded_url)
     assert db.downgrade_losses(engine, BEFORE) == [
         "the bibliographic fields of 3 sources that the older schema has no column for (a day or month of the "
