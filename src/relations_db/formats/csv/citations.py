@@ -226,7 +226,7 @@ def _events(session: Session, rows: list[CitationRow], problems: list[tuple[int,
     """The event (id, slug) of each row (by its line); a row whose event is not recorded goes to `problems`."""
     from sqlalchemy import select
 
-    from relations_db.formats.csv.importing import event_ids_of_slugs
+    from relations_db.formats.csv.matching import event_ids_of_slugs
     from relations_db.store.bulk import BulkWriter
     from relations_db.store.schema import events
 

@@ -41,6 +41,7 @@ from relations_db.domain.vocab import CONFIDENCE_DEFAULT
 from relations_db.domain.words import search_form
 from relations_db.errors import UserError, ValidationError
 from relations_db.formats.csv.changes import SHOWN_FIELDS, UPDATED, Pair, new_participants, shown, updated_values
+from relations_db.formats.csv.matching import event_ids_of_slugs
 from relations_db.formats.csv.reader import (
     CHUNK,
     CheckedRow,
@@ -159,16 +160,6 @@ class _Matcher:
         if self.empty or not wanted:
             return {}
         return event_ids_of_slugs(BulkWriter(self.session), wanted)
-
-
-def event_ids_of_slugs(bulk: BulkWriter, slugs: list[str]) -> dict[str, int]:
-    """The id of the event each of `slugs` names: the slug it has now, or one it had before it was merged into
-    another (`retired_slugs`, so that a colleague's CSV written before the merge still finds it)."""
-    found = dict(bulk.fetch("SELECT slug, id FROM events", "slug", slugs))
-    missing = [slug for slug in slugs if slug not in found]
-    if missing:
-        found.update(bulk.fetch("SELECT slug, event_id FROM retired_slugs", "slug", missing))
-    return found
 
 
 class _Given:
