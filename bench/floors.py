@@ -58,13 +58,13 @@ def actor_full(path: str, name: str) -> None:
                 "SELECT p.event_id, a.name, a.kind, p.role FROM participations p JOIN actors a ON a.id = p.actor_id "
                 f"WHERE p.event_id IN ({marks}) ORDER BY p.event_id, p.id", ids):
             events[event_id]["actors"].append({"name": actor, "kind": kind, "role": role})
-        for event_id, source, locator, quote, cited_as, cited_in, in_locator, confidence, note in conn.execute(
-                "SELECT event_id, source_id, locator, quote, cited_as, cited_in_id, cited_in_locator, confidence, "
-                f"note FROM citations WHERE event_id IN ({marks}) ORDER BY event_id, id", ids):
+        for event_id, id_, source, locator, quote, cited_as, cited_in, in_locator, confidence, note in conn.execute(
+                "SELECT event_id, id, source_id, locator, quote, cited_as, cited_in_id, cited_in_locator, "
+                f"confidence, note FROM citations WHERE event_id IN ({marks}) ORDER BY event_id, id", ids):
             key, short = sources[source]
             in_key, in_short = sources[cited_in] if cited_in is not None else (None, None)
             events[event_id]["citations"].append({
-                "source": key, "short": short, "locator": locator, "quote": quote, "cited_as": cited_as,
+                "id": id_, "source": key, "short": short, "locator": locator, "quote": quote, "cited_as": cited_as,
                 "cited_in": in_key, "cited_in_short": in_short, "cited_in_locator": in_locator,
                 "confidence": confidence, "note": note,
                 "text": citation_text(short, locator, in_short, in_locator)})
