@@ -797,3 +797,22 @@ def test_any_edtf_like_text_parses_or_raises_date_error(text):
     assert sort_key(d)[0] <= sort_key(d)[1]
     assert parse(d.text) == d
     display(d)
+
+
+@given(st.integers(1000, 9999), st.integers(0, 13), st.integers(0, 32), st.sampled_from(["y", "ym", "ymd"]))
+@example(1960, 2, 29, "ymd")
+@example(1961, 2, 29, "ymd")
+@example(2000, 2, 29, "ymd")
+def test_a_plain_date_reads_as_the_parser_reads_it(year, month, day, form):
+    """`display` reads a plain year, month or day without the parser (the CSV export renders every distinct
+    date): it must answer what the parser's rendering answers, and refuse what the parser refuses."""
+    from relations_db.domain.dates import _checked, shown
+
+    text = {"y": f"{year}", "ym": f"{year}-{month:02d}", "ymd": f"{year}-{month:02d}-{day:02d}"}[form]
+    try:
+        _, parsed = _checked(text)
+    except DateError:
+        with pytest.raises(DateError):
+            display(text)
+        return
+    assert display(text) == shown(parsed)  # type: ignore[arg-type]

@@ -40,6 +40,7 @@ from relations_db.domain.edtf_calendar import (
     era_year,
     iso_day,
     iso_year,
+    month_length,
 )
 from relations_db.domain.edtf_labels import day_label, interval_label, month_label, shown, year_span
 from relations_db.domain.edtf_parse import OPEN, Interval, Invalid, Single, parse_edtf
@@ -195,8 +196,23 @@ def display(value: str | EDTFDate) -> str:
     '-0043-03-15' → '15 March 44 BC', '1985-04-12T23:20:30Z' → '12 April 1985, 23:20:30 UTC',
     '1954/1956' → '1954–1956', '1957/..' → 'from 1957', '1957/' → '1957 – end unknown'.
     """
-    _, parsed = _checked(value.text if isinstance(value, EDTFDate) else value)
+    text = value.text if isinstance(value, EDTFDate) else value
+    plain = _PLAIN.match(text) if isinstance(text, str) else None
+    if plain is not None:  # (most dates of a chronology: read without the parser, which costs ten times more)
+        year, month, day = plain.groups()
+        if month is None:
+            return year
+        if "01" <= month <= "12":
+            if day is None:
+                return month_label(int(year), int(month))
+            if "01" <= day and int(day) <= month_length(int(year), int(month)):
+                return day_label(int(year), int(month), int(day))
+    _, parsed = _checked(text)
     return shown(parsed) if isinstance(parsed, Single) else interval_label(parsed)
+
+
+# A year of 1000 to 9999, its month, its day: no qualifier, sign, letter or interval (see `display`).
+_PLAIN = re.compile(r"([1-9][0-9]{3})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 
 
 def bound_label(iso: str | None, kind: str | None = None) -> str:
