@@ -49,10 +49,12 @@ class Cells:
     read as short forms through `shorts`), the date as a reader sees it.
 
     What is made is remembered — each date text, each citation (a bare one, "12\x1f\x1f\x1f", recurs on many
-    events), each citations cell — and forgotten again beyond `KEPT` entries, so that memory stays flat.
+    events), each citations cell — and forgotten again beyond `KEPT` entries, so that memory stays flat. The rows
+    come in date order, so a date recurs within a few rows; 100,000 entries of each kind took the export of 1M
+    events to 102 MiB in its largest process (70 MiB with 5,000; BENCHMARKS.md).
     """
 
-    KEPT = 100_000
+    KEPT = 5_000
 
     def __init__(self, shorts: dict[str, str]) -> None:
         self.shorts = shorts
