@@ -245,3 +245,28 @@ AUDIT_RULES = (
     ("alias-shared", "error", "one spelling that names two actors (or two places)"),
 )
 PERIODS = ("year", "month")
+
+# --- claims: statements about an event, each with its evidence and rank ----------------------------------------
+
+# What a claim says about its event. The relative kinds (before/after/during another event) are reserved for
+# relative dating: the CHECK accepts them already, so adding them needs no new migration.
+CLAIM_KINDS = ("occurred", "date", "participant", "place", "before", "after", "during")
+# The kinds of which an event shows one value: the best-ranked claim wins (as in Wikidata).
+SINGLE_VALUED_CLAIMS = ("date", "place")
+# Best first: the preferred claims are shown, else the normal ones; a deprecated claim is never shown.
+CLAIM_RANKS = ("preferred", "normal", "deprecated")
+CLAIM_RANK_DEFAULT = "normal"
+# How a citation speaks to a claim. A citation of the event with no link supports the event's own claims.
+STANCES = ("supports", "disputes")
+STANCE_DEFAULT = "supports"
+# How `check` grades two best-ranked date claims with disjoint spans: an error while no side is preferred,
+# information once a historian has ranked one side preferred (the disagreement is then recorded, not open).
+DATE_CONFLICT_SEVERITY = "error"
+DATE_CONFLICT_RANKED_SEVERITY = "info"
+# An event that rests on a single citation, or whose every citation is second-hand: worth knowing, not wrong.
+THIN_EVIDENCE_SEVERITY = "info"
+
+
+def rank_order(rank: str) -> int:
+    """The position of a rank, best first (preferred 0, normal 1, deprecated 2)."""
+    return CLAIM_RANKS.index(rank)

@@ -43,6 +43,7 @@ from relations_db.store.models import (
 )
 from relations_db.write.bibliography import creators_of, set_creators
 from relations_db.write.checks import check_all_cited
+from relations_db.write.claims import backfill as backfill_claims
 from relations_db.write.records import refresh_short_forms
 from relations_db.write.search_index import refresh_search_many
 
@@ -355,6 +356,7 @@ def load_seed(session: Session, data: Any, name: str = "<seed>", progress: Progr
     _apply_named(session, data.get("actors") or [], report, "actors", Actor, _actor_fields)
     _apply_named(session, data.get("places") or [], report, "places", Place, _place_fields)
     _apply_events(session, data.get("events") or [], sources, report, progress)
+    backfill_claims(session)  # each new event's own claims (and a changed date's or place's)
     check_all_cited(session)
     report.seconds = time.perf_counter() - started
     return report

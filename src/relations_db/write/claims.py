@@ -1,0 +1,352 @@
+"""Claims: statements about an event, each with its evidence and rank; the event shows what they decide.
+
+`add event` writes the event's own claims (its date, place and participants), supported by its citation with
+no link rows; `add_claim` records what another citation says — the same value adds the citation to the claim
+that has it, a new one makes a new claim — and `rank_claim` ranks a claim. After each, `recompute` sets the
+event's date columns, place and `disputed` flag from its claims (`domain.claims`), and the spans of a disputed
+event in `disputed_spans`, which the date filters read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, exists, func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from relations_db.domain import claims as rule
+from relations_db.domain import dates, vocab
+from relations_db.errors import NotFound, UserError
+from relations_db.store.models import Citation, Claim, ClaimCitation, DisputedSpan, Event, Participation
+from relations_db.store.schema import claims as claims_table
+from relations_db.store.schema import events as events_table
+from relations_db.store.schema import participations as participations_table
+from relations_db.write.checks import Problems, date_values, optional_text
+from relations_db.write.parts import CitationInput, create_participants, create_place, new_citation, participants
+from relations_db.write.resolve import place_or_new, resolve_event
+from relations_db.write.search_index import refresh_search
+
+_ID = re.compile(r"[kK]?([0-9]+)")
+
+
+# --- the event's own claims -------------------------------------------------------------------------------------
+
+
+def own_claims(event: Event) -> list[Claim]:
+    """The claims an event states by its own columns: its date, its place, each participant (not yet added)."""
+    made = [Claim(kind="date", date=event.date, start_day=event.start_day, end_day=event.end_day, own=True)]
+    if event.place is not None:
+        made.append(Claim(kind="place", place=event.place, own=True))
+    made += [Claim(kind="participant", participation=p, own=True) for p in event.participations]
+    return made
+
+
+# The columns of a claim row as the bulk importers write it (`own_claim_rows`).
+CLAIM_COLUMNS = ("event_id", "kind", "date", "start_day", "end_day", "place_id", "participation_id", "rank", "own")
+
+
+def own_claim_rows(event_id: int, date: str, start_day: int | None, end_day: int | None, place_id: int | None,
+                   participation_ids: list[int]) -> list[tuple[object, ...]]:
+    """The own claims of a new event as rows of CLAIM_COLUMNS (for a bulk insert): its date, its place, one per
+    participation — what `own_claims` makes, without the ORM."""
+    normal = vocab.CLAIM_RANK_DEFAULT
+    rows: list[tuple[object, ...]] = [(event_id, "date", date, start_day, end_day, None, None, normal, True)]
+    if place_id is not None:
+        rows.append((event_id, "place", None, None, None, place_id, None, normal, True))
+    rows += [(event_id, "participant", None, None, None, None, p, normal, True) for p in participation_ids]
+    return rows
+
+
+def backfill(session: Session, event_ids: list[int] | None = None) -> None:
+    """Give every event written without claims (by a bulk import or the seed loader) its own claims, and every
+    participation its claim: three set-based statements, the migration's, for the rows that lack them — of the
+    events `event_ids` only, when given (500 at a time)."""
+    if event_ids is None:
+        _backfill(session, None)
+    else:
+        for i in range(0, len(event_ids), 500):
+            _backfill(session, event_ids[i:i + 500])
+    session.flush()
+
+
+def follow_import(session: Session, event_ids: list[int]) -> None:
+    """After an import changed the events `event_ids`: the claims of participations it added, and the one own
+    date (place) claim of an event whose date (place) it rewrote."""
+    backfill(session, sorted(set(event_ids)))
+
+
+def _backfill(session: Session, ids: list[int] | None) -> None:
+    c, e, p = claims_table, events_table, participations_table
+    normal, own_ = literal(vocab.CLAIM_RANK_DEFAULT), literal(True)
+    of_events = [e.c.id.in_(ids)] if ids is not None else []
+    has_date = exists().where(c.c.event_id == e.c.id, c.c.kind == "date")
+    session.execute(insert(c).from_select(
+        ["event_id", "kind", "date", "start_day", "end_day", "rank", "own"],
+        select(e.c.id, literal("date"), e.c.date, e.c.start_day, e.c.end_day, normal, own_)
+        .where(~has_date, *of_events).order_by(e.c.id)))
+    has_place = exists().where(c.c.event_id == e.c.id, c.c.kind == "place")
+    session.execute(insert(c).from_select(
+        ["event_id", "kind", "place_id", "rank", "own"],
+        select(e.c.id, literal("place"), e.c.place_id, normal, own_)
+        .where(e.c.place_id.is_not(None), ~has_place, *of_events).order_by(e.c.id)))
+    has_claim = exists().where(c.c.participation_id == p.c.id)
+    session.execute(insert(c).from_select(
+        ["event_id", "kind", "participation_id", "rank", "own"],
+        select(p.c.event_id, literal("participant"), p.c.id, normal, own_)
+        .where(~has_claim, *([p.c.event_id.in_(ids)] if ids is not None else [])).order_by(p.c.id)))
+    _follow_columns(session, ids)
+
+
+def _follow_columns(session: Session, ids: list[int] | None) -> None:
+    """An import that rewrote an event's date or place: its one own date (place) claim takes the new value; an
+    event with more than one such claim is left to `edit claim` (the importers refuse to change its date)."""
+    c, e = claims_table, events_table
+    other = claims_table.alias("other")
+    of_events = [c.c.event_id.in_(ids)] if ids is not None else []
+    for kind, columns in (("date", ("date", "start_day", "end_day")), ("place", ("place_id",))):
+        alone = select(func.count()).where(other.c.event_id == c.c.event_id, other.c.kind == kind).scalar_subquery()
+        value = {name: select(e.c[name]).where(e.c.id == c.c.event_id).scalar_subquery() for name in columns}
+        differs = value[columns[0]] != c.c[columns[0]]
+        if kind == "place":  # (an event whose place was cleared keeps the claim: nothing to compare)
+            differs = and_(value["place_id"].is_not(None), differs)
+        session.execute(update(c).where(c.c.kind == kind, c.c.own, alone == 1, differs, *of_events)
+                        .values({c.c[name]: value[name] for name in columns}))
+
+
+# --- what the event shows -------------------------------------------------------------------------------------
+
+
+def _date_claims(event: Event) -> list[rule.DateClaim]:
+    return [rule.DateClaim(c.id, c.date or "", c.start_day, c.end_day, c.rank) for c in event.claims
+            if c.kind == "date"]
+
+
+def recompute(session: Session, event: Event) -> None:
+    """Set the event's date columns, `disputed` flag, place and disputed spans from its claims (flushed first,
+    so that every claim has its id). An event whose every date claim is deprecated keeps its date."""
+    session.flush()
+    outcome = rule.date_outcome(_date_claims(event))
+    session.execute(delete(DisputedSpan.__table__).where(DisputedSpan.__table__.c.event_id == event.id))
+    if outcome is not None:
+        shown = dates.parse(outcome.shown.date)
+        start, end = dates.parse(outcome.start_from.date), dates.parse(outcome.end_from.date)
+        event.date, event.precision = shown.text, shown.precision
+        event.approximate, event.uncertain = shown.approximate, shown.uncertain
+        event.start_day, event.start_kind, event.start_iso = start.start_day, start.start_kind, start.start_iso
+        event.end_day, event.end_kind, event.end_iso = end.end_day, end.end_kind, end.end_iso
+        event.disputed = outcome.disputed
+        if outcome.disputed:
+            session.add_all(DisputedSpan(claim_id=c.id, event_id=event.id, start_day=c.start_day, end_day=c.end_day)
+                            for c in outcome.best)
+    places = [c for c in event.claims if c.kind == "place" and c.rank != "deprecated"]
+    if places:
+        top = min(vocab.rank_order(c.rank) for c in places)
+        event.place_id = min((c for c in places if vocab.rank_order(c.rank) == top), key=lambda c: c.id).place_id
+    elif any(c.kind == "place" for c in event.claims):
+        event.place_id = None
+    session.flush()
+
+
+# --- adding a claim ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClaimInput:
+    """What `add claim` states: exactly one of a date (EDTF), an actor (NAME:ROLE), a place, or that it occurred."""
+
+    date: str | None = None
+    actor: str | None = None
+    place: str | None = None
+    occurred: bool = False
+
+
+@dataclass
+class AddedClaim:
+    """What `add_claim` did: the claim, the citation, and whether the claim is new or already had this value."""
+
+    claim: Claim
+    citation: Citation
+    new_claim: bool
+
+
+def _one_value(given: ClaimInput) -> str:
+    stated = [k for k, v in (("date", given.date), ("participant", given.actor), ("place", given.place),
+                             ("occurred", given.occurred)) if v]
+    if len(stated) != 1:
+        raise UserError("give exactly one of a date, an actor (NAME:ROLE), a place, or that the event occurred "
+                        f"(got {', '.join(stated) or 'none'})", field="claim")
+    return stated[0]
+
+
+def _check_choice(value: str, choices: tuple[str, ...], what: str, field: str) -> str:
+    if value not in choices:
+        raise UserError(f"{value!r} is not a {what}: give one of {', '.join(choices)}", field=field)
+    return value
+
+
+def _same_claim(event: Event, kind: str, value: object) -> Claim | None:
+    """The event's claim of this kind that states `value` already."""
+    for claim in event.claims:
+        if claim.kind != kind:
+            continue
+        if ((kind == "date" and claim.date == value) or (kind == "place" and claim.place_id == value)
+                or kind == "occurred"
+                or (kind == "participant" and claim.participation is not None
+                    and (claim.participation.actor_id, claim.participation.role) == value)):
+            return claim
+    return None
+
+
+def _existing_citation(event: Event, citation: Citation) -> Citation:
+    """The event's citation with the same source, locator and quotation (stored once), else `citation` added."""
+    for old in event.citations:
+        if (old.source_id, old.locator, old.quote) == (citation.source.id, citation.locator, citation.quote):
+            return old
+    event.citations.append(citation)
+    return citation
+
+
+def add_claim(session: Session, event_ref: str, given: ClaimInput, *, source: str | None,
+              evidence: CitationInput, stance: str = vocab.STANCE_DEFAULT, rank: str | None = None,
+              reason: str | None = None) -> AddedClaim:
+    """State one thing about an event on one citation. A value equal to an existing claim's adds the citation to
+    that claim (and sets its rank or reason when given); otherwise a new claim is made. Every problem at once."""
+    problems = Problems()
+    event = problems.check(resolve_event, session, event_ref)
+    kind = problems.check(_one_value, given)
+    problems.check(_check_choice, stance, vocab.STANCES, "stance", "stance")
+    if rank is not None:
+        problems.check(_check_choice, rank, vocab.CLAIM_RANKS, "rank", "rank")
+    values = problems.check(date_values, given.date) if given.date else None
+    place = problems.check(place_or_new, session, given.place, False) if given.place else None
+    people = participants(session, [given.actor], None, problems) if given.actor else []
+    citation = new_citation(session, source, evidence, problems)
+    problems.raise_if_any("add the claim")
+    assert event is not None and kind is not None and citation is not None
+    if not any(c.kind == "date" for c in event.claims):  # written by a bulk import: its own claims first
+        backfill(session)
+        session.refresh(event)
+    citation = _existing_citation(event, citation)
+    value: object = None
+    if kind == "date":
+        assert values is not None
+        value = values["date"]
+    elif kind == "place":
+        value = create_place(session, place).id  # type: ignore[union-attr]
+    elif kind == "participant":
+        actor, role = create_participants(session, people, None)[0]
+        value = (actor.id, role)
+    claim = _same_claim(event, kind, value)
+    new = claim is None
+    if claim is None:
+        claim = _new_claim(session, event, kind, value, values)
+    if rank is not None:
+        claim.rank = rank
+    if optional_text(reason):
+        claim.reason = optional_text(reason)
+    session.flush()
+    _link(session, claim, citation, stance)
+    recompute(session, event)
+    refresh_search(session, event)
+    return AddedClaim(claim, citation, new)
+
+
+def _new_claim(session: Session, event: Event, kind: str, value: object, values: object) -> Claim:
+    claim = Claim(kind=kind, own=False, rank=vocab.CLAIM_RANK_DEFAULT)
+    if kind == "date":
+        assert isinstance(values, dict)
+        claim.date, claim.start_day, claim.end_day = values["date"], values["start_day"], values["end_day"]
+    elif kind == "place":
+        assert isinstance(value, int)
+        claim.place_id = value
+    elif kind == "participant":
+        assert isinstance(value, tuple)
+        part = Participation(actor_id=value[0], role=value[1])
+        event.participations.append(part)
+        claim.participation = part
+    event.claims.append(claim)
+    session.flush()
+    return claim
+
+
+def _link(session: Session, claim: Claim, citation: Citation, stance: str) -> None:
+    session.flush()
+    link = session.get(ClaimCitation, (claim.id, citation.id))
+    if link is None:
+        session.add(ClaimCitation(claim_id=claim.id, citation_id=citation.id, stance=stance))
+    elif link.stance != stance:
+        raise UserError(f"citation c{citation.id} already {link.stance} claim k{claim.id}: it cannot also "
+                        f"{stance.removesuffix('s')} it; nothing was written", field="stance")
+
+
+# --- ranking ----------------------------------------------------------------------------------------------------
+
+
+def claim_id(ref: str | int) -> int:
+    """The number of a claim as a user gives it: 'k12', '12' or 12 (`claims EVENT` prints k12)."""
+    if isinstance(ref, int):
+        return ref
+    match = _ID.fullmatch(ref.strip())
+    if match is None:
+        raise UserError(f"{ref!r} is not a claim id: give it as `claims EVENT` prints it, e.g. k12 (or 12)",
+                        field="claim")
+    return int(match.group(1))
+
+
+def resolve_claim(session: Session, ref: str | int) -> Claim:
+    """The claim with this id; NotFound says where ids are shown."""
+    found = session.get(Claim, claim_id(ref))
+    if found is None:
+        raise NotFound(f"no claim k{claim_id(ref)}: `relations-db claims EVENT` prints each claim's id, e.g. k12",
+                       field="claim")
+    return found
+
+
+def rank_claim(session: Session, ref: str | int, rank: str, reason: str | None = None) -> Claim:
+    """Rank a claim preferred, normal or deprecated (with the reason, when given); the event shows the result."""
+    problems = Problems()
+    claim = problems.check(resolve_claim, session, ref)
+    problems.check(_check_choice, rank, vocab.CLAIM_RANKS, "rank", "rank")
+    problems.raise_if_any("rank the claim")
+    assert claim is not None
+    claim.rank = rank
+    if optional_text(reason):
+        claim.reason = optional_text(reason)
+    recompute(session, claim.event)
+    return claim
+
+
+def single_claim(event: Event, kind: str) -> Claim | None:
+    """The event's one claim of `kind` (what `edit event --date/--place` edits), None when it has none; more than
+    one is refused, naming `edit claim`."""
+    found = [c for c in event.claims if c.kind == kind]
+    if len(found) > 1:
+        raise UserError(f"{event.slug!r} has {len(found)} {kind} claims (sources disagree): edit one of them with "
+                        f"`edit claim`, or rank one with `rank` (`claims {event.slug}` lists them)", field=kind)
+    return found[0] if found else None
+
+
+def follow_edit(session: Session, event: Event, changed: set[str]) -> None:
+    """After `edit event`: its one date claim and one place claim take the edited values (`single_claim` has
+    refused an edit of an event with more than one), and each new participation gets its own claim."""
+    session.flush()
+    session.refresh(event, ["claims"])
+    if "date" in changed:
+        claim = single_claim(event, "date")
+        if claim is None:
+            event.claims.append(Claim(kind="date", own=True, date=event.date))
+            claim = event.claims[-1]
+        claim.date, claim.start_day, claim.end_day = event.date, event.start_day, event.end_day
+    if "place" in changed:
+        claim = single_claim(event, "place")
+        if claim is not None and event.place_id is None:
+            event.claims.remove(claim)
+        elif claim is not None:
+            claim.place_id = event.place_id
+        elif event.place_id is not None:
+            event.claims.append(Claim(kind="place", own=True, place_id=event.place_id))
+    claimed = {c.participation_id for c in event.claims if c.kind == "participant"}
+    event.claims.extend(Claim(kind="participant", own=True, participation_id=p.id)
+                        for p in event.participations if p.id not in claimed)
+    recompute(session, event)
