@@ -1,7 +1,7 @@
 """claims, claim_citations, disputed_spans, events.disputed: sources that disagree, each with its evidence and rank
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01 09:15:00
 
 A claim is one statement about an event: that it happened, its date (EDTF text and day numbers, as on events),
@@ -12,7 +12,7 @@ columns — one date claim, one place claim when it has a place, one participant
 normal and without a reason, so every event reads exactly as before and none is disputed. Plain new tables and
 one column with a default: each step is safe on SQLite, where a failing migration half-applies.
 
-The downgrade drops the claims. It is lossless while they are just each event's own (what 0007 holds in the
+The downgrade drops the claims. It is lossless while they are just each event's own (what 0008 holds in the
 event's columns); `losses` counts what else there is — other claims, ranks and reasons, links — so that
 `db downgrade` says what it would drop and refuses without `--yes` (store/db.py `downgrade_losses`). This file is
 frozen: it imports nothing of the package, and spells the vocabulary of its time.
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0009'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -107,7 +107,7 @@ def downgrade() -> None:
     op.drop_column('events', 'disputed')
 
 
-# The claims 0007 cannot hold: any claim of another kind, a second date or place claim of an event, a date or
+# The claims 0008 cannot hold: any claim of another kind, a second date or place claim of an event, a date or
 # place claim that differs from the event's column, a rank other than normal, a reason.
 _BEYOND_OWN = """
 SELECT count(*) FROM claims c JOIN events e ON e.id = c.event_id
