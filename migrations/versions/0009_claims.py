@@ -18,6 +18,7 @@ event's columns); `losses` counts what else there is — other claims, ranks and
 frozen: it imports nothing of the package, and spells the vocabulary of its time.
 """
 from collections.abc import Sequence
+from datetime import date
 
 import sqlalchemy as sa
 from alembic import op
@@ -30,6 +31,7 @@ depends_on: str | Sequence[str] | None = None
 _KINDS = ('occurred', 'date', 'participant', 'place', 'before', 'after', 'during')
 _RANKS = ('preferred', 'normal', 'deprecated')
 _STANCES = ('supports', 'disputes')
+_MIN, _MAX = date.min.toordinal(), date.max.toordinal()
 
 
 def upgrade() -> None:
@@ -93,10 +95,43 @@ def upgrade() -> None:
     conn.execute(sa.text("INSERT INTO claims (event_id, kind, place_id, rank, own) "
                "SELECT id, 'place', place_id, 'normal', :own FROM events WHERE place_id IS NOT NULL ORDER BY id"), {"own": True})
     conn.execute(sa.text("INSERT INTO claims (event_id, kind, participation_id, rank, own) "
-               "SELECT event_id, 'participant', id, 'normal', :own FROM participations ORDER BY event_id, id"), {"own": True})
+               "SELECT event_id, 'participant', id, 'normal', :own FROM participations ORDER BY id"), {"own": True})
+
+
+def _iso(day: int | None) -> str | None:
+    """The ISO text of a day number (years 1–9999; beyond them, as domain/dates writes it, is not needed here:
+    the shown claim's days of a disputed event within those years are what the old columns took)."""
+    return date.fromordinal(day).isoformat() if day is not None and _MIN <= day <= _MAX else None
+
+
+def _end_kind(text: str, side: int) -> str | None:
+    """The kind of a missing end of an EDTF interval: '..' open, empty unknown (as migration 0004 reads it)."""
+    if "/" not in text:
+        return None
+    return {"..": "open", "": "unknown"}.get(text.split("/", 1)[side].strip())
+
+
+def _undispute(conn: sa.Connection) -> None:
+    """A disputed event's days are the hull of its claims: give it back the days of the date it shows (its
+    lowest-id claim of that text), so that 0007's columns agree with its `date`."""
+    rows = conn.execute(sa.text(
+        "SELECT e.id, c.date, c.start_day, c.end_day FROM events e JOIN claims c ON c.event_id = e.id "
+        "AND c.kind = 'date' AND c.date = e.date WHERE e.disputed ORDER BY e.id, c.id")).all()
+    done: set[int] = set()
+    for event_id, text, start, end in rows:
+        if event_id in done or (start is not None and _iso(start) is None) or (end is not None and _iso(end) is None):
+            continue
+        done.add(event_id)
+        conn.execute(sa.text(
+            "UPDATE events SET start_day = :start, end_day = :end, start_iso = :start_iso, end_iso = :end_iso, "
+            "start_kind = :start_kind, end_kind = :end_kind WHERE id = :id"),
+            {"id": event_id, "start": start, "end": end, "start_iso": _iso(start), "end_iso": _iso(end),
+             "start_kind": _end_kind(text, 0) if start is None else None,
+             "end_kind": _end_kind(text, 1) if end is None else None})
 
 
 def downgrade() -> None:
+    _undispute(op.get_bind())
     op.drop_index('ix_disputed_spans_event_id', table_name='disputed_spans')
     op.drop_table('disputed_spans')
     op.drop_index('ix_claim_citations_citation_id', table_name='claim_citations')
@@ -136,5 +171,6 @@ def losses(connection: sa.Connection) -> list[str]:
         found.append(f"{_plural(links, 'link')} of a citation to the claim it supports or disputes")
     disputed = connection.execute(sa.text("SELECT count(*) FROM events WHERE disputed")).scalar_one()
     if disputed:
-        found.append(f"the disagreement of {_plural(disputed, 'disputed event')} (each would keep one date)")
+        found.append(f"the disagreement of {_plural(disputed, 'disputed event')} (each would keep the date it "
+                     "shows)")
     return found

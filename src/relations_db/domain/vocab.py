@@ -228,6 +228,10 @@ SEVERITIES = ("error", "warning", "info")
 # The audit's rules as (id, severity, what a finding of it is), in the order of the report within a severity.
 # `analysis.audit` registers one check for each (by id); `check --help` and `--rule` read this table, which
 # imports nothing, so that the help is written without loading the audit (SQLAlchemy, the ORM).
+# How `check` grades two best-ranked date claims with disjoint spans: an error while no side is preferred,
+# information once a historian has ranked one side preferred (the disagreement is then recorded, not open).
+DATE_CONFLICT_SEVERITY = "error"
+DATE_CONFLICT_RANKED_SEVERITY = "info"
 AUDIT_RULES = (
     ("event-uncited", "error", "an event with no citation"),
     ("interval-reversed", "error", "an event whose stored end is before its start"),
@@ -243,6 +247,9 @@ AUDIT_RULES = (
     ("event-unclassified", "info", "an event without a type"),
     ("actor-unused", "info", "an actor who takes part in no event"),
     ("alias-shared", "error", "one spelling that names two actors (or two places)"),
+    ("date-conflict", DATE_CONFLICT_SEVERITY, "sources disagree on an event's date and none is ranked preferred"),
+    ("date-conflict-ranked", DATE_CONFLICT_RANKED_SEVERITY, "sources disagree on an event's date, and one side is "
+                                                            "ranked preferred"),
 )
 PERIODS = ("year", "month")
 
@@ -259,12 +266,6 @@ CLAIM_RANK_DEFAULT = "normal"
 # How a citation speaks to a claim. A citation of the event with no link supports the event's own claims.
 STANCES = ("supports", "disputes")
 STANCE_DEFAULT = "supports"
-# How `check` grades two best-ranked date claims with disjoint spans: an error while no side is preferred,
-# information once a historian has ranked one side preferred (the disagreement is then recorded, not open).
-DATE_CONFLICT_SEVERITY = "error"
-DATE_CONFLICT_RANKED_SEVERITY = "info"
-# An event that rests on a single citation, or whose every citation is second-hand: worth knowing, not wrong.
-THIN_EVIDENCE_SEVERITY = "info"
 
 
 def rank_order(rank: str) -> int:

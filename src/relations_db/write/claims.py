@@ -175,7 +175,7 @@ def _one_value(given: ClaimInput) -> str:
                              ("occurred", given.occurred)) if v]
     if len(stated) != 1:
         raise UserError("give exactly one of a date, an actor (NAME:ROLE), a place, or that the event occurred "
-                        f"(got {', '.join(stated) or 'none'})", field="claim")
+                        f"(got {', '.join(stated) or 'none'})")
     return stated[0]
 
 
@@ -350,3 +350,85 @@ def follow_edit(session: Session, event: Event, changed: set[str]) -> None:
     event.claims.extend(Claim(kind="participant", own=True, participation_id=p.id)
                         for p in event.participations if p.id not in claimed)
     recompute(session, event)
+
+
+# --- correcting and removing a claim ------------------------------------------------------------------------------
+
+
+def _new_value(session: Session, claim: Claim, given: ClaimInput, problems: Problems) -> tuple[object, object]:
+    """The claim's new value as (comparable value, what to store), checked against its kind."""
+    kind = claim.kind
+    wrong = [k for k, v in (("date", given.date), ("participant", given.actor), ("place", given.place)) if v and
+             k != kind]
+    if wrong or given.occurred:
+        problems.add(f"k{claim.id} is a {kind} claim: it takes "
+                     + {"date": "--date", "participant": "--actor", "place": "--place"}.get(kind, "no value"),
+                     field=wrong[0] if wrong and wrong[0] != "participant" else None)
+        return None, None
+    if kind == "date" and given.date:
+        values = problems.check(date_values, given.date)
+        return (values["date"], values) if values else (None, None)
+    if kind == "place" and given.place:
+        place = problems.check(place_or_new, session, given.place, False)
+        return (place.id, place) if place is not None and not isinstance(place, str) else (None, None)
+    if kind == "participant" and given.actor:
+        people = participants(session, [given.actor], None, problems)
+        if people and not isinstance(people[0][0], str):
+            return (people[0][0].id, people[0][1]), people[0]
+    return None, None
+
+
+def edit_claim(session: Session, ref: str | int, given: ClaimInput,
+               reason: str | None = None) -> tuple[Claim, list[str]]:
+    """Correct a claim's value (of its own kind) or reason; a value another claim of the event states already is
+    refused. The event shows the result. Returns the claim and what changed."""
+    problems = Problems()
+    claim = problems.check(resolve_claim, session, ref)
+    value, stored = _new_value(session, claim, given, problems) if claim is not None else (None, None)
+    problems.raise_if_any("edit the claim")
+    assert claim is not None
+    changed = []
+    if value is not None:
+        other = _same_claim(claim.event, claim.kind, value)
+        if other is not None and other.id != claim.id:
+            raise UserError(f"k{other.id} of {claim.event.slug!r} already says that: add the citation to it, or "
+                            "remove one of the two; nothing was written", field=claim.kind)
+        if other is None:
+            _store_value(claim, stored)
+            changed.append(claim.kind)
+    if reason is not None and optional_text(reason) != claim.reason:
+        claim.reason = optional_text(reason)
+        changed.append("reason")
+    recompute(session, claim.event)
+    return claim, changed
+
+
+def _store_value(claim: Claim, stored: object) -> None:
+    if claim.kind == "date" and isinstance(stored, dict):
+        claim.date, claim.start_day, claim.end_day = stored["date"], stored["start_day"], stored["end_day"]
+    elif claim.kind == "place" and stored is not None:
+        claim.place = stored  # type: ignore[assignment]
+    elif claim.kind == "participant" and isinstance(stored, tuple) and claim.participation is not None:
+        claim.participation.actor, claim.participation.role = stored
+
+
+def remove_claim(session: Session, ref: str | int) -> tuple[str, str, str]:
+    """Remove a claim (a participant claim with its participation); an event keeps at least one date claim.
+    Citations stay with the event. Returns the event's slug, the claim's kind and value as it read."""
+    claim = resolve_claim(session, ref)
+    event = claim.event
+    if claim.kind == "date" and sum(c.kind == "date" for c in event.claims) == 1:
+        raise UserError(f"k{claim.id} is the only date of {event.slug!r}: an event keeps one (correct it with "
+                        "`edit claim`); nothing was written", field="claim")
+    value = claim.date if claim.kind == "date" else (
+        claim.place.name if claim.place is not None else
+        claim.participation.actor.name if claim.participation is not None else claim.kind)
+    if claim.participation is not None:
+        event.participations.remove(claim.participation)
+    event.claims.remove(claim)
+    session.flush()
+    if claim.kind == "place" and not any(c.kind == "place" for c in event.claims):
+        event.place_id = None
+    recompute(session, event)
+    refresh_search(session, event)
+    return event.slug, claim.kind, str(value)
