@@ -340,17 +340,46 @@ def test_an_import_does_not_choose_between_disagreeing_sources(cli, seeded_url, 
     _dispute(cli, seeded_url)
     exported = tmp_path / "1961.yaml"
     assert cli(seeded_url, "export", "--year", "1961", "--format", "yaml", "-o", str(exported)).exit_code == 0
-    yaml = exported.read_text(encoding="utf-8")
-    moved = {f"- slug: {BREAK}\n  date: '1961-12-03'\n": "12-04'",
-             f"- slug: {ONE_DATE}\n  kind: meeting\n  date: '1961-05-29'\n": "05-30'"}
-    for old, day in moved.items():
-        assert old in yaml
-        yaml = yaml.replace(old, old[:-7] + day + "\n")  # (the day and month: "12-03'\n")
-    exported.write_text(yaml, encoding="utf-8")
-    imported = cli(seeded_url, "import", str(exported))
-    assert imported.exit_code == 0, imported.stderr
+    # exported as it is, the disputed event's shown date imports back unchanged: its claims and hull stay
+    assert cli(seeded_url, "import", str(exported)).exit_code == 0
     shown = json.loads(cli(seeded_url, "show", BREAK, "-f", "json").stdout)
     assert shown["disputed"] is True and shown["dates"] == ["1961-12-03", "1959"] and shown["date"] == "1961-12-03"
-    # while an event with one date claim takes the imported date, in its claim too
+    yaml = exported.read_text(encoding="utf-8")
+    one = f"- slug: {ONE_DATE}\n  kind: meeting\n  date: '1961-05-29'\n"
+    assert one in yaml
+    yaml = yaml.replace(one, one[:-7] + "05-30'\n")  # (the day and month: "05-29'\n")
+    exported.write_text(yaml, encoding="utf-8")
+    # an event with one date claim takes the imported date, in its claim too
+    assert cli(seeded_url, "import", str(exported)).exit_code == 0
     (dated,) = [c for c in json.loads(cli(seeded_url, "claims", ONE_DATE, "-f", "json").stdout) if c["kind"] == "date"]
     assert dated["date"] == "1961-05-30"
+    # a file that would change the disputed event's date is refused in one line, and nothing is written
+    moved = f"- slug: {BREAK}\n  date: '1961-12-03'\n"
+    assert moved in yaml
+    exported.write_text(yaml.replace(moved, moved[:-7] + "12-04'\n").replace("05-30'", "05-31'"), encoding="utf-8")
+    refused = cli(seeded_url, "import", str(exported))
+    assert refused.exit_code != 0 and "Traceback" not in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert BREAK in refused.stderr and "edit claim" in refused.stderr and "nothing was written" in refused.stderr
+    shown = json.loads(cli(seeded_url, "show", BREAK, "-f", "json").stdout)
+    assert shown["dates"] == ["1961-12-03", "1959"] and shown["start"] == "1959-01-01"
+    assert json.loads(cli(seeded_url, "show", ONE_DATE, "-f", "json").stdout)["date"] == "1961-05-30"
+
+
+def test_a_csv_import_does_not_change_a_disputed_date(cli, seeded_url, tmp_path):
+    _dispute(cli, seeded_url)
+    exported = tmp_path / "1961.csv"
+    assert cli(seeded_url, "export", "--year", "1961", "--format", "csv", "-o", str(exported)).exit_code == 0
+    # exported as it is, the file matches every event and changes nothing
+    assert cli(seeded_url, "import", str(exported)).exit_code == 0
+    shown = json.loads(cli(seeded_url, "show", BREAK, "-f", "json").stdout)
+    assert shown["disputed"] is True and shown["dates"] == ["1961-12-03", "1959"]
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    (at,) = [i for i, line in enumerate(lines) if BREAK in line]
+    lines[at] = lines[at].replace("1961-12-03", "1961-12-04", 1)
+    exported.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    refused = cli(seeded_url, "import", str(exported))
+    assert refused.exit_code != 0 and "Traceback" not in refused.stderr
+    assert BREAK in refused.stderr and "edit claim" in refused.stderr
+    shown = json.loads(cli(seeded_url, "show", BREAK, "-f", "json").stdout)
+    assert shown["dates"] == ["1961-12-03", "1959"] and shown["date"] == "1961-12-03"

@@ -76,6 +76,18 @@ def follow_import(session: Session, event_ids: list[int]) -> None:
     backfill(session, sorted(set(event_ids)))
 
 
+# The columns of an event that its date claims decide (`recompute`).
+DATE_FIELDS = ("date", "start_day", "end_day", "start_kind", "end_kind", "start_iso", "end_iso", "precision",
+               "approximate", "uncertain")
+
+
+def several_dates(session: Session) -> set[int]:
+    """The ids of the events with more than one date claim (whose date an import may not change)."""
+    c = claims_table
+    return set(session.scalars(select(c.c.event_id).where(c.c.kind == "date").group_by(c.c.event_id)
+                               .having(func.count() > 1)))
+
+
 def _backfill(session: Session, ids: list[int] | None) -> None:
     c, e, p = claims_table, events_table, participations_table
     normal, own_ = literal(vocab.CLAIM_RANK_DEFAULT), literal(True)
