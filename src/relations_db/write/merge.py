@@ -261,7 +261,7 @@ def merge_events(session: Session, keep: str, fold_in: str) -> Merged:
     session.delete(session.get(Event, b_id))
     session.flush()
     session.add(RetiredSlug(slug=old_slug, event_id=a.id))
-    backfill(session)  # B's participations came with their claims' event gone: they become A's own
+    backfill(session, [a.id])  # B's participations came with their claims' event gone: they become A's own
     kept = session.get(Event, a.id)
     assert kept is not None
     refresh_search(session, kept)

@@ -336,7 +336,8 @@ def _link_invoked(session: Session, touched: list[tuple[Mapping, Event, bool]], 
 
 
 def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Source], report: LoadReport,
-                  progress: Progress | None = None, name: str = "<seed>") -> None:
+                  progress: Progress | None = None, name: str = "<seed>") -> list[int]:
+    """Add or update the file's events; the ids of those added or changed."""
     context = _EventContext(
         sources=sources,
         actors=_ids_by_spelling(session, select(Actor.name_folded, Actor.id),
@@ -360,6 +361,7 @@ def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Sou
     refresh_search_many(session, [event for _, event, changed in touched if changed])
     if progress is not None:
         progress(len(touched))
+    return [event.id for _, event, changed in touched if changed]
 
 
 # --- loading -------------------------------------------------------------------------------------------------
@@ -374,8 +376,8 @@ def load_seed(session: Session, data: Any, name: str = "<seed>", progress: Progr
     sources = _apply_sources(session, data.get("sources") or [], report)
     _apply_named(session, data.get("actors") or [], report, "actors", Actor, _actor_fields)
     _apply_named(session, data.get("places") or [], report, "places", Place, _place_fields)
-    _apply_events(session, data.get("events") or [], sources, report, progress, name)
-    backfill_claims(session)  # each new event's own claims (and a changed date's or place's)
+    changed = _apply_events(session, data.get("events") or [], sources, report, progress, name)
+    backfill_claims(session, changed)  # each new event's own claims (and a changed date's or place's)
     check_all_cited(session)
     report.seconds = time.perf_counter() - started
     return report
