@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from relations_db.domain import claims as rule
 from relations_db.domain import dates, vocab
 from relations_db.errors import NotFound, UserError
+from relations_db.store.bulk import BulkWriter
 from relations_db.store.models import Citation, Claim, ClaimCitation, DisputedSpan, Event, Participation
 from relations_db.store.schema import claims as claims_table
 from relations_db.store.schema import events as events_table
@@ -42,20 +43,30 @@ def own_claims(event: Event) -> list[Claim]:
     return made
 
 
-# The columns of a claim row as the bulk importers write it (`own_claim_rows`).
-CLAIM_COLUMNS = ("event_id", "kind", "date", "start_day", "end_day", "place_id", "participation_id", "rank", "own")
+class OwnClaimRows:
+    """The own claims of new events as plain rows, for a bulk insert (`store.bulk.BulkWriter`): what `own_claims`
+    makes, without the ORM. One statement per kind, each with only the columns its kind fills (the rank is the
+    default, normal): at a claim row per date, place and participant, narrow rows halve the cost of the insert."""
 
+    _COLUMNS = {"date": ("event_id", "kind", "date", "start_day", "end_day", "own"),
+                "place": ("event_id", "kind", "place_id", "own"),
+                "participant": ("event_id", "kind", "participation_id", "own")}
 
-def own_claim_rows(event_id: int, date: str, start_day: int | None, end_day: int | None, place_id: int | None,
-                   participation_ids: list[int]) -> list[tuple[object, ...]]:
-    """The own claims of a new event as rows of CLAIM_COLUMNS (for a bulk insert): its date, its place, one per
-    participation — what `own_claims` makes, without the ORM."""
-    normal = vocab.CLAIM_RANK_DEFAULT
-    rows: list[tuple[object, ...]] = [(event_id, "date", date, start_day, end_day, None, None, normal, True)]
-    if place_id is not None:
-        rows.append((event_id, "place", None, None, None, place_id, None, normal, True))
-    rows += [(event_id, "participant", None, None, None, None, p, normal, True) for p in participation_ids]
-    return rows
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple[object, ...]]] = {kind: [] for kind in self._COLUMNS}
+
+    def add(self, event_id: int, date: str, start_day: int | None, end_day: int | None, place_id: int | None,
+            participation_ids: list[int]) -> None:
+        """The own claims of one new event: its date, its place (when it has one), one per participation."""
+        self.rows["date"].append((event_id, "date", date, start_day, end_day, True))
+        if place_id is not None:
+            self.rows["place"].append((event_id, "place", place_id, True))
+        self.rows["participant"] += [(event_id, "participant", p, True) for p in participation_ids]
+
+    def write(self, bulk: BulkWriter) -> None:
+        for kind, columns in self._COLUMNS.items():
+            bulk.insert("claims", columns, self.rows[kind])
+            self.rows[kind] = []
 
 
 def backfill(session: Session, event_ids: list[int] | None = None) -> None:

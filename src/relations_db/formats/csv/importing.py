@@ -55,7 +55,7 @@ from relations_db.formats.csv.reader import (
 from relations_db.formats.csv.report import ImportReport
 from relations_db.store.bulk import BulkWriter
 from relations_db.store.schema import events
-from relations_db.write.claims import CLAIM_COLUMNS, follow_import, own_claim_rows
+from relations_db.write.claims import OwnClaimRows, follow_import
 from relations_db.write.search_index import SEARCH_COLUMNS, refresh_search_for
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ class _Writer:
         slugs = self._slugs(rows)
         ids = self.bulk.next_ids("events", len(rows))
         part_ids = iter(self.bulk.next_ids("participations", sum(len(row.actors) for row in rows)))
-        event_rows, part_rows, citation_rows, search_rows, claim_rows = [], [], [], [], []
+        event_rows, part_rows, citation_rows, search_rows, claims = [], [], [], [], OwnClaimRows()
         for event_id, slug, row in zip(ids, slugs, rows, strict=True):
             date = row.date
             assert date is not None and row.title is not None  # (checked by _CsvImport._new)
@@ -220,7 +220,7 @@ class _Writer:
             parts = [(next(part_ids), event_id, actor_id, role) for actor_id, role in row.actors]
             part_rows += parts
             # the event's own claims, supported by its citations with no link rows
-            claim_rows += own_claim_rows(event_id, date.text, *date.columns[:2], row.place_id, [p[0] for p in parts])
+            claims.add(event_id, date.text, *date.columns[:2], row.place_id, [p[0] for p in parts])
             citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in row.source_ids]
             # The search text is the write side's (a row reads as an event with no quotations).
             # (the search text of a row: it has no quotations)
@@ -230,7 +230,7 @@ class _Writer:
         self.bulk.insert("participations", ("id", "event_id", "actor_id", "role"), part_rows)
         self.bulk.insert("citations", ("event_id", "source_id", "confidence"), citation_rows)
         self.bulk.insert("event_search", SEARCH_COLUMNS, search_rows)
-        self.bulk.insert("claims", CLAIM_COLUMNS, claim_rows)
+        claims.write(self.bulk)
         self.report.added += len(rows)
 
     def _slugs(self, rows: list[CheckedRow]) -> list[str]:
