@@ -307,7 +307,7 @@ def test_show_by_id_gives_qualifiers_meeting_and_agreement_details(cli, sample_u
 
 def test_show_json(cli, sample_url):
     event = as_json(cli(sample_url, "show", "1959-10-grechko-in-vlora", "--format", "json"))
-    assert EVENT_KEYS | {"display", "approximate", "uncertain"} == set(event)
+    assert EVENT_KEYS | {"display", "approximate", "uncertain", "claims"} == set(event)
     assert (event["display"], event["approximate"]) == ("c. October 1959", True)
     assert event["citations"][0]["quote"] == "Grečko came to Vlorë in the autumn and promised submarines."
     assert event["invokes"][0]["slug"] == "1957-04-credit-agreement"

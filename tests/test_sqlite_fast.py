@@ -8,6 +8,7 @@ fast path is expected to answer must not reach SQLAlchemy's engine at all."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -261,3 +262,29 @@ def test_a_table_cut_at_the_terminal_counts_the_rest_the_same_both_ways(cli, mon
         fast, slow, reached = _both_ways(cli, monkeypatch, generated_url, args)
         assert (fast.exit_code, fast.stdout_bytes, fast.stderr) == (slow.exit_code, slow.stdout_bytes, slow.stderr)
         assert not reached and "more (show them with --limit" in fast.stderr, args
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_claims_of_a_disputed_event_answer_the_same_both_ways(cli, monkeypatch, seeded_url):
+    """`show` lists the claims (and says that sources disagree) on the fast path as on the SQLAlchemy one; the date
+    filters list a disputed event for either date and not for the years between, both ways."""
+    url, slug = seeded_url, "1961-12-03-soviet-union-breaks-relations"
+    assert cli(url, "add", "source", "--key", "second-paper-2022", "--kind", "article", "--author", "Fixture, A.",
+               "--year", "2022", "--title", "A second paper").exit_code == 0
+    added = cli(url, "add", "claim", slug, "--date", "1959", "--source", "second-paper-2022", "--locator", "p. 12",
+                "--quote", "the relations ended in 1959", "--reason", "a fixture")
+    assert added.exit_code == 0, added.stderr
+    disputing = cli(url, "add", "claim", slug, "--actor", "Albania:target", "--source", "second-paper-2022",
+                    "--stance", "disputes", "--quote", "not Albania")
+    assert disputing.exit_code == 0, disputing.stderr
+    for args in (["show", slug, "--format", "json"], ["show", slug], ["events", "--year", "1959", "--format", "json"],
+                 ["events", "--year", "1960", "--format", "json"], ["events", "--from", "1958", "--to", "1961"]):
+        fast, slow, reached = _both_ways(cli, monkeypatch, url, args)
+        assert not reached, args
+        assert (fast.exit_code, fast.stderr, fast.stdout_bytes) == (slow.exit_code, slow.stderr, slow.stdout_bytes)
+    shown = json.loads(cli(url, "show", slug, "--format", "json").stdout)
+    assert shown["disputed"] is True and shown["dates"] == ["1961-12-03", "1959"]
+    assert [c["date"] for c in shown["claims"] if c["kind"] == "date"] == ["1961-12-03", "1959"]
+    listed = {year: {e["slug"] for e in json.loads(cli(url, "events", "--year", year, "--format", "json").stdout)}
+              for year in ("1959", "1960", "1961")}
+    assert slug in listed["1959"] and slug not in listed["1960"] and slug in listed["1961"]

@@ -35,7 +35,8 @@ def test_a_lossless_step_down_says_it_drops_no_data(cli, seeded_url):
 
 
 @pytest.mark.parametrize("command, revision", [("downgrade", "zzzz"), ("downgrade", "+1"), ("upgrade", "zzzz"),
-                                               ("upgrade", "-1"), ("downgrade", "-9")])
+                                               ("upgrade", "-1"),
+                                               ("downgrade", f"-{int(SCHEMA_HEAD) + 1}")])  # (one step below base)
 def test_a_bad_revision_is_a_message(cli, seeded_url, command, revision):
     yes = ["--yes"] if command == "downgrade" else []
     result = cli(seeded_url, "db", command, *yes, "--", revision)

@@ -19,10 +19,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from relations_db.analysis import duplicates  # noqa: F401  (registers its rule before RULES is built)
+from relations_db.analysis import claims_audit, duplicates  # noqa: F401  (register their rules before RULES is built)
 from relations_db.analysis.findings import CHECKS, Finding, Rule, rule, rules
 from relations_db.analysis.findings import when as _when
 from relations_db.analysis.in_text import InText, in_text_citations, names_source, source_words
@@ -39,6 +39,7 @@ AC = schema.actors
 AA = schema.actor_aliases
 PL = schema.places
 PLA = schema.place_aliases
+CL = schema.claims
 
 
 def run_checks(session: Session, rules: Iterable[str] | None = None) -> list[Finding]:
@@ -102,12 +103,22 @@ def _intervals_reversed(session: Session) -> Iterator[Finding]:
                       "`relations-db import`, which recomputes start and end")
 
 
+def _dated_by_claims() -> ColumnElement[bool]:
+    """An event with several date claims: its days are the hull of the best-ranked ones, not its date's own days
+    (`date-conflict` reads them)."""
+    other = CL.alias("other")
+    return select(CL.c.id).where(CL.c.event_id == EV.c.id, CL.c.kind == "date", CL.c.rank != "deprecated",
+                                 select(other.c.id).where(other.c.event_id == CL.c.event_id, other.c.kind == "date",
+                                                          other.c.rank != "deprecated", other.c.id != CL.c.id)
+                                 .exists()).exists()
+
+
 @rule("date-out-of-step")
 def _dates_out_of_step(session: Session) -> Iterator[Finding]:
     rows = session.execute(select(EV.c.slug, EV.c.date, EV.c.start_day, EV.c.end_day, EV.c.start_kind,
                                   EV.c.end_kind, EV.c.start_iso, EV.c.end_iso, EV.c.precision)
                            .where(or_(EV.c.start_day <= EV.c.end_day, EV.c.start_day.is_(None),
-                                      EV.c.end_day.is_(None))).order_by(EV.c.slug))
+                                      EV.c.end_day.is_(None)), ~_dated_by_claims()).order_by(EV.c.slug))
     for slug, date, *stored, precision in rows:
         try:
             parsed = dates.parse(date)

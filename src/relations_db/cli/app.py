@@ -41,8 +41,9 @@ _CATALOG = "relations_db.cli.catalog:commands"
 _QUERY = "relations_db.cli.query:commands"
 _TRANSFER = "relations_db.cli.transfer:commands"
 _DB = "relations_db.cli.db_cmd:commands"
-_WRITE = "relations_db.cli.write:commands"
 _CORRECT = "relations_db.cli.correct:commands"  # (the edit and remove groups with every noun, and merge)
+# (the add, edit and remove groups of cli/write.py with every noun: cli/claims.py imports cli/correct.py)
+_CLAIMS = "relations_db.cli.claims:commands"
 
 # In the order of the help listing.
 COMMANDS: dict[str, Entry] = {
@@ -83,9 +84,14 @@ COMMANDS: dict[str, Entry] = {
     "import": Entry(_TRANSFER, "Import events from a seed-format YAML file or a chronology CSV (as `export` writes "
                                "them)."),
     "db": Entry(_DB, "Schema and data management: upgrade, downgrade, current, seed, path."),
-    "add": Entry(_WRITE, "Add an event (with its source), an actor, a source, or a citation."),
-    "edit": Entry(_CORRECT, "Change a recorded event, citation, source or actor."),
-    "remove": Entry(_CORRECT, "Remove a recorded event, citation, source or actor."),
+    "add": Entry(_CLAIMS, "Add an event (with its source), an actor, a source, a citation, or a claim."),
+    "edit": Entry(_CLAIMS, "Change a recorded event, citation, claim, source or actor."),
+    "remove": Entry(_CLAIMS, "Remove a recorded event, citation, claim, source or actor."),
+    "claims": Entry(_CLAIMS, "Every claim about one event — its dates, participants, place — with its rank, "
+                             "reason, whether it is shown, and the citations that support or dispute it."),
+    "rank": Entry(_CLAIMS, "Rank a claim: the event shows its preferred claims, else its normal ones, never a "
+                           "deprecated one. Ranking one of two disagreeing dates preferred settles what is shown; "
+                           "the other stays, as a note."),
     "merge": Entry(_CORRECT, "Merge two records that are one: the second is folded into the first, nothing is "
                              "lost."),
 }

@@ -39,7 +39,8 @@ OPTION_OF_FIELD = {
     "tone_note": "--tone-note", "confidence": "--confidence", "locator": "--locator", "quote": "--quote",
     "cited_as": "--cited-as", "cited_in": "--cited-in", "cited_in_locator": "--cited-in-locator", "slug": "--slug",
     "key": "--key", "rule": "--rule", "rules": "--rule", "by": "--by", "output": "--output",
-    "remove_invokes": "--remove-invokes", "add_aliases": "--add-alias", "remove_aliases": "--remove-alias",
+    "remove_invokes": "--remove-invokes", "stance": "--stance", "rank": "--rank",
+    "add_aliases": "--add-alias", "remove_aliases": "--remove-alias",
     "within": "--within",
 }
 

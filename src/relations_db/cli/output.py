@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -391,7 +391,58 @@ def event_text(event: Mapping[str, Any]) -> str:
     lines += ["", "Citations"]
     for number, citation in enumerate(event["citations"], 1):
         lines += citation_lines(number, citation)
+    lines += claims_section(event.get("claims") or [])
     return "\n".join(lines) + "\n"
+
+
+def _beyond_own(claims: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the claims say more than the event's fields and citations do (another source's value, a rank)."""
+    return any(c["rank"] != "normal" or c["reason"] or any(not e["implicit"] for e in c["evidence"])
+               for c in claims)
+
+
+def evidence_text(evidence: Mapping[str, Any]) -> str:
+    """'c17 Duka 2007, p. 281: “…”' (with 'disputes' when it does): one citation as it speaks to a claim."""
+    text = f"c{evidence['citation']} {evidence['short']}"
+    if evidence.get("locator"):
+        text += f", {evidence['locator']}"
+    if evidence.get("cited_in_short"):
+        text += f" (in {evidence['cited_in_short']}" + (f", {evidence['cited_in_locator']}"
+                                                        if evidence.get("cited_in_locator") else "") + ")"
+    if evidence.get("quote"):
+        text += f": “{evidence['quote']}”"
+    return ("disputes: " if evidence["stance"] == "disputes" else "") + text
+
+
+def evidence_lines(evidence: Sequence[Mapping[str, Any]]) -> list[str]:
+    """A claim's evidence: the event's own citations (which support its own claims) by id on one line, each
+    citation linked to the claim in full."""
+    implicit = [f"c{e['citation']}" for e in evidence if e["implicit"]]
+    return ([f"the event's citations: {', '.join(implicit)}"] if implicit else []) + \
+           [evidence_text(e) for e in evidence if not e["implicit"]]
+
+
+def claim_text(claim: Mapping[str, Any]) -> str:
+    """'k12 date 1959 · normal, not shown · reason: …': one claim's head line."""
+    state = claim["rank"] + ("" if claim["shown"] else ", not shown")
+    return f"k{claim['id']} {claim['kind']} {claim['value']} · {state}" + \
+           (f" · reason: {claim['reason']}" if claim.get("reason") else "")
+
+
+def claims_section(claims: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The Claims of an event, each with its evidence — only when they say more than the event's fields (so an
+    event that no source contradicts reads as it always has), then a note on each date not shown."""
+    if not _beyond_own(claims):
+        return []
+    lines = ["", "Claims"]
+    for claim in claims:
+        lines.append(wrapped(claim_text(claim), "    ", "  "))
+        lines += [wrapped(text, "        ", "      ") for text in evidence_lines(claim["evidence"])]
+    notes = [c for c in claims if c["kind"] == "date" and not c["shown"]]
+    for claim in notes:
+        givers = ", ".join(e["short"] for e in claim["evidence"] if e["stance"] == "supports") or "no source"
+        lines.append(wrapped(f"Note: {givers} gives {claim['value']} ({claim['rank']}).", "  ", ""))
+    return lines
 
 
 def bibliography(source: Mapping[str, Any]) -> str:

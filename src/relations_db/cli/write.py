@@ -14,12 +14,12 @@ import typer
 from relations_db.cli.common import notice, session
 from relations_db.cli.options import OPTION_OF_FIELD
 
-add_app = typer.Typer(help="Add an event (with its source), an actor, a source, or a citation.\n\n"
+add_app = typer.Typer(help="Add an event (with its source), an actor, a source, a citation, or a claim.\n\n"
                            "Example: relations-db add actor \"Ramiz Alia\" --kind person", no_args_is_help=True)
 # (`cli/correct.py` adds the citation, source and actor commands to these two groups)
-edit_app = typer.Typer(help="Change a recorded event, citation, source or actor.\n\n"
+edit_app = typer.Typer(help="Change a recorded event, citation, claim, source or actor.\n\n"
                             "Example: relations-db edit citation c17 --locator \"p. 344\"", no_args_is_help=True)
-remove_app = typer.Typer(help="Remove a recorded event, citation, source or actor.\n\n"
+remove_app = typer.Typer(help="Remove a recorded event, citation, claim, source or actor.\n\n"
                               "Example: relations-db remove citation c17 --yes", no_args_is_help=True)
 commands = typer.Typer(add_completion=False)
 commands.add_typer(add_app, name="add")

@@ -228,6 +228,10 @@ SEVERITIES = ("error", "warning", "info")
 # The audit's rules as (id, severity, what a finding of it is), in the order of the report within a severity.
 # `analysis.audit` registers one check for each (by id); `check --help` and `--rule` read this table, which
 # imports nothing, so that the help is written without loading the audit (SQLAlchemy, the ORM).
+# How `check` grades two best-ranked date claims with disjoint spans: an error while no side is preferred,
+# information once a historian has ranked one side preferred (the disagreement is then recorded, not open).
+DATE_CONFLICT_SEVERITY = "error"
+DATE_CONFLICT_RANKED_SEVERITY = "info"
 AUDIT_RULES = (
     ("event-uncited", "error", "an event with no citation"),
     ("interval-reversed", "error", "an event whose stored end is before its start"),
@@ -243,5 +247,27 @@ AUDIT_RULES = (
     ("event-unclassified", "info", "an event without a type"),
     ("actor-unused", "info", "an actor who takes part in no event"),
     ("alias-shared", "error", "one spelling that names two actors (or two places)"),
+    ("date-conflict", DATE_CONFLICT_SEVERITY, "sources disagree on an event's date and none is ranked preferred"),
+    ("date-conflict-ranked", DATE_CONFLICT_RANKED_SEVERITY, "sources disagree on an event's date, and one side is "
+                                                            "ranked preferred"),
 )
 PERIODS = ("year", "month")
+
+# --- claims: statements about an event, each with its evidence and rank ----------------------------------------
+
+# What a claim says about its event. The relative kinds (before/after/during another event) are reserved for
+# relative dating: the CHECK accepts them already, so adding them needs no new migration.
+CLAIM_KINDS = ("occurred", "date", "participant", "place", "before", "after", "during")
+# The kinds of which an event shows one value: the best-ranked claim wins (as in Wikidata).
+SINGLE_VALUED_CLAIMS = ("date", "place")
+# Best first: the preferred claims are shown, else the normal ones; a deprecated claim is never shown.
+CLAIM_RANKS = ("preferred", "normal", "deprecated")
+CLAIM_RANK_DEFAULT = "normal"
+# How a citation speaks to a claim. A citation of the event with no link supports the event's own claims.
+STANCES = ("supports", "disputes")
+STANCE_DEFAULT = "supports"
+
+
+def rank_order(rank: str) -> int:
+    """The position of a rank, best first (preferred 0, normal 1, deprecated 2)."""
+    return CLAIM_RANKS.index(rank)

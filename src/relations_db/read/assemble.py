@@ -76,6 +76,7 @@ def event_detail(event: EventRow, invoked: Mapping[str, Any]) -> EventDetail:
         **event,  # type: ignore[typeddict-unknown-key]  # EventRow may carry keys of other listings: not this one
         "invokes": [{"slug": s, "date": invoked[s][1], "title": invoked[s][2]} for s in event["invokes"]],
         "display": dates.display(parsed), "approximate": parsed.approximate, "uncertain": parsed.uncertain,
+        "claims": [],  # (filled by `claim_rows.with_claims`)
     }
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Boolean, Select, create_engine
 from sqlalchemy.engine import Dialect
 
-from relations_db.read import bibliography, catalog, names
+from relations_db.read import bibliography, catalog, claims, names
 from relations_db.read.events import (
     build_events,
     count_statement_of,
@@ -102,6 +102,10 @@ def statements(v: int) -> dict[str, Select[Any]]:
         "sources.cited_in": catalog.citation_counts_statements()[1],
         "sources.records": bibliography.records_statement(),
         "sources.creators": bibliography.creators_statement(),
+        "claims.claims": claims.claims_statement(110 + v),
+        "claims.links": claims.links_statement(110 + v),
+        "claims.disputed": claims.disputed_statement(110 + v),
+        "claims.dates": claims.date_claims_statement(110 + v),
     }
     for i in range(FAST_ACTORS_MAX):
         found[f"count.{actor_param(i)}"] = count_statement(actor_subset(90 + v, i).ids, 100 + v)

@@ -30,6 +30,8 @@ from sqlalchemy import (
 
 from relations_db.read import assemble, names
 from relations_db.read.assemble import attach_details, batch_ids, event_detail, event_dict
+from relations_db.read.claim_rows import with_claims
+from relations_db.read.claims import claims_of, disputed_dates
 from relations_db.read.filters import (
     Filters,
     Resolved,
@@ -253,6 +255,8 @@ def event_by_ref(db: Database, ref: str) -> EventDetail:
     detail = event_detail(event, invoked)
     if event["kind"] == "agreement":
         detail["invoked_by"] = invoked_by(conn, [event_id])[event_id]
+    # the event's claims (issue 16) and, when its sources disagree on the date, `disputed` and `dates`
+    with_claims(detail, disputed_dates(conn, event_id), claims_of(conn, event_id, detail["citations"]))
     return detail
 
 

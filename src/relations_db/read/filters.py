@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Exists, Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Exists, Select, and_, false, func, literal_column, or_, select
 
 from relations_db.domain.search_query import Query
 from relations_db.errors import UserError
 from relations_db.read import names, shapes
 from relations_db.read.fulltext import contains_words, matches, search_terms
 from relations_db.read.shapes import SPAN_CLASSES, Filters, Span, actor_param, reach_param, span_params
-from relations_db.read.tables import CI, EV, PA, connection, param
+from relations_db.read.tables import CI, DS, EV, PA, connection, param
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -60,13 +60,27 @@ def date_range(filters: Filters) -> Span | None:
     return shapes.date_range(filters.year, filters.from_year, filters.to_year)
 
 
+def undisputed_or_within(span: Span) -> ColumnElement[bool]:
+    """An event's days are the hull of its claimed dates: a disputed event (1959 or 1961) is in the range only
+    when one of its claimed spans is, not when only the hull reaches it (1960). Undisputed events pass at once,
+    so the condition rides on whatever index a leg reads (`disputed_spans`: few rows, read by event)."""
+    first, last = span
+    within = [DS.c.event_id == EV.c.id]
+    if first is not None:
+        within.append(or_(DS.c.end_day >= param("first", first), DS.c.end_day.is_(None)))
+    if last is not None:
+        within.append(or_(DS.c.start_day <= param("last", last), DS.c.start_day.is_(None)))
+    return or_(EV.c.disputed.is_(false()), select(DS.c.claim_id).where(*within).exists())
+
+
 def span_conditions(span: Span | None) -> list[ColumnElement[bool]]:
     """The plain conditions for events overlapping `span`: an open or unknown end reaches any day."""
     if span is None:
         return []
     first, last = span
     return ([or_(EV.c.end_day >= param("first", first), EV.c.end_day.is_(None))] if first is not None else []) + \
-           ([or_(EV.c.start_day <= param("last", last), EV.c.start_day.is_(None))] if last is not None else [])
+           ([or_(EV.c.start_day <= param("last", last), EV.c.start_day.is_(None))] if last is not None else []) + \
+           [undisputed_or_within(span)]
 
 
 def span_legs(dialect: str, span: Span | None, where: list[ColumnElement[bool]]) -> list[Select[Any]] | None:
@@ -82,6 +96,7 @@ def span_legs(dialect: str, span: Span | None, where: list[ColumnElement[bool]])
         return None
     values = span_params(span)
     first, last = param("first", values["first"]), param("last", values["last"]) if "last" in values else None
+    where = [*where, undisputed_or_within(span)]
     legs = []
     for in_class, longest in span_classes(dialect):
         bounds = [in_class, EV.c.end_day >= first]

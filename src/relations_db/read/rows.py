@@ -8,7 +8,10 @@ with the dicts the read side makes.)
 """
 
 from collections.abc import Iterator
-from typing import Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+
+if TYPE_CHECKING:
+    from relations_db.read.claim_rows import ClaimRow
 
 
 class ActorInEvent(TypedDict):
@@ -112,6 +115,9 @@ class EventDetail(_EventFields):
     approximate: bool
     uncertain: bool
     invoked_by: NotRequired[list[EventRef]]  # on agreements only
+    disputed: NotRequired[bool]  # when the best-ranked date claims disagree (then `dates` lists them)
+    dates: NotRequired[list[str]]
+    claims: "list[ClaimRow]"  # every claim with its evidence and rank (read.claim_rows)
 
 
 class ActorRow(TypedDict):

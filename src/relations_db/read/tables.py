@@ -31,6 +31,7 @@ from relations_db.store.schema import (
     agreement_invocations,
     agreements,
     citations,
+    disputed_spans,
     event_search,
     events,
     meetings,
@@ -54,6 +55,7 @@ BATCH = 500
 EV, PL, ME, AG, PA, AC, AA = events, places, meetings, agreements, participations, actors, actor_aliases
 CI, SO, INV, ES, PLA = citations, sources, agreement_invocations, event_search, place_aliases
 SC = source_creators
+DS = disputed_spans  # the claimed spans of disputed events (the date filters read them)
 # The SQLite FTS5 index made by the first migration (external content over event_search.body).
 FTS = table("events_fts", column("rowid"), column("rank"))
 

@@ -168,6 +168,7 @@ class Event(Base):
     tone: Mapped[int | None]
     tone_note: Mapped[str | None]
     place_id: Mapped[int | None]
+    disputed: Mapped[bool]
 
     place: Mapped[Place | None] = relationship()
     participations: Mapped[list[Participation]] = relationship(
@@ -181,6 +182,10 @@ class Event(Base):
         primaryjoin="Event.id == AgreementInvocation.event_id",
         secondaryjoin="Agreement.id == AgreementInvocation.agreement_id",
         order_by="Event.start_day.nulls_first()",
+    )
+
+    claims: Mapped[list[Claim]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Claim.id", passive_deletes=True
     )
 
     __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "event"}
@@ -293,3 +298,55 @@ class RetiredKey(Base):
 
     key: Mapped[str]
     source_id: Mapped[int]
+
+
+class Claim(Base):
+    """One statement about an event (it happened, its date, a participant, its place), with its rank and reason."""
+
+    __tablename__ = "claims"
+    __table__ = schema.claims
+
+    id: Mapped[int]
+    event_id: Mapped[int]
+    kind: Mapped[str]
+    date: Mapped[str | None]
+    start_day: Mapped[int | None]
+    end_day: Mapped[int | None]
+    participation_id: Mapped[int | None]
+    place_id: Mapped[int | None]
+    rank: Mapped[str]
+    reason: Mapped[str | None]
+    own: Mapped[bool]
+
+    event: Mapped[Event] = relationship(back_populates="claims")
+    participation: Mapped[Participation | None] = relationship()
+    place: Mapped[Place | None] = relationship()
+    links: Mapped[list[ClaimCitation]] = relationship(
+        back_populates="claim", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ClaimCitation(Base):
+    """A citation that supports or disputes one claim (the event's own citations support its claims unlinked)."""
+
+    __tablename__ = "claim_citations"
+    __table__ = schema.claim_citations
+
+    claim_id: Mapped[int]
+    citation_id: Mapped[int]
+    stance: Mapped[str]
+
+    claim: Mapped[Claim] = relationship(back_populates="links")
+    citation: Mapped[Citation] = relationship()
+
+
+class DisputedSpan(Base):
+    """One best-ranked date span of a disputed event, for the date filters."""
+
+    __tablename__ = "disputed_spans"
+    __table__ = schema.disputed_spans
+
+    claim_id: Mapped[int]
+    event_id: Mapped[int]
+    start_day: Mapped[int | None]
+    end_day: Mapped[int | None]

@@ -28,15 +28,19 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from relations_db.domain.vocab import (
     ACTOR_KINDS,
+    CLAIM_KINDS,
+    CLAIM_RANKS,
     CONFIDENCE_MAX,
     CONFIDENCE_MIN,
     CREATOR_ROLES,
     EVENT_KINDS,
     SOURCE_KINDS,
+    STANCES,
     TONE_MAX,
     TONE_MIN,
 )
@@ -63,6 +67,13 @@ def _end_kind(end: str) -> str:
 def one_of(values: tuple[str, ...]) -> str:
     """The CHECK text that keeps a `kind` column within one of the vocabulary's tuples."""
     return f"kind IN {values!r}"
+
+
+def any_of(column: str, values: tuple[str, ...]) -> str:
+    """The CHECK text that keeps `column` within `values`, spelled `column = 'a' OR column = 'b' …`: SQLite (3.40)
+    evaluates a CHECK's `IN (…)` list at about four times the cost, which a bulk import of claims (several rows
+    per event) would pay on every row."""
+    return " OR ".join(f"{column} = '{value}'" for value in values)
 
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -209,6 +220,9 @@ events = Table(
     _optional("tone", SmallInteger),
     _optional("tone_note", Text),  # the basis of the tone: a rule or the passage it rests on
     _optional("place_id", Integer, ForeignKey("places.id", ondelete="SET NULL"), index=True),
+    # Two best-ranked date claims with disjoint spans (write.claims): the days above are then their hull, and
+    # `disputed_spans` holds the spans themselves for the date filters.
+    _required("disputed", Boolean, default=False, server_default=false()),
     CheckConstraint("start_day <= end_day", name="start_before_end"),
     CheckConstraint(_end_kind("start"), name="start_kind"),
     CheckConstraint(_end_kind("end"), name="end_kind"),
@@ -299,4 +313,50 @@ retired_keys = Table(
     "retired_keys", metadata,
     _required("key", String(100), primary_key=True),
     _required("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), index=True),
+)
+
+# One statement about an event, with its rank: that it happened, its date, a participant, its place (the
+# relative kinds before/after/during are reserved). A date claim keeps its EDTF text and day numbers as events do
+# (NULL for an open or unknown end); a participant claim is the participation it ranks (the actor and role stay
+# in `participations`, so merges and edits of actors carry it along); a place claim names its place.
+claims = Table(
+    "claims", metadata,
+    _id(),
+    _required("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), index=True),
+    _required("kind", String(20)),
+    _optional("date", String(60)),
+    _optional("start_day", BigInteger),
+    _optional("end_day", BigInteger),
+    _optional("participation_id", Integer, ForeignKey("participations.id", ondelete="CASCADE"), unique=True),
+    _optional("place_id", Integer, ForeignKey("places.id", ondelete="CASCADE"), index=True),
+    _required("rank", String(12), default="normal", server_default="normal"),
+    _optional("reason", Text),
+    # The event's own claim (written with the event, by `add event` or the migration): the event's citations
+    # that link to no claim support it. A claim made by `add claim` has its evidence in `claim_citations`.
+    _required("own", Boolean, default=False, server_default=false()),
+    CheckConstraint(any_of("kind", CLAIM_KINDS), name="kind"),
+    CheckConstraint(any_of("rank", CLAIM_RANKS), name="rank"),
+    CheckConstraint("kind != 'date' OR date IS NOT NULL", name="date_has_text"),
+    CheckConstraint("start_day <= end_day", name="start_before_end"),
+)
+
+# A citation that speaks to one claim: it supports or disputes it. Citations written with their event (`add
+# event`, the migration of older databases) support the event's own claims without a row here, so that a
+# million events do not become five million links.
+claim_citations = Table(
+    "claim_citations", metadata,
+    Column("claim_id", Integer, ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True),
+    Column("citation_id", Integer, ForeignKey("citations.id", ondelete="CASCADE"), primary_key=True, index=True),
+    _required("stance", String(10), default="supports", server_default="supports"),
+    CheckConstraint(any_of("stance", STANCES), name="stance"),
+)
+
+# The best-ranked date spans of each disputed event (write.claims keeps them): a date filter lists a disputed
+# event when one of these overlaps the range, not when only their hull does (1959 or 1961 is not 1960).
+disputed_spans = Table(
+    "disputed_spans", metadata,
+    Column("claim_id", Integer, ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True),
+    _required("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), index=True),
+    _optional("start_day", BigInteger),
+    _optional("end_day", BigInteger),
 )

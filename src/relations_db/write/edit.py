@@ -28,6 +28,7 @@ from relations_db.write.checks import (
     required_text,
     verbatim,
 )
+from relations_db.write.claims import follow_edit, single_claim
 from relations_db.write.events import invokers_of, likely_duplicates, refuse_duplicates
 from relations_db.write.parts import ActorSpec, Participant, create_actor, create_place, participants
 from relations_db.write.resolve import (
@@ -170,6 +171,7 @@ def apply_event_edit(session: Session, plan: EventEdit) -> Event:
     if plan.invokes is not None:
         event.invokes = plan.invokes
     if plan.changed:
+        follow_edit(session, event, set(plan.changed))
         refresh_search(session, event)
     return event
 
@@ -193,6 +195,9 @@ def _checked_values(session: Session, event: Event, given: dict[str, str | int],
                     problems: Problems) -> dict[str, object]:
     """The event's own fields as they are to be (whether they differ or not), each checked, in report order."""
     new: dict[str, object] = {}
+    for name in ("date", "place"):  # (edits the one claim of the kind: more than one is `edit claim`'s work)
+        if name in given:
+            problems.check(single_claim, event, name)
     if "date" in given:
         new.update(problems.check(date_values, _text(given["date"])) or {})
     if "title" in given:

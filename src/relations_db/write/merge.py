@@ -25,6 +25,7 @@ from relations_db.store.models import (
     Agreement,
     AgreementInvocation,
     Citation,
+    Claim,
     Event,
     EventSearch,
     Participation,
@@ -34,6 +35,7 @@ from relations_db.store.models import (
     RetiredSlug,
     Source,
 )
+from relations_db.write.claims import backfill
 from relations_db.write.records import refresh_short_forms
 from relations_db.write.resolve import resolve_actor, resolve_event, resolve_place, resolve_source
 from relations_db.write.search_index import refresh_search
@@ -130,6 +132,7 @@ def merge_places(session: Session, keep: str, fold_in: str) -> Merged:
     session.flush()
     events = Event.__table__
     merged.moved["events"] = _repoint(session, events.c.place_id, b.id, a.id)
+    _repoint(session, Claim.__table__.c.place_id, b.id, a.id)
     session.execute(delete(PlaceAlias.__table__).where(PlaceAlias.__table__.c.place_id == b.id))
     session.expire_all()
     session.execute(delete(Place.__table__).where(Place.__table__.c.id == b.id))
@@ -258,6 +261,7 @@ def merge_events(session: Session, keep: str, fold_in: str) -> Merged:
     session.delete(session.get(Event, b_id))
     session.flush()
     session.add(RetiredSlug(slug=old_slug, event_id=a.id))
+    backfill(session, [a.id])  # B's participations came with their claims' event gone: they become A's own
     kept = session.get(Event, a.id)
     assert kept is not None
     refresh_search(session, kept)

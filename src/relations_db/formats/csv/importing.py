@@ -56,6 +56,7 @@ from relations_db.formats.csv.reader import (
 from relations_db.formats.csv.report import ImportReport
 from relations_db.store.bulk import BulkWriter
 from relations_db.store.schema import events
+from relations_db.write.claims import OwnClaimRows, follow_import
 from relations_db.write.search_index import SEARCH_COLUMNS, refresh_search_for
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ Progress = Callable[[int], None]
 # a reader in WAL mode never waits for a writer, so the drop is always made.
 DEFER_INDEXES_AFTER = CHUNK
 LOCK_TABLES = "relations_db_lock_tables"
-_BULK_TABLES = ("events", "participations", "citations", "event_search")
+_BULK_TABLES = ("events", "participations", "citations", "event_search", "claims")
 
 
 def import_csv_file(session: Session, path: str | Path, progress: Progress | None = None) -> ImportReport:
@@ -207,7 +208,8 @@ class _Writer:
         self._maybe_defer_indexes(len(rows))
         slugs = self._slugs(rows)
         ids = self.bulk.next_ids("events", len(rows))
-        event_rows, part_rows, citation_rows, search_rows = [], [], [], []
+        part_ids = iter(self.bulk.next_ids("participations", sum(len(row.actors) for row in rows)))
+        event_rows, part_rows, citation_rows, search_rows, claims = [], [], [], [], OwnClaimRows()
         for event_id, slug, row in zip(ids, slugs, rows, strict=True):
             date = row.date
             assert date is not None and row.title is not None  # (checked by _CsvImport._new)
@@ -215,16 +217,20 @@ class _Writer:
             event_rows.append((event_id, slug, "event", date.text, *date.columns, date.precision,
                                date.approximate, date.uncertain, row.title, row.summary, row.type, None,
                                row.place_id))
-            part_rows += [(event_id, actor_id, role) for actor_id, role in row.actors]
+            parts = [(next(part_ids), event_id, actor_id, role) for actor_id, role in row.actors]
+            part_rows += parts
+            # the event's own claims, supported by its citations with no link rows
+            claims.add(event_id, date.text, *date.columns[:2], row.place_id, [p[0] for p in parts])
             citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in row.source_ids]
             # The search text is the write side's (a row reads as an event with no quotations).
             # (the search text of a row: it has no quotations)
             search_rows.append((event_id, row.title if row.summary is None else f"{row.title}\n{row.summary}",
                                 search_form(row.title), search_form(row.summary), ""))
         self.bulk.insert("events", _EVENT_COLUMNS, event_rows)
-        self.bulk.insert("participations", ("event_id", "actor_id", "role"), part_rows)
+        self.bulk.insert("participations", ("id", "event_id", "actor_id", "role"), part_rows)
         self.bulk.insert("citations", ("event_id", "source_id", "confidence"), citation_rows)
         self.bulk.insert("event_search", SEARCH_COLUMNS, search_rows)
+        claims.write(self.bulk)
         self.report.added += len(rows)
 
     def _slugs(self, rows: list[CheckedRow]) -> list[str]:
@@ -281,17 +287,23 @@ class _Writer:
 
     # matched events
 
-    def update(self, matched: list[tuple[CheckedRow, int]]) -> None:
+    def update(self, matched: list[tuple[CheckedRow, int]], problems: list[Problem]) -> None:
         """Matched rows written over their events where they give a different value (an empty cell keeps the
         event's); the participants and sources they list that the event lacks added; the search text of the
-        events changed made again."""
+        events changed made again. A row that would change the date of an event with several date claims
+        (sources that disagree) goes to `problems`: an import does not choose between sources."""
         if not matched:
             return
         current, parts, cited = self._recorded([event_id for _, event_id in matched])
+        several = self._several_dates([event_id for _, event_id in matched])
         changes, part_rows, citation_rows, touched = [], [], [], []
         for row, event_id in matched:
             slug, values = current[event_id]
             after = updated_values(row, values)
+            if event_id in several and after[0] != values[0]:
+                problems.append((row.line, f"{slug} has several date claims (its sources disagree): an import "
+                                           f"does not choose between them; change one with `edit claim`"))
+                continue
             if after != values:
                 changes.append({"_id": event_id, **{f"new_{k}": v for k, v in zip(UPDATED, after, strict=True)}})
                 self._describe(row.line, slug, values, after)
@@ -321,8 +333,15 @@ class _Writer:
         self.report.citations_added += len(citation_rows)
         if touched:
             refresh_search_for(self.session, touched)
+            follow_import(self.session, touched)  # the added participants' claims, the one date claim followed
         self.report.updated += len(touched)
         self.report.unchanged += len(matched) - len(touched)
+
+    def _several_dates(self, ids: list[int]) -> set[int]:
+        """Which of the events `ids` have more than one date claim."""
+        found = self.bulk.fetch("SELECT event_id FROM claims", "event_id", ids,
+                                "AND kind = 'date' GROUP BY event_id HAVING count(*) > 1")
+        return {row[0] for row in found}
 
     def _describe(self, line: int, slug: str, before: tuple, after: tuple) -> None:
         """A detail line per field the update changes: 'updated slug: place: 'Moscow' → 'Bucharest''."""
@@ -394,7 +413,7 @@ class _CsvImport:
                                               matcher.by_slug(chunk), problems)
                     if not problems:
                         writer.add(new)
-                        writer.update(matched)
+                        writer.update(matched, problems)
                     self._progress(done, done + len(chunk.rows))
                     done += len(chunk.rows)
                 if problems:

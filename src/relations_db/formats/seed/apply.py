@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from relations_db.domain import dates
 from relations_db.domain.text import fold
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
+from relations_db.errors import UserError
 from relations_db.formats.seed.fields import DETAILS
 from relations_db.formats.seed.read import Mapping, parse_yaml, read_file, text_of
 from relations_db.formats.seed.sources import source_values
@@ -43,6 +44,8 @@ from relations_db.store.models import (
 )
 from relations_db.write.bibliography import creators_of, set_creators
 from relations_db.write.checks import check_all_cited
+from relations_db.write.claims import DATE_FIELDS, several_dates
+from relations_db.write.claims import backfill as backfill_claims
 from relations_db.write.records import refresh_short_forms
 from relations_db.write.search_index import refresh_search_many
 
@@ -187,6 +190,8 @@ class _EventContext:
     places: dict[str, int]
     existing: dict[str, Event]
     absorbed: dict[str, Event] = field(default_factory=dict)  # a merged-away slug → the event that absorbed it
+    several_dates: set[int] = field(default_factory=set)  # the events with several date claims
+    name: str = "<seed>"  # the file's, for the messages
 
 
 def _existing_events(session: Session, slugs: list[str]) -> dict[str, Event]:
@@ -287,6 +292,8 @@ def _apply_event(session: Session, item: Mapping, context: _EventContext) -> tup
         session.flush()
         event = None
     added = event is None
+    if event is not None and event.id in context.several_dates:
+        _keep_disputed_date(event, values, context.name)
     if event is None:
         event = _MODELS[kind](slug=item["slug"], **values)
         session.add(event)
@@ -296,6 +303,18 @@ def _apply_event(session: Session, item: Mapping, context: _EventContext) -> tup
     if _sync_citations(event, item, context.sources):
         changed = True
     return event, added, changed
+
+
+def _keep_disputed_date(event: Event, values: dict[str, Any], name: str) -> None:
+    """An event with several date claims keeps its date columns (the hull of its claims): a file that gives the
+    date it shows changes nothing; one that gives another date is refused — an import does not choose between
+    sources."""
+    if values["date"] != event.date:
+        raise UserError(f"{name}: event {event.slug!r} has several date claims (its sources disagree), so an import "
+                        f"cannot change its date to {values['date']!r}: change one claim with `edit claim`; nothing "
+                        "was written")
+    for column in DATE_FIELDS:
+        values.pop(column, None)
 
 
 def _link_invoked(session: Session, touched: list[tuple[Mapping, Event, bool]], report: LoadReport) -> None:
@@ -317,7 +336,8 @@ def _link_invoked(session: Session, touched: list[tuple[Mapping, Event, bool]], 
 
 
 def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Source], report: LoadReport,
-                  progress: Progress | None = None) -> None:
+                  progress: Progress | None = None, name: str = "<seed>") -> list[int]:
+    """Add or update the file's events; the ids of those added or changed."""
     context = _EventContext(
         sources=sources,
         actors=_ids_by_spelling(session, select(Actor.name_folded, Actor.id),
@@ -327,6 +347,7 @@ def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Sou
         existing=_existing_events(session, [item["slug"] for item in items]))
     context.absorbed = _absorbing_events(session, [item["slug"] for item in items if item["slug"] not in
                                                    context.existing])
+    context.several_dates, context.name = several_dates(session), name
     touched: list[tuple[Mapping, Event, bool]] = []
     for item in items:
         event, added, changed = _apply_event(session, item, context)
@@ -340,6 +361,7 @@ def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Sou
     refresh_search_many(session, [event for _, event, changed in touched if changed])
     if progress is not None:
         progress(len(touched))
+    return [event.id for _, event, changed in touched if changed]
 
 
 # --- loading -------------------------------------------------------------------------------------------------
@@ -354,7 +376,8 @@ def load_seed(session: Session, data: Any, name: str = "<seed>", progress: Progr
     sources = _apply_sources(session, data.get("sources") or [], report)
     _apply_named(session, data.get("actors") or [], report, "actors", Actor, _actor_fields)
     _apply_named(session, data.get("places") or [], report, "places", Place, _place_fields)
-    _apply_events(session, data.get("events") or [], sources, report, progress)
+    changed = _apply_events(session, data.get("events") or [], sources, report, progress, name)
+    backfill_claims(session, changed)  # each new event's own claims (and a changed date's or place's)
     check_all_cited(session)
     report.seconds = time.perf_counter() - started
     return report

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from relations_db.domain.text import fold
-from relations_db.read import assemble, shapes
+from relations_db.read import assemble, claim_rows, shapes
 from relations_db.read.rows import EventDetail, EventRow
 from relations_db.read.shapes import Filters
 from relations_db.read.sqlite_fast import run
@@ -188,4 +188,9 @@ def event_by_ref(conn: sqlite3.Connection, ref: str) -> EventDetail | None:
     if event["kind"] == "agreement":
         rows = run.rows(conn, "invoked_by", ids=json.dumps([found]))
         detail["invoked_by"] = assemble.invoked_by([found], rows)[found]
+    dated = claim_rows.disputed_dates(run.rows(conn, "claims.dates", id=found)) \
+        if run.scalar(conn, "claims.disputed", id=found) else None
+    claims = claim_rows.claim_rows(run.rows(conn, "claims.claims", id=found), run.rows(conn, "claims.links", id=found),
+                                   detail["citations"])
+    claim_rows.with_claims(detail, dated, claims)
     return detail

@@ -1,0 +1,121 @@
+"""Rows → the claims of one event, in plain Python: shared by the SQLAlchemy read path (`read.claims`) and the
+SQLite fast path (`read/sqlite_fast`), so that `show` hands out the same claims either way. Nothing here imports
+SQLAlchemy.
+
+A claim's evidence is its linked citations (supporting or disputing it) and, for the event's own claims (written
+with the event), every citation of the event that links to no claim: those support the own claims implicitly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypedDict
+
+from relations_db.domain import claims as rule
+from relations_db.domain import dates, vocab
+
+Row = Sequence[Any]
+
+
+class Evidence(TypedDict):
+    """One citation as it speaks to a claim: `implicit` when it is one of the event's unlinked citations."""
+
+    citation: int
+    stance: str
+    implicit: bool
+    source: str
+    short: str
+    locator: str | None
+    quote: str | None
+    cited_in: str | None
+    cited_in_short: str | None
+    cited_in_locator: str | None
+
+
+class ClaimRow(TypedDict):
+    """A claim as `claims EVENT` and `show` print it; `value` is how it reads ('1959', 'Kapo (guest)')."""
+
+    id: int
+    kind: str
+    value: str
+    date: str | None
+    actor: str | None
+    role: str | None
+    place: str | None
+    rank: str
+    reason: str | None
+    shown: bool
+    evidence: list[Evidence]
+
+
+def _value(kind: str, date: str | None, actor: str | None, role: str | None, place: str | None) -> str:
+    if kind == "date":
+        return date or ""
+    if kind == "participant":
+        return f"{actor} ({role})" if role else str(actor)
+    if kind == "place":
+        return place or ""
+    return kind
+
+
+def _evidence(citation: Mapping[str, Any], stance: str, implicit: bool) -> Evidence:
+    return {"citation": citation["id"], "stance": stance, "implicit": implicit, "source": citation["source"],
+            "short": citation["short"], "locator": citation["locator"], "quote": citation["quote"],
+            "cited_in": citation["cited_in"], "cited_in_short": citation["cited_in_short"],
+            "cited_in_locator": citation["cited_in_locator"]}
+
+
+def _shown(rows: list[ClaimRow]) -> None:
+    """Mark what the event shows: the best-ranked date and place claims, every other kind not deprecated."""
+    for kind in vocab.SINGLE_VALUED_CLAIMS:
+        of_kind = [r for r in rows if r["kind"] == kind and r["rank"] != "deprecated"]
+        top = min((vocab.rank_order(r["rank"]) for r in of_kind), default=None)
+        for r in of_kind:
+            r["shown"] = vocab.rank_order(r["rank"]) == top
+    for r in rows:
+        if r["kind"] not in vocab.SINGLE_VALUED_CLAIMS:
+            r["shown"] = r["rank"] != "deprecated"
+    shown_places = [r for r in rows if r["kind"] == "place" and r["shown"]]
+    for r in shown_places[1:]:  # one place is shown: the lowest id of the best rank
+        r["shown"] = False
+
+
+def claim_rows(claims: Iterable[Row], links: Iterable[Row], citations: Iterable[Mapping[str, Any]]
+               ) -> list[ClaimRow]:
+    """The event's claims from the rows of `claims.claims_statement` (id, kind, date, actor, role, place, rank,
+    reason, own; in id order) and `claims.links_statement` (claim id, citation id, stance), with their evidence
+    (`citations`: the event's, as `show` reads them) and whether the event shows each."""
+    by_id = {c["id"]: c for c in citations}
+    links = list(links)
+    linked = {citation for _, citation, _ in links}
+    unlinked = [c for i, c in by_id.items() if i not in linked]
+    rows: list[ClaimRow] = []
+    for id_, kind, date, actor, role, place, rank, reason, own in claims:
+        evidence = [_evidence(c, vocab.STANCE_DEFAULT, True) for c in unlinked] if own else []
+        evidence += [_evidence(by_id[cit], stance, False) for claim, cit, stance in links if claim == id_]
+        rows.append({"id": id_, "kind": kind, "value": _value(kind, date, actor, role, place), "date": date,
+                     "actor": actor, "role": role, "place": place, "rank": rank, "reason": reason, "shown": False,
+                     "evidence": evidence})
+    _shown(rows)
+    return rows
+
+
+def disputed_dates(date_claims: Iterable[Row]) -> list[str]:
+    """The EDTF dates the sources of a disputed event give: its best-ranked date claims, by id, from the rows of
+    `claims.date_claims_statement` (id, date, start_day, end_day, rank)."""
+    found = [rule.DateClaim(i, d, s, e, r) for i, d, s, e, r in date_claims]
+    return [c.date for c in rule.best_claims(found)]
+
+
+def disputed_display(found: list[str]) -> str:
+    """'1961 or 1959 — sources disagree': how a disputed date reads."""
+    return " or ".join(dates.display(d) for d in found) + " — sources disagree"
+
+
+def with_claims(detail: Any, dated: list[str] | None, claims: list[ClaimRow]) -> None:
+    """Add to `show`'s answer (an EventDetail) its claims and, when its sources disagree on the date (`dated`: the
+    dates they give, None when the event is not disputed), `disputed`, `dates` and how the date reads."""
+    if dated is not None:
+        detail["disputed"], detail["dates"] = True, dated
+        detail["display"] = disputed_display(dated)
+    detail["claims"] = claims
