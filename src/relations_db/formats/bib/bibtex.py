@@ -22,8 +22,7 @@ from relations_db.formats.bib.entry import (
     ORIGINAL_KEY,
     Entry,
     FileProblems,
-    entry_from_csl,
-    new_key,
+    keyed_entry,
     one_line,
 )
 
@@ -294,10 +293,7 @@ def read_bibtex(text: str, problems: FileProblems) -> list[Entry]:
             continue
         fields = {f.key.lower(): str(f.value) for f in block.fields}
         item, extra = _item(entry_type, fields, line, problems, decode)
-        key = new_key(block.key, taken, block.key)
-        if key != block.key:
-            extra[ORIGINAL_KEY] = block.key
-        entry = entry_from_csl(item, extra, line, key, problems)
+        entry = keyed_entry(item, extra, line, block.key, block.key, taken, problems)
         if entry is not None:
             entries.append(entry)
     return entries

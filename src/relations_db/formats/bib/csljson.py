@@ -18,9 +18,9 @@ from relations_db.formats.bib.entry import (
     OTHER_DATES,
     Entry,
     FileProblems,
+    author_year,
     csl_of_extra,
-    entry_from_csl,
-    new_key,
+    keyed_entry,
 )
 
 _KNOWN = {"id", "type", *CSL_VARIABLES.values(), *DATE_FIELDS.values(), *CREATOR_ROLES}
@@ -72,15 +72,7 @@ def read_csljson(text: str, problems: FileProblems) -> list[Entry]:
             problems.add(line, "the item has no CSL \"type\" (book, article-journal…): is this CSL-JSON?")
             continue
         original = str(item.get("id") or "") or None
-        names = item.get("author") or item.get("editor") or [{}]
-        first = names[0] if isinstance(names, list) and names and isinstance(names[0], dict) else {}
-        fallback = f"{first.get('family') or first.get('literal') or item.get('title') or 'source'} " \
-                   f"{(edtf_of(item.get('issued')) or '')[:4]}"
-        key = new_key(original, taken, fallback)
-        extra = _extra(item)
-        if original is not None and key != original:
-            extra[ORIGINAL_KEY] = original
-        entry = entry_from_csl(item, extra, line, key, problems)
+        entry = keyed_entry(item, _extra(item), line, original, author_year(item), taken, problems)
         if entry is not None:
             entries.append(entry)
     return entries

@@ -109,6 +109,25 @@ def new_key(original: str | None, taken: set[str], fallback: str) -> str:
     return key
 
 
+def author_year(item: dict[str, Any]) -> str:
+    """What a key is made of when an item has none that can be used: its first author's (or editor's) family or
+    literal name, else its title, and its year ('Smith 2001')."""
+    names = item.get("author") or item.get("editor") or [{}]
+    first = names[0] if isinstance(names, list) and names and isinstance(names[0], dict) else {}
+    return f"{first.get('family') or first.get('literal') or item.get('title') or 'source'} " \
+           f"{(edtf_of(item.get('issued')) or '')[:4]}"
+
+
+def keyed_entry(item: dict[str, Any], extra: dict[str, str], line: int, original: str | None, fallback: str,
+                taken: set[str], problems: FileProblems) -> Entry | None:
+    """The entry of an imported item under its key (`new_key`), the original kept in `extra` when it had to
+    change (so that an export writes it back); None when the item has a problem (noted in `problems`)."""
+    key = new_key(original, taken, fallback)
+    if original is not None and key != original:
+        extra[ORIGINAL_KEY] = original
+    return entry_from_csl(item, extra, line, key, problems)
+
+
 def _creators(item: dict[str, Any], line: int, problems: FileProblems) -> list[Creator]:
     creators = []
     for role in CREATOR_ROLES:

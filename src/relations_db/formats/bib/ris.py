@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from relations_db.domain.csl import edtf_of
-from relations_db.formats.bib.entry import ORIGINAL_KEY, Entry, FileProblems, entry_from_csl, new_key, one_line
+from relations_db.formats.bib.entry import ORIGINAL_KEY, Entry, FileProblems, author_year, keyed_entry, one_line
 
 TYPE_OF_RIS = {"JOUR": "article-journal", "JFULL": "article-journal", "EJOUR": "article-journal",
                "MGZN": "article-magazine", "NEWS": "article-newspaper", "BOOK": "book", "EBOOK": "book",
@@ -126,12 +126,7 @@ def read_ris(text: str, problems: FileProblems) -> list[Entry]:
         (record,) = rispy.loads(chunk) or [{}]
         item, extra = _item(record, line, problems)
         original = str(record.get("id") or "") or None
-        first = (item.get("author") or [{}])[0]
-        key = new_key(original, taken, f"{first.get('family') or first.get('literal') or item.get('title', '')} "
-                                       f"{(edtf_of(item.get('issued')) or '')[:4]}")
-        if original is not None and key != original:
-            extra[ORIGINAL_KEY] = original
-        entry = entry_from_csl(item, extra, line, key, problems)
+        entry = keyed_entry(item, extra, line, original, author_year(item), taken, problems)
         if entry is not None:
             entries.append(entry)
     return entries
