@@ -115,6 +115,12 @@ def test_a_1959_claim_from_a_second_paper_makes_the_break_disputed_until_1961_is
     assert BREAK not in _slugs(cli, seeded_url, "--from", "1960", "--to", "1960")
     assert BREAK not in _slugs(cli, seeded_url, "--year", "1960")
     assert BREAK in _slugs(cli, seeded_url, "--from", "1955", "--to", "1959")
+    # a list says so too: JSON with `disputed` and `dates`, the chronology with both dates
+    (listed,) = [e for e in json.loads(cli(seeded_url, "events", "--year", "1959", "-f", "json").stdout)
+                 if e["slug"] == BREAK]
+    assert (listed["disputed"], listed["dates"]) == (True, ["1961-12-03", "1959"])
+    chronology = " ".join(cli(seeded_url, "chronology", "--year", "1959").stdout.split())
+    assert "3 December 1961 or 1959 — sources disagree: The Soviet Union breaks off relations" in chronology
 
     # ranking the 1961 claim preferred: 1961 shown, 1959 a note, the finding information
     own = next(c for c in dated if c["date"] == "1961-12-03")
@@ -126,6 +132,9 @@ def test_a_1959_claim_from_a_second_paper_makes_the_break_disputed_until_1961_is
     text_ = cli(seeded_url, "show", BREAK).stdout
     assert "sources disagree" not in text_ and "Note: Fixture 2022 gives 1959 (normal)." in text_
     assert BREAK not in _slugs(cli, seeded_url, "--year", "1959")
+    (listed,) = [e for e in json.loads(cli(seeded_url, "events", "--year", "1961", "-f", "json").stdout)
+                 if e["slug"] == BREAK]
+    assert "disputed" not in listed and "dates" not in listed
     checked = cli(seeded_url, "check", "-f", "json")
     rules = {f["rule"]: f["severity"] for f in json.loads(checked.stdout)}
     assert "date-conflict" not in rules and rules["date-conflict-ranked"] == "info"

@@ -278,7 +278,8 @@ def test_claims_of_a_disputed_event_answer_the_same_both_ways(cli, monkeypatch, 
                     "--stance", "disputes", "--quote", "not Albania")
     assert disputing.exit_code == 0, disputing.stderr
     for args in (["show", slug, "--format", "json"], ["show", slug], ["events", "--year", "1959", "--format", "json"],
-                 ["events", "--year", "1960", "--format", "json"], ["events", "--from", "1958", "--to", "1961"]):
+                 ["events", "--year", "1960", "--format", "json"], ["events", "--from", "1958", "--to", "1961"],
+                 ["chronology", "--year", "1959"]):
         fast, slow, reached = _both_ways(cli, monkeypatch, url, args)
         assert not reached, args
         assert (fast.exit_code, fast.stderr, fast.stdout_bytes) == (slow.exit_code, slow.stderr, slow.stdout_bytes)
@@ -288,3 +289,7 @@ def test_claims_of_a_disputed_event_answer_the_same_both_ways(cli, monkeypatch, 
     listed = {year: {e["slug"] for e in json.loads(cli(url, "events", "--year", year, "--format", "json").stdout)}
               for year in ("1959", "1960", "1961")}
     assert slug in listed["1959"] and slug not in listed["1960"] and slug in listed["1961"]
+    (event,) = [e for e in json.loads(cli(url, "events", "--year", "1959", "--format", "json").stdout)
+                if e["slug"] == slug]
+    assert (event["date"], event["start"], event["disputed"], event["dates"]) == (
+        "1961-12-03", "1959-01-01", True, ["1961-12-03", "1959"])

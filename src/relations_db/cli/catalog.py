@@ -133,7 +133,7 @@ def meetings_cmd(
     filters.kind = "meeting"
 
     def cells(e: Mapping[str, Any]) -> list[str]:
-        return [str(e["id"]), output.short_date(e["date"]), e["title"] + (f" ({e['place']})" if e["place"] else ""),
+        return [str(e["id"]), output.event_date(e), e["title"] + (f" ({e['place']})" if e["place"] else ""),
                 e["meeting"]["format"] or "", output.participants(e)]
 
     def emit(rows: Iterable[EventRow], id_column: output.Column) -> int:
@@ -189,7 +189,7 @@ def agreements_cmd(
         # (the subject, often a paragraph, is left to `show ID` and the csv and json formats: in a column of a
         # quarter of 80 characters it made each row some 17 lines long)
         users = ", ".join(f"#{u['id']}" for u in e["invoked_by"])  # ids to `show`: titles do not fit
-        return [str(e["id"]), output.short_date(e["date"]), e["title"], e["agreement"]["status"] or "",
+        return [str(e["id"]), output.event_date(e), e["title"], e["agreement"]["status"] or "",
                 output.participants(e), users]
 
     def emit(rows: Iterable[EventRow], id_column: output.Column) -> int:

@@ -201,6 +201,13 @@ def short_date(value: str) -> str:
     return display(value)
 
 
+def event_date(event: Mapping[str, Any]) -> str:
+    """An event's date in a list: '3 December 1961 or 1959 — sources disagree' when its sources disagree."""
+    from relations_db.read.claim_rows import date_text
+
+    return date_text(event)
+
+
 def names(event: Mapping[str, Any]) -> str:
     return ", ".join(a["name"] for a in event["actors"])
 
@@ -248,7 +255,7 @@ def event_columns(conn, max_id: int | None = None) -> list[Column]:
 
 
 def event_cells(event: Mapping[str, Any]) -> list[str]:
-    return [str(event["id"]), short_date(event["date"]), event["title"], event.get("place") or "", names(event)]
+    return [str(event["id"]), event_date(event), event["title"], event.get("place") or "", names(event)]
 
 
 def emit_events(events: Iterable[Mapping[str, Any]], fmt: str, *, columns: list[Column],

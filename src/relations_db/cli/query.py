@@ -251,7 +251,7 @@ def search_cmd(
                    output.Column("Match", ratio=3)]
         found = search_rows(conn, text, filters)
         shown = output.emit_events(found, format_ or "table", columns=columns,
-                                   cells=lambda e: [str(e["id"]), output.short_date(e["date"]), e["title"],
+                                   cells=lambda e: [str(e["id"]), output.event_date(e), e["title"],
                                                     e["snippet"]],
                                    csv_extra=(("snippet", lambda e: e["snippet"]),))
     if shown == 0:

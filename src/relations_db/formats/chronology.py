@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from relations_db.domain import dates
 from relations_db.domain.citing import note_text
+from relations_db.read.claim_rows import date_text
 
 if TYPE_CHECKING:
     from relations_db.read.filters import Filters
@@ -179,7 +180,7 @@ def write_chronology(events: Iterable[Mapping[str, Any]], out: TextIO, title: st
             year = group
             out.write(("\n" if count else "") + f"{heading_text(group)}\n")
         refs = "".join(f"[{n}]" for n in notes.refs(event))
-        out.write(hanging(f"  {dates.display(event['date'])}: {event_line(event)} {refs}".rstrip(), width, 4) + "\n")
+        out.write(hanging(f"  {date_text(event)}: {event_line(event)} {refs}".rstrip(), width, 4) + "\n")
         count += 1
     if count and isinstance(notes, Notes) and notes.numbers:
         out.write("\nNotes\n")
@@ -262,7 +263,7 @@ def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str 
             year = group
             out.write(f"\n## {heading_text(group)}\n\n")
         refs = "".join(f"[^{n}]" for n in notes.refs(event))
-        out.write(f"- **{md_escape(dates.display(event['date']))}**: {md_escape(event_line(event))}"
+        out.write(f"- **{md_escape(date_text(event))}**: {md_escape(event_line(event))}"
                   f"{refs}\n")
         count += 1
     if count == 0:

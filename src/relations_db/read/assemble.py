@@ -14,6 +14,7 @@ from relations_db.domain.citing import citation_text
 from relations_db.domain.text import fold
 from relations_db.domain.vocab import ACTOR_KINDS
 from relations_db.errors import UserError
+from relations_db.read.claim_rows import disputed_dates
 from relations_db.read.rows import Citation, EventDetail, EventRef, EventRow
 
 Row = Sequence[Any]
@@ -47,9 +48,10 @@ def event_dict(row: Row) -> EventRow:
 
 
 def attach_details(by_id: dict[int, EventRow], sources: dict[int, tuple[str, str]], participants: Iterable[Row],
-                   citations: Iterable[Row], invokes: Iterable[Row]) -> None:
-    """Fill `actors`, `citations` and `invokes` of a batch of events from the rows of the three details
-    statements (`events.details_statements`); `sources` maps a source id to its (key, short form)."""
+                   citations: Iterable[Row], invokes: Iterable[Row], dated: Iterable[Row] = ()) -> None:
+    """Fill `actors`, `citations` and `invokes` of a batch of events from the rows of the details statements
+    (`events.details_statements`), and `disputed` and `dates` of its disputed events (`dated`: their
+    best-ranked date claims); `sources` maps a source id to its (key, short form)."""
     for event_id, name, kind, role in participants:
         by_id[event_id]["actors"].append({"name": name, "kind": kind, "role": role})
     none = (None, None)
@@ -65,6 +67,11 @@ def attach_details(by_id: dict[int, EventRow], sources: dict[int, tuple[str, str
         by_id[event_id]["citations"].append(citation)
     for event_id, slug in invokes:
         by_id[event_id]["invokes"].append(slug)
+    claimed: dict[int, list[Row]] = {}
+    for event_id, *claim in dated:
+        claimed.setdefault(event_id, []).append(claim)
+    for event_id, claims in claimed.items():
+        by_id[event_id]["disputed"], by_id[event_id]["dates"] = True, disputed_dates(claims)
 
 
 def event_detail(event: EventRow, invoked: Mapping[str, Any]) -> EventDetail:

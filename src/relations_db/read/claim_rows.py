@@ -112,6 +112,13 @@ def disputed_display(found: list[str]) -> str:
     return " or ".join(dates.display(d) for d in found) + " — sources disagree"
 
 
+def date_text(event: Mapping[str, Any]) -> str:
+    """How an event's date reads in a list: '3 December 1961', or, when its sources disagree (`dates`),
+    '3 December 1961 or 1959 — sources disagree'."""
+    found = event.get("dates")
+    return disputed_display(found) if found else dates.display(event["date"])
+
+
 def with_claims(detail: Any, dated: list[str] | None, claims: list[ClaimRow]) -> None:
     """Add to `show`'s answer (an EventDetail) its claims and, when its sources disagree on the date (`dated`: the
     dates they give, None when the event is not disputed), `disputed`, `dates` and how the date reads."""

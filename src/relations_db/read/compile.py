@@ -81,11 +81,12 @@ def _events(shape: EventsShape, v: int) -> Select[Any]:
 
 def statements(v: int) -> dict[str, Select[Any]]:
     """Every statement of the fast path, by name, built with the `v`-th set of stand-in values (0 or 1)."""
-    actors_, citations_, invokes_ = details_statements("sqlite")
+    actors_, citations_, invokes_, dated_ = details_statements("sqlite")
     found: dict[str, Select[Any]] = {
         "sources": sources_statement(),
         "max_id": max_id_statement(),
         "details.actors": actors_, "details.citations": citations_, "details.invokes": invokes_,
+        "details.dated": dated_,
         "one_event": one_event_statement(50 + v),
         "invoked": invoked_statement("sqlite", [f"slug{v}"]),
         "invoked_by": invoked_by_statement("sqlite", [60 + v]),

@@ -45,7 +45,24 @@ from relations_db.read.filters import (
 )
 from relations_db.read.rows import EventDetail, EventRef, EventRow
 from relations_db.read.shapes import EventsShape, span_kind
-from relations_db.read.tables import AC, AG, BATCH, CI, ES, EV, INV, ME, PA, PL, SO, connection, one_of, param
+from relations_db.read.tables import (
+    AC,
+    AG,
+    BATCH,
+    CI,
+    DS,
+    ES,
+    EV,
+    INV,
+    ME,
+    PA,
+    PL,
+    SO,
+    connection,
+    one_of,
+    param,
+)
+from relations_db.store.schema import claims as CL
 
 if TYPE_CHECKING:
     from sqlalchemy import FromClause, Subquery
@@ -125,7 +142,7 @@ def build_events(dialect: str, resolved: Resolved, limit: int | None, forms: tup
 # The details of a batch of events, one statement each per backend, built once. The batch's ids are bound as
 # one parameter — a JSON array read by `json_each` on SQLite, an array on PostgreSQL — so that running a batch
 # costs no statement building: expanding 500 ids into 500 parameters cost more than the queries themselves.
-_DETAILS: dict[str, tuple[Select[Any], Select[Any], Select[Any]]] = {}
+_DETAILS: dict[str, tuple[Select[Any], Select[Any], Select[Any], Select[Any]]] = {}
 
 
 def _batch_ids(dialect: str) -> Select[Any] | ColumnElement[Any]:
@@ -138,7 +155,10 @@ def _batch_ids(dialect: str) -> Select[Any] | ColumnElement[Any]:
     return func.any(cast(bindparam("ids", type_=String), ARRAY(Integer)))
 
 
-def details_statements(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
+def details_statements(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any], Select[Any]]:
+    """The details of a batch of events (the one parameter `ids`): participants, citations, invoked agreements,
+    and the best-ranked date claims of its disputed events (read from `disputed_spans`, which holds them only:
+    an undisputed batch costs one probe of a small table per event)."""
     if dialect not in _DETAILS:
         def of_batch(column: ColumnElement[int]) -> ColumnElement[bool]:
             ids = _batch_ids(dialect)
@@ -154,6 +174,8 @@ def details_statements(dialect: str) -> tuple[Select[Any], Select[Any], Select[A
             select(INV.c.event_id, target.c.slug).join(target, target.c.id == INV.c.agreement_id)
             .where(of_batch(INV.c.event_id))
             .order_by(INV.c.event_id, *date_order(dialect, target.c.start_day, target.c.end_day, target.c.id)),
+            select(DS.c.event_id, CL.c.id, CL.c.date, CL.c.start_day, CL.c.end_day, CL.c.rank)
+            .join(CL, CL.c.id == DS.c.claim_id).where(of_batch(DS.c.event_id)).order_by(DS.c.event_id, CL.c.id),
         )
     return _DETAILS[dialect]
 
@@ -166,11 +188,11 @@ def _attach_details(conn: Connection, events: list[EventRow], sources: dict[int,
     """
     by_id = {e["id"]: e for e in events}
     dialect = conn.dialect.name
-    participants, citations_, invokes = details_statements(dialect)
+    participants, citations_, invokes, dated = details_statements(dialect)
     ids = {"ids": batch_ids(dialect, list(by_id))}
     # (`.all()`: one fetch for the batch's rows, not one call per row)
     attach_details(by_id, sources, conn.execute(participants, ids).all(), conn.execute(citations_, ids).all(),
-                   conn.execute(invokes, ids).all())
+                   conn.execute(invokes, ids).all(), conn.execute(dated, ids).all())
 
 
 def sources_statement() -> Select[Any]:

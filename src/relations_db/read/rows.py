@@ -104,6 +104,8 @@ class EventRow(_EventFields):
     snippet: NotRequired[str]  # `search`: the matching text, the words found in [brackets]
     roles: NotRequired[list[str | None]]  # `actor`: the actor's roles in it
     invoked_by: NotRequired[list[EventRef]]  # `agreements`: the events that invoke it
+    disputed: NotRequired[bool]  # when the best-ranked date claims disagree (then `dates` lists them)
+    dates: NotRequired[list[str]]
 
 
 class EventDetail(_EventFields):

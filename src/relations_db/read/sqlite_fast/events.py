@@ -129,7 +129,8 @@ def stream(conn: sqlite3.Connection, name: str, params: dict[str, Any]) -> Itera
             ids = assemble.batch_ids("sqlite", list(by_id))
             assemble.attach_details(by_id, sources, run.rows(conn, "details.actors", ids=ids),
                                     run.rows(conn, "details.citations", ids=ids),
-                                    run.rows(conn, "details.invokes", ids=ids))
+                                    run.rows(conn, "details.invokes", ids=ids),
+                                    run.rows(conn, "details.dated", ids=ids))
             yield from events
 
     return generate()
