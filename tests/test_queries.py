@@ -274,10 +274,10 @@ def test_events_stream_in_batches_with_a_fixed_number_of_queries(engine):
     assert len(events) == n
     assert all(len(e["actors"]) == 2 and len(e["citations"]) == 1 for e in events)
     assert [e["start"] for e in events] == sorted(e["start"] for e in events)
-    # The sources (few) once, one query for the events, then actors, citations and invoked agreements once
-    # per batch of 500: never one query per event.
+    # The sources (few) once, one query for the events, then actors, citations, invoked agreements and the
+    # dates of disputed events once per batch of 500: never one query per event.
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) <= 1 + 1 + 3 * 3, selects
+    assert len(selects) <= 1 + 1 + 4 * 3, selects
 
 
 def test_json_writer_streams(sample_session):
