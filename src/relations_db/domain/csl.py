@@ -9,7 +9,9 @@ into CSL's `date-parts` here. Pure Python: the importers, the seed format and th
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +56,21 @@ class Creator:
     def as_dict(self) -> dict[str, str]:
         """The seed format's mapping: the name parts, and the role when it is not `author`."""
         return {**self.as_csl(), **({"role": self.role} if self.role != "author" else {})}
+
+
+def creators_by_source(rows: Iterable[Sequence[Any]]) -> dict[int, list[Creator]]:
+    """Each source's creators, in the order of `rows`: (source id, role, family, given, literal, suffix), as
+    the read paths select them from `source_creators`."""
+    found: dict[int, list[Creator]] = {}
+    for source_id, role, family, given, literal, suffix in rows:
+        found.setdefault(source_id, []).append(Creator(role=role, family=family, given=given, literal=literal,
+                                                       suffix=suffix))
+    return found
+
+
+def stored_extra(text: str | None) -> dict[str, str]:
+    """A source's `extra` as stored (a JSON object, or nothing) as the mapping `to_csl` reads."""
+    return json.loads(text) if text else {}
 
 
 def parse_name(text: str, role: str = "author") -> Creator:

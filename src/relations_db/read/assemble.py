@@ -48,7 +48,7 @@ def event_dict(row: Row) -> EventRow:
 
 
 def attach_details(by_id: dict[int, EventRow], sources: dict[int, tuple[str, str]], participants: Iterable[Row],
-                   citations: Iterable[Row], invokes: Iterable[Row], dated: Iterable[Row] = ()) -> None:
+                   citations: Iterable[Row], invokes: Iterable[Row], dated: Iterable[Row]) -> None:
     """Fill `actors`, `citations` and `invokes` of a batch of events from the rows of the details statements
     (`events.details_statements`), and `disputed` and `dates` of its disputed events (`dated`: their
     best-ranked date claims); `sources` maps a source id to its (key, short form)."""

@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 
-from relations_db.domain.csl import Creator, to_csl
+from relations_db.domain.csl import Creator, creators_by_source, stored_extra, to_csl
 from relations_db.domain.vocab import SOURCE_RECORD_FIELDS
 from relations_db.read.tables import SC, SO, connection
 
@@ -45,13 +43,8 @@ def creators_statement() -> Select[Any]:
 
 
 def _creators(conn: Any, ids: list[int]) -> dict[int, list[Creator]]:
-    found: dict[int, list[Creator]] = defaultdict(list)
-    for i in range(0, len(ids), _CHUNK):
-        stmt = creators_statement().where(SC.c.source_id.in_(ids[i:i + _CHUNK]))
-        for r in conn.execute(stmt):
-            found[r.source_id].append(Creator(role=r.role, family=r.family, given=r.given, literal=r.literal,
-                                              suffix=r.suffix))
-    return found
+    return creators_by_source(r for i in range(0, len(ids), _CHUNK)
+                              for r in conn.execute(creators_statement().where(SC.c.source_id.in_(ids[i:i + _CHUNK]))))
 
 
 def source_records(db: Database, ids: Iterable[int] | None = None) -> list[SourceRecord]:
@@ -69,7 +62,7 @@ def source_records(db: Database, ids: Iterable[int] | None = None) -> list[Sourc
     records = []
     for r in rows:
         record = SourceRecord(r._mapping)
-        record["extra"] = json.loads(record["extra"]) if record["extra"] else {}
+        record["extra"] = stored_extra(record["extra"])
         record["creators"] = names.get(r.id, [])
         records.append(record)
     return records

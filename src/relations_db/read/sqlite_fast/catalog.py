@@ -8,7 +8,7 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
-from relations_db.domain.csl import Creator, to_csl
+from relations_db.domain.csl import creators_by_source, stored_extra, to_csl
 from relations_db.domain.vocab import SOURCE_LIST_FIELDS, SOURCE_RECORD_FIELDS
 from relations_db.read import assemble
 from relations_db.read.rows import ActorRow, SourceRow
@@ -36,13 +36,11 @@ def actor_rows(conn: sqlite3.Connection, kind: str | None = None, search: str | 
 
 def csl_items(conn: sqlite3.Connection) -> dict[int, dict[str, Any]]:
     """`read.bibliography.csl_items`: the CSL-JSON item of every source, by id."""
-    creators: dict[int, list[Creator]] = defaultdict(list)
-    for source_id, role, family, given, literal, suffix in run.rows(conn, "sources.creators"):
-        creators[source_id].append(Creator(role=role, family=family, given=given, literal=literal, suffix=suffix))
+    creators = creators_by_source(run.rows(conn, "sources.creators"))
     items = {}
     for r in run.rows(conn, "sources.records"):
         values = dict(zip(SOURCE_RECORD_FIELDS, r, strict=True))
-        values["extra"] = json.loads(values["extra"]) if values["extra"] else {}
+        values["extra"] = stored_extra(values["extra"])
         items[values["id"]] = to_csl(values, creators.get(values["id"], []))
     return items
 
