@@ -181,3 +181,40 @@ def test_0004_downgrade_counts_the_dates_the_old_columns_cannot_hold(cli, seeded
                    .scalar_one()) == "0001-01-01"
     db.upgrade(engine)
     engine.dispose()
+
+
+# The revision before relative dating (0010), read from the migration itself.
+BEFORE_RELATIVE: str = import_module("relations_db.migrations.versions.0010_relative_claims").down_revision
+
+
+def test_0010_keeps_every_link_and_drops_only_the_relative_claims_it_names(seeded_url):
+    """0010 adds the event a relative claim names. Neither way may cascade into other rows (a copy of `claims` on
+    SQLite would have emptied `claim_citations`); the downgrade names the relative claims it drops, and drops
+    only them; a relative claim without the event it names is refused by the schema."""
+    engine = db.make_engine(seeded_url)
+    with engine.begin() as conn:
+        event, other = conn.execute(text("SELECT id FROM events ORDER BY id LIMIT 2")).scalars().all()
+        citation = conn.execute(text("SELECT id FROM citations WHERE event_id = :e"), {"e": event}).scalars().first()
+        dated = conn.execute(text("SELECT id FROM claims WHERE event_id = :e AND kind = 'date'"), {"e": event}).scalar()
+        conn.execute(text("INSERT INTO claim_citations (claim_id, citation_id, stance) VALUES (:c, :i, 'supports')"),
+                     {"c": dated, "i": citation})
+        conn.execute(text("INSERT INTO claims (event_id, kind, other_event_id, at_least, rank, own) "
+                          "VALUES (:e, 'after', :o, '3M', 'normal', :f)"), {"e": event, "o": other, "f": False})
+        relative = conn.execute(text("SELECT max(id) FROM claims")).scalar()
+        conn.execute(text("INSERT INTO claim_citations (claim_id, citation_id, stance) VALUES (:c, :i, 'supports')"),
+                     {"c": relative, "i": citation})
+    with pytest.raises(Exception, match="relative_names_event"), engine.begin() as conn:
+        conn.execute(text("INSERT INTO claims (event_id, kind, rank, own) VALUES (:e, 'before', 'normal', :f)"),
+                     {"e": event, "f": False})
+    with engine.connect() as conn:
+        claims_before = conn.execute(text("SELECT count(*) FROM claims")).scalar()
+        spans_before = conn.execute(text("SELECT count(*) FROM disputed_spans")).scalar()
+    assert db.downgrade_losses(engine, BEFORE_RELATIVE) == ["1 relative claim (before, after, during another event)"]
+    db.downgrade(engine, BEFORE_RELATIVE)
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT claim_id FROM claim_citations")).scalars().all() == [dated]
+        assert conn.execute(text("SELECT count(*) FROM claims")).scalar() == claims_before - 1
+        assert conn.execute(text("SELECT count(*) FROM disputed_spans")).scalar() == spans_before
+    assert db.downgrade_losses(engine, BEFORE_RELATIVE) == []
+    engine.dispose()

@@ -255,9 +255,11 @@ PERIODS = ("year", "month")
 
 # --- claims: statements about an event, each with its evidence and rank ----------------------------------------
 
-# What a claim says about its event. The relative kinds (before/after/during another event) are reserved for
-# relative dating: the CHECK accepts them already, so adding them needs no new migration.
+# What a claim says about its event. The relative kinds date it against another event (migration 0010).
 CLAIM_KINDS = ("occurred", "date", "participant", "place", "before", "after", "during")
+# before B: the event ends no later than B starts (the same day allowed); after B the reverse; during B: within
+# B's span. A before/after claim may bound the gap with at_least/at_most durations.
+RELATIVE_CLAIMS = ("before", "after", "during")
 # The kinds of which an event shows one value: the best-ranked claim wins (as in Wikidata).
 SINGLE_VALUED_CLAIMS = ("date", "place")
 # Best first: the preferred claims are shown, else the normal ones; a deprecated claim is never shown.

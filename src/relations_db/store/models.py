@@ -185,7 +185,8 @@ class Event(Base):
     )
 
     claims: Mapped[list[Claim]] = relationship(
-        back_populates="event", cascade="all, delete-orphan", order_by="Claim.id", passive_deletes=True
+        back_populates="event", cascade="all, delete-orphan", order_by="Claim.id", passive_deletes=True,
+        foreign_keys="Claim.event_id",
     )
 
     __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "event"}
@@ -317,8 +318,12 @@ class Claim(Base):
     rank: Mapped[str]
     reason: Mapped[str | None]
     own: Mapped[bool]
+    other_event_id: Mapped[int | None]
+    at_least: Mapped[str | None]
+    at_most: Mapped[str | None]
 
-    event: Mapped[Event] = relationship(back_populates="claims")
+    event: Mapped[Event] = relationship(back_populates="claims", foreign_keys=[schema.claims.c.event_id])
+    other_event: Mapped[Event | None] = relationship(foreign_keys=[schema.claims.c.other_event_id])
     participation: Mapped[Participation | None] = relationship()
     place: Mapped[Place | None] = relationship()
     links: Mapped[list[ClaimCitation]] = relationship(

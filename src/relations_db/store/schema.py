@@ -39,6 +39,7 @@ from relations_db.domain.vocab import (
     CONFIDENCE_MIN,
     CREATOR_ROLES,
     EVENT_KINDS,
+    RELATIVE_CLAIMS,
     SOURCE_KINDS,
     STANCES,
     TONE_MAX,
@@ -316,7 +317,8 @@ retired_keys = Table(
 )
 
 # One statement about an event, with its rank: that it happened, its date, a participant, its place (the
-# relative kinds before/after/during are reserved). A date claim keeps its EDTF text and day numbers as events do
+# relative kinds before/after/during name another event, `other_event_id`, and may bound the gap of a before/after
+# claim, `at_least`/`at_most`, as written: "3M"). A date claim keeps its EDTF text and day numbers as events do
 # (NULL for an open or unknown end); a participant claim is the participation it ranks (the actor and role stay
 # in `participations`, so merges and edits of actors carry it along); a place claim names its place.
 claims = Table(
@@ -334,10 +336,17 @@ claims = Table(
     # The event's own claim (written with the event, by `add event` or the migration): the event's citations
     # that link to no claim support it. A claim made by `add claim` has its evidence in `claim_citations`.
     _required("own", Boolean, default=False, server_default=false()),
+    # Relative dating (migration 0010): the event a before/after/during claim names; a removed event takes
+    # its relative claims with it (write.maintain says so first).
+    _optional("other_event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), index=True),
+    _optional("at_least", String(20)),
+    _optional("at_most", String(20)),
     CheckConstraint(any_of("kind", CLAIM_KINDS), name="kind"),
     CheckConstraint(any_of("rank", CLAIM_RANKS), name="rank"),
     CheckConstraint("kind != 'date' OR date IS NOT NULL", name="date_has_text"),
     CheckConstraint("start_day <= end_day", name="start_before_end"),
+    CheckConstraint(f"NOT ({any_of('kind', RELATIVE_CLAIMS)}) OR other_event_id IS NOT NULL",
+                    name="relative_names_event"),
 )
 
 # A citation that speaks to one claim: it supports or disputes it. Citations written with their event (`add
