@@ -29,6 +29,7 @@ from relations_db.domain.text import control_problem, fold
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
 from relations_db.errors import UserError, ValidationError
 from relations_db.formats.csv.changes import shown
+from relations_db.formats.csv.claims import ClaimCells, check_claim, write_claims
 from relations_db.formats.csv.columns import QUOTED_START, neutralise, unquote, write_row
 from relations_db.formats.csv.header import CITATION_COLUMNS, Layout
 from relations_db.formats.csv.report import ImportReport
@@ -60,9 +61,12 @@ class CitationsExport:
         self.limit = filters.limit
 
     def statement(self) -> Select:
-        """Every citation of the chosen events as text cells, in the events' date order, then citation order."""
-        from sqlalchemy import Text, cast, func, select
+        """Every citation of the chosen events as text cells, a row per claim it is linked to, and the rows of
+        ranked own claims (formats/csv/claims.py): in the events' date order, then citation order (the claim rows
+        after), then claim order."""
+        from sqlalchemy import Integer, Text, cast, func, literal, select, union_all
 
+        from relations_db.formats.csv.claims import ClaimJoins
         from relations_db.store.schema import citations, events, sources
 
         cited_in = sources.alias("cited_in")
@@ -70,17 +74,28 @@ class CitationsExport:
         if self.limit is not None:
             chosen = chosen.order_by(events.c.start_day.nulls_first(), events.c.end_day.nulls_last(),
                                      events.c.id).limit(self.limit)
+        narrowed = chosen if self.where or self.limit is not None else None
         text = (lambda column: func.coalesce(column, ""))  # noqa: E731
-        stmt = (select(events.c.slug, events.c.date, events.c.title, sources.c.key, sources.c.short,
-                       text(citations.c.locator), text(citations.c.quote), text(citations.c.cited_as),
-                       text(cited_in.c.key), text(citations.c.cited_in_locator), cast(citations.c.confidence, Text),
-                       text(citations.c.note))
-                .select_from(citations.join(events, events.c.id == citations.c.event_id)
-                             .join(sources, sources.c.id == citations.c.source_id)
-                             .outerjoin(cited_in, cited_in.c.id == citations.c.cited_in_id))
-                .order_by(events.c.start_day.nulls_first(), events.c.end_day.nulls_last(), events.c.id,
-                          citations.c.id))
-        return stmt.where(citations.c.event_id.in_(chosen)) if self.where or self.limit is not None else stmt
+        joins = ClaimJoins()
+        event_cells = [events.c.slug, events.c.date, events.c.title]
+        order = [events.c.start_day.label("o_start"), events.c.end_day.label("o_end"), events.c.id.label("o_event")]
+        cited = (select(*order, citations.c.id.label("o_citation"), joins.claims.c.id.label("o_claim"),
+                        *event_cells, sources.c.key, sources.c.short, text(citations.c.locator),
+                        text(citations.c.quote), text(citations.c.cited_as), text(cited_in.c.key),
+                        text(citations.c.cited_in_locator), cast(citations.c.confidence, Text),
+                        text(citations.c.note), *joins.cells(joins.links.c.stance))
+                 .select_from(joins.joined(citations.join(events, events.c.id == citations.c.event_id)
+                                           .join(sources, sources.c.id == citations.c.source_id)
+                                           .outerjoin(cited_in, cited_in.c.id == citations.c.cited_in_id),
+                                           via_links=True)))
+        if narrowed is not None:
+            cited = cited.where(citations.c.event_id.in_(narrowed))
+        ranked = joins.unstated_own([*order, cast(literal(None), Integer).label("o_citation"),
+                                   joins.claims.c.id.label("o_claim"), *event_cells], 9, narrowed)
+        both = union_all(cited, ranked).subquery()
+        return (select(*list(both.c)[5:])
+                .order_by(both.c.o_start.nulls_first(), both.c.o_end.nulls_last(), both.c.o_event,
+                          both.c.o_citation.nulls_last(), both.c.o_claim.nulls_first()))
 
     def write(self, out: TextIO, progress: Progress = None) -> int:
         """The header and a row per citation; returns how many citations."""
@@ -126,9 +141,10 @@ class CitationRow:
     slug: str | None
     date: str | None
     folded_title: str | None
-    source_id: int
+    source_id: int | None  # (None: a row that ranks a claim, with no citation)
     source_ref: str  # (as the row gives it, for the report)
     values: dict[str, Any]  # of _FIELDS, only those the row fills
+    claim: ClaimCells | None  # the claim the row speaks to (formats/csv/claims.py)
 
 
 def _check(line: int, cells: list[str], layout: Layout, names: Names) -> CitationRow | list[str]:
@@ -144,6 +160,10 @@ def _check(line: int, cells: list[str], layout: Layout, names: Names) -> Citatio
     if not slug and not (date and title):
         errors.append("a row needs its event's slug, or its date and title")
     source_ref = cell("source") or cell("short")
+    claim = check_claim(layout, cells, bool(source_ref), names, errors)
+    if not source_ref and claim is not None and claim.stance is None:  # (a row that ranks a claim)
+        return errors or CitationRow(line, slug or None, date or None, fold(title) if title else None, None, "",
+                                     {}, claim)
     source_id = _source(source_ref, names, errors, "the source")
     values: dict[str, Any] = {}
     for name in ("locator", "cited_as", "cited_in_locator"):
@@ -164,7 +184,7 @@ def _check(line: int, cells: list[str], layout: Layout, names: Names) -> Citatio
     if errors or source_id is None:
         return errors
     return CitationRow(line, slug or None, date or None, fold(title) if title else None, source_id, source_ref,
-                       values)
+                       values, claim)
 
 
 def _source(ref: str, names: Names, errors: list[str], what: str) -> int | None:
@@ -207,19 +227,28 @@ def import_citations(session: Session, name: str, layout: Layout, rest: Iterable
                 rows.append(row)
         found = _events(session, rows, problems)
         if problems:
-            listed = [f"line {ln}: {m}" for ln, m in sorted(problems, key=lambda p: p[0])]
-            raise ValidationError(f"{name}: {len(listed)} problem{'s' if len(listed) != 1 else ''}, "
-                                  "nothing was written:", listed)
+            raise _refused(name, problems)
         from sqlalchemy import select
 
         from relations_db.store.schema import sources
 
         shorts = {source_id: short for source_id, short in session.execute(select(sources.c.id, sources.c.short))}
-        for start in range(0, len(rows), CHUNK):
-            _write(session, rows[start:start + CHUNK], found, report, shorts)
+        cited = [row for row in rows if row.source_id is not None]
+        for start in range(0, len(cited), CHUNK):
+            _write(session, cited[start:start + CHUNK], found, report, shorts)
+        keys = dict(session.execute(select(sources.c.id, sources.c.key)).tuples().all())
+        problems = write_claims(session, rows, found, report, keys)
+        if problems:
+            raise _refused(name, problems)
     session.expire_all()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _refused(name: str, problems: list[tuple[int, str]]) -> ValidationError:
+    listed = [f"line {ln}: {m}" for ln, m in sorted(problems, key=lambda p: p[0])]
+    return ValidationError(f"{name}: {len(listed)} problem{'s' if len(listed) != 1 else ''}, nothing was written:",
+                           listed)
 
 
 def _events(session: Session, rows: list[CitationRow], problems: list[tuple[int, str]]) -> dict[int, tuple[int, str]]:
