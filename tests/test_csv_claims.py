@@ -139,3 +139,16 @@ def test_a_row_without_a_citation_states_an_own_claim(cli, seeded, tmp_path):
                     encoding="utf-8")
     refused = cli(url, "import", str(path))
     assert refused.exit_code == 1 and "own must be 'yes'" in refused.stderr
+
+
+def test_the_plain_and_the_claims_statement_write_the_same_bytes(cli, seeded):
+    """While no claim says more than its event (the common case) the export takes a plainer statement and adds
+    the empty claim cells itself; once one does, every other row is written byte for byte as before."""
+    url, _ = seeded
+    plain = _ok(cli(url, "export", "--per-citation")).stdout
+    own = json.loads(_ok(cli(url, "claims", BREAK, "-f", "json")).stdout)[0]["id"]
+    _ok(cli(url, "rank", f"k{own}", "normal", "--reason", "dated by Duka"))
+    with_claims = _ok(cli(url, "export", "--per-citation")).stdout.splitlines()
+    marked = [line for line in with_claims if ",k" in line]
+    assert len(marked) == 1 and marked[0].endswith(",date,1961-12-03,,normal,dated by Duka,,,yes")
+    assert [line for line in with_claims if line not in marked] == plain.splitlines()

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from relations_db.formats.csv.reader import Names
     from relations_db.formats.csv.report import ImportReport
 
+# What `ix_claims_marked` indexes (migration 0010): a claim that says more than its event's columns.
+MARKED = "rank != 'normal' OR reason IS NOT NULL OR NOT own"
 # The kinds whose value is another event's slug.
 _NAMES_EVENT = vocab.RELATIVE_CLAIMS
 
@@ -91,6 +93,15 @@ class ClaimJoins:
         return [text(literal("k").concat(cast(cl.c.id, Text))), text(cl.c.kind), text(value),
                 text(stance) if stance is not None else literal(""), text(cl.c.rank), text(cl.c.reason),
                 text(cl.c.at_least), text(cl.c.at_most), case((cl.c.own, "yes"), else_="")]
+
+    def any_marked(self, session: Session) -> bool:
+        """Whether any claim says more than its event's columns — ranked, given a reason, or another source's —,
+        asked of the partial index `ix_claims_marked` (migration 0010); else every claim cell is empty."""
+        from sqlalchemy import text
+
+        # (the index's own predicate, spelt as the migration spells it: SQLite takes a partial index only for a
+        # WHERE that implies its predicate, which a bound parameter for 'normal' would not)
+        return session.scalar(text("SELECT EXISTS (SELECT 1 FROM claims WHERE " + MARKED + ")")) == 1
 
     def unstated_own(self, event_cells: list[Any], blanks: int, chosen: Select[Any] | None) -> Select[Any]:
         """The rows of the own claims the chronology CSV does not state (see the module): the event's cells, empty
