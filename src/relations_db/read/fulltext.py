@@ -19,7 +19,6 @@ from relations_db.domain.search_query import Query, Term, fts_query, name_keys, 
 from relations_db.read.tables import AA, AC, ES, EV, FTS, PL, PLA, connection, one_of, param
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
 
     from relations_db.read.tables import Database
 
@@ -78,16 +77,16 @@ def fts_match(terms: Query) -> ColumnElement[bool]:
     return literal_column("events_fts").op("MATCH")(param("match", fts_query(terms)))
 
 
-def matches(conn: Connection, terms: Query) -> Select[Any]:
+def matches(dialect: str, terms: Query) -> Select[Any]:
     """A select of the ids of the events whose search text contains every word of `terms`."""
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return select(FTS.c.rowid).where(fts_match(terms))
     return select(ES.c.event_id).where(pg_tsvector().op("@@")(pg_tsquery(terms)))
 
 
-def contains_words(conn: Connection, terms: Query) -> Exists:
+def contains_words(dialect: str, terms: Query) -> Exists:
     """The same set as `matches`, as a condition on each event (correlated with `events`)."""
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return select(FTS.c.rowid).where(fts_match(terms), FTS.c.rowid == EV.c.id).exists()
     return select(ES.c.event_id).where(ES.c.event_id == EV.c.id,
                                        pg_tsvector().op("@@")(pg_tsquery(terms))).exists()

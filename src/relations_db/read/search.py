@@ -53,7 +53,7 @@ def _few_matches(conn: Connection, terms: Query) -> bool:
     cheaply), estimated by the planner on PostgreSQL (counting a common phrase there reads its whole posting
     lists and rechecks rows: ~0.2 s in a million events) — counted there too while the table has no
     statistics yet (just after a bulk import, before ANALYZE), as the estimate would then be a fixed guess."""
-    found = matches(conn, terms)
+    found = matches(conn.dialect.name, terms)
     if conn.dialect.name == "sqlite" or not conn.exec_driver_sql(
             "SELECT 1 FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'event_search' "
             "AND attname = 'search_vector'").first():
@@ -116,7 +116,7 @@ def search_rows(db: Database, text: str, filters: Filters | None = None) -> Sear
         event["snippet"] = snippet(row.body, terms)
 
     if not ranked:
-        resolved.subsets.append(search_subset(conn, terms))
+        resolved.subsets.append(search_subset(conn.dialect.name, terms))
         stmt = events_statement(conn, resolved, filters.limit, body=True)
         return SearchResults(stream(conn, stmt, limit=filters.limit, each=with_snippet), ranked)
     dialect = conn.dialect.name

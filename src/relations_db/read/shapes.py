@@ -168,6 +168,13 @@ FAST_ACTORS_MAX = 1
 FAST_WHERE_MAX = 2
 
 
+def search_shapes() -> list[EventsShape]:
+    """The listings of `search` (no filters but a limit) when too many events match to rank them: in date
+    order, with the search text, the matches read as a set ("in") or checked in date order ("exists")."""
+    return [EventsShape("none", True, ("search:exists",), (), True),
+            EventsShape("none", True, ("search:in",), (), True), EventsShape("none", False, ("search:in",), (), True)]
+
+
 def event_shapes() -> list[EventsShape]:
     """Every listing shape the SQLite fast path runs: any date range, with or without a limit, at most
     FAST_ACTORS_MAX actors (no words) and FAST_WHERE_MAX other filters."""
