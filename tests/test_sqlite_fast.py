@@ -312,12 +312,9 @@ def test_a_search_with_too_many_matches_to_rank_lists_them_the_same_both_ways(cl
                                                                                limit):
     """Beyond RANK_AT_MOST matches a search lists them in date order (the matches read as a set, or checked in
     date order, as the limit makes cheaper): the same both ways. The bound is lowered for the generated corpus."""
-    from relations_db.read import search
-    from relations_db.read.sqlite_fast import search as fast
+    from relations_db.read import shapes
 
-    assert fast.RANK_AT_MOST == search.RANK_AT_MOST  # (the fast path's copy of the bound)
-    monkeypatch.setattr(search, "RANK_AT_MOST", 10)
-    monkeypatch.setattr(fast, "RANK_AT_MOST", 10)
+    monkeypatch.setattr(shapes, "RANK_AT_MOST", 10)
     args = ["search", "naval base", "--format", "json", *(["--limit", limit] if limit else [])]  # (a topic)
     fast_run, slow, reached = _both_ways(cli, monkeypatch, generated_url, args)
     assert not reached and fast_run.exit_code == slow.exit_code == 0

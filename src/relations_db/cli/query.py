@@ -243,6 +243,7 @@ def search_cmd(
     """
     from relations_db.cli import output
     from relations_db.cli.common import fast_connection
+    from relations_db.read.shapes import RANK_AT_MOST
     from relations_db.read.sqlite_fast import events as fast_events
     from relations_db.read.sqlite_fast import search as fast
 
@@ -265,7 +266,7 @@ def search_cmd(
     if shown == 0:
         output.message(f"Nothing found for {text!r}.")
     elif not ranked:
-        output.message(f"More than {fast.RANK_AT_MOST:,} events contain {text!r}: listed in date order, not best "
+        output.message(f"More than {RANK_AT_MOST:,} events contain {text!r}: listed in date order, not best "
                        "match first (with more words, fewer match and they are ranked).")
 
 

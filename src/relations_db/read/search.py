@@ -1,5 +1,5 @@
 """The `search` command's answer: the events containing some words, best match first when there are few
-enough to rank quickly (`RANK_AT_MOST`), each with a snippet of the matching text (`read.snippets`).
+enough to rank quickly (`shapes.RANK_AT_MOST`), each with a snippet of the matching text (`read.snippets`).
 
 The matching itself (the words, their other spellings, the index conditions on each backend) is `fulltext`'s;
 the events are streamed by `events`. The matches are ordered in Python by one rule
@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, func, literal_column, select
 
 from relations_db.domain.search_query import Query, rank_key
 from relations_db.errors import UserError
+from relations_db.read import shapes
 from relations_db.read.events import base_select, events_statement, stream
 from relations_db.read.filters import Filters, Resolved, count_at_most, resolve, search_subset, span_conditions
 from relations_db.read.fulltext import fts_match, matches, pg_tsquery, pg_tsvector, search_terms
@@ -27,11 +28,6 @@ if TYPE_CHECKING:
 
     from relations_db.read.tables import Database
 
-# A search ranks its matches (bm25 on SQLite, ts_rank on PostgreSQL) when there are at most this many: ranking
-# scores every match, 5–20 µs each (measured on a million events: 2,000 matches of three words, 35 ms), and a
-# phrase common in a million events ("naval base") has 170,000. Beyond it the matches come in date order (as
-# `events --search` gives them), which stops after the first page.
-RANK_AT_MOST = 5_000
 
 
 class SearchResults:
@@ -57,11 +53,11 @@ def _few_matches(conn: Connection, terms: Query) -> bool:
     if conn.dialect.name == "sqlite" or not conn.exec_driver_sql(
             "SELECT 1 FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'event_search' "
             "AND attname = 'search_vector'").first():
-        return count_at_most(conn, found, RANK_AT_MOST + 1) <= RANK_AT_MOST
+        return count_at_most(conn, found, shapes.RANK_AT_MOST + 1) <= shapes.RANK_AT_MOST
     compiled = found.compile(dialect=conn.dialect)
     # (Any: EXPLAIN's JSON as the driver decodes it, lists and dicts)
     plan: Any = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
-    return plan[0]["Plan"]["Plan Rows"] <= RANK_AT_MOST
+    return plan[0]["Plan"]["Plan Rows"] <= shapes.RANK_AT_MOST
 
 
 # ts_rank's weights of the D, C, B, A parts of the tsvector: quotations (C) 0.1, summary (B) 0.4, title (A) 1, as

@@ -2,7 +2,7 @@
 but a limit (the common question); None for anything else (the caller then asks the SQLAlchemy path).
 
 The same steps as there, and the same rules, shared: the other spellings of names
-(`domain.search_query.with_spellings`), whether few enough match to rank them (`read.search.RANK_AT_MOST`), the
+(`domain.search_query.with_spellings`), whether few enough match to rank them (`read.shapes.RANK_AT_MOST`), the
 order of the ranked matches (`domain.search_query.rank_key`), the listing in date order of many, the snippets
 (`read.snippets`).
 """
@@ -22,9 +22,6 @@ from relations_db.read.shapes import Filters
 from relations_db.read.snippets import snippet
 from relations_db.read.sqlite_fast import run
 from relations_db.read.sqlite_fast.events import stream
-
-# As `read.search.RANK_AT_MOST` (whose module imports SQLAlchemy); tests/test_sqlite_fast.py checks they agree.
-RANK_AT_MOST = 5_000
 
 
 def search_terms(conn: sqlite3.Connection, text: str) -> Query:
@@ -46,7 +43,7 @@ def search_rows(conn: sqlite3.Connection, text: str, filters: Filters) -> tuple[
     shapes.check_limit(filters.limit)
     terms = search_terms(conn, text)
     match = fts_query(terms)
-    ranked = (run.scalar(conn, "search.count", match=match, most=RANK_AT_MOST + 1) or 0) <= RANK_AT_MOST
+    ranked = (run.scalar(conn, "search.count", match=match, most=shapes.RANK_AT_MOST + 1) or 0) <= shapes.RANK_AT_MOST
 
     def with_snippet(event: EventRow, row: Any) -> None:
         event["snippet"] = snippet(row[-1], terms)  # (the statement's last column: the search text)
