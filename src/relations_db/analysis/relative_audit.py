@@ -90,7 +90,8 @@ def _claim_rows(session: Session, ids: list[int]) -> list[tuple[str, ClaimRow]]:
 
 
 def _finding(session: Session, ids: list[int]) -> Finding:
-    sides = _claim_rows(session, ids)
+    # the relative claims first (what a historian added last, and may be mistaken), then the dates they contradict
+    sides = sorted(_claim_rows(session, ids), key=lambda p: (p[1]["kind"] not in vocab.RELATIVE_CLAIMS, p[1]["id"]))
     slugs = list(dict.fromkeys(slug for slug, _ in sides))
     ranked = any(row["rank"] == "preferred" for _, row in sides)
     said = [row for _, row in sides if row["kind"] in vocab.RELATIVE_CLAIMS]

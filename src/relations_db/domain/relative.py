@@ -217,7 +217,7 @@ def components(relatives: Iterable[Relative]) -> list[list[Relative]]:
 def conflicts(relatives: Iterable[Relative], bounds: Mapping[int, Bounds | None],
               most: int = 20) -> list[list[int]]:
     """Every contradiction among these relative claims and the recorded dates, one component at a time: each an
-    irreducible set of claim ids (relative and date claims). After each, its relative claims are set aside and
+    irreducible set of claim ids (relative and date claims), in order. After each, its relative claims are set aside and
     the rest searched again (at most `most` contradictions a component)."""
     found: list[list[int]] = []
     for group in components(relatives):
@@ -228,7 +228,7 @@ def conflicts(relatives: Iterable[Relative], bounds: Mapping[int, Bounds | None]
                 break
             found.append(conflict)
             left = [r for r in left if r.id not in conflict]
-    return found
+    return sorted(found)
 
 
 @dataclass(frozen=True)
