@@ -204,7 +204,6 @@ def test_the_vlora_dispute_after_the_submarines_left_shows_derived_bounds(cli, s
 
 
 def test_an_event_whose_dates_are_all_deprecated_takes_the_derived_interval(cli, seeded_url):
-    cli(seeded_url, "add", "claim", DISPUTE, "--after", LEAVE, "--before", BREAK, "--source", "lala-2014")
     for args in (("--after", LEAVE), ("--before", BREAK)):
         assert cli(seeded_url, "add", "claim", DISPUTE, *args, "--source", "lala-2014", "--locator", "p. 344"
                    ).exit_code == 0

@@ -149,48 +149,75 @@ def edges(relatives: Iterable[Relative], bounds: Mapping[int, Bounds | None]) ->
     return found + [e for event_id in involved for e in bound_edges(event_id, bounds.get(event_id))]
 
 
-def negative_cycle(found: list[Edge]) -> list[Edge] | None:
+def _parent_cycle(parent: Mapping[int, Edge]) -> list[Edge] | None:
+    """A cycle of the parent edges, in order, or None. In Bellman–Ford a cycle of parent edges is always a
+    negative one, and it shows long before the last pass: looking after every pass stops at the first."""
+    state: dict[int, int] = {}  # 1: on the current walk, 2: done
+    for start in parent:
+        walk, node = [], start
+        while node in parent and state.get(node) is None:
+            state[node] = 1
+            walk.append(node)
+            node = parent[node].tail
+        if state.get(node) == 1:  # the walk came back to itself
+            cycle, at = [], node
+            while True:
+                cycle.append(parent[at])
+                at = parent[at].tail
+                if at == node:
+                    return cycle[::-1]
+        for visited in walk:
+            state[visited] = 2
+    return None
+
+
+def negative_cycle(found: list[Edge], distance: dict[int, int] | None = None) -> list[Edge] | None:
     """The edges of a negative cycle (the constraints cannot all hold), or None. Bellman–Ford from every node at
-    once (all distances 0: a virtual source), so that a cycle no date reaches is found too."""
-    distance = {n: 0 for e in found for n in (e.tail, e.head)}
+    once (all distances 0: a virtual source), so that a cycle no date reaches is found too. Relaxing from any
+    starting distances settles exactly when there is no negative cycle, so a caller may pass (and keep) the
+    distances of an earlier search of nearly the same constraints (`conflicts` does)."""
+    distance = {} if distance is None else distance
+    for e in found:
+        distance.setdefault(e.tail, 0)
+        distance.setdefault(e.head, 0)
     parent: dict[int, Edge] = {}
-    changed: int | None = None
-    for _ in range(len(distance)):
-        changed = None
+    for _ in range(len(distance) + 1):
+        changed = False
         for e in found:
             if distance[e.tail] + e.weight < distance[e.head]:
                 distance[e.head] = distance[e.tail] + e.weight
                 parent[e.head] = e
-                changed = e.head
-        if changed is None:
+                changed = True
+        if not changed:
             return None
-    if changed is None:  # (no edges at all)
-        return None
-    node = changed
-    for _ in range(len(distance)):  # walk back into the cycle itself
-        node = parent[node].tail
-    cycle, at = [], node
-    while True:
-        cycle.append(parent[at])
-        at = parent[at].tail
-        if at == node:
-            return cycle[::-1]
+        cycle = _parent_cycle(parent)
+        if cycle is not None:
+            return cycle
+    return _parent_cycle(parent)
 
 
 def _claims_of(cycle: list[Edge]) -> list[int]:
     return sorted({e.claim for e in cycle if e.claim is not None})
 
 
-def minimal_conflict(found: list[Edge]) -> list[int] | None:
+def _event_of(node: int) -> int:
+    return (node - 1) // 2
+
+
+def minimal_conflict(found: list[Edge], distance: dict[int, int] | None = None) -> list[int] | None:
     """The ids of an irreducible set of claims that cannot all hold (None when all can): a negative cycle's
-    claims, less each one without which the rest still contradict each other."""
-    cycle = negative_cycle(found)
+    claims, less each one without which the rest still contradict each other (tried on the constraints of those
+    claims and of the events they touch only)."""
+    cycle = negative_cycle(found, distance)
     if cycle is None:
         return None
     kept = _claims_of(cycle)
+    mine = [e for e in found if e.claim is not None and e.claim in set(kept)]
+    touched = {_event_of(n) for e in mine for n in (e.tail, e.head) if n != ZERO}
+    own = [e for e in found if e.claim is None and _event_of(e.tail) in touched]
     for claim in list(kept):
         trial = set(kept) - {claim}
-        if negative_cycle([e for e in found if e.claim is None or e.claim in trial]) is not None:
+        if negative_cycle(own + [e for e in mine if e.claim in trial]) is not None:
             kept.remove(claim)
     return kept
 
@@ -217,13 +244,13 @@ def components(relatives: Iterable[Relative]) -> list[list[Relative]]:
 def conflicts(relatives: Iterable[Relative], bounds: Mapping[int, Bounds | None],
               most: int = 20) -> list[list[int]]:
     """Every contradiction among these relative claims and the recorded dates, one component at a time: each an
-    irreducible set of claim ids (relative and date claims), in order. After each, its relative claims are set aside and
-    the rest searched again (at most `most` contradictions a component)."""
+    irreducible set of claim ids (relative and date claims), in order. After each, its relative claims are set
+    aside and the rest searched again, from the distances reached (at most `most` contradictions a component)."""
     found: list[list[int]] = []
     for group in components(relatives):
-        left = list(group)
+        left, distance = list(group), dict[int, int]()
         for _ in range(most):
-            conflict = minimal_conflict(edges(left, bounds))
+            conflict = minimal_conflict(edges(left, bounds), distance)
             if conflict is None:
                 break
             found.append(conflict)
@@ -262,7 +289,7 @@ def derived(relatives: Iterable[Relative], bounds: Mapping[int, Bounds | None]) 
     if negative_cycle(found) is not None:
         return None
     latest, earliest = _shortest(found, False), _shortest(found, True)
-    events = {(n - 1) // 2 for e in found for n in (e.tail, e.head) if n != ZERO}
+    events = {_event_of(n) for e in found for n in (e.tail, e.head) if n != ZERO}
     return {event_id: Derived(-earliest[start_node(event_id)] if start_node(event_id) in earliest else None,
                               latest.get(end_node(event_id)))
             for event_id in sorted(events)}
