@@ -252,7 +252,7 @@ def test_a_bad_relative_edit_is_refused_and_nothing_is_written(cli, seeded_url):
     engine = db.make_engine(seeded_url)
     before = counts(engine)
     for args, words in ((("--after", DISPUTE), "itself"), (("--before", BREAK), "after claim"),
-                        (("--date", "1961"), "after claim"), (("--at-least", "x"), "not a duration")):
+                        (("--date", "1961"), "an after claim"), (("--at-least", "x"), "not a duration")):
         result = cli(seeded_url, "edit", "claim", claim, *args)
         assert result.exit_code == 1 and words in result.stderr and "Traceback" not in result.stderr, result.stderr
         assert counts(engine) == before

@@ -11,18 +11,19 @@ historian has ranked a claim preferred is information ("relative-conflict-ranked
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from sqlalchemy import select, union
+from sqlalchemy import exists, select, union
 from sqlalchemy.orm import Session
 
 from relations_db.analysis.findings import Finding, rules
 from relations_db.domain import dates, relative, vocab
 from relations_db.errors import DateError
-from relations_db.read.claim_rows import ClaimRow
-from relations_db.read.claims import claims_of
+from relations_db.read.claim_rows import relative_value
 from relations_db.read.relative_rows import bounds, relatives
 from relations_db.store.schema import citations as CI
+from relations_db.store.schema import claim_citations as CC
 from relations_db.store.schema import claims as CL
 from relations_db.store.schema import events as EV
 from relations_db.store.schema import sources as SO
@@ -43,30 +44,59 @@ def _load(session: Session) -> tuple[list[relative.Relative], dict[int, relative
     return relatives(claims), bounds(dated)
 
 
-def _event_citations(session: Session, event_id: int) -> list[dict[str, object]]:
-    """The event's citations as `read.claims` takes them (source key and short form, the reporting work's)."""
+_BATCH = 500  # findings whose claims are read together (a handful of statements a batch, never one per claim)
+
+
+def _citations(session: Session, event_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The citations of these events, each with `linked`: whether it speaks to a claim of its own (otherwise it
+    supports the event's own claims implicitly)."""
     via = SO.alias("via")
+    linked = exists().where(CC.c.citation_id == CI.c.id)
     rows = session.execute(
-        select(CI.c.id, SO.c.key, SO.c.short, CI.c.locator, CI.c.quote, via.c.key, via.c.short,
-               CI.c.cited_in_locator).join(SO, SO.c.id == CI.c.source_id)
-        .outerjoin(via, via.c.id == CI.c.cited_in_id).where(CI.c.event_id == event_id).order_by(CI.c.id))
-    return [{"id": i, "source": k, "short": s, "locator": loc, "quote": q, "cited_in": vk, "cited_in_short": vs,
-             "cited_in_locator": vloc} for i, k, s, loc, q, vk, vs, vloc in rows]
+        select(CI.c.event_id, CI.c.id, SO.c.short, CI.c.locator, CI.c.quote, via.c.short, CI.c.cited_in_locator,
+               linked).join(SO, SO.c.id == CI.c.source_id).outerjoin(via, via.c.id == CI.c.cited_in_id)
+        .where(CI.c.event_id.in_(event_ids)).order_by(CI.c.id))
+    found: dict[int, list[dict[str, Any]]] = {}
+    for event_id, id_, short, locator, quote, via_short, via_locator, is_linked in rows:
+        found.setdefault(event_id, []).append({
+            "id": id_, "short": short, "locator": locator, "quote": quote, "cited_in_short": via_short,
+            "cited_in_locator": via_locator, "linked": bool(is_linked)})
+    return found
 
 
-def _value(claim: ClaimRow) -> str:
-    if claim["kind"] != "date":
-        return claim["value"]
+def _claims(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The claims `ids` as a finding quotes them: slug of their event, value as it reads, rank, supporting
+    citations (linked ones, and for an own claim its event's unlinked ones)."""
+    other = EV.alias("other_event")
+    rows = session.execute(
+        select(CL.c.id, CL.c.event_id, EV.c.slug, CL.c.kind, CL.c.date, CL.c.rank, CL.c.own, other.c.slug,
+               CL.c.at_least, CL.c.at_most).join(EV, EV.c.id == CL.c.event_id)
+        .outerjoin(other, other.c.id == CL.c.other_event_id).where(CL.c.id.in_(ids))).all()
+    links = session.execute(select(CC.c.claim_id, CC.c.citation_id).where(CC.c.claim_id.in_(ids),
+                                                                         CC.c.stance == "supports")).all()
+    cited = _citations(session, sorted({r[1] for r in rows}))
+    found = {}
+    for id_, event_id, slug, kind, date, rank, own, other_slug, least, most in rows:
+        by_id = {c["id"]: c for c in cited.get(event_id, [])}
+        support = [c for c in by_id.values() if not c["linked"]] if own else []
+        support += [by_id[c] for k, c in links if k == id_ and c in by_id]
+        value = relative_value(kind, other_slug, least, most) if kind in vocab.RELATIVE_CLAIMS else \
+            _date(date) if kind == "date" else kind
+        found[id_] = {"id": id_, "slug": slug, "kind": kind, "value": value, "rank": rank, "support": support}
+    return found
+
+
+def _date(text: str | None) -> str:
     try:
-        return dates.display(claim["date"] or "")
+        return dates.display(text or "")
     except DateError:
-        return claim["date"] or ""
+        return text or ""
 
 
-def _side(claim: ClaimRow, slug: str) -> str:
+def _side(claim: Mapping[str, Any]) -> str:
     """'k59 of 1961-12-03-…: 3 December 1961 (normal), per Duka 2007 in Lala 2014, p. 343: “…”': one claim with
     its support."""
-    support = [e for e in claim["evidence"] if e["stance"] == "supports"]
+    support = claim["support"]
     quoted = []
     for e in support[:_SIDE_CITATIONS]:
         where = f", {e['locator']}" if e["locator"] else ""
@@ -75,33 +105,21 @@ def _side(claim: ClaimRow, slug: str) -> str:
         quoted.append(f"{e['short']}{where}" + (f": “{e['quote']}”" if e["quote"] else ""))
     more = len(support) - _SIDE_CITATIONS
     text = "; ".join(quoted) + (f"; and {more} more" if more > 0 else "") if quoted else "no supporting citation"
-    return f"k{claim['id']} of {slug}: {_value(claim)} ({claim['rank']}), per {text}"
+    return f"k{claim['id']} of {claim['slug']}: {claim['value']} ({claim['rank']}), per {text}"
 
 
-def _claim_rows(session: Session, ids: list[int]) -> list[tuple[str, ClaimRow]]:
-    """(event slug, claim) of each claim of `ids`, in id order, with its evidence."""
-    events = session.execute(select(CL.c.event_id, EV.c.slug).join(EV, EV.c.id == CL.c.event_id)
-                             .where(CL.c.id.in_(ids)).distinct()).all()
-    found: list[tuple[str, ClaimRow]] = []
-    for event_id, slug in events:
-        found += [(slug, row) for row in claims_of(session, event_id, _event_citations(session, event_id))
-                  if row["id"] in ids]
-    return sorted(found, key=lambda pair: pair[1]["id"])
-
-
-def _finding(session: Session, ids: list[int]) -> Finding:
+def _finding(claims: Mapping[int, Mapping[str, Any]], ids: list[int]) -> Finding:
     # the relative claims first (what a historian added last, and may be mistaken), then the dates they contradict
-    sides = sorted(_claim_rows(session, ids), key=lambda p: (p[1]["kind"] not in vocab.RELATIVE_CLAIMS, p[1]["id"]))
-    slugs = list(dict.fromkeys(slug for slug, _ in sides))
-    ranked = any(row["rank"] == "preferred" for _, row in sides)
-    said = [row for _, row in sides if row["kind"] in vocab.RELATIVE_CLAIMS]
-    first = said[0]["id"] if said else ids[0]
+    sides = sorted((claims[i] for i in ids if i in claims),
+                   key=lambda c: (c["kind"] not in vocab.RELATIVE_CLAIMS, c["id"]))
+    slugs = list(dict.fromkeys(c["slug"] for c in sides))
+    ranked = any(c["rank"] == "preferred" for c in sides)
+    first = sides[0]["id"] if sides else ids[0]
     fix = ("nothing to do: a claim of these is ranked preferred, the others stand as recorded" if ranked else
            f"deprecate or remove the claim that is mistaken (relations-db rank k{first} deprecated --reason \"…\", "
            f"or relations-db remove claim k{first}), or correct a date; `relations-db claims {slugs[0]}` lists "
            "the claims")
-    message = ("these claims cannot all hold — " + " — against ".join(_side(row, slug) for slug, row in sides)
-               + ".")
+    message = "these claims cannot all hold — " + " — against ".join(_side(c) for c in sides) + "."
     return Finding("relative-conflict-ranked" if ranked else "relative-conflict",
                    vocab.RELATIVE_CONFLICT_RANKED_SEVERITY if ranked else vocab.RELATIVE_CONFLICT_SEVERITY,
                    tuple(("event", slug) for slug in slugs), message, fix)
@@ -110,5 +128,8 @@ def _finding(session: Session, ids: list[int]) -> Finding:
 @rules("relative-conflict", "relative-conflict-ranked")
 def _relative_conflicts(session: Session) -> Iterator[Finding]:
     claims, recorded = _load(session)
-    for ids in sorted(relative.conflicts(claims, recorded)):
-        yield _finding(session, ids)
+    found = relative.conflicts(claims, recorded)
+    for i in range(0, len(found), _BATCH):
+        batch = found[i:i + _BATCH]
+        quoted = _claims(session, sorted({c for ids in batch for c in ids}))
+        yield from (_finding(quoted, ids) for ids in batch)

@@ -139,7 +139,8 @@ def edit_relative(session: Session, claim: Claim, given: ClaimInput, problems: P
         return False
     stated = _stated(given)
     if any(kind != claim.kind for kind, _ in stated) or given.date or given.actor or given.place:
-        problems.add(f"k{claim.id} is a {claim.kind} claim: give the event it is {claim.kind} (or its gaps)",
+        article = "an" if claim.kind[0] in "aeiou" else "a"
+        problems.add(f"k{claim.id} is {article} {claim.kind} claim: give the event it is {claim.kind} (or its gaps)",
                      field=claim.kind)
         return False
     ref = stated[0][1] if stated else None
