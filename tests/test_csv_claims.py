@@ -18,6 +18,7 @@ from relations_db.store import db
 
 BREAK = "1961-12-03-soviet-union-breaks-relations"
 QUOTE = "Relations ended in 1959."
+SUBMARINES = "1961-06-04-soviet-submarines-leave-vlore"
 
 
 @pytest.fixture
@@ -35,6 +36,8 @@ def _disagree(cli, url: str) -> None:
             "--quote", QUOTE, "--reason", "the paper's own year"))
     _ok(cli(url, "add", "claim", BREAK, "--actor", "Enver Hoxha:decision-maker", "--source", "second-paper-2022",
             "--locator", "p. 12", "--quote", QUOTE, "--stance", "disputes"))
+    _ok(cli(url, "add", "claim", BREAK, "--after", SUBMARINES, "--at-least", "1M", "--source", "second-paper-2022",
+            "--locator", "p. 13", "--quote", "Months after the submarines left.", "--reason", "the gap as printed"))
     own = json.loads(_ok(cli(url, "claims", BREAK, "-f", "json")).stdout)[0]["id"]
     _ok(cli(url, "rank", f"k{own}", "preferred", "--reason", "dated by Duka"))
 
@@ -42,7 +45,7 @@ def _disagree(cli, url: str) -> None:
 def _claims(cli, url: str) -> list:
     """The break's claims as `claims` gives them, without ids (an import makes new records)."""
     found = json.loads(_ok(cli(url, "claims", BREAK, "-f", "json")).stdout)
-    return sorted((c["kind"], c["value"], c["rank"], c["reason"], c["shown"],
+    return sorted((c["kind"], c["value"], c["rank"], c["reason"], c["shown"], c.get("at_least"),
                    sorted((e["source"], e["locator"] or "", e["stance"], e["implicit"]) for e in c["evidence"]))
                   for c in found)
 
@@ -68,8 +71,10 @@ def test_the_long_form_has_a_row_per_claim_a_citation_speaks_to(cli, seeded):
     rows = [r for r in csv.DictReader(io.StringIO(_ok(cli(url, "export", "--per-citation")).stdout))
             if r["slug"] == BREAK]
     linked = [r for r in rows if r["stance"]]
-    assert [(r["claim_kind"], r["claim_value"], r["stance"], r["own"], r["quote"]) for r in linked] == [
-        ("date", "1959", "supports", "", QUOTE), ("participant", "Enver Hoxha:decision-maker", "disputes", "", QUOTE)]
+    assert [(r["claim_kind"], r["claim_value"], r["stance"], r["own"], r["quote"], r["at_least"]) for r in linked] \
+        == [("date", "1959", "supports", "", QUOTE, ""),
+            ("participant", "Enver Hoxha:decision-maker", "disputes", "", QUOTE, ""),
+            ("after", SUBMARINES, "supports", "", "Months after the submarines left.", "1M")]
     assert linked[0]["reason"] == "the paper's own year"
     # the own date, ranked, has a row of its own without a citation
     ranked = [r for r in rows if r["claim_kind"] and not r["source"]]
@@ -109,6 +114,10 @@ def test_both_csvs_give_back_every_claim_with_its_evidence(cli, seeded, tmp_path
     ("k1,participant,Nobody Known:guest,supports,,,,,", "no actor named 'Nobody Known'"),
     ("k1,date,25/11/1961,supports,,,,,", "25/11/1961"),
     ("k1,date,1959,supports,,,,,maybe", "own is 'yes' (the event's own claim) or empty, not 'maybe'"),
+    ("k1,after,no-such-event,supports,,,,,", "no-such-event"),
+    ("k1,after,1961-06-04-soviet-submarines-leave-vlore,supports,,,3Q,,", "3Q"),
+    ("k1,after,1961-06-04-soviet-submarines-leave-vlore,supports,,,,,yes", "never the event's own"),
+    ("k1,during,1961-06-04-soviet-submarines-leave-vlore,supports,,,1M,,", "before or after"),
 ])
 def test_bad_claim_cells_are_refused_with_their_line_and_nothing_is_written(cli, seeded, tmp_path, cells, message):
     url, engine = seeded

@@ -352,7 +352,7 @@ def test_remove_event_takes_its_citations_and_leaves_its_sources(sample):
     with db.session_scope(sample, write=True) as s:
         gone = events.remove_event(s, "1961-12-03-break")
     assert gone == {"slug": "1961-12-03-break", "title": "The Soviet Union breaks off relations",
-                    "date": "1961-12-03", "citations": 1, "invoked_by": []}
+                    "date": "1961-12-03", "citations": 1, "invoked_by": [], "relative": 0}
     with db.session_scope(sample) as s:
         assert s.scalar(select(Event).where(Event.slug == "1961-12-03-break")) is None
         assert all(c.event.slug != "1961-12-03-break" for c in s.scalars(select(Citation)))

@@ -41,6 +41,22 @@ else:
 
 _CLAIM = "Claim (exactly one)"
 
+_RELATIVE = "Relative dating"
+BeforeOpt = Annotated[Optional[str], typer.Option(
+    "--before", metavar="EVENT", rich_help_panel=_CLAIM,
+    help="The event this one came before: it ended no later than EVENT began (the same day allowed).")]
+AfterOpt = Annotated[Optional[str], typer.Option(
+    "--after", metavar="EVENT", rich_help_panel=_CLAIM,
+    help="The event this one came after: it began no earlier than EVENT ended (the same day allowed).")]
+DuringOpt = Annotated[Optional[str], typer.Option(
+    "--during", metavar="EVENT", rich_help_panel=_CLAIM, help="The event this one happened within.")]
+AtLeastOpt = Annotated[Optional[str], typer.Option(
+    "--at-least", metavar="DURATION", rich_help_panel=_RELATIVE,
+    help="With --before/--after: the gap is at least this long: 10D, 2W, 3M, 1Y (a month counts 28 days).")]
+AtMostOpt = Annotated[Optional[str], typer.Option(
+    "--at-most", metavar="DURATION", rich_help_panel=_RELATIVE,
+    help="With --before/--after: the gap is at most this long (a month counts 31 days, a year 366).")]
+
 ReasonOpt = Annotated[Optional[str], typer.Option(
     "--reason", metavar="TEXT", help="How the value was determined or why it is ranked so: 'inferred from \"a "
                                      "few months after\"'.")]
@@ -60,6 +76,11 @@ def add_claim(
     occurred: Annotated[bool, typer.Option(
         "--occurred", rich_help_panel=_CLAIM,
         help="That the event happened at all (with --stance disputes: a denial).")] = False,
+    before: BeforeOpt = None,
+    after: AfterOpt = None,
+    during: DuringOpt = None,
+    at_least: AtLeastOpt = None,
+    at_most: AtMostOpt = None,
     source: SourceOpt = None,
     locator: LocatorOpt = None,
     quote: QuoteOpt = None,
@@ -74,9 +95,11 @@ def add_claim(
         "--rank", help="preferred, normal (default) or deprecated: the best rank is shown.")] = None,
     reason: ReasonOpt = None,
 ) -> None:
-    """Record what one source says about an event — its date, a participant, its place, or that it happened —
-    with the citation. A value another claim already has adds the citation to that claim. When the best-ranked
-    dates disagree, the event is shown as disputed ("1961 or 1959 — sources disagree") until one is ranked.
+    """Record what one source says about an event — its date, a participant, its place, that it happened, or
+    that it came before, after or during another event (with --at-least/--at-most for the gap) — with the
+    citation. A value another claim already has adds the citation to that claim. When the best-ranked dates
+    disagree, the event is shown as disputed ("1961 or 1959 — sources disagree") until one is ranked; `check`
+    reports relative claims that contradict the dates.
 
     Example: relations-db add claim 1961-12-03-soviet-union-breaks-relations --date 1959 --source smith-2022
     --locator "p. 12" --quote "relations ended in 1959"
@@ -86,7 +109,8 @@ def add_claim(
 
     with session(ctx, write=True) as s:
         added = write_claim(
-            s, event, ClaimInput(date=date, actor=actor, place=place, occurred=occurred), source=source,
+            s, event, ClaimInput(date=date, actor=actor, place=place, occurred=occurred, before=before, after=after,
+                                 during=during, at_least=at_least, at_most=at_most), source=source,
             evidence={"locator": locator, "quote": quote, "cited_as": cited_as, "cited_in": cited_in,
                       "cited_in_locator": cited_in_locator, "confidence": confidence, "note": note},
             stance=stance or "supports", rank=rank, reason=reason)
@@ -110,6 +134,16 @@ def edit_claim(
         "--actor", "-a", metavar="NAME:ROLE", help="A participant claim's actor and role.")] = None,
     place: Annotated[Optional[str], typer.Option("--place", "-p", metavar="PLACE", help="A place claim's place.")]
     = None,
+    before: Annotated[Optional[str], typer.Option("--before", metavar="EVENT", help="A before claim's event.")]
+    = None,
+    after: Annotated[Optional[str], typer.Option("--after", metavar="EVENT", help="An after claim's event.")]
+    = None,
+    during: Annotated[Optional[str], typer.Option("--during", metavar="EVENT", help="A during claim's event.")]
+    = None,
+    at_least: Annotated[Optional[str], typer.Option(
+        "--at-least", metavar="DURATION", help="A before or after claim's least gap: 3M ('' clears it).")] = None,
+    at_most: Annotated[Optional[str], typer.Option(
+        "--at-most", metavar="DURATION", help="A before or after claim's greatest gap: 1Y ('' clears it).")] = None,
     reason: ReasonOpt = None,
 ) -> None:
     """Correct one claim: its value (of its own kind) or its reason ('' clears it). A value another claim of the
@@ -121,7 +155,9 @@ def edit_claim(
     from relations_db.write.claims import edit_claim as write_edit
 
     with session(ctx, write=True) as s:
-        edited, changed = write_edit(s, claim, ClaimInput(date=date, actor=actor, place=place), reason)
+        edited, changed = write_edit(s, claim, ClaimInput(date=date, actor=actor, place=place, before=before,
+                                                          after=after, during=during, at_least=at_least,
+                                                          at_most=at_most), reason)
         name, slug = f"k{edited.id}", edited.event.slug
     typer.echo(name)
     notice(f"Changed {name} of {slug}: {', '.join(changed)}." if changed else

@@ -41,7 +41,8 @@ OPTION_OF_FIELD = {
     "key": "--key", "rule": "--rule", "rules": "--rule", "by": "--by", "output": "--output",
     "remove_invokes": "--remove-invokes", "stance": "--stance", "rank": "--rank",
     "add_aliases": "--add-alias", "remove_aliases": "--remove-alias",
-    "within": "--within",
+    "within": "--within", "before": "--before", "after": "--after", "during": "--during",
+    "at_least": "--at-least", "at_most": "--at-most",
 }
 
 YearOpt = Annotated[Optional[str], typer.Option(

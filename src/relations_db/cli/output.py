@@ -372,6 +372,8 @@ def event_text(event: Mapping[str, Any]) -> str:
     lines.append(_field("Date", f"{event['display']} (EDTF {event['date']}; precision: {precision}; "
                                 f"from {bound_label(event['start'], event.get('start_kind'))} "
                                 f"to {bound_label(event['end'], event.get('end_kind'))})"))
+    if event.get("derived"):
+        lines.append(wrapped(derived_text(event["derived"]), "            "))
     lines.append(_field("Type", type_label(event["type"])))
     lines.append(_field("Place", event.get("place") or "not recorded"))
     if event.get("tone") is not None:
@@ -429,10 +431,23 @@ def evidence_lines(evidence: Sequence[Mapping[str, Any]]) -> list[str]:
            [evidence_text(e) for e in evidence if not e["implicit"]]
 
 
+def derived_text(derived: Mapping[str, Any]) -> str:
+    """'Derived from relative claims: not before 4 June 1961, not after 3 December 1961' (or that they
+    contradict the dates: `check` names the claims)."""
+    if derived.get("contradiction"):
+        return ("Derived from relative claims: nothing — they contradict each other or the recorded dates "
+                "(`relations-db check --rule relative-conflict` names the claims)")
+    said = [f"{word} {bound_label(derived[key])}" for word, key in (("not before", "not_before"),
+                                                                      ("not after", "not_after")) if derived[key]]
+    return "Derived from relative claims: " + ", ".join(said)
+
+
 def claim_text(claim: Mapping[str, Any]) -> str:
-    """'k12 date 1959 · normal, not shown · reason: …': one claim's head line."""
+    """'k12 date 1959 · normal, not shown · reason: …': one claim's head line (a relative claim's value says its
+    kind: 'k14 after 1961-12-03-… (at least 3 months)')."""
     state = claim["rank"] + ("" if claim["shown"] else ", not shown")
-    return f"k{claim['id']} {claim['kind']} {claim['value']} · {state}" + \
+    value = claim["value"] if claim.get("other_event") else f"{claim['kind']} {claim['value']}"
+    return f"k{claim['id']} {value} · {state}" + \
            (f" · reason: {claim['reason']}" if claim.get("reason") else "")
 
 

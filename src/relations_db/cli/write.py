@@ -436,5 +436,7 @@ def remove_event(
     with session(ctx, write=True) as s:
         gone = events.remove_event(s, event)
     notice(f"Removed {gone['slug']} ({gone['date']}, {gone['title']!r}) and its {gone['citations']} "
-           f"citation{'s' if gone['citations'] != 1 else ''}."
+           f"citation{'s' if gone['citations'] != 1 else ''}"
+           + (f" and {gone['relative']} relative claim{'s' if gone['relative'] != 1 else ''} that named it"
+              if gone["relative"] else "") + "."
            + (f" These events no longer invoke it: {', '.join(gone['invoked_by'])}." if gone["invoked_by"] else ""))

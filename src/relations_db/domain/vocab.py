@@ -232,6 +232,8 @@ SEVERITIES = ("error", "warning", "info")
 # information once a historian has ranked one side preferred (the disagreement is then recorded, not open).
 DATE_CONFLICT_SEVERITY = "error"
 DATE_CONFLICT_RANKED_SEVERITY = "info"
+RELATIVE_CONFLICT_SEVERITY = "error"
+RELATIVE_CONFLICT_RANKED_SEVERITY = "info"
 AUDIT_RULES = (
     ("event-uncited", "error", "an event with no citation"),
     ("interval-reversed", "error", "an event whose stored end is before its start"),
@@ -250,6 +252,10 @@ AUDIT_RULES = (
     ("date-conflict", DATE_CONFLICT_SEVERITY, "sources disagree on an event's date and none is ranked preferred"),
     ("date-conflict-ranked", DATE_CONFLICT_RANKED_SEVERITY, "sources disagree on an event's date, and one side is "
                                                             "ranked preferred"),
+    ("relative-conflict", RELATIVE_CONFLICT_SEVERITY, "relative claims (before, after, during) that contradict the "
+                                                      "recorded dates or each other"),
+    ("relative-conflict-ranked", RELATIVE_CONFLICT_RANKED_SEVERITY, "relative claims that contradict the dates or "
+                                                                    "each other, one of them ranked preferred"),
 )
 PERIODS = ("year", "month")
 

@@ -9,10 +9,10 @@ with the event), every citation of the event that links to no claim: those suppo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from relations_db.domain import claims as rule
-from relations_db.domain import dates, vocab
+from relations_db.domain import dates, relative, vocab
 
 Row = Sequence[Any]
 
@@ -46,6 +46,10 @@ class ClaimRow(TypedDict):
     reason: str | None
     shown: bool
     evidence: list[Evidence]
+    # a relative claim's (before, after, during): the event it names, by slug, and the gaps as written ('3M')
+    other_event: NotRequired[str]
+    at_least: NotRequired[str | None]
+    at_most: NotRequired[str | None]
 
 
 def _value(kind: str, date: str | None, actor: str | None, role: str | None, place: str | None) -> str:
@@ -56,6 +60,13 @@ def _value(kind: str, date: str | None, actor: str | None, role: str | None, pla
     if kind == "place":
         return place or ""
     return kind
+
+
+def relative_value(kind: str, other: str, at_least: str | None, at_most: str | None) -> str:
+    """'after 1961-12-03-soviet-union-breaks-relations (at least 3 months)': how a relative claim reads."""
+    gaps = [f"{word} {relative.duration_label(d)}" for word, d in (("at least", at_least), ("at most", at_most))
+            if d]
+    return f"{kind} {other}" + (f" ({', '.join(gaps)})" if gaps else "")
 
 
 def _evidence(citation: Mapping[str, Any], stance: str, implicit: bool) -> Evidence:
@@ -83,19 +94,24 @@ def _shown(rows: list[ClaimRow]) -> None:
 def claim_rows(claims: Iterable[Row], links: Iterable[Row], citations: Iterable[Mapping[str, Any]]
                ) -> list[ClaimRow]:
     """The event's claims from the rows of `claims.claims_statement` (id, kind, date, actor, role, place, rank,
-    reason, own; in id order) and `claims.links_statement` (claim id, citation id, stance), with their evidence
-    (`citations`: the event's, as `show` reads them) and whether the event shows each."""
+    reason, own, other event, at_least, at_most; in id order) and `claims.links_statement` (claim id, citation
+    id, stance), with their evidence (`citations`: the event's, as `show` reads them) and whether the event shows
+    each."""
     by_id = {c["id"]: c for c in citations}
     links = list(links)
     linked = {citation for _, citation, _ in links}
     unlinked = [c for i, c in by_id.items() if i not in linked]
     rows: list[ClaimRow] = []
-    for id_, kind, date, actor, role, place, rank, reason, own in claims:
+    for id_, kind, date, actor, role, place, rank, reason, own, other, at_least, at_most in claims:
         evidence = [_evidence(c, vocab.STANCE_DEFAULT, True) for c in unlinked] if own else []
         evidence += [_evidence(by_id[cit], stance, False) for claim, cit, stance in links if claim == id_]
-        rows.append({"id": id_, "kind": kind, "value": _value(kind, date, actor, role, place), "date": date,
-                     "actor": actor, "role": role, "place": place, "rank": rank, "reason": reason, "shown": False,
-                     "evidence": evidence})
+        row: ClaimRow = {"id": id_, "kind": kind, "value": _value(kind, date, actor, role, place), "date": date,
+                         "actor": actor, "role": role, "place": place, "rank": rank, "reason": reason,
+                         "shown": False, "evidence": evidence}
+        if kind in vocab.RELATIVE_CLAIMS:
+            row["value"] = relative_value(kind, other, at_least, at_most)
+            row["other_event"], row["at_least"], row["at_most"] = other, at_least, at_most
+        rows.append(row)
     _shown(rows)
     return rows
 
@@ -126,3 +142,10 @@ def with_claims(detail: Any, dated: list[str] | None, claims: list[ClaimRow]) ->
         detail["disputed"], detail["dates"] = True, dated
         detail["display"] = disputed_display(dated)
     detail["claims"] = claims
+
+
+def with_derived(detail: Any, derived: Mapping[str, Any] | None) -> None:
+    """Add to `show`'s answer what its relative claims derive (`read.relative_rows.DerivedBounds`), when they say
+    more than its dates: `derived` (absent otherwise, so that an event without relative claims reads as before)."""
+    if derived is not None:
+        detail["derived"] = dict(derived)

@@ -23,11 +23,14 @@ __all__ = ["ClaimRow", "claims_of", "disputed_dates"]
 
 
 def claims_statement(event_id: int) -> Select[Any]:
-    """(id, kind, date, actor, role, place, rank, reason, own) of the event's claims, in id order."""
+    """(id, kind, date, actor, role, place, rank, reason, own, other event's slug, at_least, at_most) of the
+    event's claims, in id order."""
+    other = EV.alias("other_event")
     return (select(CL.c.id, CL.c.kind, CL.c.date, AC.c.name, PA.c.role, PL.c.name.label("place"), CL.c.rank,
-                   CL.c.reason, CL.c.own)
+                   CL.c.reason, CL.c.own, other.c.slug.label("other_event"), CL.c.at_least, CL.c.at_most)
             .outerjoin(PA, PA.c.id == CL.c.participation_id).outerjoin(AC, AC.c.id == PA.c.actor_id)
-            .outerjoin(PL, PL.c.id == CL.c.place_id).where(CL.c.event_id == param("id", event_id))
+            .outerjoin(PL, PL.c.id == CL.c.place_id).outerjoin(other, other.c.id == CL.c.other_event_id)
+            .where(CL.c.event_id == param("id", event_id))
             .order_by(CL.c.id))
 
 

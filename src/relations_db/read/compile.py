@@ -28,7 +28,7 @@ from sqlalchemy import Boolean, Select, create_engine
 from sqlalchemy.engine import Dialect
 
 from relations_db.domain.search_query import parse
-from relations_db.read import bibliography, catalog, claims, filters, fulltext, names, search
+from relations_db.read import bibliography, catalog, claims, filters, fulltext, names, relative, search
 from relations_db.read.events import (
     build_events,
     count_statement_of,
@@ -109,6 +109,9 @@ def statements(v: int) -> dict[str, Select[Any]]:
         "claims.links": claims.links_statement(110 + v),
         "claims.disputed": claims.disputed_statement(110 + v),
         "claims.dates": claims.date_claims_statement(110 + v),
+        "relative.links": relative.links_statement("sqlite", [120 + v]),
+        "relative.claims": relative.relatives_statement("sqlite", [120 + v]),
+        "relative.dates": relative.dates_statement("sqlite", [120 + v]),
     }
     for i in range(FAST_ACTORS_MAX):
         found[f"count.{actor_param(i)}"] = count_statement(actor_subset(90 + v, i).ids, 100 + v)

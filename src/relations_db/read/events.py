@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from relations_db.read import assemble, names
 from relations_db.read.assemble import attach_details, batch_ids, event_detail, event_dict
-from relations_db.read.claim_rows import with_claims
+from relations_db.read.claim_rows import with_claims, with_derived
 from relations_db.read.claims import claims_of, disputed_dates
 from relations_db.read.filters import (
     Filters,
@@ -43,6 +43,7 @@ from relations_db.read.filters import (
     subset_forms,
     subset_where,
 )
+from relations_db.read.relative import derived_of
 from relations_db.read.rows import EventDetail, EventRef, EventRow
 from relations_db.read.shapes import EventsShape, span_kind
 from relations_db.read.tables import (
@@ -279,6 +280,7 @@ def event_by_ref(db: Database, ref: str) -> EventDetail:
         detail["invoked_by"] = invoked_by(conn, [event_id])[event_id]
     # the event's claims (issue 16) and, when its sources disagree on the date, `disputed` and `dates`
     with_claims(detail, disputed_dates(conn, event_id), claims_of(conn, event_id, detail["citations"]))
+    with_derived(detail, derived_of(conn, event_id))
     return detail
 
 

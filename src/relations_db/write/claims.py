@@ -18,12 +18,17 @@ from sqlalchemy.orm import Session
 from relations_db.domain import claims as rule
 from relations_db.domain import dates, vocab
 from relations_db.errors import NotFound, UserError
+from relations_db.read.claim_rows import relative_value
 from relations_db.store.bulk import BulkWriter
-from relations_db.store.models import Citation, Claim, ClaimCitation, DisputedSpan, Event, Participation
+from relations_db.store.models import Citation, Claim, DisputedSpan, Event, Participation
 from relations_db.store.schema import claims as claims_table
 from relations_db.store.schema import events as events_table
 from relations_db.store.schema import participations as participations_table
-from relations_db.write.checks import Problems, date_values, optional_text, parse_actor_spec
+from relations_db.write import relative
+from relations_db.write.checks import Problems, date_values, optional_text
+from relations_db.write.claim_links import check_choice as _check_choice
+from relations_db.write.claim_links import existing_citation as _existing_citation
+from relations_db.write.claim_links import link as _link
 from relations_db.write.parts import (
     CitationInput,
     Participant,
@@ -32,7 +37,7 @@ from relations_db.write.parts import (
     new_citation,
     participants,
 )
-from relations_db.write.resolve import place_or_new, resolve_actor, resolve_event
+from relations_db.write.resolve import place_or_new, resolve_event
 from relations_db.write.search_index import refresh_search
 
 _ID = re.compile(r"[kK]?([0-9]+)")
@@ -183,12 +188,19 @@ def recompute(session: Session, event: Event) -> None:
 
 @dataclass
 class ClaimInput:
-    """What `add claim` states: exactly one of a date (EDTF), an actor (NAME:ROLE), a place, or that it occurred."""
+    """What `add claim` states: exactly one of a date (EDTF), an actor (NAME:ROLE), a place, that it occurred, or
+    the event it is before, after or during (id or slug; a before or after claim may bound the gap with durations,
+    '3M': `write.relative`)."""
 
     date: str | None = None
     actor: str | None = None
     place: str | None = None
     occurred: bool = False
+    before: str | None = None
+    after: str | None = None
+    during: str | None = None
+    at_least: str | None = None
+    at_most: str | None = None
 
 
 @dataclass
@@ -200,7 +212,7 @@ class AddedClaim:
     new_claim: bool
 
 
-def _one_value(given: ClaimInput) -> str:
+def one_value(given: ClaimInput) -> str:
     stated = [k for k, v in (("date", given.date), ("participant", given.actor), ("place", given.place),
                              ("occurred", given.occurred)) if v]
     if len(stated) != 1:
@@ -209,13 +221,7 @@ def _one_value(given: ClaimInput) -> str:
     return stated[0]
 
 
-def _check_choice(value: str, choices: tuple[str, ...], what: str, field: str) -> str:
-    if value not in choices:
-        raise UserError(f"{value!r} is not a {what}: give one of {', '.join(choices)}", field=field)
-    return value
-
-
-def _same_claim(event: Event, kind: str, value: object) -> Claim | None:
+def same_claim(event: Event, kind: str, value: object) -> Claim | None:
     """The event's claim of this kind that states `value` already."""
     for claim in event.claims:
         if claim.kind != kind:
@@ -228,43 +234,17 @@ def _same_claim(event: Event, kind: str, value: object) -> Claim | None:
     return None
 
 
-def find_claim(session: Session, event_ref: str, given: ClaimInput) -> Claim | None:
-    """The event's claim that states what `given` states (as `add_claim` would find it), else None; names that
-    resolve to nothing find nothing (an import checks them first)."""
-    event = resolve_event(session, event_ref)
-    kind = _one_value(given)
-    value: object = None
-    try:
-        if kind == "date":
-            value = date_values(given.date or "")["date"]
-        elif kind == "place":
-            place = place_or_new(session, given.place or "", False)
-            value = None if isinstance(place, str) or place is None else place.id
-        elif kind == "participant":
-            name, role = parse_actor_spec(given.actor or "")
-            value = (resolve_actor(session, name).id, role)
-    except UserError:
-        return None
-    return _same_claim(event, kind, value)
-
-
-def _existing_citation(event: Event, citation: Citation) -> Citation:
-    """The event's citation with the same source, locator and quotation (stored once), else `citation` added."""
-    for old in event.citations:
-        if (old.source_id, old.locator, old.quote) == (citation.source.id, citation.locator, citation.quote):
-            return old
-    event.citations.append(citation)
-    return citation
-
-
 def add_claim(session: Session, event_ref: str, given: ClaimInput, *, source: str | None,
               evidence: CitationInput, stance: str = vocab.STANCE_DEFAULT, rank: str | None = None,
               reason: str | None = None) -> AddedClaim:
     """State one thing about an event on one citation. A value equal to an existing claim's adds the citation to
     that claim (and sets its rank or reason when given); otherwise a new claim is made. Every problem at once."""
+    if relative.states_relative(given):
+        return AddedClaim(*relative.add_relative(session, event_ref, given, source=source, evidence=evidence,
+                                                 stance=stance, rank=rank, reason=reason))
     problems = Problems()
     event = problems.check(resolve_event, session, event_ref)
-    kind = problems.check(_one_value, given)
+    kind = problems.check(one_value, given)
     problems.check(_check_choice, stance, vocab.STANCES, "stance", "stance")
     if rank is not None:
         problems.check(_check_choice, rank, vocab.CLAIM_RANKS, "rank", "rank")
@@ -278,11 +258,11 @@ def add_claim(session: Session, event_ref: str, given: ClaimInput, *, source: st
         backfill(session)
         session.refresh(event)
     citation = _existing_citation(event, citation)
-    value = _value_of(session, kind, values, place, people)
-    claim = _same_claim(event, kind, value)
+    value = value_of(session, kind, values, place, people)
+    claim = same_claim(event, kind, value)
     new = claim is None
     if claim is None:
-        claim = _new_claim(session, event, kind, value, values)
+        claim = new_claim(session, event, kind, value, values)
     if rank is not None:
         claim.rank = rank
     if optional_text(reason):
@@ -294,8 +274,8 @@ def add_claim(session: Session, event_ref: str, given: ClaimInput, *, source: st
     return AddedClaim(claim, citation, new)
 
 
-def _value_of(session: Session, kind: str, values: object, place: object, people: list[Participant]) -> object:
-    """What a claim of `kind` states, as `_same_claim` compares it (a new place or actor made now)."""
+def value_of(session: Session, kind: str, values: object, place: object, people: list[Participant]) -> object:
+    """What a claim of `kind` states, as `same_claim` compares it (a new place or actor made now)."""
     if kind == "date":
         assert isinstance(values, dict)
         return values["date"]
@@ -307,37 +287,7 @@ def _value_of(session: Session, kind: str, values: object, place: object, people
     return None
 
 
-def own_claim(session: Session, event_ref: str, given: ClaimInput, rank: str | None = None,
-              reason: str | None = None) -> tuple[Claim, bool]:
-    """The event's claim stating `given`, made its own — supported by every citation of the event linked to no
-    claim — and made when missing, with the rank and reason when given; and whether it was made. (A CSV long
-    form's row without a citation: see formats/csv/claims.py.)"""
-    problems = Problems()
-    event = problems.check(resolve_event, session, event_ref)
-    kind = problems.check(_one_value, given)
-    if rank is not None:
-        problems.check(_check_choice, rank, vocab.CLAIM_RANKS, "rank", "rank")
-    values = problems.check(date_values, given.date) if given.date else None
-    place = problems.check(place_or_new, session, given.place, False) if given.place else None
-    people = participants(session, [given.actor], None, problems) if given.actor else []
-    problems.raise_if_any("state the claim")
-    assert event is not None and kind is not None
-    value = _value_of(session, kind, values, place, people)
-    claim = _same_claim(event, kind, value)
-    made = claim is None
-    if claim is None:
-        claim = _new_claim(session, event, kind, value, values)
-    claim.own = True
-    if rank is not None:
-        claim.rank = rank
-    if optional_text(reason):
-        claim.reason = optional_text(reason)
-    recompute(session, event)
-    refresh_search(session, event)
-    return claim, made
-
-
-def _new_claim(session: Session, event: Event, kind: str, value: object, values: object) -> Claim:
+def new_claim(session: Session, event: Event, kind: str, value: object, values: object) -> Claim:
     claim = Claim(kind=kind, own=False, rank=vocab.CLAIM_RANK_DEFAULT)
     if kind == "date":
         assert isinstance(values, dict)
@@ -353,16 +303,6 @@ def _new_claim(session: Session, event: Event, kind: str, value: object, values:
     event.claims.append(claim)
     session.flush()
     return claim
-
-
-def _link(session: Session, claim: Claim, citation: Citation, stance: str) -> None:
-    session.flush()
-    link = session.get(ClaimCitation, (claim.id, citation.id))
-    if link is None:
-        session.add(ClaimCitation(claim_id=claim.id, citation_id=citation.id, stance=stance))
-    elif link.stance != stance:
-        raise UserError(f"citation c{citation.id} already {link.stance} claim k{claim.id}: it cannot also "
-                        f"{stance.removesuffix('s')} it; nothing was written", field="stance")
 
 
 # --- ranking ----------------------------------------------------------------------------------------------------
@@ -399,6 +339,7 @@ def rank_claim(session: Session, ref: str | int, rank: str, reason: str | None =
     if optional_text(reason):
         claim.reason = optional_text(reason)
     recompute(session, claim.event)
+    relative.apply_derived(session, claim.event_id)
     return claim
 
 
@@ -469,12 +410,17 @@ def edit_claim(session: Session, ref: str | int, given: ClaimInput,
     refused. The event shows the result. Returns the claim and what changed."""
     problems = Problems()
     claim = problems.check(resolve_claim, session, ref)
-    value, stored = _new_value(session, claim, given, problems) if claim is not None else (None, None)
+    if claim is not None and (relative.states_relative(given) or claim.kind in vocab.RELATIVE_CLAIMS):
+        moved = relative.edit_relative(session, claim, given, problems)
+        value, stored = None, None
+    else:
+        moved = False
+        value, stored = _new_value(session, claim, given, problems) if claim is not None else (None, None)
     problems.raise_if_any("edit the claim")
     assert claim is not None
-    changed = []
+    changed = [claim.kind] if moved else []
     if value is not None:
-        other = _same_claim(claim.event, claim.kind, value)
+        other = same_claim(claim.event, claim.kind, value)
         if other is not None and other.id != claim.id:
             raise UserError(f"k{other.id} of {claim.event.slug!r} already says that: add the citation to it, or "
                             "remove one of the two; nothing was written", field=claim.kind)
@@ -508,10 +454,14 @@ def remove_claim(session: Session, ref: str | int) -> tuple[str, str, str]:
     value = claim.date if claim.kind == "date" else (
         claim.place.name if claim.place is not None else
         claim.participation.actor.name if claim.participation is not None else claim.kind)
+    if claim.kind in vocab.RELATIVE_CLAIMS and claim.other_event is not None:
+        value = relative_value(claim.kind, claim.other_event.slug, claim.at_least, claim.at_most)[len(claim.kind) + 1:]
+    other_id = claim.other_event_id
     if claim.participation is not None:
         event.participations.remove(claim.participation)
     event.claims.remove(claim)
     session.flush()
+    relative.apply_derived(session, event.id, other_id)
     if claim.kind == "place" and not any(c.kind == "place" for c in event.claims):
         event.place_id = None
     recompute(session, event)

@@ -28,6 +28,7 @@ from relations_db.store.models import (
     Participation,
     RetiredSlug,
 )
+from relations_db.write import relative
 from relations_db.write.checks import (
     Problems,
     check_kind_details,
@@ -239,6 +240,7 @@ class RemovedEvent(TypedDict):
     date: str
     citations: int  # how many citations went with it
     invoked_by: list[str]  # the slugs of the events that invoked it (an agreement) and no longer do
+    relative: int  # how many relative claims of other events named it (they went with it)
 
 
 def invokers_of(session: Session, agreement_id: int) -> list[str]:
@@ -249,10 +251,12 @@ def invokers_of(session: Session, agreement_id: int) -> list[str]:
 
 
 def remove_event(session: Session, event_ref: str) -> RemovedEvent:
-    """Delete an event with its citations and participations (its sources, actors and place stay)."""
+    """Delete an event with its citations and participations, and the relative claims of other events that name
+    it (its sources, actors and place stay)."""
     event = resolve_event(session, event_ref)
     gone: RemovedEvent = {"slug": event.slug, "title": event.title, "date": event.date,
-                          "citations": len(event.citations), "invoked_by": invokers_of(session, event.id)}
+                          "citations": len(event.citations), "invoked_by": invokers_of(session, event.id),
+                          "relative": relative.naming(session, event.id)}
     search_row = session.get(EventSearch, event.id)
     if search_row is not None:  # explicitly, so that SQLite's full-text triggers see the row go
         session.delete(search_row)

@@ -37,6 +37,7 @@ from relations_db.store.models import (
 )
 from relations_db.write.claims import backfill
 from relations_db.write.records import refresh_short_forms
+from relations_db.write.relative import repoint_merged
 from relations_db.write.resolve import resolve_actor, resolve_event, resolve_place, resolve_source
 from relations_db.write.search_index import refresh_search
 
@@ -242,7 +243,8 @@ def _move_event_rows(session: Session, a: Event, b: Event, merged: Merged) -> No
 
 def merge_events(session: Session, keep: str, fold_in: str) -> Merged:
     """Fold event B into event A: B's participants (those A lacks), citations (those A does not repeat) and
-    invoked agreements become A's, the events that invoke B invoke A, B's slug keeps finding A; B goes. A's
+    invoked agreements become A's, the events that invoke B invoke A, the relative claims naming B name A (one
+    that would name its own event is dropped), B's slug keeps finding A; B goes. A's
     fields are kept; B's differing date, title, summary, type, tone, place, kind and details are reported."""
     a, b = resolve_event(session, keep), resolve_event(session, fold_in)
     _same(a, b, "event", keep, fold_in)
@@ -251,6 +253,8 @@ def merge_events(session: Session, keep: str, fold_in: str) -> Merged:
     _event_differences(a, b, merged)
     session.flush()
     _move_event_rows(session, a, b, merged)
+    # relative claims naming B name A (one that would name its own event goes); B's own move to A
+    merged.moved["relative claims"], merged.moved["dropped relative claims"] = repoint_merged(session, a.id, b.id)
     _repoint(session, RetiredSlug.__table__.c.event_id, b.id, a.id)
     b_id, old_slug = b.id, b.slug
     search_row = session.get(EventSearch, b_id)

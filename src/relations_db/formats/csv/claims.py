@@ -196,7 +196,8 @@ def write_claims(session: Session, rows: list[Any], found: dict[int, tuple[int, 
 
 
 def _write_claim(session: Session, row: Any, slug: str, report: ImportReport, source_keys: dict[int, str]) -> None:
-    from relations_db.write.claims import add_claim, find_claim, own_claim, recompute
+    from relations_db.write.claim_state import find_claim, own_claim
+    from relations_db.write.claims import add_claim, recompute
     from relations_db.write.parts import CitationInput
 
     claim: ClaimCells = row.claim
@@ -230,7 +231,11 @@ def _claim_input(claim: ClaimCells) -> Any:
     from relations_db.write.claims import ClaimInput
 
     if claim.kind in _NAMES_EVENT:
-        raise UserError(f"a {claim.kind} claim cannot be imported from CSV yet")
+        if claim.own:
+            raise UserError(f"a {claim.kind} claim is never the event's own: leave own empty")
+        named = {kind: claim.value if claim.kind == kind else None for kind in ("before", "after", "during")}
+        return ClaimInput(before=named["before"], after=named["after"], during=named["during"],
+                          at_least=claim.at_least, at_most=claim.at_most)
     return ClaimInput(date=claim.value if claim.kind == "date" else None,
                       actor=claim.value if claim.kind == "participant" else None,
                       place=claim.value if claim.kind == "place" else None, occurred=claim.kind == "occurred")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from relations_db.domain.text import fold
-from relations_db.read import assemble, claim_rows, shapes
+from relations_db.read import assemble, claim_rows, relative_rows, shapes
 from relations_db.read.rows import EventDetail, EventRow
 from relations_db.read.shapes import Filters
 from relations_db.read.sqlite_fast import run
@@ -199,4 +199,15 @@ def event_by_ref(conn: sqlite3.Connection, ref: str) -> EventDetail | None:
     claims = claim_rows.claim_rows(run.rows(conn, "claims.claims", id=found), run.rows(conn, "claims.links", id=found),
                                    detail["citations"])
     claim_rows.with_claims(detail, dated, claims)
+    claim_rows.with_derived(detail, _derived(conn, found))
     return detail
+
+
+def _derived(conn: sqlite3.Connection, event_id: int) -> relative_rows.DerivedBounds | None:
+    """`read.relative.derived_of` on the compiled statements: the event's component only."""
+    ids = relative_rows.component(event_id, lambda some: run.rows(conn, "relative.links", ids=json.dumps(some)))
+    if len(ids) == 1:
+        return None
+    listed = json.dumps(ids)
+    return relative_rows.derived_bounds(event_id, run.rows(conn, "relative.claims", ids=listed),
+                                        run.rows(conn, "relative.dates", ids=listed))
