@@ -32,6 +32,7 @@ from relations_db.domain.vocab import (
     valid_slug,
 )
 from relations_db.errors import DateError, ValidationError
+from relations_db.formats.seed.claims import validate_claims
 from relations_db.formats.seed.fields import (
     ACTOR_FIELDS,
     CITATION_FIELDS,
@@ -288,6 +289,8 @@ def _validate_event(item: Mapping, seen: set[str], known: _Known, problems: _Pro
     _event_invokes(item, what, known, problems)
     _event_participants(item, what, known, problems)
     _event_citations(item, what, known, problems)
+    validate_claims(item, what, known.event_kinds, problems, lambda name: _resolve_name(known.actors, name),
+                    lambda name: _resolve_name(known.places, name))
 
 
 def _event_slug(item: Mapping, seen: set[str], problems: _Problems) -> str:
