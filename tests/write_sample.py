@@ -134,6 +134,24 @@ def counts(engine) -> dict[str, int]:
                 if t.name in present}
 
 
+def _claims(session, event) -> list[tuple]:
+    """The event's claims, each with its value, rank, reason and links (citations by their position in the
+    event's), in an order that does not depend on ids."""
+    from relations_db.store.models import Claim, ClaimCitation
+
+    position = {c.id: i for i, c in enumerate(sorted(event.citations, key=lambda c: c.id))}
+    found = []
+    for claim in session.scalars(select(Claim).where(Claim.event_id == event.id)):
+        part = claim.participation
+        links = sorted((position[link.citation_id], link.stance) for link in session.scalars(
+            select(ClaimCitation).where(ClaimCitation.claim_id == claim.id)))
+        found.append((claim.kind, claim.own, claim.date or "", claim.start_day or 0, claim.end_day or 0,
+                      claim.place.name if claim.place else "", part.actor.name if part else "",
+                      (part.role or "") if part else "", claim.other_event.slug if claim.other_event else "",
+                      claim.at_least or "", claim.at_most or "", claim.rank, claim.reason or "", links))
+    return sorted(found)
+
+
 def snapshot(session, slugs: set[str] | None = None) -> dict:
     """Everything about the events (all, or those with `slugs`) and the sources, actors, places they use."""
     from relations_db.store.models import Actor, Citation, Event, Participation
@@ -158,6 +176,7 @@ def snapshot(session, slugs: set[str] | None = None) -> dict:
             "actors": [(p.actor.name, p.role) for p in e.participations],
             "citations": [(c.source.key, c.locator, c.quote, c.cited_as, c.cited_in.key if c.cited_in else None,
                            c.cited_in_locator, c.confidence, c.note) for c in e.citations],
+            "disputed": e.disputed, "claims": _claims(session, e),
         }
         for c in e.citations:
             for s in filter(None, (c.source, c.cited_in)):

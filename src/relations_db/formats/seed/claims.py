@@ -260,8 +260,8 @@ def _other_events(session: Session, items: list[Mapping]) -> dict[str, int]:
     for i in range(0, len(slugs), 500):
         chunk = slugs[i:i + 500]
         found.update(dict(session.execute(select(RetiredSlug.slug, RetiredSlug.event_id)
-                                          .where(RetiredSlug.slug.in_(chunk))).tuples()))
-        found.update(dict(session.execute(select(Event.slug, Event.id).where(Event.slug.in_(chunk))).tuples()))
+                                          .where(RetiredSlug.slug.in_(chunk))).all()))
+        found.update(dict(session.execute(select(Event.slug, Event.id).where(Event.slug.in_(chunk))).all()))
     return found
 
 
@@ -271,7 +271,7 @@ def own_dates(session: Session, event_ids: set[int]) -> dict[int, str]:
     for i in range(0, len(ids), 500):
         found.update(dict(session.execute(
             select(Claim.event_id, func.coalesce(Claim.date, "")).where(Claim.kind == "date", Claim.own,
-                                                     Claim.event_id.in_(ids[i:i + 500]))).tuples()))
+                                                     Claim.event_id.in_(ids[i:i + 500]))).all()))
     return found
 
 
