@@ -39,20 +39,6 @@ def url(engine, db_url):
     return db_url
 
 
-@pytest.fixture
-def other_url(backend, request, tmp_path):
-    """A second, empty database (no tables) on the same backend."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'other.db'}"
-        return
-    server = request.getfixturevalue("pg_server")
-    name = server.create_database()
-    try:
-        yield server.url(name)
-    finally:
-        server.drop_database(name)
-
-
 def _ok(result):
     assert result.exit_code == 0, result.stderr
     return result
