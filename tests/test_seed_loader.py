@@ -268,7 +268,6 @@ _CLAIMS_BLOCK = textwrap.indent(textwrap.dedent("""\
         claims:
           - kind: date
             own: true
-            date: 1961-12-03
             rank: preferred
             reason: Duka gives the day
           - kind: date
@@ -419,8 +418,10 @@ BAD_CLAIMS = {
     "value of another kind": ("at_least: 3M", "at_least: 3M\n        date: '1962'", "'date' is not a field of",
                               "date: '1962'"),
     "bad duration": ("at_least: 3M", "at_least: three months", "at_least is a duration", "at_least: three"),
-    "own that is not": ("own: true\n        date: 1961-12-03", "own: true\n        date: 1961-12-04",
-                        "do not state date 1961-12-04", "- kind: date"),
+    "own date with a value": ("own: true\n", "own: true\n        date: 1961-12-03\n",
+                              "leave 'date' out of an own: true entry", "date: 1961-12-03"),
+    "own that is not": ("role: initiator\n        disputes", "role: initiator\n        own: true\n        disputes",
+                        "do not state participant", "- kind: participant"),
     "own not marked": ('date: "1959"', "date: 1961-12-03", "write `own: true`", "- kind: date"),
     "citation twice": ("disputes: [1]\n        supports: [2]", "disputes: [1]\n        supports: [1]",
                        "citation 1 is named twice", ": [1]"),

@@ -31,6 +31,8 @@ from relations_db.formats.seed.read import Mapping, text_of
 from relations_db.store.models import Claim, ClaimCitation, Event, Participation, RetiredSlug
 from relations_db.write.claims import recompute
 
+# The kinds of own claims whose value is the event's field of that name: an own entry of such a kind gives none.
+OWN_VALUE_FIELDS = ("date", "place")
 # A duration as relative claims bound a gap: a whole number of days, months or years (`10D`, `3M`, `1Y`).
 DURATION = re.compile(r"[0-9]+[DMY]")
 _TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
@@ -63,8 +65,11 @@ def _text(entry: Mapping, key: str) -> str | None:
 
 
 def claim_value(entry: Mapping) -> tuple[object, ...]:
-    """What identifies a claim entry within its event: its kind and value, names folded, dates as parsed."""
+    """What identifies a claim entry within its event: its kind and value, names folded, dates as parsed (the
+    event's own date or place: its kind alone, as its value is the event's field)."""
     kind = entry.get("kind")
+    if kind in OWN_VALUE_FIELDS and own_flag(entry):
+        return (kind, "own")
     if kind == "date":
         try:
             return (kind, dates.parse(_text(entry, "date") or "").text)
@@ -84,16 +89,16 @@ def own_values(item: Mapping) -> set[tuple[object, ...]]:
     found: set[tuple[object, ...]] = set()
     date = text_of(item.get("date"))
     if isinstance(date, str):
-        found.add(claim_value(_as_entry({"kind": "date", "date": date})))
+        found |= {claim_value(_as_entry({"kind": "date", "date": date})), ("date", "own")}
     if isinstance(text_of(item.get("place")), str):
-        found.add(("place", fold(text_of(item["place"]))))
+        found |= {("place", fold(text_of(item["place"]))), ("place", "own")}
     for part in item.get("participants") or []:
         if isinstance(part, Mapping) and isinstance(text_of(part.get("actor")), str):
             found.add(("participant", fold(text_of(part["actor"])), _text(part, "role")))
     return found
 
 
-def _as_entry(values: dict[str, str]) -> Mapping:
+def _as_entry(values: dict[str, Any]) -> Mapping:
     entry = Mapping()
     entry.update(values)
     return entry
@@ -153,9 +158,14 @@ def _validate_claim(entry: Mapping, what: str, problems: Problems, count: int,
 
 def _validate_value(entry: Mapping, kind: str, what: str, problems: Problems,
                     resolvers: tuple[Resolver, Resolver]) -> None:
-    """The value of a date, place or participant claim: present, well-formed, naming one record."""
+    """The value of a date, place or participant claim: present, well-formed, naming one record (the event's own
+    date or place has the event's: the entry gives none)."""
     actor, place = resolvers
-    if kind == "date":
+    if kind in OWN_VALUE_FIELDS and own_flag(entry):
+        if kind in entry:
+            problems.add(entry.line_of(kind), f"{what} {kind} claim: the event's own {kind} is its `{kind}` field; "
+                                              f"leave {kind!r} out of an own: true entry")
+    elif kind == "date":
         date = _required(entry, "date", what, problems)
         if date is not None:
             try:
@@ -241,7 +251,9 @@ def _validate_own(entry: Mapping, value: tuple[object, ...], own: set[tuple[obje
     elif flag and kind not in OWN_CLAIM_KINDS:
         problems.add(entry.line_of("own"), f"{what} {kind} claim: only a date, place or participant claim is the "
                                            "event's own (stated by its fields)")
-    elif flag and value not in own:
+    elif flag and kind in OWN_VALUE_FIELDS and (kind, "own") not in own:
+        problems.add(entry.line, f"{what} claim: own: true, but the event has no `{kind}`")
+    elif flag and kind not in OWN_VALUE_FIELDS and value not in own:
         problems.add(entry.line, f"{what} claim: own: true, but the event's `date`, `place` or `participants` do "
                                  f"not state {_reads(value)}")
     elif not flag and kind in OWN_CLAIM_KINDS and value in own:
@@ -305,6 +317,10 @@ def apply_claims(session: Session, touched: list[tuple[Mapping, Event]], names: 
 def _matching(event: Event, entry: Mapping, names: Names) -> Claim | None:
     """The event's claim with the entry's kind and value (an own entry: preferring the own claim)."""
     kind = entry["kind"]
+    if kind in OWN_VALUE_FIELDS and own_flag(entry):
+        own = [c for c in event.claims if c.kind == kind and c.own]
+        if own:  # (an own entry of a date or place is the event's own claim of it, whatever its value now)
+            return min(own, key=lambda c: c.id)
     found = [c for c in event.claims if c.kind == kind and _same_value(c, entry, names)]
     found.sort(key=lambda c: (c.own != (own_flag(entry) is True), c.id))
     return found[0] if found else None
@@ -327,6 +343,9 @@ def _same_value(claim: Claim, entry: Mapping, names: Names) -> bool:
 
 def _apply_entry(session: Session, event: Event, item: Mapping, entry: Mapping, names: Names) -> bool:
     """Write one claim entry: update the claim with its value in place, or add it; whether anything changed."""
+    kind = entry["kind"]
+    if kind in OWN_VALUE_FIELDS and own_flag(entry):  # its value is the event's field
+        entry = _as_entry({**entry, kind: item[kind]})
     claim = _matching(event, entry, names)
     changed = claim is None
     if claim is None:

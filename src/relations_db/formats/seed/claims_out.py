@@ -80,7 +80,8 @@ def _entry(claim: _Claim, position: dict[int, int]) -> SeedClaim:
     entry: dict[str, Any] = {"kind": claim.kind}
     if claim.own:
         entry["own"] = True
-    entry.update(claim.value)
+    if not (claim.own and claim.kind in ("date", "place")):  # (an own date or place is the event's field)
+        entry.update(claim.value)
     if claim.rank != CLAIM_RANK_DEFAULT:
         entry["rank"] = claim.rank
     if claim.reason:
