@@ -11,7 +11,7 @@ import json
 
 import pytest
 from sqlalchemy import text
-from write_sample import counts
+from write_sample import counts, without_the_seeds_claims
 
 from relations_db.domain.claims import DateClaim, date_outcome, disjoint_pairs
 from relations_db.store import db
@@ -224,22 +224,9 @@ def test_claims_lists_in_every_format(cli, seeded_url, fmt):
 # --- the migration ----------------------------------------------------------------------------------------------
 
 
-def _without_the_seeds_claims(engine) -> None:
-    """The seed as the schema before claims held it: no claim beyond the events' own (the seed's format-5 claims,
-    which a downgrade would drop, removed with the participations they add), no rank, reason or link."""
-    with engine.begin() as conn:
-        added = [p for (p,) in conn.execute(text("SELECT participation_id FROM claims WHERE NOT own AND "
-                                                 "participation_id IS NOT NULL"))]
-        conn.execute(text("DELETE FROM claim_citations"))
-        conn.execute(text("DELETE FROM claims WHERE NOT own"))
-        for participation in added:
-            conn.execute(text("DELETE FROM participations WHERE id = :p"), {"p": participation})
-        conn.execute(text("UPDATE claims SET rank = 'normal', reason = NULL"))
-
-
 def test_the_migration_gives_every_event_its_own_claims_and_comes_back_losslessly(cli, seeded_url):
     engine = db.make_engine(seeded_url)
-    _without_the_seeds_claims(engine)
+    without_the_seeds_claims(engine)
     before = cli(seeded_url, "export", "--format", "json").stdout
     shown = cli(seeded_url, "show", BREAK, "-f", "json").stdout
     assert db.downgrade_losses(engine, PREDECESSOR) == []
@@ -260,7 +247,7 @@ def test_the_migration_gives_every_event_its_own_claims_and_comes_back_losslessl
 
 def test_the_downgrade_says_what_it_would_drop_and_refuses_without_yes(cli, seeded_url):
     stripping = db.make_engine(seeded_url)
-    _without_the_seeds_claims(stripping)
+    without_the_seeds_claims(stripping)
     stripping.dispose()
     _add_fixture_source(cli, seeded_url)
     assert cli(seeded_url, "add", "claim", BREAK, "--date", "1959", "--source", "second-paper-2022").exit_code == 0

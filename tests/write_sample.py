@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
 SAMPLE = textwrap.dedent("""\
@@ -186,3 +186,16 @@ def snapshot(session, slugs: set[str] | None = None) -> dict:
         if e.place is not None:
             places[e.place.name] = (e.place.country, sorted(a.name for a in e.place.aliases))
     return {"events": events, "sources": sources, "actors": actors, "places": places}
+
+
+def without_the_seeds_claims(engine) -> None:
+    """The seed as the schema before claims held it: no claim beyond the events' own (the seed's format-5 claims,
+    which a downgrade would drop, removed with the participations they add), no rank, reason or link."""
+    with engine.begin() as conn:
+        added = [p for (p,) in conn.execute(text("SELECT participation_id FROM claims WHERE NOT own AND "
+                                                 "participation_id IS NOT NULL"))]
+        conn.execute(text("DELETE FROM claim_citations"))
+        conn.execute(text("DELETE FROM claims WHERE NOT own"))
+        for participation in added:
+            conn.execute(text("DELETE FROM participations WHERE id = :p"), {"p": participation})
+        conn.execute(text("UPDATE claims SET rank = 'normal', reason = NULL"))
