@@ -1056,3 +1056,24 @@ def test_the_export_worker_loads_only_the_standard_library_and_the_light_csv_mod
                     "relations_db.domain.dates", "relations_db.domain.edtf_calendar",
                     "relations_db.domain.edtf_labels", "relations_db.domain.edtf_parse"}
     assert not {m for m in loaded if m.split(".")[0] in ("sqlalchemy", "yaml", "typer", "rich", "psycopg")}
+
+
+def test_yaml_export_of_a_selection_carries_the_events_its_relative_claims_name(cli, seeded_url, other_url,
+                                                                               tmp_path):
+    """Khrushchev's appointment is dated "a few months" before the June 1954 visit, which is outside 1953: the file
+    carries the visit too, so that it loads on its own, with the claim, its bound and its reason."""
+    path = tmp_path / "1953.yaml"
+    _ok(cli(seeded_url, "export", "-f", "yaml", "--from", "1953", "--to", "1953", "-o", str(path)))
+    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    slugs = [e["slug"] for e in doc["events"]]
+    assert "1953-1954-khrushchev-first-secretary" in slugs and slugs[-1] == "1954-06-hoxha-and-kapo-visit-moscow"
+    assert "# events that the events above invoke or are dated by" in path.read_text(encoding="utf-8")
+    _ok(cli(other_url, "db", "upgrade"))
+    _ok(cli(other_url, "import", str(path)))
+    assert _snap(other_url) == _snap(seeded_url, set(slugs))
+    again = tmp_path / "again.yaml"
+    _ok(cli(other_url, "export", "-f", "yaml", "-o", str(again)))
+    claims = {e["slug"]: e.get("claims") for e in yaml.load(again.read_text(encoding="utf-8"),
+                                                              Loader=yaml.BaseLoader)["events"]}
+    assert claims["1953-1954-khrushchev-first-secretary"] == {
+        e["slug"]: e.get("claims") for e in doc["events"]}["1953-1954-khrushchev-first-secretary"]
