@@ -228,6 +228,24 @@ _DATES = st.sampled_from(["1961-06-04", "1960-06", "1956", "1959-10~", "1954/195
 
 
 @st.composite
+def _claims(draw, event, i):
+    """Claims of format 5 with awkward reasons: the event's own date ranked, another date, after an earlier event."""
+    claims = []
+    count = len(event["citations"])
+    if draw(st.booleans()):
+        claims.append({"kind": "date", "own": True, "rank": draw(st.sampled_from(["preferred", "deprecated"])),
+                       "reason": draw(_LINE.filter(str.strip)), "supports": [1]})
+    other = draw(st.none() | _DATES.filter(lambda d: d != event["date"]))
+    if other is not None:
+        claims.append({"kind": "date", "date": other, "reason": draw(st.none() | _LINE.filter(str.strip)),
+                       "disputes" if count > 1 and draw(st.booleans()) else "supports": [count]})
+    if i > 0 and draw(st.booleans()):
+        claims.append({"kind": "after", "event": f"e-{draw(st.integers(0, i - 1))}",
+                       "at_least": draw(st.sampled_from(["3M", "1Y", "10D"])), "supports": [1]})
+    return [{k: v for k, v in c.items() if v is not None} for c in claims]
+
+
+@st.composite
 def _documents(draw):
     actors = draw(st.lists(_NAME, min_size=1, max_size=4, unique_by=fold))
     places = draw(st.lists(_NAME, max_size=2, unique_by=fold))
@@ -257,8 +275,12 @@ def _documents(draw):
             event["meeting"] = {"format": "bilateral", "outcome": draw(_TEXT)}
         if kind == "agreement":
             event["agreement"] = {"status": "signed", "subject": draw(_TEXT)}
+        claims = draw(_claims(event, i))
+        if claims:
+            event["claims"] = claims
         events.append(event)
-    return {"format": "relations-db/seed 1", "sources": sources,
+    with_claims = any("claims" in e for e in events)  # (otherwise the oldest version, as before)
+    return {"format": "relations-db/seed 5" if with_claims else "relations-db/seed 1", "sources": sources,
             "actors": [{"name": a, "kind": "person", "description": draw(_TEXT),
                         **({"aliases": aliases} if n == 0 else {})} for n, a in enumerate(actors)],
             "places": [{"name": p, "country": draw(_LINE)} for p in places], "events": events}

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from relations_db.domain import dates
-from relations_db.domain.text import fold
+from relations_db.domain.text import control_problem, fold
 from relations_db.domain.vocab import CLAIM_KINDS, CLAIM_RANK_DEFAULT, CLAIM_RANKS, RELATIVE_CLAIMS, STANCES
 from relations_db.errors import DateError
 from relations_db.formats.seed.fields import CLAIM_FIELDS, CLAIM_VALUE_FIELDS, CLAIM_VALUES, OWN_CLAIM_KINDS
@@ -60,8 +60,9 @@ def own_flag(entry: Mapping) -> bool | None:
 
 
 def _text(entry: Mapping, key: str) -> str | None:
+    """A field's text as written (what is stored, so that an export gives it back), None when blank."""
     value = text_of(entry.get(key))
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def claim_value(entry: Mapping) -> tuple[object, ...]:
@@ -199,8 +200,8 @@ def _validate_rank(entry: Mapping, what: str, problems: Problems) -> None:
     reason = text_of(entry.get("reason"))
     if reason is not None and not (isinstance(reason, str) and reason.strip()):
         problems.add(entry.line_of("reason"), f"{what} claim: a reason is text (leave it out for none)")
-    elif isinstance(reason, str) and any(ch < " " for ch in reason):
-        problems.add(entry.line_of("reason"), f"{what} claim: a reason is one line (no control characters)")
+    elif isinstance(reason, str) and control_problem(reason, one_line=True):
+        problems.add(entry.line_of("reason"), f"{what} claim: 'reason' {control_problem(reason, one_line=True)}")
 
 
 def _validate_links(entry: Mapping, what: str, problems: Problems, count: int) -> None:
