@@ -273,6 +273,10 @@ def _validate_events(items: list[Any], fields: tuple[str, ...], known: _Known, p
     for item in items:
         if _check_fields(item, fields, "event", problems, getattr(item, "line", 0)):
             _validate_event(item, seen, known, problems, type_required)
+            if "claims" in fields:  # (version 5; an older file's `claims` is an unknown field)
+                validate_claims(item, f"event {item.get('slug')!r}", known.event_kinds, problems,
+                                lambda name: _resolve_name(known.actors, name),
+                                lambda name: _resolve_name(known.places, name))
 
 
 def _validate_event(item: Mapping, seen: set[str], known: _Known, problems: _Problems, type_required: bool) -> None:
@@ -289,8 +293,6 @@ def _validate_event(item: Mapping, seen: set[str], known: _Known, problems: _Pro
     _event_invokes(item, what, known, problems)
     _event_participants(item, what, known, problems)
     _event_citations(item, what, known, problems)
-    validate_claims(item, what, known.event_kinds, problems, lambda name: _resolve_name(known.actors, name),
-                    lambda name: _resolve_name(known.places, name))
 
 
 def _event_slug(item: Mapping, seen: set[str], problems: _Problems) -> str:
