@@ -842,3 +842,22 @@ def test_the_papers_own_disagreements_are_recorded(seed, events):
     first = claim("1953-1954-khrushchev-first-secretary", kind="before", event="1954-06-hoxha-and-kapo-visit-moscow")
     assert first["at_least"] == "1M" and "at_most" not in first
     assert 'inferred from "a few months"' in first["reason"]
+
+
+def test_a_dating_context_citation_supports_the_date_alone(seed):
+    """What the header promises: a "Dating context only" citation is linked to the event's own date claim, and
+    to no other claim (so it does not support the participants or the place implicitly)."""
+    wrong = []
+    for event in seed["events"]:
+        dating = {i + 1 for i, c in enumerate(event["citations"])
+                  if norm(c.get("note", "")).startswith("Dating context only")}
+        if not dating:
+            continue
+        linked = {}
+        for claim in event.get("claims") or []:
+            for stance in vocab.STANCES:
+                for position in claim.get(stance, []):
+                    linked.setdefault(position, []).append((claim["kind"], bool(claim.get("own")), stance))
+        wrong += [(event["slug"], p, linked.get(p)) for p in sorted(dating)
+                  if linked.get(p) != [("date", True, "supports")]]
+    assert not wrong
