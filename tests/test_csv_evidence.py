@@ -178,11 +178,11 @@ def test_both_csvs_reproduce_every_field_and_citation(cli, seeded, tmp_path):
     url, _ = seeded
     chronology, citations = tmp_path / "chronology.csv", tmp_path / "citations.csv"
     _ok(cli(url, "export", "-o", str(chronology)))
-    assert "Exported 111 citations" in _ok(cli(url, "export", "--per-citation", "-o", str(citations))).stderr
+    assert "Exported 113 citations" in _ok(cli(url, "export", "--per-citation", "-o", str(citations))).stderr
     expected_citations = _citations(cli, url)
     _without_events(url)
     assert "events 59 added" in _ok(cli(url, "import", str(chronology))).stderr
-    assert "citations 20 added, 91 updated" in _ok(cli(url, "import", str(citations))).stderr
+    assert "citations 22 added, 91 updated" in _ok(cli(url, "import", str(citations))).stderr
     again = _ok(cli(url, "export")).stdout
     # every cell, slugs included; an event's notes may come in another order (bare citations first)
     assert _notes_as_sets(_rows(again)) == _notes_as_sets(_rows(chronology.read_text(encoding="utf-8")))
