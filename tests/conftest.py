@@ -77,6 +77,20 @@ def db_url(backend, request, tmp_path):
 
 
 @pytest.fixture
+def other_url(backend, request, tmp_path):
+    """A second, empty database (no tables) on the same backend."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'other.db'}"
+        return
+    server = request.getfixturevalue("pg_server")
+    name = server.create_database()
+    try:
+        yield server.url(name)
+    finally:
+        server.drop_database(name)
+
+
+@pytest.fixture
 def engine(db_url):
     """An engine on a new, migrated, empty database."""
     from relations_db.store import db

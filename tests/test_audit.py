@@ -467,8 +467,12 @@ def test_on_the_seed_the_papers_citation_problems_and_nothing_false(cli, seeded_
     assert "cited-as-unreferenced" not in by_rule
     # The 1954 letter's archive is given without fund or file: the reference list has no entry to locate it.
     assert [keys(f, "source") for f in by_rule["archive-unlocated"]] == [["csa-1954"]]
+    # The paper's own contradiction over the Vlorë dispute's date, recorded with a side preferred: information.
+    assert [keys(f, "event") for f in by_rule["relative-conflict-ranked"]] == [[
+        "1961-dispute-over-vlore-submarines", "1961-06-04-soviet-submarines-leave-vlore",
+        "1961-12-03-soviet-union-breaks-relations"]]
     assert {f["rule"] for f in findings} <= {"cited-as-mismatch", "source-before-event", "actor-unused",
-                                             "source-uncited", "archive-unlocated"}
+                                             "source-uncited", "archive-unlocated", "relative-conflict-ranked"}
 
 
 def test_an_in_text_citation_names_its_source_meaningfully():

@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import text
 from test_csv_evidence import _everything, _ok, _without_events
-from write_sample import counts
+from write_sample import counts, without_the_seeds_claims
 
 from relations_db.formats.csv.header import CITATION_COLUMNS
 from relations_db.store import db
@@ -70,18 +70,19 @@ def test_the_long_form_has_a_row_per_claim_a_citation_speaks_to(cli, seeded):
     _disagree(cli, url)
     rows = [r for r in csv.DictReader(io.StringIO(_ok(cli(url, "export", "--per-citation")).stdout))
             if r["slug"] == BREAK]
-    linked = [r for r in rows if r["stance"]]
+    linked = [r for r in rows if r["source"] == "second-paper-2022"]
     assert [(r["claim_kind"], r["claim_value"], r["stance"], r["own"], r["quote"], r["at_least"]) for r in linked] \
         == [("date", "1959", "supports", "", QUOTE, ""),
             ("participant", "Enver Hoxha:decision-maker", "disputes", "", QUOTE, ""),
             ("after", SUBMARINES, "supports", "", "Months after the submarines left.", "1M")]
     assert linked[0]["reason"] == "the paper's own year"
     # the own date, ranked, has a row of its own without a citation
-    ranked = [r for r in rows if r["claim_kind"] and not r["source"]]
-    assert [(r["claim_value"], r["rank"], r["reason"], r["own"]) for r in ranked] == [
-        ("1961-12-03", "preferred", "dated by Duka", "yes")]
-    # the paper's citations support the own claims implicitly: their claim cells are empty
-    assert all(not r["claim_kind"] for r in rows if r["source"] not in ("", "second-paper-2022"))
+    ranked = [(r["claim_value"], r["rank"], r["reason"], r["own"]) for r in rows if r["claim_kind"] and not r["source"]]
+    assert ("1961-12-03", "preferred", "dated by Duka", "yes") in ranked
+    # a citation linked to no claim supports the own claims implicitly: one row, its claim cells empty
+    bare = [r for r in rows if r["source"] and not r["claim_kind"]]
+    assert bare and all(not r["stance"] and not r["own"] for r in bare)
+    assert len({r["quote"] for r in bare}) == len(bare)
 
 
 def test_both_csvs_give_back_every_claim_with_its_evidence(cli, seeded, tmp_path):
@@ -153,7 +154,8 @@ def test_a_row_without_a_citation_states_an_own_claim(cli, seeded, tmp_path):
 def test_the_plain_and_the_claims_statement_write_the_same_bytes(cli, seeded):
     """While no claim says more than its event (the common case) the export takes a plainer statement and adds
     the empty claim cells itself; once one does, every other row is written byte for byte as before."""
-    url, _ = seeded
+    url, engine = seeded
+    without_the_seeds_claims(engine)
     plain = _ok(cli(url, "export", "--per-citation")).stdout
     own = json.loads(_ok(cli(url, "claims", BREAK, "-f", "json")).stdout)[0]["id"]
     _ok(cli(url, "rank", f"k{own}", "normal", "--reason", "dated by Duka"))

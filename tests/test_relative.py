@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from write_sample import counts
+from write_sample import counts, without_the_seeds_claims
 
 from relations_db.domain import relative as rel
 from relations_db.domain.edtf_calendar import day_number
@@ -132,18 +132,42 @@ def _cite(*args: str) -> list[str]:
     return [*args, "--source", "second-paper-2022", "--locator", "p. 7"]
 
 
+@pytest.fixture
+def bare_url(seeded_url):
+    """The seed without the claims it records itself (the Vlorë dispute dated against the break and the
+    submarines' leaving, Khrushchev's appointment before June 1954): these tests state their own."""
+    engine = db.make_engine(seeded_url)
+    without_the_seeds_claims(engine)
+    engine.dispose()
+    return seeded_url
+
+
+def test_the_seeds_own_relative_claims_are_information_not_an_error(cli, tmp_path):
+    """The paper dates the Vlorë dispute "after breaking relations" (3 December 1961) and before the submarines
+    left (4 June 1961): recorded with the June date and the `before` claim preferred, `check` reports it as
+    information naming the three events, and finds no error in the seed."""
+    url = f"sqlite:///{tmp_path / 'seed.db'}"
+    assert cli(url, "db", "seed").exit_code == 0
+    checked = cli(url, "check", "-f", "json")
+    assert checked.exit_code == 0, checked.stderr
+    findings = json.loads(checked.stdout)
+    (ranked,) = [f for f in findings if f["rule"] == "relative-conflict-ranked"]
+    assert [r["key"] for r in ranked["records"]] == [DISPUTE, LEAVE, BREAK]
+    assert not [f for f in findings if f["severity"] == "error"]
+
+
 def _findings(cli, url: str, rule: str) -> list[dict]:
     checked = cli(url, "check", "--rule", rule, "-f", "json")
     return json.loads(checked.stdout)
 
 
-def test_a_visit_after_the_break_contradicts_the_dates_until_the_claim_goes(cli, seeded_url):
-    _add_fixture_source(cli, seeded_url)
-    assert _findings(cli, seeded_url, "relative-conflict") == []
-    added = cli(seeded_url, "add", "claim", VISIT, *_cite("--after", BREAK, "--quote", FIXTURE_QUOTE))
+def test_a_visit_after_the_break_contradicts_the_dates_until_the_claim_goes(cli, bare_url):
+    _add_fixture_source(cli, bare_url)
+    assert _findings(cli, bare_url, "relative-conflict") == []
+    added = cli(bare_url, "add", "claim", VISIT, *_cite("--after", BREAK, "--quote", FIXTURE_QUOTE))
     assert added.exit_code == 0, added.stderr
     claim = added.stdout.strip()
-    checked = cli(seeded_url, "check", "-f", "json")
+    checked = cli(bare_url, "check", "-f", "json")
     assert checked.exit_code == 1
     (found,) = [f for f in json.loads(checked.stdout) if f["rule"] == "relative-conflict"]
     assert found["severity"] == "error"
@@ -154,76 +178,76 @@ def test_a_visit_after_the_break_contradicts_the_dates_until_the_claim_goes(cli,
     assert claim in found["fix"]
 
     # show says the relative claims contradict, on the event that has them
-    shown = json.loads(cli(seeded_url, "show", VISIT, "-f", "json").stdout)
+    shown = json.loads(cli(bare_url, "show", VISIT, "-f", "json").stdout)
     assert shown["derived"] == {"not_before": None, "not_after": None, "contradiction": True}
 
-    removed = cli(seeded_url, "remove", "claim", claim, "--yes")
+    removed = cli(bare_url, "remove", "claim", claim, "--yes")
     assert removed.exit_code == 0, removed.stderr
     assert f"after claim {BREAK}" in removed.stderr
-    assert _findings(cli, seeded_url, "relative-conflict") == []
-    assert "derived" not in json.loads(cli(seeded_url, "show", VISIT, "-f", "json").stdout)
+    assert _findings(cli, bare_url, "relative-conflict") == []
+    assert "derived" not in json.loads(cli(bare_url, "show", VISIT, "-f", "json").stdout)
 
 
-def test_ranking_a_side_preferred_makes_the_finding_information(cli, seeded_url):
-    _add_fixture_source(cli, seeded_url)
-    claim = cli(seeded_url, "add", "claim", VISIT, *_cite("--after", BREAK)).stdout.strip()
-    assert cli(seeded_url, "rank", claim, "preferred").exit_code == 0
-    assert _findings(cli, seeded_url, "relative-conflict") == []
-    (found,) = _findings(cli, seeded_url, "relative-conflict-ranked")
+def test_ranking_a_side_preferred_makes_the_finding_information(cli, bare_url):
+    _add_fixture_source(cli, bare_url)
+    claim = cli(bare_url, "add", "claim", VISIT, *_cite("--after", BREAK)).stdout.strip()
+    assert cli(bare_url, "rank", claim, "preferred").exit_code == 0
+    assert _findings(cli, bare_url, "relative-conflict") == []
+    (found,) = _findings(cli, bare_url, "relative-conflict-ranked")
     assert found["severity"] == "info"
-    assert cli(seeded_url, "rank", claim, "deprecated").exit_code == 0
-    assert _findings(cli, seeded_url, "relative-conflict-ranked") == []
+    assert cli(bare_url, "rank", claim, "deprecated").exit_code == 0
+    assert _findings(cli, bare_url, "relative-conflict-ranked") == []
 
 
-def test_the_vlora_dispute_after_the_submarines_left_shows_derived_bounds(cli, seeded_url):
-    added = cli(seeded_url, "add", "claim", DISPUTE, "--after", LEAVE, "--at-least", "1M", "--source", "lala-2014",
+def test_the_vlora_dispute_after_the_submarines_left_shows_derived_bounds(cli, bare_url):
+    added = cli(bare_url, "add", "claim", DISPUTE, "--after", LEAVE, "--at-least", "1M", "--source", "lala-2014",
                 "--locator", "p. 344", "--quote", "after breaking relations")
     assert added.exit_code == 0, added.stderr
-    shown = json.loads(cli(seeded_url, "show", DISPUTE, "-f", "json").stdout)
+    shown = json.loads(cli(bare_url, "show", DISPUTE, "-f", "json").stdout)
     assert shown["derived"] == {"not_before": "1961-07-02", "not_after": None, "contradiction": False}
     (claim,) = [c for c in shown["claims"] if c["kind"] == "after"]
     assert claim["value"] == f"after {LEAVE} (at least 1 month)"
     assert (claim["other_event"], claim["at_least"], claim["at_most"]) == (LEAVE, "1M", None)
     for width in ("80", "120"):
-        text = cli(seeded_url, "show", DISPUTE, env={"COLUMNS": width}).stdout
+        text = cli(bare_url, "show", DISPUTE, env={"COLUMNS": width}).stdout
         assert "Derived from relative claims: not before 2 July 1961" in " ".join(text.split())
         assert f"{added.stdout.strip()} after {LEAVE} (at least 1 month) · normal" in " ".join(text.split())
         assert all(len(line) <= int(width) for line in text.splitlines())
     # the same citation again adds no second claim
-    again = cli(seeded_url, "add", "claim", DISPUTE, "--after", LEAVE, "--at-least", "1m", "--source", "lala-2014",
+    again = cli(bare_url, "add", "claim", DISPUTE, "--after", LEAVE, "--at-least", "1m", "--source", "lala-2014",
                 "--locator", "p. 344", "--quote", "after breaking relations")
     assert again.exit_code == 0 and again.stdout == added.stdout and "Cited claim" in again.stderr
     # edit: other gaps, then clear them
-    edited = cli(seeded_url, "edit", "claim", added.stdout.strip(), "--at-least", "2M", "--at-most", "6M")
+    edited = cli(bare_url, "edit", "claim", added.stdout.strip(), "--at-least", "2M", "--at-most", "6M")
     assert edited.exit_code == 0, edited.stderr
-    shown = json.loads(cli(seeded_url, "show", DISPUTE, "-f", "json").stdout)
+    shown = json.loads(cli(bare_url, "show", DISPUTE, "-f", "json").stdout)
     assert shown["derived"]["not_before"] == "1961-07-30"
-    assert cli(seeded_url, "edit", "claim", added.stdout.strip(), "--at-least", "", "--at-most", "").exit_code == 0
-    shown = json.loads(cli(seeded_url, "show", DISPUTE, "-f", "json").stdout)
+    assert cli(bare_url, "edit", "claim", added.stdout.strip(), "--at-least", "", "--at-most", "").exit_code == 0
+    shown = json.loads(cli(bare_url, "show", DISPUTE, "-f", "json").stdout)
     assert shown["derived"]["not_before"] == "1961-06-04"
 
 
-def test_an_event_whose_dates_are_all_deprecated_takes_the_derived_interval(cli, seeded_url):
+def test_an_event_whose_dates_are_all_deprecated_takes_the_derived_interval(cli, bare_url):
     for args in (("--after", LEAVE), ("--before", BREAK)):
-        assert cli(seeded_url, "add", "claim", DISPUTE, *args, "--source", "lala-2014", "--locator", "p. 344"
+        assert cli(bare_url, "add", "claim", DISPUTE, *args, "--source", "lala-2014", "--locator", "p. 344"
                    ).exit_code == 0
-    (dated,) = [c for c in json.loads(cli(seeded_url, "claims", DISPUTE, "-f", "json").stdout)
+    (dated,) = [c for c in json.loads(cli(bare_url, "claims", DISPUTE, "-f", "json").stdout)
                 if c["kind"] == "date"]
-    ranked = cli(seeded_url, "rank", f"k{dated['id']}", "deprecated", "--reason", "the year is a guess")
+    ranked = cli(bare_url, "rank", f"k{dated['id']}", "deprecated", "--reason", "the year is a guess")
     assert ranked.exit_code == 0, ranked.stderr
-    shown = json.loads(cli(seeded_url, "show", DISPUTE, "-f", "json").stdout)
+    shown = json.loads(cli(bare_url, "show", DISPUTE, "-f", "json").stdout)
     assert (shown["date"], shown["start"], shown["end"]) == ("1961-06-04/1961-12-03", "1961-06-04", "1961-12-03")
 
 
-def test_show_reads_the_same_on_both_read_paths(cli, monkeypatch, seeded_url):
-    if not seeded_url.startswith("sqlite"):
+def test_show_reads_the_same_on_both_read_paths(cli, monkeypatch, bare_url):
+    if not bare_url.startswith("sqlite"):
         pytest.skip("the fast path is SQLite's")
     from test_sqlite_fast import _both_ways
 
-    assert cli(seeded_url, "add", "claim", DISPUTE, "--after", LEAVE, "--at-least", "1M", "--source",
+    assert cli(bare_url, "add", "claim", DISPUTE, "--after", LEAVE, "--at-least", "1M", "--source",
                "lala-2014").exit_code == 0
     for args in (["show", DISPUTE], ["show", DISPUTE, "-f", "json"], ["show", LEAVE, "-f", "json"]):
-        fast, slow, reached = _both_ways(cli, monkeypatch, seeded_url, args)
+        fast, slow, reached = _both_ways(cli, monkeypatch, bare_url, args)
         assert not reached and fast.stdout_bytes == slow.stdout_bytes and fast.exit_code == 0, args
 
 
@@ -237,51 +261,51 @@ def test_show_reads_the_same_on_both_read_paths(cli, monkeypatch, seeded_url):
     (("--after", BREAK, "--before", LEAVE), "exactly one"),
     (("--after", BREAK, "--date", "1961"), "exactly one"),
 ])
-def test_a_bad_relative_claim_is_refused_with_one_line_and_nothing_is_written(cli, seeded_url, args, words):
-    engine = db.make_engine(seeded_url)
+def test_a_bad_relative_claim_is_refused_with_one_line_and_nothing_is_written(cli, bare_url, args, words):
+    engine = db.make_engine(bare_url)
     before = counts(engine)
-    result = cli(seeded_url, "add", "claim", DISPUTE, *args, "--source", "lala-2014", "--locator", "p. 1")
+    result = cli(bare_url, "add", "claim", DISPUTE, *args, "--source", "lala-2014", "--locator", "p. 1")
     assert result.exit_code == 1 and words in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert counts(engine) == before
     engine.dispose()
 
 
-def test_a_bad_relative_edit_is_refused_and_nothing_is_written(cli, seeded_url):
-    claim = cli(seeded_url, "add", "claim", DISPUTE, "--after", LEAVE, "--source", "lala-2014").stdout.strip()
-    engine = db.make_engine(seeded_url)
+def test_a_bad_relative_edit_is_refused_and_nothing_is_written(cli, bare_url):
+    claim = cli(bare_url, "add", "claim", DISPUTE, "--after", LEAVE, "--source", "lala-2014").stdout.strip()
+    engine = db.make_engine(bare_url)
     before = counts(engine)
     for args, words in ((("--after", DISPUTE), "itself"), (("--before", BREAK), "after claim"),
                         (("--date", "1961"), "an after claim"), (("--at-least", "x"), "not a duration")):
-        result = cli(seeded_url, "edit", "claim", claim, *args)
+        result = cli(bare_url, "edit", "claim", claim, *args)
         assert result.exit_code == 1 and words in result.stderr and "Traceback" not in result.stderr, result.stderr
         assert counts(engine) == before
     engine.dispose()
-    edited = cli(seeded_url, "edit", "claim", claim, "--after", BREAK)
+    edited = cli(bare_url, "edit", "claim", claim, "--after", BREAK)
     assert edited.exit_code == 0 and "Changed" in edited.stderr
-    (found,) = [c for c in json.loads(cli(seeded_url, "claims", DISPUTE, "-f", "json").stdout)
+    (found,) = [c for c in json.loads(cli(bare_url, "claims", DISPUTE, "-f", "json").stdout)
                 if c["kind"] == "after"]
     assert found["other_event"] == BREAK
 
 
-def test_removing_an_event_removes_the_relative_claims_that_name_it_and_says_so(cli, seeded_url):
+def test_removing_an_event_removes_the_relative_claims_that_name_it_and_says_so(cli, bare_url):
     for event in (DISPUTE, VISIT):
-        assert cli(seeded_url, "add", "claim", event, "--before", BREAK, "--source", "lala-2014").exit_code == 0
-    removed = cli(seeded_url, "remove", "event", BREAK, "--yes")
+        assert cli(bare_url, "add", "claim", event, "--before", BREAK, "--source", "lala-2014").exit_code == 0
+    removed = cli(bare_url, "remove", "event", BREAK, "--yes")
     assert removed.exit_code == 0, removed.stderr
     assert "and 2 relative claims that named it." in removed.stderr
     for event in (DISPUTE, VISIT):
-        kinds = [c["kind"] for c in json.loads(cli(seeded_url, "claims", event, "-f", "json").stdout)]
+        kinds = [c["kind"] for c in json.loads(cli(bare_url, "claims", event, "-f", "json").stdout)]
         assert "before" not in kinds
 
 
-def test_merging_an_event_repoints_the_relative_claims_that_name_it(cli, seeded_url):
-    assert cli(seeded_url, "add", "claim", DISPUTE, "--after", LEAVE, "--source", "lala-2014").exit_code == 0
-    assert cli(seeded_url, "add", "claim", VISIT, "--before", LEAVE, "--source", "lala-2014").exit_code == 0
-    merged = cli(seeded_url, "merge", "event", DISPUTE, LEAVE, "--yes")
+def test_merging_an_event_repoints_the_relative_claims_that_name_it(cli, bare_url):
+    assert cli(bare_url, "add", "claim", DISPUTE, "--after", LEAVE, "--source", "lala-2014").exit_code == 0
+    assert cli(bare_url, "add", "claim", VISIT, "--before", LEAVE, "--source", "lala-2014").exit_code == 0
+    merged = cli(bare_url, "merge", "event", DISPUTE, LEAVE, "--yes")
     assert merged.exit_code == 0, merged.stderr
     assert "1 relative claim" in merged.stderr and "1 dropped relative claim" in merged.stderr
-    (kept,) = [c for c in json.loads(cli(seeded_url, "claims", VISIT, "-f", "json").stdout) if c["kind"] == "before"]
+    (kept,) = [c for c in json.loads(cli(bare_url, "claims", VISIT, "-f", "json").stdout) if c["kind"] == "before"]
     assert kept["other_event"] == DISPUTE
-    kinds = [c["kind"] for c in json.loads(cli(seeded_url, "claims", DISPUTE, "-f", "json").stdout)]
+    kinds = [c["kind"] for c in json.loads(cli(bare_url, "claims", DISPUTE, "-f", "json").stdout)]
     assert "after" not in kinds  # it would have named its own event

@@ -249,7 +249,7 @@ def events(seed):
 def test_format_header_and_sections(seed):
     text = SEED_PATH.read_text(encoding="utf-8")
     assert text.startswith("#"), "the seed file should open with a comment header"
-    assert seed["format"] == "relations-db/seed 4"
+    assert seed["format"] == "relations-db/seed 5"
     assert set(seed) == TOP_LEVEL
     for section in TOP_LEVEL - {"format"}:
         assert isinstance(seed[section], list) and seed[section], section
@@ -765,3 +765,99 @@ def test_canonical_names_from_outside_the_paper_say_so(seed, paper):
     unmarked = [a["name"] for a in seed["actors"]
                 if not _mentions(printed, a["name"]) and "outside the paper" not in norm(a["description"])]
     assert not unmarked, f"canonical names not printed in the paper and not marked as such: {unmarked}"
+
+
+# --------------------------------------------------------------------------- claims (seed format 5)
+
+# A quotation inside a claim's reason: the words between straight double quotes.
+_QUOTED_RE = re.compile(r'"([^"]+)"')
+
+
+def claims(seed):
+    for event in seed["events"]:
+        for claim in event.get("claims") or []:
+            yield event, claim
+
+
+def test_claims_are_well_formed(seed, events):
+    """Each claim: a kind of the vocabulary, the value fields of its kind, a rank, and citations that are the
+    event's (by position; a claim that is not the event's own names at least one, as the own claims are
+    supported by the event's unlinked citations); a relative claim names another event of the seed."""
+    for event, claim in claims(seed):
+        where = f"{event['slug']}: {claim}"
+        assert set(claim) <= set(fields.CLAIM_FIELDS), where
+        assert claim["kind"] in vocab.CLAIM_KINDS, where
+        values = {k for k in claim if k in fields.CLAIM_VALUE_FIELDS}
+        assert values <= set(fields.CLAIM_VALUES[claim["kind"]]), where
+        assert claim.get("rank", "normal") in vocab.CLAIM_RANKS, where
+        positions = [p for stance in vocab.STANCES for p in claim.get(stance, [])]
+        assert positions or claim.get("own"), f"{where}: a claim of its own rests on a citation"
+        assert all(1 <= p <= len(event["citations"]) for p in positions), where
+        assert len(positions) == len(set(positions)), where
+        if claim["kind"] in vocab.RELATIVE_CLAIMS:
+            assert claim["event"] in events and claim["event"] != event["slug"], where
+        if claim.get("own") and claim["kind"] == "participant":
+            own = {(p["actor"], p.get("role")) for p in event.get("participants") or []}
+            assert (claim["actor"], claim.get("role")) in own, where
+        elif claim.get("own"):  # the event's own date or place: the event's field is its value
+            assert claim["kind"] in ("date", "place") and claim["kind"] not in values and event.get(claim["kind"])
+
+
+def test_claim_quotations_occur_verbatim_in_the_paper(seed, paper):
+    """A claim rests on its event's citations (their quotes are checked above); the words its reason quotes
+    are the paper's too, verbatim."""
+    missing = [(event["slug"], quoted) for event, claim in claims(seed)
+               for quoted in _QUOTED_RE.findall(norm(claim.get("reason", ""))) if norm(quoted) not in paper.text]
+    assert not missing
+
+
+def test_ranked_claims_give_their_reason(seed):
+    """A rank is a historian's judgement: a claim ranked other than normal says why."""
+    unexplained = [(e["slug"], c["kind"]) for e, c in claims(seed) if c.get("rank", "normal") != "normal"
+                   and not c.get("reason")]
+    assert not unexplained
+
+
+def test_the_papers_own_disagreements_are_recorded(seed, events):
+    """The four disagreements issue 16 names, each with the citation that carries it."""
+    def claim(slug, **match):
+        found = [c for c in events[slug].get("claims") or [] if all(c.get(k) == v for k, v in match.items())]
+        assert len(found) == 1, (slug, match)
+        return found[0]
+
+    def quote(slug, position):
+        return norm(events[slug]["citations"][position - 1]["quote"])
+
+    brk = "1961-12-03-soviet-union-breaks-relations"
+    both = claim(brk, kind="participant", actor="Albania", role="initiator")
+    assert "they decided to disconnect" in quote(brk, both["supports"][0])
+    target = claim(brk, kind="participant", actor="Albania", role="target")
+    assert target["rank"] == "preferred" and target["disputes"] == both["supports"]
+    kapo = claim("1960-06-bucharest-meeting-of-communist-parties", kind="participant", actor="Hysni Kapo")
+    assert "refused to participate in the meeting" in quote("1960-06-bucharest-meeting-of-communist-parties",
+                                                            kapo["disputes"][0])
+    after = claim("1961-dispute-over-vlore-submarines", kind="after", event=brk)
+    assert "after breaking relations" in quote("1961-dispute-over-vlore-submarines", after["supports"][0])
+    assert claim("1961-06-04-soviet-submarines-leave-vlore", kind="date")["rank"] == "preferred"
+    first = claim("1953-1954-khrushchev-first-secretary", kind="before", event="1954-06-hoxha-and-kapo-visit-moscow")
+    assert first["at_least"] == "1M" and "at_most" not in first
+    assert 'inferred from "a few months"' in first["reason"]
+
+
+def test_a_dating_context_citation_supports_the_date_alone(seed):
+    """What the header promises: a "Dating context only" citation is linked to the event's own date claim, and
+    to no other claim (so it does not support the participants or the place implicitly)."""
+    wrong = []
+    for event in seed["events"]:
+        dating = {i + 1 for i, c in enumerate(event["citations"])
+                  if norm(c.get("note", "")).startswith("Dating context only")}
+        if not dating:
+            continue
+        linked = {}
+        for claim in event.get("claims") or []:
+            for stance in vocab.STANCES:
+                for position in claim.get(stance, []):
+                    linked.setdefault(position, []).append((claim["kind"], bool(claim.get("own")), stance))
+        wrong += [(event["slug"], p, linked.get(p)) for p in sorted(dating)
+                  if linked.get(p) != [("date", True, "supports")]]
+    assert not wrong

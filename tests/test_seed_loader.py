@@ -260,3 +260,185 @@ def test_a_tone_note_needs_its_tone(engine):
     with pytest.raises(ValidationError, match="tone_note gives the basis of a tone: give the tone too"):
         with db.session_scope(engine, write=True) as session:
             load_seed_text(session, text)
+
+
+# --- format 5: claims ---------------------------------------------------------------------------------------
+
+_CLAIMS_BLOCK = textwrap.indent(textwrap.dedent("""\
+        claims:
+          - kind: date
+            own: true
+            rank: preferred
+            reason: Duka gives the day
+          - kind: date
+            date: "1959"
+            reason: another reading
+            supports: [2]
+          - kind: participant
+            actor: Albania
+            role: initiator
+            disputes: [1]
+            supports: [2]
+          - kind: after
+            event: 1961-06-04-submarines-leave-vlora
+            at_least: 3M
+            supports: [2]
+      """), "    ")
+CLAIMED = (GOOD.replace("format: relations-db/seed 1", "format: relations-db/seed 5")
+           .replace("        quote: on 3 December 1961, the Soviet Union has ended the relations with Albania\n",
+                    "        quote: on 3 December 1961, the Soviet Union has ended the relations with Albania\n"
+                    "      - source: lala-2014\n        locator: p. 340\n"
+                    "        quote: in 1961 they decided to disconnect their diplomatic relations\n")
+           + _CLAIMS_BLOCK)
+
+
+def _claims_of(session, slug):
+    from relations_db.store.models import Claim, ClaimCitation
+
+    event = session.scalar(select(Event).where(Event.slug == slug))
+    position = {c.id: i + 1 for i, c in enumerate(sorted(event.citations, key=lambda c: c.id))}
+    found = []
+    for claim in session.scalars(select(Claim).where(Claim.event_id == event.id).order_by(Claim.id)):
+        links = sorted((position[link.citation_id], link.stance)
+                       for link in session.scalars(select(ClaimCitation).where(ClaimCitation.claim_id == claim.id)))
+        part = claim.participation
+        found.append((claim.kind, claim.own, claim.date or (part.actor.name, part.role) if part else claim.date,
+                      claim.other_event.slug if claim.other_event else None, claim.at_least, claim.rank,
+                      claim.reason, links))
+    return event, found
+
+
+def test_format_5_loads_claims_with_ranks_reasons_links_and_relative_claims(engine):
+    with db.session_scope(engine, write=True) as session:
+        load_seed_text(session, CLAIMED)
+    with db.session_scope(engine) as session:
+        event, found = _claims_of(session, "1961-12-03-break")
+        assert found == [
+            ("date", True, "1961-12-03", None, None, "preferred", "Duka gives the day", []),
+            ("participant", True, ("Nikita Khrushchev", "subject"), None, None, "normal", None, []),
+            ("date", False, "1959", None, None, "normal", "another reading", [(2, "supports")]),
+            ("participant", False, ("Albania", "initiator"), None, None, "normal", None,
+             [(1, "disputes"), (2, "supports")]),
+            ("after", False, None, "1961-06-04-submarines-leave-vlora", "3M", "normal", None, [(2, "supports")]),
+        ]
+        # the preferred claim is shown: the event reads 3 December 1961, not disputed
+        assert (event.date, event.disputed) == ("1961-12-03", False)
+        assert sorted((p.actor.name, p.role) for p in event.participations) == [
+            ("Albania", "initiator"), ("Nikita Khrushchev", "subject")]
+
+
+def test_format_5_loading_twice_changes_nothing_and_an_edit_updates_in_place(engine):
+    from relations_db.store.models import Claim, ClaimCitation
+
+    with db.session_scope(engine, write=True) as session:
+        load_seed_text(session, CLAIMED)
+    with db.session_scope(engine, write=True) as session:
+        report = load_seed_text(session, CLAIMED)
+        assert report.counts["events"] == {"added": 0, "updated": 0, "unchanged": 2}
+    with db.session_scope(engine) as session:
+        before = _claims_of(session, "1961-12-03-break")[1]
+    edited = CLAIMED.replace("reason: another reading", "reason: another reading, corrected\n"
+                                                        "        rank: deprecated")
+    with db.session_scope(engine, write=True) as session:
+        report = load_seed_text(session, edited)
+        assert report.counts["events"] == {"added": 0, "updated": 1, "unchanged": 1}
+    with db.session_scope(engine) as session:
+        after = _claims_of(session, "1961-12-03-break")[1]
+        assert len(after) == len(before) and session.scalar(select(func.count()).select_from(ClaimCitation)) == 4
+        assert after[2][5:7] == ("deprecated", "another reading, corrected")
+        assert session.scalar(select(func.count()).select_from(Claim).where(Claim.kind == "after")) == 1
+    # a file that leaves the claims out removes none of them
+    with db.session_scope(engine, write=True) as session:
+        load_seed_text(session, CLAIMED.split("    claims:\n")[0])
+    with db.session_scope(engine) as session:
+        assert _claims_of(session, "1961-12-03-break")[1] == after
+
+
+def test_format_5_round_trip_is_byte_identical(engine, other_url):
+    import io
+
+    from relations_db.formats.seed.write import write_yaml
+    from relations_db.read.events import event_rows
+    from relations_db.read.filters import Filters
+
+    with db.session_scope(engine, write=True) as session:
+        load_seed_text(session, CLAIMED)
+    first = io.StringIO()
+    with db.session_scope(engine) as session:
+        write_yaml(event_rows(session, Filters()), session, first)
+    assert "format: relations-db/seed 5\n" in first.getvalue() and "  - kind: after\n" in first.getvalue()
+    other = db.make_engine(other_url)
+    db.upgrade(other)
+    with db.session_scope(other, write=True) as session:
+        load_seed_text(session, first.getvalue())
+    again = io.StringIO()
+    with db.session_scope(other) as session:
+        write_yaml(event_rows(session, Filters()), session, again)
+        assert _claims_of(session, "1961-12-03-break")[1][2:] == _claims_of_engine(engine)[2:]
+    other.dispose()
+    assert again.getvalue() == first.getvalue()
+
+
+def _claims_of_engine(engine):
+    with db.session_scope(engine) as session:
+        return _claims_of(session, "1961-12-03-break")[1]
+
+
+def test_a_version_4_file_loads_as_before(engine, other_url):
+    """A version-4 file (no claims) gives the same database as the same file marked version 5."""
+    from write_sample import snapshot
+
+    v4 = GOOD.replace("format: relations-db/seed 1", "format: relations-db/seed 4")
+    with db.session_scope(engine, write=True) as session:
+        load_seed_text(session, v4)
+    other = db.make_engine(other_url)
+    db.upgrade(other)
+    with db.session_scope(other, write=True) as session:
+        load_seed_text(session, v4.replace("seed 4", "seed 5"))
+    with db.session_scope(engine) as a, db.session_scope(other) as b:
+        assert snapshot(a) == snapshot(b)
+    other.dispose()
+    with pytest.raises(ValidationError, match="unknown field 'claims'"):
+        with db.session_scope(engine, write=True) as session:
+            load_seed_text(session, CLAIMED.replace("seed 5", "seed 4"))
+
+
+# case: (text replaced, replacement, what the message says, what the line it names holds)
+BAD_CLAIMS = {
+    "unknown kind": ("- kind: after", "- kind: later", "kind must be one of", "- kind: later"),
+    "unknown slug": ("event: 1961-06-04-submarines-leave-vlora", "event: 1961-06-05-nothing",
+                     "event '1961-06-05-nothing' is not an event slug", "event: 1961-06-05-nothing"),
+    "citation out of range": ("disputes: [1]", "disputes: [3]", "disputes 3 is not a citation of the event",
+                              "disputes: [3]"),
+    "relative without event": ("        event: 1961-06-04-submarines-leave-vlora\n", "",
+                               "after claim: missing 'event'", "- kind: after"),
+    "bad rank": ("rank: preferred", "rank: best", "rank must be one of preferred, normal, deprecated",
+                 "rank: best"),
+    "bad stance": ("disputes: [1]", "denies: [1]", "unknown field 'denies'", "denies: [1]"),
+    "value of another kind": ("at_least: 3M", "at_least: 3M\n        date: '1962'", "'date' is not a field of",
+                              "date: '1962'"),
+    "bad duration": ("at_least: 3M", "at_least: three months", "at_least is a duration", "at_least: three"),
+    "own date with a value": ("own: true\n", "own: true\n        date: 1961-12-03\n",
+                              "leave 'date' out of an own: true entry", "date: 1961-12-03"),
+    "own that is not": ("role: initiator\n        disputes", "role: initiator\n        own: true\n        disputes",
+                        "do not state participant", "- kind: participant"),
+    "own not marked": ('date: "1959"', "date: 1961-12-03", "write `own: true`", "- kind: date"),
+    "citation twice": ("disputes: [1]\n        supports: [2]", "disputes: [1]\n        supports: [1]",
+                       "citation 1 is named twice", ": [1]"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CLAIMS), ids=list(BAD_CLAIMS))
+def test_a_bad_claim_is_refused_with_its_line_and_nothing_written(engine, case):
+    old, new, expected, marker = BAD_CLAIMS[case]
+    assert old in CLAIMED
+    broken = CLAIMED.replace(old, new, 1)
+    with pytest.raises(ValidationError) as info:
+        with db.session_scope(engine, write=True) as session:
+            load_seed_text(session, broken, "broken.yaml")
+    problems = [p for p in info.value.problems if expected in p]
+    assert len(problems) == 1, info.value.problems
+    line = int(problems[0].split(":")[0].removeprefix("line "))
+    assert marker in broken.splitlines()[line - 1], problems[0]
+    with db.session_scope(engine) as session:
+        assert sum(_counts(session).values()) == 0

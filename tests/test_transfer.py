@@ -39,20 +39,6 @@ def url(engine, db_url):
     return db_url
 
 
-@pytest.fixture
-def other_url(backend, request, tmp_path):
-    """A second, empty database (no tables) on the same backend."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'other.db'}"
-        return
-    server = request.getfixturevalue("pg_server")
-    name = server.create_database()
-    try:
-        yield server.url(name)
-    finally:
-        server.drop_database(name)
-
-
 def _ok(result):
     assert result.exit_code == 0, result.stderr
     return result
@@ -242,6 +228,24 @@ _DATES = st.sampled_from(["1961-06-04", "1960-06", "1956", "1959-10~", "1954/195
 
 
 @st.composite
+def _claims(draw, event, i):
+    """Claims of format 5 with awkward reasons: the event's own date ranked, another date, after an earlier event."""
+    claims = []
+    count = len(event["citations"])
+    if draw(st.booleans()):
+        claims.append({"kind": "date", "own": True, "rank": draw(st.sampled_from(["preferred", "deprecated"])),
+                       "reason": draw(_LINE.filter(str.strip)), "supports": [1]})
+    other = draw(st.none() | _DATES.filter(lambda d: d != event["date"]))
+    if other is not None:
+        claims.append({"kind": "date", "date": other, "reason": draw(st.none() | _LINE.filter(str.strip)),
+                       "disputes" if count > 1 and draw(st.booleans()) else "supports": [count]})
+    if i > 0 and draw(st.booleans()):
+        claims.append({"kind": "after", "event": f"e-{draw(st.integers(0, i - 1))}",
+                       "at_least": draw(st.sampled_from(["3M", "1Y", "10D"])), "supports": [1]})
+    return [{k: v for k, v in c.items() if v is not None} for c in claims]
+
+
+@st.composite
 def _documents(draw):
     actors = draw(st.lists(_NAME, min_size=1, max_size=4, unique_by=fold))
     places = draw(st.lists(_NAME, max_size=2, unique_by=fold))
@@ -271,8 +275,12 @@ def _documents(draw):
             event["meeting"] = {"format": "bilateral", "outcome": draw(_TEXT)}
         if kind == "agreement":
             event["agreement"] = {"status": "signed", "subject": draw(_TEXT)}
+        claims = draw(_claims(event, i))
+        if claims:
+            event["claims"] = claims
         events.append(event)
-    return {"format": "relations-db/seed 1", "sources": sources,
+    with_claims = any("claims" in e for e in events)  # (otherwise the oldest version, as before)
+    return {"format": "relations-db/seed 5" if with_claims else "relations-db/seed 1", "sources": sources,
             "actors": [{"name": a, "kind": "person", "description": draw(_TEXT),
                         **({"aliases": aliases} if n == 0 else {})} for n, a in enumerate(actors)],
             "places": [{"name": p, "country": draw(_LINE)} for p in places], "events": events}
@@ -1070,3 +1078,24 @@ def test_the_export_worker_loads_only_the_standard_library_and_the_light_csv_mod
                     "relations_db.domain.dates", "relations_db.domain.edtf_calendar",
                     "relations_db.domain.edtf_labels", "relations_db.domain.edtf_parse"}
     assert not {m for m in loaded if m.split(".")[0] in ("sqlalchemy", "yaml", "typer", "rich", "psycopg")}
+
+
+def test_yaml_export_of_a_selection_carries_the_events_its_relative_claims_name(cli, seeded_url, other_url,
+                                                                               tmp_path):
+    """Khrushchev's appointment is dated "a few months" before the June 1954 visit, which is outside 1953: the file
+    carries the visit too, so that it loads on its own, with the claim, its bound and its reason."""
+    path = tmp_path / "1953.yaml"
+    _ok(cli(seeded_url, "export", "-f", "yaml", "--from", "1953", "--to", "1953", "-o", str(path)))
+    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    slugs = [e["slug"] for e in doc["events"]]
+    assert "1953-1954-khrushchev-first-secretary" in slugs and slugs[-1] == "1954-06-hoxha-and-kapo-visit-moscow"
+    assert "# events that the events above invoke or are dated by" in path.read_text(encoding="utf-8")
+    _ok(cli(other_url, "db", "upgrade"))
+    _ok(cli(other_url, "import", str(path)))
+    assert _snap(other_url) == _snap(seeded_url, set(slugs))
+    again = tmp_path / "again.yaml"
+    _ok(cli(other_url, "export", "-f", "yaml", "-o", str(again)))
+    claims = {e["slug"]: e.get("claims") for e in yaml.load(again.read_text(encoding="utf-8"),
+                                                              Loader=yaml.BaseLoader)["events"]}
+    assert claims["1953-1954-khrushchev-first-secretary"] == {
+        e["slug"]: e.get("claims") for e in doc["events"]}["1953-1954-khrushchev-first-secretary"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
 SAMPLE = textwrap.dedent("""\
@@ -134,6 +134,24 @@ def counts(engine) -> dict[str, int]:
                 if t.name in present}
 
 
+def _claims(session, event) -> list[tuple]:
+    """The event's claims, each with its value, rank, reason and links (citations by their position in the
+    event's), in an order that does not depend on ids."""
+    from relations_db.store.models import Claim, ClaimCitation
+
+    position = {c.id: i for i, c in enumerate(sorted(event.citations, key=lambda c: c.id))}
+    found = []
+    for claim in session.scalars(select(Claim).where(Claim.event_id == event.id)):
+        part = claim.participation
+        links = sorted((position[link.citation_id], link.stance) for link in session.scalars(
+            select(ClaimCitation).where(ClaimCitation.claim_id == claim.id)))
+        found.append((claim.kind, claim.own, claim.date or "", claim.start_day or 0, claim.end_day or 0,
+                      claim.place.name if claim.place else "", part.actor.name if part else "",
+                      (part.role or "") if part else "", claim.other_event.slug if claim.other_event else "",
+                      claim.at_least or "", claim.at_most or "", claim.rank, claim.reason or "", links))
+    return sorted(found)
+
+
 def snapshot(session, slugs: set[str] | None = None) -> dict:
     """Everything about the events (all, or those with `slugs`) and the sources, actors, places they use."""
     from relations_db.store.models import Actor, Citation, Event, Participation
@@ -158,6 +176,7 @@ def snapshot(session, slugs: set[str] | None = None) -> dict:
             "actors": [(p.actor.name, p.role) for p in e.participations],
             "citations": [(c.source.key, c.locator, c.quote, c.cited_as, c.cited_in.key if c.cited_in else None,
                            c.cited_in_locator, c.confidence, c.note) for c in e.citations],
+            "disputed": e.disputed, "claims": _claims(session, e),
         }
         for c in e.citations:
             for s in filter(None, (c.source, c.cited_in)):
@@ -167,3 +186,16 @@ def snapshot(session, slugs: set[str] | None = None) -> dict:
         if e.place is not None:
             places[e.place.name] = (e.place.country, sorted(a.name for a in e.place.aliases))
     return {"events": events, "sources": sources, "actors": actors, "places": places}
+
+
+def without_the_seeds_claims(engine) -> None:
+    """The seed as the schema before claims held it: no claim beyond the events' own (the seed's format-5 claims,
+    which a downgrade would drop, removed with the participations they add), no rank, reason or link."""
+    with engine.begin() as conn:
+        added = [p for (p,) in conn.execute(text("SELECT participation_id FROM claims WHERE NOT own AND "
+                                                 "participation_id IS NOT NULL"))]
+        conn.execute(text("DELETE FROM claim_citations"))
+        conn.execute(text("DELETE FROM claims WHERE NOT own"))
+        for participation in added:
+            conn.execute(text("DELETE FROM participations WHERE id = :p"), {"p": participation})
+        conn.execute(text("UPDATE claims SET rank = 'normal', reason = NULL"))

@@ -24,6 +24,7 @@ from relations_db.domain import dates
 from relations_db.domain.text import fold
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
 from relations_db.errors import UserError
+from relations_db.formats.seed.claims import Names, apply_claims, own_dates
 from relations_db.formats.seed.fields import DETAILS
 from relations_db.formats.seed.read import Mapping, parse_yaml, read_file, text_of
 from relations_db.formats.seed.sources import source_values
@@ -191,6 +192,7 @@ class _EventContext:
     existing: dict[str, Event]
     absorbed: dict[str, Event] = field(default_factory=dict)  # a merged-away slug → the event that absorbed it
     several_dates: set[int] = field(default_factory=set)  # the events with several date claims
+    own_dates: dict[int, str] = field(default_factory=dict)  # their own date claims' dates
     name: str = "<seed>"  # the file's, for the messages
 
 
@@ -293,7 +295,7 @@ def _apply_event(session: Session, item: Mapping, context: _EventContext) -> tup
         event = None
     added = event is None
     if event is not None and event.id in context.several_dates:
-        _keep_disputed_date(event, values, context.name)
+        _keep_disputed_date(event, values, context.name, context.own_dates.get(event.id))
     if event is None:
         event = _MODELS[kind](slug=item["slug"], **values)
         session.add(event)
@@ -305,11 +307,11 @@ def _apply_event(session: Session, item: Mapping, context: _EventContext) -> tup
     return event, added, changed
 
 
-def _keep_disputed_date(event: Event, values: dict[str, Any], name: str) -> None:
+def _keep_disputed_date(event: Event, values: dict[str, Any], name: str, own: str | None) -> None:
     """An event with several date claims keeps its date columns (the hull of its claims): a file that gives the
-    date it shows changes nothing; one that gives another date is refused — an import does not choose between
-    sources."""
-    if values["date"] != event.date:
+    date it shows, or its own date claim's (which a version-5 file writes), changes nothing; one that gives
+    another date is refused — an import does not choose between sources."""
+    if values["date"] not in (event.date, own):
         raise UserError(f"{name}: event {event.slug!r} has several date claims (its sources disagree), so an import "
                         f"cannot change its date to {values['date']!r}: change one claim with `edit claim`; nothing "
                         "was written")
@@ -336,8 +338,8 @@ def _link_invoked(session: Session, touched: list[tuple[Mapping, Event, bool]], 
 
 
 def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Source], report: LoadReport,
-                  progress: Progress | None = None, name: str = "<seed>") -> list[int]:
-    """Add or update the file's events; the ids of those added or changed."""
+                  progress: Progress | None = None, name: str = "<seed>") -> tuple[list[int], _Written]:
+    """Add or update the file's events; the ids of those added or changed, and what the claims need."""
     context = _EventContext(
         sources=sources,
         actors=_ids_by_spelling(session, select(Actor.name_folded, Actor.id),
@@ -348,6 +350,7 @@ def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Sou
     context.absorbed = _absorbing_events(session, [item["slug"] for item in items if item["slug"] not in
                                                    context.existing])
     context.several_dates, context.name = several_dates(session), name
+    context.own_dates = own_dates(session, context.several_dates)
     touched: list[tuple[Mapping, Event, bool]] = []
     for item in items:
         event, added, changed = _apply_event(session, item, context)
@@ -361,7 +364,17 @@ def _apply_events(session: Session, items: list[Mapping], sources: dict[str, Sou
     refresh_search_many(session, [event for _, event, changed in touched if changed])
     if progress is not None:
         progress(len(touched))
-    return [event.id for _, event, changed in touched if changed]
+    names = Names(context.actors, context.places, {key: source.id for key, source in sources.items()})
+    return [event.id for _, event, changed in touched if changed], _Written(
+        [(item, event) for item, event, _ in touched], names)
+
+
+@dataclass
+class _Written:
+    """The file's events as written (each entry with its event) and the names they resolved, for the claims."""
+
+    events: list[tuple[Mapping, Event]]
+    names: Names
 
 
 # --- loading -------------------------------------------------------------------------------------------------
@@ -376,8 +389,12 @@ def load_seed(session: Session, data: Any, name: str = "<seed>", progress: Progr
     sources = _apply_sources(session, data.get("sources") or [], report)
     _apply_named(session, data.get("actors") or [], report, "actors", Actor, _actor_fields)
     _apply_named(session, data.get("places") or [], report, "places", Place, _place_fields)
-    changed = _apply_events(session, data.get("events") or [], sources, report, progress, name)
+    changed, written = _apply_events(session, data.get("events") or [], sources, report, progress, name)
     backfill_claims(session, changed)  # each new event's own claims (and a changed date's or place's)
+    # Then the claims the file states beyond those (version 5): every event is written, so relative claims resolve.
+    newly_changed = len(apply_claims(session, written.events, written.names) - set(changed))
+    report.counts["events"]["unchanged"] -= newly_changed
+    report.counts["events"]["updated"] += newly_changed
     check_all_cited(session)
     report.seconds = time.perf_counter() - started
     return report

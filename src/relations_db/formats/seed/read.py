@@ -65,9 +65,10 @@ _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 # The fields the format holds as whole numbers, by section (an event's citations: `confidence`).
 _WHOLE = re.compile(r"[-+]?[0-9]+")
 
-# How deep the format nests: the document, a section's list, an entry, its list of citations (or participants,
-# aliases, a meeting's details), a citation. A deeper document is refused while it is parsed, before it is built.
-MAX_DEPTH = 5
+# How deep the format nests: the document, a section's list, an entry, its list of claims (or citations,
+# participants, aliases, a meeting's details), a claim (or a citation), the claim's list of citation positions
+# (`supports: [1, 2]`, version 5). A deeper document is refused while it is parsed, before it is built.
+MAX_DEPTH = 6
 
 
 def _scalar(loader: _Loader, node: yaml.ScalarNode) -> str | None:
@@ -109,14 +110,21 @@ _Loader.add_constructor(None, _construct_any)
 
 
 def _whole_numbers(data: Any) -> Any:
-    """The format's whole-number fields (a source's `year`, an event's `tone`, a citation's `confidence`) as
-    numbers when they are written as one; anything else is left for the validator to refuse."""
+    """The format's whole-number fields (a source's `year`, an event's `tone`, a citation's `confidence`, a
+    claim's citation positions) as numbers when they are written as one; anything else is left for the
+    validator to refuse."""
     for source in _entries(data, "sources"):
         _to_int(source, "year")
     for event in _entries(data, "events"):
         _to_int(event, "tone")
         for citation in _entries(event, "citations"):
             _to_int(citation, "confidence")
+        for claim in _entries(event, "claims"):
+            for stance in ("supports", "disputes"):
+                positions = claim.get(stance)
+                if isinstance(positions, list):
+                    claim[stance] = [int(p) if isinstance(p, str) and _WHOLE.fullmatch(p.strip()) else p
+                                     for p in positions]
     return data
 
 
@@ -148,7 +156,7 @@ def parse_yaml(text: str, name: str = "<seed>") -> Any:
                 if depth > MAX_DEPTH:
                     raise ValidationError(
                         f"{name}, line {_line(event.start_mark)}: nested deeper than a seed file is ({MAX_DEPTH} "
-                        "levels: the file, a section, an entry, its citations, a citation)")
+                        "levels: the file, a section, an entry, its claims, a claim, its citations)")
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
         return _whole_numbers(yaml.load(text, Loader=_Loader))  # noqa: S506 - BaseLoader: text, lists, mappings

@@ -20,7 +20,7 @@ CREATOR_FIELDS = ("family", "given", "suffix", "literal", "role")
 # Every version's source fields (the lead adds version 3's to this table at the merge if it has one).
 SOURCE_FIELDS_OF = {"relations-db/seed 1": SOURCE_FIELDS_V2, "relations-db/seed 2": SOURCE_FIELDS_V2,
                     "relations-db/seed 3": SOURCE_FIELDS_V2,
-                    "relations-db/seed 4": SOURCE_FIELDS}
+                    "relations-db/seed 4": SOURCE_FIELDS, "relations-db/seed 5": SOURCE_FIELDS}
 # The fields version 4 writes, in this order (`author` and `year` are derived from `creators` and `issued`).
 WRITTEN_FIELDS = tuple(f for f in SOURCE_FIELDS if f not in ("author", "year"))
 _TEXT_CSL_FIELDS = tuple(f for f in SOURCE_CSL_FIELDS if f not in ("issued", "accessed"))

@@ -32,6 +32,7 @@ from relations_db.domain.vocab import (
     valid_slug,
 )
 from relations_db.errors import DateError, ValidationError
+from relations_db.formats.seed.claims import validate_claims
 from relations_db.formats.seed.fields import (
     ACTOR_FIELDS,
     CITATION_FIELDS,
@@ -272,6 +273,10 @@ def _validate_events(items: list[Any], fields: tuple[str, ...], known: _Known, p
     for item in items:
         if _check_fields(item, fields, "event", problems, getattr(item, "line", 0)):
             _validate_event(item, seen, known, problems, type_required)
+            if "claims" in fields:  # (version 5; an older file's `claims` is an unknown field)
+                validate_claims(item, f"event {item.get('slug')!r}", known.event_kinds, problems,
+                                lambda name: _resolve_name(known.actors, name),
+                                lambda name: _resolve_name(known.places, name))
 
 
 def _validate_event(item: Mapping, seen: set[str], known: _Known, problems: _Problems, type_required: bool) -> None:

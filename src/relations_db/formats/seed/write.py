@@ -16,6 +16,7 @@ import yaml
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
+from relations_db.formats.seed.claims_out import EventClaims, with_claims
 from relations_db.formats.seed.fields import (
     CITATION_FIELDS,
     DETAILS,
@@ -30,6 +31,9 @@ from relations_db.read.rows import EventRow
 from relations_db.store.models import Actor, Event, Place, Source
 
 _CHUNK = 500  # keys per IN (...) list: well under every backend's limit on bound parameters
+# What precedes the events a file holds only because the selected ones refer to them.
+_ADDED_COMMENT = "# agreements that the events above invoke, so that the file loads on its own\n"
+_ADDED_COMMENT_RELATED = "# events that the events above invoke or are dated by, so that the file loads on its own\n"
 _NAMED_FIELDS = {"actors": ("name", "kind", "description"), "places": ("name", "country")}
 
 
@@ -41,10 +45,13 @@ class _Referenced:
     actors: set[str] = field(default_factory=set)
     places: set[str] = field(default_factory=set)
     invoked: set[str] = field(default_factory=set)  # agreement slugs
-    agreements: set[str] = field(default_factory=set)  # agreement slugs already written
+    agreements: set[str] = field(default_factory=set)  # agreement slugs already written (or fetched)
+    related: set[str] = field(default_factory=set)  # the slugs of the events relative claims name
+    written: set[str] = field(default_factory=set)  # every slug written (or fetched)
 
     def missing_agreements(self) -> set[str]:
-        return self.invoked - self.agreements
+        """The invoked agreements and the events relative claims name that the file does not hold yet."""
+        return (self.invoked - self.agreements) | (self.related - self.written)
 
 
 def _present(mapping: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
@@ -59,30 +66,52 @@ def _participant(actor: Mapping[str, Any]) -> SeedParticipant:
     return participant
 
 
-def _event_entry(row: Mapping[str, Any]) -> SeedEvent:
-    """One event dict (the JSON shape) as a seed `events` entry: the format's keys, in the format's order."""
+def _participants(row: Mapping[str, Any], claims: EventClaims | None) -> list[SeedParticipant]:
+    """The event's participants as its own claims state them (those another claim adds are in `claims`)."""
+    others = list(claims.not_participants) if claims is not None else []
+    found = []
+    for actor in row.get("actors") or ():
+        if (actor["name"], actor.get("role")) in others:
+            others.remove((actor["name"], actor.get("role")))
+        else:
+            found.append(_participant(actor))
+    return found
+
+
+def _event_entry(row: Mapping[str, Any], claims: EventClaims | None = None) -> SeedEvent:
+    """One event dict (the JSON shape) as a seed `events` entry: the format's keys, in the format's order; with
+    `claims`, its own date and place and the claims beyond them (`claims_out`)."""
     kind = row.get("kind") or "event"
     entry: dict[str, Any] = {"slug": row["slug"]}
     if kind != "event":
         entry["kind"] = kind
-    entry["date"] = row["date"]
+    entry["date"] = row["date"] if claims is None else claims.own_date(row["date"])
     entry["title"] = row["title"]
-    entry.update(_present(row, ("summary", "type", "tone", "tone_note", "place")))
+    own = {**row, "place": claims.place} if claims is not None else row
+    entry.update(_present(own, ("summary", "type", "tone", "tone_note", "place")))
     details = DETAILS.get(kind)
     if details and _present(row.get(kind) or {}, details):
         entry[kind] = _present(row[kind], details)
     if row.get("invokes"):
         entry["invokes"] = [i["slug"] if isinstance(i, dict) else i for i in row["invokes"]]
-    if row.get("actors"):
-        entry["participants"] = [_participant(a) for a in row["actors"]]
+    participants = _participants(row, claims)
+    if participants:
+        entry["participants"] = participants
     entry["citations"] = [cast(SeedCitation, _present(c, CITATION_FIELDS)) for c in row["citations"]]
+    if claims is not None and claims.claims:
+        entry["claims"] = claims.entries([c["id"] for c in row["citations"]])
     # Built as a plain dict because the key order is part of the output; the keys are SeedEvent's.
     return cast(SeedEvent, entry)
 
 
-def _note_references(row: Mapping[str, Any], entry: SeedEvent, refs: _Referenced) -> None:
+def _note_references(row: Mapping[str, Any], entry: SeedEvent, refs: _Referenced,
+                     claims: EventClaims | None = None) -> None:
     """Add the keys the event refers to (and, for an agreement, its own slug) to `refs`."""
     refs.invoked.update(entry.get("invokes", ()))
+    refs.written.add(row["slug"])
+    if claims is not None:
+        refs.places.update(claims.places())
+        refs.related.update(claims.events())
     if (row.get("kind") or "event") == "agreement":
         refs.agreements.add(row["slug"])
     if row.get("place") is not None:
@@ -92,10 +121,10 @@ def _note_references(row: Mapping[str, Any], entry: SeedEvent, refs: _Referenced
         refs.sources.update(k for k in (citation.get("source"), citation.get("cited_in")) if k)
 
 
-def _seed_event(row: Mapping[str, Any], refs: _Referenced) -> SeedEvent:
+def _seed_event(row: Mapping[str, Any], refs: _Referenced, claims: EventClaims | None = None) -> SeedEvent:
     """One event dict (the JSON shape) as a seed `events` entry, noting the keys it refers to."""
-    entry = _event_entry(row)
-    _note_references(row, entry, refs)
+    entry = _event_entry(row, claims)
+    _note_references(row, entry, refs, claims)
     return entry
 
 
@@ -111,6 +140,7 @@ def _invoked_agreements(session: Session, refs: _Referenced) -> Iterator[EventRo
     while refs.missing_agreements():
         missing = sorted(refs.missing_agreements())
         refs.agreements.update(missing)  # each is fetched once, even if it no longer exists
+        refs.written.update(missing)
         for chunk in range(0, len(missing), _CHUNK):
             yield from _rows_where(session, Event.slug.in_(missing[chunk:chunk + _CHUNK]))
 
@@ -158,8 +188,9 @@ def dump_seed(session: Session, event_ids_or_rows: Iterable[int | Mapping[str, A
     rows: list[Mapping[str, Any]] = [i for i in items if not isinstance(i, int)]
     for chunk in range(0, len(ids), _CHUNK):
         rows.extend(_rows_where(session, Event.id.in_([int(i) for i in ids[chunk:chunk + _CHUNK]])))
-    events = [_seed_event(row, refs) for row in rows]
-    events += [_seed_event(row, refs) for row in _invoked_agreements(session, refs)]
+    events = [_seed_event(row, refs, claims) for row, claims in with_claims(session, rows)]
+    events += [_seed_event(row, refs, claims) for row, claims in with_claims(session, _invoked_agreements(session,
+                                                                                                        refs))]
     records = _referenced_records(session, refs)
     return {"format": SEED_FORMAT, "sources": records["sources"], "actors": records["actors"],
             "places": records["places"], "events": events}
@@ -190,16 +221,16 @@ def write_yaml(events: Iterable[Mapping[str, Any]], session: Session, out: TextI
     refs = _Referenced()
     count = 0
     with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024, mode="w+", encoding="utf-8") as spool:
-        for row in events:
-            spool.write(_yaml_text([_seed_event(row, refs)]))
+        for row, claims in with_claims(session, events):
+            spool.write(_yaml_text([_seed_event(row, refs, claims)]))
             count += 1
             if progress is not None and count % 100 == 0:
                 progress(count)
         selected = count
-        for row in _invoked_agreements(session, refs):
+        for row, claims in with_claims(session, _invoked_agreements(session, refs)):
             if count == selected:
-                spool.write("# agreements that the events above invoke, so that the file loads on its own\n")
-            spool.write(_yaml_text([_seed_event(row, refs)]))
+                spool.write(_ADDED_COMMENT if row["slug"] in refs.invoked else _ADDED_COMMENT_RELATED)
+            spool.write(_yaml_text([_seed_event(row, refs, claims)]))
             count += 1
         out.write(f"format: {SEED_FORMAT}\n")
         for section, entries in _referenced_records(session, refs).items():
