@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from relations_db.analysis.findings import Finding, rules
 from relations_db.domain import claims as date_rule
 from relations_db.domain import dates, vocab
-from relations_db.read.claim_rows import ClaimRow
+from relations_db.read.claim_rows import ClaimRow, Evidence
 from relations_db.read.claims import claims_of
 from relations_db.store.schema import citations as CI
 from relations_db.store.schema import claims as CL
@@ -39,18 +39,41 @@ def _event_citations(session: Session, event_id: int) -> list[dict[str, object]]
              "cited_in_locator": vloc} for i, k, s, loc, q, vk, vs, vloc in rows]
 
 
+def _quoted(e: Evidence) -> str:
+    """'Duka 2007 in Lala 2014, p. 343: “…”': one citation as a finding quotes it."""
+    where = f", {e['locator']}" if e["locator"] else ""
+    if e["cited_in_short"]:
+        where = f" in {e['cited_in_short']}" + (f", {e['cited_in_locator']}" if e["cited_in_locator"] else "")
+    return f"{e['short']}{where}" + (f": “{e['quote']}”" if e["quote"] else "")
+
+
+def _quoting(evidence: list[Evidence], none: str) -> str:
+    """The first citations of `evidence` quoted, saying how many more; `none` when there is none."""
+    quoted = [_quoted(e) for e in evidence[:_SIDE_CITATIONS]]
+    more = len(evidence) - _SIDE_CITATIONS
+    return "; ".join(quoted) + (f"; and {more} more" if more > 0 else "") if quoted else none
+
+
 def _side(claim: ClaimRow) -> str:
     """'k59 1961-12-03 (normal), per Duka 2007 in Lala 2014, p. 343: “…”; …': one claim with its support."""
     support = [e for e in claim["evidence"] if e["stance"] == "supports"]
-    quoted = []
-    for e in support[:_SIDE_CITATIONS]:
-        where = f", {e['locator']}" if e["locator"] else ""
-        if e["cited_in_short"]:
-            where = f" in {e['cited_in_short']}" + (f", {e['cited_in_locator']}" if e["cited_in_locator"] else "")
-        quoted.append(f"{e['short']}{where}" + (f": “{e['quote']}”" if e["quote"] else ""))
-    more = len(support) - _SIDE_CITATIONS
-    text = "; ".join(quoted) + (f"; and {more} more" if more > 0 else "") if quoted else "no supporting citation"
-    return f"k{claim['id']} {dates.display(claim['date'] or '')} ({claim['rank']}), per {text}"
+    value = dates.display(claim["date"] or "") if claim["kind"] == "date" else claim["value"]
+    return f"k{claim['id']} {value} ({claim['rank']}), per {_quoting(support, 'no supporting citation')}"
+
+
+def side(claim: ClaimRow) -> str:
+    """One claim with its support, as every claim finding names it (`_side`)."""
+    return _side(claim)
+
+
+def disputing(claim: ClaimRow) -> str:
+    """'Fixture 2022, p. 4: “…”': the citations that dispute a claim, quoted as its support is."""
+    return _quoting([e for e in claim["evidence"] if e["stance"] == "disputes"], "no citation")
+
+
+def event_citations(session: Session, event_id: int) -> list[dict[str, object]]:
+    """The event's citations as `read.claims` takes them (`_event_citations`)."""
+    return _event_citations(session, event_id)
 
 
 def _multi_dated(session: Session) -> list[tuple[int, str, str]]:

@@ -250,6 +250,11 @@ AUDIT_RULES = (
     ("date-conflict", DATE_CONFLICT_SEVERITY, "sources disagree on an event's date and none is ranked preferred"),
     ("date-conflict-ranked", DATE_CONFLICT_RANKED_SEVERITY, "sources disagree on an event's date, and one side is "
                                                             "ranked preferred"),
+    ("claim-disputed", "warning", "a participant or place claim that a citation disputes, with neither side ranked"),
+    ("single-citation", "info", "an event resting on a single citation"),
+    ("second-hand", "info", "an event known only second-hand: every citation is quoted in another work"),
+    ("claims-out-of-step", "error", "an event whose stored date, days, disputed flag or place do not follow from "
+                                    "its claims"),
 )
 PERIODS = ("year", "month")
 
