@@ -42,12 +42,12 @@ def _open_disputes(session: Session) -> list[Any]:
     other = CL.alias("other")
     place_preferred = select(other.c.id).where(other.c.event_id == CL.c.event_id, other.c.kind == "place",
                                                other.c.rank == "preferred").exists()
-    stmt = (select(CL.c.id, CL.c.event_id, EV.c.slug, EV.c.title, CL.c.kind).distinct()
+    stmt = (select(CL.c.id, CL.c.event_id, EV.c.slug, EV.c.title, CL.c.kind, EV.c.start_day).distinct()
             .select_from(CC.join(CL, CL.c.id == CC.c.claim_id).join(EV, EV.c.id == CL.c.event_id))
             .where(CC.c.stance == "disputes", CL.c.kind.in_(tuple(_KIND_WORDS)), CL.c.rank == "normal",
                    ~and_(CL.c.kind == "place", place_preferred))
             .order_by(EV.c.start_day.nulls_first(), EV.c.slug, CL.c.id))
-    return list(session.execute(stmt))
+    return [row[:5] for row in session.execute(stmt)]
 
 
 @rule("claim-disputed")
@@ -159,7 +159,7 @@ def _place_names(session: Session, ids: set[int | None]) -> dict[int | None, str
     known = {i for i in ids if i is not None}
     names: dict[int | None, str] = {None: "no place"}
     if known:
-        names.update(session.execute(select(PL.c.id, PL.c.name).where(PL.c.id.in_(known))).tuples().all())
+        names.update(session.execute(select(PL.c.id, PL.c.name).where(PL.c.id.in_(known))).all())
     return names
 
 
@@ -183,8 +183,8 @@ def _places(session: Session) -> Iterator[Finding]:
     if not found:
         return
     names = _place_names(session, {p for _, stored, claims in found for p in [stored, *(c.place_id for c in claims)]})
-    events = dict(session.execute(select(EV.c.id, EV.c.slug).where(EV.c.id.in_([f[0] for f in found]))).tuples().all())
-    titles = dict(session.execute(select(EV.c.slug, EV.c.title).where(EV.c.id.in_(list(events)))).tuples().all())
+    events = dict(session.execute(select(EV.c.id, EV.c.slug).where(EV.c.id.in_([f[0] for f in found]))).all())
+    titles = dict(session.execute(select(EV.c.slug, EV.c.title).where(EV.c.id.in_(list(events)))).all())
     for event_id, stored, claims in sorted(found, key=lambda f: events[f[0]]):
         shown = claim_rule.shown_place(claims)
         shown_id = shown if isinstance(shown, int) else None
