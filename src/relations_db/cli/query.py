@@ -150,7 +150,7 @@ def chronology_cmd(
     if format_ != "markdown" and style is None:  # (Markdown names the corpus, a style reads the sources)
         with fast_connection(ctx) as lite:
             rows = fast.event_rows(lite, filters) if lite is not None else None
-            if rows is not None:  # (the notes of the dates an event does not show: one query per batch)
+            if lite is not None and rows is not None:  # (with the notes of the dates an event does not show)
                 shown = write_text(fast.with_date_notes(lite, rows))
     if rows is None:
         from relations_db.read.events import event_rows, with_date_notes

@@ -32,9 +32,9 @@ from relations_db.read.events import (
     build_events,
     count_statement_of,
     details_statements,
-    noted_statement,
     invoked_by_statement,
     invoked_statement,
+    noted_statement,
     one_event_statement,
     sources_statement,
 )

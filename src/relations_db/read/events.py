@@ -187,9 +187,9 @@ _NOTED: dict[str, Select[Any]] = {}
 def noted_statement(dialect: str) -> Select[Any]:
     """The date claims a batch of events (the one parameter `ids`) does not show — deprecated, or outranked by a
     preferred one — with the sources of their supporting citations: (event id, claim id, date, rank, own, the
-    source's short form), then (event id, NULL…, the id of a citation linked to any claim) for each event with an own claim among
-    them, whose implicit support is the event's unlinked citations (`claim_rows.date_notes`). Few events have
-    any: an undisputed batch costs one probe of the claims per event, in one statement."""
+    source's short form), then (event id, NULL…, the id of a citation linked to any claim) for each event with an
+    own claim among them, whose implicit support is the event's unlinked citations (`claim_rows.date_notes`). Few
+    events have any: an undisputed batch costs one probe of the claims per event, in one statement."""
     if dialect not in _NOTED:
         ids = _batch_ids(dialect)
 
