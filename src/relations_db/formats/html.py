@@ -272,11 +272,22 @@ def _days(start: str | None, end: str | None) -> tuple[str, str]:
     return found[0], found[1]
 
 
+def _day_text(iso: str | None, kind: str | None) -> str:
+    """'3 December 1961' for a bound's day; 'open' or 'unknown' for an end without one."""
+    if iso is None:
+        return kind or "open"
+    try:
+        return dates.display(iso)
+    except DateError:
+        return iso
+
+
 def _span(event: dict) -> str:
     """The event's span on the page's scale (the hull of its best-ranked dates) and, where its sources disagree,
     a mark for each date they give; the script places them."""
     start, end = _days(event["start"], event["end"])
-    what = f"earliest {event['start'] or 'open'}, latest {event['end'] or 'open'}"
+    what = (f"earliest {_day_text(event['start'], event.get('start_kind'))}, "
+            f"latest {_day_text(event['end'], event.get('end_kind'))}")
     marks = []
     for given in event.get("dates") or ():
         parsed = dates.parse(given)
