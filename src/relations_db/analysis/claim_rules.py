@@ -17,12 +17,11 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from relations_db.analysis.claims_audit import disputing, event_citations, side
+from relations_db.analysis.claims_audit import disputing, side
 from relations_db.analysis.findings import Finding, rule
 from relations_db.analysis.findings import when as _when
 from relations_db.domain import claims as claim_rule
 from relations_db.domain.citing import citation_text
-from relations_db.read.claims import claims_of
 from relations_db.store.schema import citations as CI
 from relations_db.store.schema import claim_citations as CC
 from relations_db.store.schema import claims as CL
@@ -36,24 +35,75 @@ _KIND_WORDS = {"participant": "a participant", "place": "its place"}
 # --- claim-disputed -------------------------------------------------------------------------------------------
 
 
-def _open_disputes(session: Session) -> list[Any]:
-    """(claim id, event id, slug, title, kind) of each participant or place claim that a citation disputes and no
-    rank settles; read from the links (few), not from every claim."""
+def _open_disputes() -> Any:
+    """(claim id, event id, slug, title, kind, own, start day) of each participant or place claim that a citation
+    disputes and no rank settles; read from the links (few), not from every claim."""
     other = CL.alias("other")
     place_preferred = select(other.c.id).where(other.c.event_id == CL.c.event_id, other.c.kind == "place",
                                                other.c.rank == "preferred").exists()
-    stmt = (select(CL.c.id, CL.c.event_id, EV.c.slug, EV.c.title, CL.c.kind, EV.c.start_day).distinct()
+    return (select(CL.c.id, CL.c.event_id, EV.c.slug, EV.c.title, CL.c.kind, CL.c.own, EV.c.start_day).distinct()
             .select_from(CC.join(CL, CL.c.id == CC.c.claim_id).join(EV, EV.c.id == CL.c.event_id))
             .where(CC.c.stance == "disputes", CL.c.kind.in_(tuple(_KIND_WORDS)), CL.c.rank == "normal",
-                   ~and_(CL.c.kind == "place", place_preferred))
-            .order_by(EV.c.start_day.nulls_first(), EV.c.slug, CL.c.id))
-    return [row[:5] for row in session.execute(stmt)]
+                   ~and_(CL.c.kind == "place", place_preferred)))
+
+
+def _evidence(session: Session, disputed: Any) -> tuple[dict[int, list[Any]], dict[int, list[tuple[int, str]]]]:
+    """The citations of the events of `disputed` (by event, in id order, as `Evidence`-like dicts) and the links
+    of their claims (by claim: citation id, stance): two statements for every finding together."""
+    events = select(disputed.c.event_id)
+    via = SO.alias("via")
+    cited: dict[int, list[Any]] = {}
+    for row in session.execute(
+            select(CI.c.event_id, CI.c.id, SO.c.short, CI.c.locator, CI.c.quote, via.c.short, CI.c.cited_in_locator)
+            .join(SO, SO.c.id == CI.c.source_id).outerjoin(via, via.c.id == CI.c.cited_in_id)
+            .where(CI.c.event_id.in_(events)).order_by(CI.c.event_id, CI.c.id)):
+        cited.setdefault(row[0], []).append({"id": row[1], "short": row[2], "locator": row[3], "quote": row[4],
+                                             "cited_in_short": row[5], "cited_in_locator": row[6]})
+    links: dict[int, list[tuple[int, str]]] = {}
+    for claim_id, citation_id, stance in session.execute(
+            select(CC.c.claim_id, CC.c.citation_id, CC.c.stance).join(CL, CL.c.id == CC.c.claim_id)
+            .where(CL.c.event_id.in_(events)).order_by(CC.c.claim_id, CC.c.citation_id)):
+        links.setdefault(claim_id, []).append((citation_id, stance))
+    return cited, links
+
+
+def _claim_with_evidence(claim_id: int, kind: str, own: bool, value: str, citations: list[Any],
+                         links: dict[int, list[tuple[int, str]]]) -> Any:
+    """The claim as `side` and `disputing` read it: its own citations (an own claim: the event's unlinked ones,
+    as `read.claim_rows` has it), then its linked ones with their stance."""
+    by_id = {c["id"]: c for c in citations}
+    linked = {citation for of_claim in links.values() for citation, _ in of_claim if citation in by_id}
+    evidence = [{**c, "stance": "supports"} for c in citations if c["id"] not in linked] if own else []
+    evidence += [{**by_id[c], "stance": stance} for c, stance in links.get(claim_id, ()) if c in by_id]
+    return {"id": claim_id, "kind": kind, "value": value, "date": None, "rank": "normal", "evidence": evidence}
+
+
+def _values(session: Session, claim_ids: list[int]) -> dict[int, str]:
+    """How each claim reads: 'Hysni Kapo (delegate)', 'Bucharest'."""
+    from relations_db.store.schema import actors as AC
+    from relations_db.store.schema import participations as PA
+
+    found: dict[int, str] = {}
+    for i in range(0, len(claim_ids), 500):
+        for claim_id, actor, role, place in session.execute(
+                select(CL.c.id, AC.c.name, PA.c.role, PL.c.name).outerjoin(PA, PA.c.id == CL.c.participation_id)
+                .outerjoin(AC, AC.c.id == PA.c.actor_id).outerjoin(PL, PL.c.id == CL.c.place_id)
+                .where(CL.c.id.in_(claim_ids[i:i + 500]))):
+            found[claim_id] = place if place is not None else (f"{actor} ({role})" if role else str(actor))
+    return found
 
 
 @rule("claim-disputed")
 def _claims_disputed(session: Session) -> Iterator[Finding]:
-    for claim_id, event_id, slug, title, kind in _open_disputes(session):
-        (claim,) = [c for c in claims_of(session, event_id, event_citations(session, event_id)) if c["id"] == claim_id]
+    disputed = _open_disputes().subquery()
+    rows = list(session.execute(select(disputed).order_by(disputed.c.start_day.nulls_first(), disputed.c.slug,
+                                                          disputed.c.id)))
+    if not rows:
+        return
+    cited, links = _evidence(session, disputed)
+    values = _values(session, [r[0] for r in rows])
+    for claim_id, event_id, slug, title, kind, own, _ in rows:
+        claim = _claim_with_evidence(claim_id, kind, own, values[claim_id], cited.get(event_id, []), links)
         yield Finding("claim-disputed", "warning", (("event", slug),),
                       f"{title!r}: a source disputes {_KIND_WORDS[kind]} — {side(claim)} — disputed by "
                       f"{disputing(claim)}.",

@@ -71,15 +71,12 @@ def disputing(claim: ClaimRow) -> str:
     return _quoting([e for e in claim["evidence"] if e["stance"] == "disputes"], "no citation")
 
 
-def event_citations(session: Session, event_id: int) -> list[dict[str, object]]:
-    """The event's citations as `read.claims` takes them (`_event_citations`)."""
-    return _event_citations(session, event_id)
-
-
 def _multi_dated(session: Session) -> list[tuple[int, str, str]]:
-    """The events with more than one date claim that is not deprecated: only they can disagree."""
+    """The events with two date claims that are not deprecated and disagree: one ends before another starts (the
+    earliest end before the latest start; an open or unknown end, NULL, reaches every day and is left out). Only
+    they are read claim by claim."""
     many = (select(CL.c.event_id).where(CL.c.kind == "date", CL.c.rank != "deprecated")
-            .group_by(CL.c.event_id).having(func.count() > 1))
+            .group_by(CL.c.event_id).having(func.count() > 1, func.min(CL.c.end_day) < func.max(CL.c.start_day)))
     return [(r[0], r[1], r[2]) for r in session.execute(
         select(EV.c.id, EV.c.slug, EV.c.title).where(EV.c.id.in_(many)).order_by(EV.c.start_day, EV.c.id))]
 
