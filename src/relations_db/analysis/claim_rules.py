@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from relations_db.analysis.claims_audit import disputing, side
+from relations_db.analysis.claims_audit import disputing, evidence_of, side, with_evidence
 from relations_db.analysis.findings import Finding, rule
 from relations_db.analysis.findings import when as _when
 from relations_db.domain import claims as claim_rule
@@ -47,37 +47,6 @@ def _open_disputes() -> Any:
                    ~and_(CL.c.kind == "place", place_preferred)))
 
 
-def _evidence(session: Session, disputed: Any) -> tuple[dict[int, list[Any]], dict[int, list[tuple[int, str]]]]:
-    """The citations of the events of `disputed` (by event, in id order, as `Evidence`-like dicts) and the links
-    of their claims (by claim: citation id, stance): two statements for every finding together."""
-    events = select(disputed.c.event_id)
-    via = SO.alias("via")
-    cited: dict[int, list[Any]] = {}
-    for row in session.execute(
-            select(CI.c.event_id, CI.c.id, SO.c.short, CI.c.locator, CI.c.quote, via.c.short, CI.c.cited_in_locator)
-            .join(SO, SO.c.id == CI.c.source_id).outerjoin(via, via.c.id == CI.c.cited_in_id)
-            .where(CI.c.event_id.in_(events)).order_by(CI.c.event_id, CI.c.id)):
-        cited.setdefault(row[0], []).append({"id": row[1], "short": row[2], "locator": row[3], "quote": row[4],
-                                             "cited_in_short": row[5], "cited_in_locator": row[6]})
-    links: dict[int, list[tuple[int, str]]] = {}
-    for claim_id, citation_id, stance in session.execute(
-            select(CC.c.claim_id, CC.c.citation_id, CC.c.stance).join(CL, CL.c.id == CC.c.claim_id)
-            .where(CL.c.event_id.in_(events)).order_by(CC.c.claim_id, CC.c.citation_id)):
-        links.setdefault(claim_id, []).append((citation_id, stance))
-    return cited, links
-
-
-def _claim_with_evidence(claim_id: int, kind: str, own: bool, value: str, citations: list[Any],
-                         links: dict[int, list[tuple[int, str]]]) -> Any:
-    """The claim as `side` and `disputing` read it: its own citations (an own claim: the event's unlinked ones,
-    as `read.claim_rows` has it), then its linked ones with their stance."""
-    by_id = {c["id"]: c for c in citations}
-    linked = {citation for of_claim in links.values() for citation, _ in of_claim if citation in by_id}
-    evidence = [{**c, "stance": "supports"} for c in citations if c["id"] not in linked] if own else []
-    evidence += [{**by_id[c], "stance": stance} for c, stance in links.get(claim_id, ()) if c in by_id]
-    return {"id": claim_id, "kind": kind, "value": value, "date": None, "rank": "normal", "evidence": evidence}
-
-
 def _values(session: Session, claim_ids: list[int]) -> dict[int, str]:
     """How each claim reads: 'Hysni Kapo (delegate)', 'Bucharest'."""
     from relations_db.store.schema import actors as AC
@@ -100,10 +69,11 @@ def _claims_disputed(session: Session) -> Iterator[Finding]:
                                                           disputed.c.id)))
     if not rows:
         return
-    cited, links = _evidence(session, disputed)
+    support = evidence_of(session, select(disputed.c.event_id))
     values = _values(session, [r[0] for r in rows])
     for claim_id, event_id, slug, title, kind, own, _ in rows:
-        claim = _claim_with_evidence(claim_id, kind, own, values[claim_id], cited.get(event_id, []), links)
+        claim = with_evidence({"id": claim_id, "kind": kind, "value": values[claim_id], "date": None,
+                               "rank": "normal"}, event_id, own, support)
         yield Finding("claim-disputed", "warning", (("event", slug),),
                       f"{title!r}: a source disputes {_KIND_WORDS[kind]} — {side(claim)} — disputed by "
                       f"{disputing(claim)}.",

@@ -10,33 +10,22 @@ information ("date-conflict-ranked"). Each finding names the claims side by side
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from relations_db.analysis.findings import Finding, rules
 from relations_db.domain import claims as date_rule
 from relations_db.domain import dates, vocab
 from relations_db.read.claim_rows import ClaimRow, Evidence
-from relations_db.read.claims import claims_of
 from relations_db.store.schema import citations as CI
+from relations_db.store.schema import claim_citations as CC
 from relations_db.store.schema import claims as CL
 from relations_db.store.schema import events as EV
 from relations_db.store.schema import sources as SO
 
 _SIDE_CITATIONS = 2  # the citations a finding quotes for each side (and says how many more)
-
-
-def _event_citations(session: Session, event_id: int) -> list[dict[str, object]]:
-    """The event's citations as `read.claims` takes them (source key and short form, the reporting work's)."""
-    via = SO.alias("via")
-    rows = session.execute(
-        select(CI.c.id, SO.c.key, SO.c.short, CI.c.locator, CI.c.quote, via.c.key, via.c.short,
-               CI.c.cited_in_locator).join(SO, SO.c.id == CI.c.source_id)
-        .outerjoin(via, via.c.id == CI.c.cited_in_id).where(CI.c.event_id == event_id).order_by(CI.c.id))
-    return [{"id": i, "source": k, "short": s, "locator": loc, "quote": q, "cited_in": vk, "cited_in_short": vs,
-             "cited_in_locator": vloc} for i, k, s, loc, q, vk, vs, vloc in rows]
 
 
 def _quoted(e: Evidence) -> str:
@@ -71,14 +60,54 @@ def disputing(claim: ClaimRow) -> str:
     return _quoting([e for e in claim["evidence"] if e["stance"] == "disputes"], "no citation")
 
 
-def _multi_dated(session: Session) -> list[tuple[int, str, str]]:
+def _disagreeing() -> Select[Any]:
     """The events with two date claims that are not deprecated and disagree: one ends before another starts (the
-    earliest end before the latest start; an open or unknown end, NULL, reaches every day and is left out). Only
-    they are read claim by claim."""
-    many = (select(CL.c.event_id).where(CL.c.kind == "date", CL.c.rank != "deprecated")
+    earliest end before the latest start; an open or unknown end, NULL, reaches every day and is left out)."""
+    return (select(CL.c.event_id).where(CL.c.kind == "date", CL.c.rank != "deprecated")
             .group_by(CL.c.event_id).having(func.count() > 1, func.min(CL.c.end_day) < func.max(CL.c.start_day)))
-    return [(r[0], r[1], r[2]) for r in session.execute(
-        select(EV.c.id, EV.c.slug, EV.c.title).where(EV.c.id.in_(many)).order_by(EV.c.start_day, EV.c.id))]
+
+
+class Support(NamedTuple):
+    """The evidence of some events' claims (`evidence_of`): their citations by event (in id order, as `Evidence`
+    reads them), the links of their claims by claim (citation id, stance), and the citations linked to any claim
+    by event."""
+
+    cited: dict[int, list[Any]]
+    links: dict[int, list[Any]]
+    linked: dict[int, set[int]]
+
+
+def evidence_of(session: Session, events: Select[Any]) -> Support:
+    """The evidence of the claims of `events` (a select of event ids): two statements for every finding of a rule
+    together."""
+    via = SO.alias("via")
+    cited: dict[int, list[Any]] = {}
+    for row in session.execute(
+            select(CI.c.event_id, CI.c.id, SO.c.short, CI.c.locator, CI.c.quote, via.c.short, CI.c.cited_in_locator)
+            .join(SO, SO.c.id == CI.c.source_id).outerjoin(via, via.c.id == CI.c.cited_in_id)
+            .where(CI.c.event_id.in_(events)).order_by(CI.c.event_id, CI.c.id)):
+        cited.setdefault(row[0], []).append({"id": row[1], "short": row[2], "locator": row[3], "quote": row[4],
+                                             "cited_in_short": row[5], "cited_in_locator": row[6]})
+    links: dict[int, list[Any]] = {}
+    linked: dict[int, set[int]] = {}
+    for event_id, claim_id, citation_id, stance in session.execute(
+            select(CL.c.event_id, CC.c.claim_id, CC.c.citation_id, CC.c.stance).join(CL, CL.c.id == CC.c.claim_id)
+            .where(CL.c.event_id.in_(events)).order_by(CC.c.claim_id, CC.c.citation_id)):
+        links.setdefault(claim_id, []).append((citation_id, stance))
+        linked.setdefault(event_id, set()).add(citation_id)
+    return Support(cited, links, linked)
+
+
+def with_evidence(claim: dict[str, Any], event_id: int, own: bool, support: Support) -> Any:
+    """`claim` (id, kind, value, date, rank) with its evidence as `side` and `disputing` read it: an own claim's
+    implicit support first (the event's citations linked to no claim, as `read.claim_rows` has it), then its
+    linked citations with their stance."""
+    citations = support.cited.get(event_id, [])
+    by_id = {c["id"]: c for c in citations}
+    linked = support.linked.get(event_id, set())
+    evidence = [{**c, "stance": "supports"} for c in citations if c["id"] not in linked] if own else []
+    evidence += [{**by_id[c], "stance": stance} for c, stance in support.links.get(claim["id"], ()) if c in by_id]
+    return {**claim, "evidence": evidence}
 
 
 class Conflict(NamedTuple):
@@ -91,16 +120,32 @@ class Conflict(NamedTuple):
     fix: str
 
 
+def _date_claims(session: Session) -> dict[int, list[Any]]:
+    """The date claims (not deprecated) of the events whose claims disagree, by event in date order, with the
+    event's slug and title: one statement."""
+    rows = session.execute(
+        select(CL.c.event_id, CL.c.id, CL.c.date, CL.c.start_day, CL.c.end_day, CL.c.rank, CL.c.own, EV.c.slug,
+               EV.c.title).join(EV, EV.c.id == CL.c.event_id)
+        .where(CL.c.kind == "date", CL.c.rank != "deprecated", CL.c.event_id.in_(_disagreeing()))
+        .order_by(EV.c.start_day, EV.c.id, CL.c.id))
+    found: dict[int, list[Any]] = {}
+    for row in rows:
+        found.setdefault(row[0], []).append(row)
+    return found
+
+
 def date_conflicts(session: Session) -> Iterator[Conflict]:
     """Every pair of disjoint date claims that are not deprecated: an open disagreement (both best-ranked) is an
     error, one settled by a preferred rank information."""
-    for event_id, slug, title in _multi_dated(session):
-        rows = [r for r in claims_of(session, event_id, _event_citations(session, event_id))
-                if r["kind"] == "date" and r["rank"] != "deprecated"]
-        spans = {r["id"]: dates.parse(r["date"] or "") for r in rows}
-        pairs = date_rule.disjoint_pairs([date_rule.DateClaim(r["id"], r["date"] or "", spans[r["id"]].start_day,
-                                                              spans[r["id"]].end_day, r["rank"]) for r in rows])
-        by_id = {r["id"]: r for r in rows}
+    claimed = _date_claims(session)
+    if not claimed:
+        return
+    support = evidence_of(session, _disagreeing())
+    for event_id, rows in claimed.items():
+        slug, title = rows[0][7], rows[0][8]
+        pairs = date_rule.disjoint_pairs([date_rule.DateClaim(r[1], r[2] or "", r[3], r[4], r[5]) for r in rows])
+        by_id = {r[1]: with_evidence({"id": r[1], "kind": "date", "value": r[2], "date": r[2], "rank": r[5]},
+                                     event_id, r[6], support) for r in rows}
         for a, b in pairs:
             ranked = a.rank != b.rank  # (one is preferred: the best rank settles what is shown)
             fix = ("nothing to do: the preferred claim is shown, the other kept as a note" if ranked else
