@@ -142,3 +142,17 @@ def test_the_notes_take_one_query_per_batch(engine):
     assert [e["date_notes"] for e in events if "date_notes" in e] == [["no source gives 1850 (deprecated)."]]
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) <= 1 + 1 + 5 * 3, selects
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+def test_markdown_with_pandoc_citations_notes_it_inline(cli, seeded_url, tmp_path):
+    ids = _fixture_claim(cli, seeded_url)
+    _rank(cli, seeded_url, ids["1961-12-03"], "preferred")
+    out = tmp_path / "chronology.md"
+    result = cli(seeded_url, "export", "--year", "1961", "-f", "markdown", "--citations", "pandoc", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    (bullet,) = [line for line in out.read_text(encoding="utf-8").splitlines() if "breaks off relations" in line]
+    assert bullet.endswith(f"^[{NOTE_1959}]")
+    native = subprocess.run(["pandoc", "-f", "markdown", "-t", "native"], input=bullet, capture_output=True,
+                            text=True, check=True, timeout=60).stdout
+    assert re.search(r"\bNote\s*\[", native) and 'Str "Fixture"' in native
