@@ -77,9 +77,9 @@ class Support(NamedTuple):
     linked: dict[int, set[int]]
 
 
-def evidence_of(session: Session, events: Select[Any]) -> Support:
-    """The evidence of the claims of `events` (a select of event ids): two statements for every finding of a rule
-    together."""
+def evidence_of(session: Session, events: Select[Any] | list[int]) -> Support:
+    """The evidence of the claims of `events` (a select of event ids, or a few ids): two statements for every
+    finding of a rule together."""
     via = SO.alias("via")
     cited: dict[int, list[Any]] = {}
     for row in session.execute(
@@ -120,41 +120,47 @@ class Conflict(NamedTuple):
     fix: str
 
 
-def _date_claims(session: Session) -> dict[int, list[Any]]:
-    """The date claims (not deprecated) of the events whose claims disagree, by event in date order, with the
-    event's slug and title: one statement."""
-    rows = session.execute(
-        select(CL.c.event_id, CL.c.id, CL.c.date, CL.c.start_day, CL.c.end_day, CL.c.rank, CL.c.own, EV.c.slug,
-               EV.c.title).join(EV, EV.c.id == CL.c.event_id)
-        .where(CL.c.kind == "date", CL.c.rank != "deprecated", CL.c.event_id.in_(_disagreeing()))
-        .order_by(EV.c.start_day, EV.c.id, CL.c.id))
-    found: dict[int, list[Any]] = {}
-    for row in rows:
-        found.setdefault(row[0], []).append(row)
+_CHUNK = 500  # the events whose claims one statement reads
+
+
+def _date_claims(session: Session, event_ids: list[int]) -> dict[int, list[Any]]:
+    """The date claims (not deprecated) of `event_ids`, by event in their order, with the event's slug and title."""
+    found: dict[int, list[Any]] = {i: [] for i in event_ids}
+    for row in session.execute(
+            select(CL.c.event_id, CL.c.id, CL.c.date, CL.c.start_day, CL.c.end_day, CL.c.rank, CL.c.own, EV.c.slug,
+                   EV.c.title).join(EV, EV.c.id == CL.c.event_id)
+            .where(CL.c.kind == "date", CL.c.rank != "deprecated", CL.c.event_id.in_(event_ids))
+            .order_by(CL.c.event_id, CL.c.id)):
+        found[row[0]].append(row)
     return found
 
 
 def date_conflicts(session: Session) -> Iterator[Conflict]:
     """Every pair of disjoint date claims that are not deprecated: an open disagreement (both best-ranked) is an
-    error, one settled by a preferred rank information."""
-    claimed = _date_claims(session)
-    if not claimed:
-        return
-    support = evidence_of(session, _disagreeing())
-    for event_id, rows in claimed.items():
-        slug, title = rows[0][7], rows[0][8]
-        pairs = date_rule.disjoint_pairs([date_rule.DateClaim(r[1], r[2] or "", r[3], r[4], r[5]) for r in rows])
-        by_id = {r[1]: with_evidence({"id": r[1], "kind": "date", "value": r[2], "date": r[2], "rank": r[5]},
-                                     event_id, r[6], support) for r in rows}
-        for a, b in pairs:
-            ranked = a.rank != b.rank  # (one is preferred: the best rank settles what is shown)
-            fix = ("nothing to do: the preferred claim is shown, the other kept as a note" if ranked else
-                   f"rank the better-founded date preferred (relations-db rank k{a.id} preferred --reason \"…\"), "
-                   "or deprecate a mistaken one; `relations-db claims " + slug + "` lists them")
-            yield Conflict("date-conflict-ranked" if ranked else "date-conflict",
-                           vocab.DATE_CONFLICT_RANKED_SEVERITY if ranked else vocab.DATE_CONFLICT_SEVERITY, slug,
-                           f"{title!r}: the sources disagree on its date — {_side(by_id[a.id])} — against "
-                           f"{_side(by_id[b.id])}.", fix)
+    error, one settled by a preferred rank information. The events are found in one pass over the claims, then
+    read 500 at a time (their claims, then their evidence)."""
+    ids = list(session.scalars(select(EV.c.id).where(EV.c.id.in_(_disagreeing())).order_by(EV.c.start_day, EV.c.id)))
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        claimed, support = _date_claims(session, chunk), evidence_of(session, chunk)
+        for event_id, rows in claimed.items():
+            yield from _conflicts_of(event_id, rows, support)
+
+
+def _conflicts_of(event_id: int, rows: list[Any], support: Support) -> Iterator[Conflict]:
+    slug, title = rows[0][7], rows[0][8]
+    pairs = date_rule.disjoint_pairs([date_rule.DateClaim(r[1], r[2] or "", r[3], r[4], r[5]) for r in rows])
+    by_id = {r[1]: with_evidence({"id": r[1], "kind": "date", "value": r[2], "date": r[2], "rank": r[5]},
+                                 event_id, r[6], support) for r in rows}
+    for a, b in pairs:
+        ranked = a.rank != b.rank  # (one is preferred: the best rank settles what is shown)
+        fix = ("nothing to do: the preferred claim is shown, the other kept as a note" if ranked else
+               f"rank the better-founded date preferred (relations-db rank k{a.id} preferred --reason \"…\"), "
+               "or deprecate a mistaken one; `relations-db claims " + slug + "` lists them")
+        yield Conflict("date-conflict-ranked" if ranked else "date-conflict",
+                       vocab.DATE_CONFLICT_RANKED_SEVERITY if ranked else vocab.DATE_CONFLICT_SEVERITY, slug,
+                       f"{title!r}: the sources disagree on its date — {_side(by_id[a.id])} — against "
+                       f"{_side(by_id[b.id])}.", fix)
 
 
 @rules("date-conflict", "date-conflict-ranked")
