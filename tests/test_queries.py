@@ -21,7 +21,8 @@ from relations_db.read.catalog import actor_profile, actor_rows, source_profile,
 from relations_db.read.events import agreement_rows, count_events, event_by_ref, event_rows
 from relations_db.read.filters import Filters
 from relations_db.read.fulltext import fts_query
-from relations_db.read.search import search_rows, snippet
+from relations_db.read.search import search_rows
+from relations_db.read.snippets import snippet
 from relations_db.store import db
 
 ALL = [

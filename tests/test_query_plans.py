@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import insert
 
 from relations_db.domain.edtf_calendar import iso_day
-from relations_db.read import search
+from relations_db.read import shapes
 from relations_db.read.events import count_events, event_rows, events_statement
 from relations_db.read.filters import Filters, resolve
 from relations_db.read.search import search_rows
@@ -251,10 +251,10 @@ def test_a_search_with_too_many_matches_to_rank_lists_them_in_date_order(spans_e
         found = search_rows(conn, "rarity")  # 2 matches: ranked
         assert found.ranked and sorted(e["id"] for e in found) == [150, 300]
         if conn.dialect.name == "sqlite":  # PostgreSQL estimates the matches: exact on SQLite only
-            monkeypatch.setattr(search, "RANK_AT_MOST", 1)
+            monkeypatch.setattr(shapes, "RANK_AT_MOST", 1)
             found = search_rows(conn, "rarity")
             assert not found.ranked and [e["id"] for e in found] == [i for i in in_order if i % 150 == 0]
-        monkeypatch.setattr(search, "RANK_AT_MOST", 50)
+        monkeypatch.setattr(shapes, "RANK_AT_MOST", 50)
         found = search_rows(conn, "common", Filters(limit=20))  # in all 400
         assert not found.ranked
         assert [e["id"] for e in found] == in_order[:20]
@@ -276,7 +276,7 @@ def test_a_search_decides_to_rank_right_after_a_load(engine, monkeypatch):
         conn.execute(insert(event_search), [{"event_id": i, "body": "common" + (" rarity" if i == 7 else ""),
                                              "title_terms": "common" + (" rariti" if i == 7 else ""),
                                              "summary_terms": "", "quote_terms": ""} for i in range(1, 61)])
-    monkeypatch.setattr(search, "RANK_AT_MOST", 50)
+    monkeypatch.setattr(shapes, "RANK_AT_MOST", 50)
     with db.connection_scope(engine) as conn:
         common = search_rows(conn, "common", Filters(limit=5))
         assert not common.ranked and [e["id"] for e in common] == [1, 2, 3, 4, 5]
@@ -285,7 +285,7 @@ def test_a_search_decides_to_rank_right_after_a_load(engine, monkeypatch):
 
 
 def test_the_cli_says_when_a_search_is_in_date_order(spans_engine, cli, monkeypatch):
-    monkeypatch.setattr(search, "RANK_AT_MOST", 50)
+    monkeypatch.setattr(shapes, "RANK_AT_MOST", 50)
     url = spans_engine.url.render_as_string(hide_password=False)
     result = cli(url, "search", "common", "--limit", "3", "--format", "jsonl")
     assert result.exit_code == 0, result.stderr

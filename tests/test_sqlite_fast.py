@@ -67,6 +67,17 @@ COMMANDS = [
     "sources --format json",
     "sources --format csv",
     "sources",
+    "search {word} --format json",
+    "search {word} --limit 3 --format jsonl",
+    "search {word}",
+    "search {place} --format csv",
+    "search {actor}\x00OR\x00{type} --limit 5 --format json",
+    "search \"{word}*\" --format json",
+    "search nosuchwordanywhere",
+    "search \"unclosed",
+    "search {word} --limit -1",
+    "! search {word} --year {year} --format json",
+    "! search {word} --actor {actor} --limit 2",
 ]
 
 
@@ -232,6 +243,7 @@ def test_an_outdated_database_is_left_to_the_sqlalchemy_path(cli, tmp_path):
     ["chronology", "--from", "1959", "--to", "1961"],
     ["actors", "--format", "json"],
     ["sources", "--format", "json"],
+    ["search", "Vlora base", "--format", "json"],
 ], ids=lambda c: "-".join(c[:2]))
 def test_a_query_on_sqlite_imports_no_sqlalchemy(seeded_url, command):
     from test_startup import imported, loaded
@@ -293,3 +305,19 @@ def test_claims_of_a_disputed_event_answer_the_same_both_ways(cli, monkeypatch, 
                 if e["slug"] == slug]
     assert (event["date"], event["start"], event["disputed"], event["dates"]) == (
         "1961-12-03", "1959-01-01", True, ["1961-12-03", "1959"])
+
+
+@pytest.mark.parametrize("limit", [None, "3", "40"])
+def test_a_search_with_too_many_matches_to_rank_lists_them_the_same_both_ways(cli, monkeypatch, generated_url,
+                                                                               limit):
+    """Beyond RANK_AT_MOST matches a search lists them in date order (the matches read as a set, or checked in
+    date order, as the limit makes cheaper): the same both ways. The bound is lowered for the generated corpus."""
+    from relations_db.read import shapes
+
+    monkeypatch.setattr(shapes, "RANK_AT_MOST", 10)
+    args = ["search", "naval base", "--format", "json", *(["--limit", limit] if limit else [])]  # (a topic)
+    fast_run, slow, reached = _both_ways(cli, monkeypatch, generated_url, args)
+    assert not reached and fast_run.exit_code == slow.exit_code == 0
+    assert fast_run.stdout_bytes == slow.stdout_bytes and "date order" in fast_run.stderr
+    listed = len(json.loads(fast_run.stdout))
+    assert listed == int(limit) if limit else listed > 10

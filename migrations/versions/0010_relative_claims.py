@@ -7,7 +7,8 @@ Create Date: 2026-12-02 09:50:00
 A claim of kind `before`, `after` or `during` (reserved by 0009) dates its event relative to another event,
 `other_event_id`; `at_least` and `at_most` bound the gap of a `before`/`after` claim ("3M", "1Y", "10D", as
 written: the conservative day counts are the domain's rule, not stored). The columns are new and empty, so the
-upgrade changes no row; on SQLite no table is copied (see `_SQLITE_CONSTRAINTS`).
+upgrade changes no row; on SQLite no table is copied (see `_SQLITE_CONSTRAINTS`). A partial index,
+`ix_claims_marked`, finds the few claims that say more than their event's columns.
 
 The downgrade drops the columns, and with them the relative claims, which 0009 cannot hold (it has the kinds but
 not the event they name); `losses` counts them so that `db downgrade` says so and refuses without `--yes`. This
@@ -24,6 +25,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _RELATIVE = "kind = 'before' OR kind = 'after' OR kind = 'during'"
+# The claims that say more than their event's columns: ranked, given a reason, or another source's. Few, so a
+# partial index finds them at once (the CSV long form asks whether there are any, and the audit which).
+_MARKED = "CREATE INDEX ix_claims_marked ON claims (event_id) WHERE rank != 'normal' OR reason IS NOT NULL OR NOT own"
 
 # SQLite: ALTER TABLE, never a copy of `claims` (with foreign keys on, dropping the old table would cascade into
 # claim_citations and disputed_spans). The columns are added plain and their constraints appended to the table's
@@ -67,10 +71,12 @@ def upgrade() -> None:
         op.create_check_constraint('relative_names_event', 'claims',
                                    f"NOT ({_RELATIVE}) OR other_event_id IS NOT NULL")
     op.create_index('ix_claims_other_event_id', 'claims', ['other_event_id'], unique=False)
+    op.execute(_MARKED)
 
 
 def downgrade() -> None:
     conn = op.get_bind()
+    op.execute("DROP INDEX ix_claims_marked")
     conn.execute(sa.text(f"DELETE FROM claim_citations WHERE claim_id IN (SELECT id FROM claims WHERE {_RELATIVE})"))
     conn.execute(sa.text(f"DELETE FROM claims WHERE {_RELATIVE}"))
     op.drop_index('ix_claims_other_event_id', table_name='claims')

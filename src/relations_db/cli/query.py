@@ -1,6 +1,6 @@
 """`relations-db` commands: events, chronology, show, search — the read side."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
@@ -22,6 +22,7 @@ from relations_db.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from relations_db.read.rows import EventRow
     from relations_db.read.shapes import Filters
 
 commands = typer.Typer(add_completion=False)
@@ -241,21 +242,40 @@ def search_cmd(
     Example: relations-db search "Vlora base"
     """
     from relations_db.cli import output
-    from relations_db.cli.common import connection
-    from relations_db.read.search import RANK_AT_MOST, search_rows
+    from relations_db.cli.common import fast_connection
+    from relations_db.read.shapes import RANK_AT_MOST
+    from relations_db.read.sqlite_fast import events as fast_events
+    from relations_db.read.sqlite_fast import search as fast
 
     filters = filters_from(year=year, from_=from_, to=to, actor=actor, type_=type_, place=place, source=source,
                            limit=limit)
-    with connection(ctx) as conn:
-        columns = [output.id_column(conn), output.DATE_COLUMN, output.Column("Title", ratio=2),
-                   output.Column("Match", ratio=3)]
-        found = search_rows(conn, text, filters)
-        shown = output.emit_events(found, format_ or "table", columns=columns,
-                                   cells=lambda e: [str(e["id"]), output.event_date(e), e["title"],
-                                                    e["snippet"]],
-                                   csv_extra=(("snippet", lambda e: e["snippet"]),))
+    fmt = format_ or "table"
+    with fast_connection(ctx) as lite:
+        found = fast.search_rows(lite, text, filters) if lite is not None else None
+        if lite is not None and found is not None:
+            shown = _emit_found(found[0], fmt, fast_events.max_event_id(lite))
+            ranked = found[1]
+    if found is None:
+        from relations_db.cli.common import connection
+        from relations_db.read.events import max_event_id
+        from relations_db.read.search import search_rows
+
+        with connection(ctx) as conn:
+            results = search_rows(conn, text, filters)
+            shown, ranked = _emit_found(results, fmt, max_event_id(conn)), results.ranked
     if shown == 0:
         output.message(f"Nothing found for {text!r}.")
-    elif not found.ranked:
-        output.message(f"More than {RANK_AT_MOST:,} events contain {text!r}: listed in date order, not best match "
-                       "first (with more words, fewer match and they are ranked).")
+    elif not ranked:
+        output.message(f"More than {RANK_AT_MOST:,} events contain {text!r}: listed in date order, not best "
+                       "match first (with more words, fewer match and they are ranked).")
+
+
+def _emit_found(found: "Iterable[EventRow]", fmt: str, max_id: int) -> int:
+    """The events a search found, each with its snippet; how many were shown."""
+    from relations_db.cli import output
+
+    columns = [output.id_column_for(max_id), output.DATE_COLUMN, output.Column("Title", ratio=2),
+               output.Column("Match", ratio=3)]
+    return output.emit_events(found, fmt, columns=columns,
+                              cells=lambda e: [str(e["id"]), output.event_date(e), e["title"], e["snippet"]],
+                              csv_extra=(("snippet", lambda e: e["snippet"]),))

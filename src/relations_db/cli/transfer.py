@@ -143,7 +143,7 @@ def export(
                 out.write("\ufeff")
             count = write(out, progress)
     where = f" to {output}" if output not in (None, "-") else ""
-    noun = "citation" if per_citation else registry.EXPORTS[fmt].counts
+    noun = "row" if per_citation else registry.EXPORTS[fmt].counts  # (a row per citation and claim it speaks to)
     notice(f"Exported {count} {noun}{'s' if count != 1 else ''} ({fmt}){where} in "
            f"{time.perf_counter() - started:.1f} s.")
 

@@ -96,3 +96,69 @@ def parse(text: str) -> Query:
         what = "a word to find, not only words to leave out" if query.excluded else "at least one word"
         raise UserError(f"nothing to search for in {text!r}: give {what}")
     return query
+
+
+# --- other spellings, and the FTS5 text of a query --------------------------------------------------------------
+
+# What a word may carry around it without being part of the name it spells ("Vlora," "(Hoxha)").
+_PUNCTUATION = ".,;:!?\"'()[]"
+
+
+def name_keys(term: Term) -> set[str]:
+    """The folded forms under which a wanted term may be stored as a name or alias ('vlora', 'n. khrushchev')."""
+    from relations_db.domain.text import fold
+
+    return set() if term.prefix else {fold(term.shown).strip(_PUNCTUATION), " ".join(term.words)}
+
+
+def with_spellings(query: Query, others: dict[str, set[str]]) -> Query:
+    """`query` with each term that is the name or alias of an actor or place also matching the other spellings
+    of that actor or place (`others`: folded name → every folded spelling of what it names), in each group and
+    among the excluded terms (an excluded name excludes them all)."""
+    from relations_db.domain.words import search_form
+
+    for group in [*query.groups, query.excluded]:
+        seen = {t.stems for t in group}
+        for term in list(group):
+            for spelling in sorted({s for key in name_keys(term) for s in others.get(key, ())}):
+                stems = tuple(search_form(spelling).split())
+                if stems and stems not in seen:
+                    seen.add(stems)
+                    group.append(Term(stems, False, spelling))
+    return query
+
+
+def fts_query(query: Query) -> str:
+    """The FTS5 query of a parsed search: each term a quoted phrase of stems (`"submarin"`, `"naval base"`,
+    `"submarin"*`), the terms of a group joined by OR, the groups by AND, the excluded terms after NOT. Flat:
+    one level of parentheses whatever the number of words."""
+    def quoted(term: Term) -> str:
+        return '"' + " ".join(term.stems) + '"' + ("*" if term.prefix else "")
+
+    def any_of(terms: list[Term]) -> str:
+        return quoted(terms[0]) if len(terms) == 1 else "(" + " OR ".join(quoted(t) for t in terms) + ")"
+
+    wanted = " AND ".join(any_of(g) for g in query.groups)
+    return f"({wanted}) NOT {any_of(query.excluded)}" if query.excluded else wanted
+
+
+# --- the order of ranked matches --------------------------------------------------------------------------------
+
+
+def title_hits(query: Query, title_terms: str) -> int:
+    """How many of the search's groups the event's title (its search form) holds: a term as a whole word, a
+    phrase as words side by side, a prefix at a word's start."""
+    padded = f" {title_terms} "
+    return sum(any(f" {' '.join(t.stems)}{'' if t.prefix else ' '}" in padded for t in group)
+               for group in query.groups)
+
+
+def rank_key(query: Query, event_id: int, score: float, start_day: int | None,
+             title_terms: str) -> tuple[int, int, float, bool, int, int]:
+    """Where a match goes among the ranked ones: first the events whose titles hold more of the search's groups,
+    then (among those whose titles hold some) the titles with fewer other words, then the backend's score (bm25
+    or ts_rank, lower first: both weigh the title above the summary above the quotations, and a match in a
+    shorter text above one in a longer), then the date (an open start first), then the id."""
+    hits = title_hits(query, title_terms)
+    length = title_terms.count(" ") if hits else 0
+    return (-hits, length, score, start_day is not None, start_day or 0, event_id)

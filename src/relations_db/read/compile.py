@@ -27,7 +27,8 @@ from typing import Any
 from sqlalchemy import Boolean, Select, create_engine
 from sqlalchemy.engine import Dialect
 
-from relations_db.read import bibliography, catalog, claims, names
+from relations_db.domain.search_query import parse
+from relations_db.read import bibliography, catalog, claims, filters, fulltext, names, search
 from relations_db.read.events import (
     build_events,
     count_statement_of,
@@ -52,6 +53,7 @@ from relations_db.read.shapes import (
     actor_param,
     event_shapes,
     reach_param,
+    search_shapes,
 )
 
 TARGET = Path(__file__).parent / "sqlite_fast" / "statements.py"
@@ -60,7 +62,7 @@ COMMAND = "python -m relations_db.read.compile"
 # The parameters the fast path binds by name (everything else a statement binds must be a constant).
 BOUND_NAMES = frozenset({
     "first", "last", "limit", "most", "type", "place", "source", "kind", "ids", "slugs", "key", "id", "slug",
-    "pattern", *(reach_param(upto) for _, upto in SPAN_CLASSES if upto is not None),
+    "pattern", "match", "keys", *(reach_param(upto) for _, upto in SPAN_CLASSES if upto is not None),
     *(actor_param(i) for i in range(FAST_ACTORS_MAX)),
 })
 
@@ -111,11 +113,31 @@ def statements(v: int) -> dict[str, Select[Any]]:
     }
     for i in range(FAST_ACTORS_MAX):
         found[f"count.{actor_param(i)}"] = count_statement(actor_subset(90 + v, i).ids, 100 + v)
+    found.update(_search_statements(v))
     for kind in (None, f"kind{v}"):
         for pattern in (None, f"%pattern{v}%"):
             found[actors_key(kind is not None, pattern is not None)] = catalog.actors_statement(kind, pattern)
     for shape in event_shapes():
         found[shape.key()] = _events(shape, v)
+    return found
+
+
+def _search_statements(v: int) -> dict[str, Select[Any]]:
+    """What `search` runs on the fast path (no filters but a limit): the other spellings of names, the count of
+    matches, the matches to rank and the page's events, and the listing in date order of many matches."""
+    words = parse(f"word{v}")
+    matched = filters.search_subset("sqlite", words)
+    found: dict[str, Select[Any]] = {
+        "search.spellings.actors": fulltext.spellings_statement("sqlite", "actors", [f"key{v}"]),
+        "search.spellings.places": fulltext.spellings_statement("sqlite", "places", [f"key{v}"]),
+        "search.count": count_statement(matched.ids, 100 + v),
+        "search.candidates": search.candidates_statement("sqlite", words, Resolved(None, [], [])),
+        "search.by_ids": search.by_ids_statement("sqlite", [120 + v]),
+    }
+    for shape in search_shapes():
+        form = shape.subsets[0].split(":")[1]
+        found[shape.key()] = build_events("sqlite", Resolved(None, [matched], []), 40 + v if shape.limit else None,
+                                          (form,), body=True)
     return found
 
 

@@ -133,9 +133,9 @@ def actor_subset(actor_id: int, index: int = 0) -> Subset:
                   select(PA.c.id).where(PA.c.event_id == EV.c.id, PA.c.actor_id == actor).exists())
 
 
-def search_subset(conn: Connection, terms: Query) -> Subset:
+def search_subset(dialect: str, terms: Query) -> Subset:
     """The events whose search text contains every word of `terms` (`fulltext.search_terms`)."""
-    return Subset(matches(conn, terms), contains_words(conn, terms), "search")
+    return Subset(matches(dialect, terms), contains_words(dialect, terms), "search")
 
 
 def max_id_statement() -> Select[Any]:
@@ -215,7 +215,7 @@ def resolve(db: Database, filters: Filters) -> Resolved:
     if filters.source:
         values["source"] = names.source(conn, filters.source).id
     if filters.search is not None:  # "" is refused like "   " (search_terms), not read as no search at all
-        subsets.append(search_subset(conn, search_terms(conn, filters.search)))
+        subsets.append(search_subset(conn.dialect.name, search_terms(conn, filters.search)))
     if filters.kind:
         values["kind"] = filters.kind
     shapes.check_limit(filters.limit)

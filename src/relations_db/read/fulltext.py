@@ -13,21 +13,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Exists, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Exists, Select, func, literal_column, select, union, union_all
 
-from relations_db.domain.search_query import Query, Term, parse
-from relations_db.domain.text import fold
-from relations_db.domain.words import search_form
-from relations_db.read.tables import AA, AC, ES, EV, FTS, PL, PLA, connection
+from relations_db.domain.search_query import Query, Term, fts_query, name_keys, parse, with_spellings
+from relations_db.read.tables import AA, AC, ES, EV, FTS, PL, PLA, connection, one_of, param
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
 
     from relations_db.read.tables import Database
-
-# What a word may carry around it without being part of the name it spells ("Vlora," "(Hoxha)").
-_PUNCTUATION = ".,;:!?\"'()[]"
-
 
 def search_terms(db: Database, text: str) -> Query:
     """The parsed search (`domain.search_query.parse`: a UserError when the syntax is wrong), each wanted word
@@ -35,59 +28,26 @@ def search_terms(db: Database, text: str) -> Query:
     spellings of that place or actor ("Vlorë", "Valona"), since sources print names differently (and an
     excluded name excludes them all)."""
     query = parse(text)
-    names = {term: _name_keys(term) for term in query.terms()}
-    others = _other_spellings(connection(db), {key for keys in names.values() for key in keys})
-    for group in [*query.groups, query.excluded]:
-        seen = {t.stems for t in group}
-        for term in list(group):
-            for spelling in sorted({s for key in names[term] for s in others.get(key, ())}):
-                stems = tuple(search_form(spelling).split())
-                if stems and stems not in seen:
-                    seen.add(stems)
-                    group.append(Term(stems, False, spelling))
-    return query
+    keys = sorted({key for term in query.terms() for key in name_keys(term)})
+    conn = connection(db)
+    others: dict[str, set[str]] = defaultdict(set)
+    for owner in ("actors", "places"):
+        for key, spelling in conn.execute(spellings_statement(conn.dialect.name, owner, keys)):
+            others[key].add(spelling)
+    return with_spellings(query, others)
 
 
-def _name_keys(term: Term) -> set[str]:
-    """The folded forms under which a wanted term may be stored as a name or alias ('vlora', 'n. khrushchev')."""
-    return set() if term.prefix else {fold(term.shown).strip(_PUNCTUATION), " ".join(term.words)}
-
-
-def _other_spellings(conn: Connection, keys: set[str]) -> dict[str, set[str]]:
-    """folded word → every folded spelling of the actors and places it is a name or alias of."""
-    found: dict[str, set[str]] = defaultdict(set)
-    for owner, owner_folded, alias, alias_owner in ((AC, AC.c.name_folded, AA, AA.c.actor_id),
-                                                    (PL, PL.c.name_folded, PLA, PLA.c.place_id)):
-        hits: dict[int, set[str]] = defaultdict(set)
-        for row in conn.execute(select(owner.c.id, owner_folded).where(owner_folded.in_(keys))):
-            hits[row[0]].add(row[1])
-        for row in conn.execute(select(alias_owner, alias.c.folded).where(alias.c.folded.in_(keys))):
-            hits[row[0]].add(row[1])
-        if not hits:
-            continue
-        spellings: dict[int, set[str]] = defaultdict(set)
-        for row in conn.execute(select(owner.c.id, owner_folded).where(owner.c.id.in_(hits))):
-            spellings[row[0]].add(row[1])
-        for row in conn.execute(select(alias_owner, alias.c.folded).where(alias_owner.in_(hits))):
-            spellings[row[0]].add(row[1])
-        for owner_id, keys_hit in hits.items():
-            for key in keys_hit:
-                found[key] |= spellings[owner_id]
-    return found
-
-
-def fts_query(query: Query) -> str:
-    """The FTS5 query of a parsed search: each term a quoted phrase of stems (`"submarin"`, `"naval base"`,
-    `"submarin"*`), the terms of a group joined by OR, the groups by AND, the excluded terms after NOT. Flat:
-    one level of parentheses whatever the number of words."""
-    def quoted(term: Term) -> str:
-        return '"' + " ".join(term.stems) + '"' + ("*" if term.prefix else "")
-
-    def any_of(terms: list[Term]) -> str:
-        return quoted(terms[0]) if len(terms) == 1 else "(" + " OR ".join(quoted(t) for t in terms) + ")"
-
-    wanted = " AND ".join(any_of(g) for g in query.groups)
-    return f"({wanted}) NOT {any_of(query.excluded)}" if query.excluded else wanted
+def spellings_statement(dialect: str, owner: str, keys: list[str]) -> Select[Any]:
+    """(folded key, folded spelling): for each of `keys` that is the name or an alias of an actor (`owner`
+    "actors") or a place ("places"), every name and alias of that actor or place."""
+    table, aliases, owner_id = {"actors": (AC, AA, AA.c.actor_id), "places": (PL, PLA, PLA.c.place_id)}[owner]
+    hit = union(select(table.c.id.label("owner"), table.c.name_folded.label("key"))
+                .where(one_of(dialect, table.c.name_folded, "keys", keys)),
+                select(owner_id, aliases.c.folded).where(one_of(dialect, aliases.c.folded, "keys", keys))
+                ).subquery("hit")
+    spelt = union_all(select(table.c.id.label("owner"), table.c.name_folded.label("spelling")),
+                      select(owner_id, aliases.c.folded)).subquery("spelt")
+    return select(hit.c.key, spelt.c.spelling).join(spelt, spelt.c.owner == hit.c.owner)
 
 
 def pg_tsvector() -> ColumnElement[Any]:
@@ -112,20 +72,21 @@ def pg_tsquery(query: Query) -> ColumnElement[Any]:
 
 
 def fts_match(terms: Query) -> ColumnElement[bool]:
-    """The FTS5 condition (SQLite) that an indexed text contains every word of `terms`."""
-    return literal_column("events_fts").match(fts_query(terms))
+    """The FTS5 condition (SQLite) that an indexed text contains every word of `terms` (bound as `match`, so
+    that the fast path runs the same statement, compiled)."""
+    return literal_column("events_fts").op("MATCH")(param("match", fts_query(terms)))
 
 
-def matches(conn: Connection, terms: Query) -> Select[Any]:
+def matches(dialect: str, terms: Query) -> Select[Any]:
     """A select of the ids of the events whose search text contains every word of `terms`."""
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return select(FTS.c.rowid).where(fts_match(terms))
     return select(ES.c.event_id).where(pg_tsvector().op("@@")(pg_tsquery(terms)))
 
 
-def contains_words(conn: Connection, terms: Query) -> Exists:
+def contains_words(dialect: str, terms: Query) -> Exists:
     """The same set as `matches`, as a condition on each event (correlated with `events`)."""
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return select(FTS.c.rowid).where(fts_match(terms), FTS.c.rowid == EV.c.id).exists()
     return select(ES.c.event_id).where(ES.c.event_id == EV.c.id,
                                        pg_tsvector().op("@@")(pg_tsquery(terms))).exists()

@@ -23,9 +23,16 @@ from relations_db.store.models import Citation, Claim, ClaimCitation, DisputedSp
 from relations_db.store.schema import claims as claims_table
 from relations_db.store.schema import events as events_table
 from relations_db.store.schema import participations as participations_table
-from relations_db.write.checks import Problems, date_values, optional_text
-from relations_db.write.parts import CitationInput, create_participants, create_place, new_citation, participants
-from relations_db.write.resolve import place_or_new, resolve_event
+from relations_db.write.checks import Problems, date_values, optional_text, parse_actor_spec
+from relations_db.write.parts import (
+    CitationInput,
+    Participant,
+    create_participants,
+    create_place,
+    new_citation,
+    participants,
+)
+from relations_db.write.resolve import place_or_new, resolve_actor, resolve_event
 from relations_db.write.search_index import refresh_search
 
 _ID = re.compile(r"[kK]?([0-9]+)")
@@ -218,6 +225,26 @@ def _same_claim(event: Event, kind: str, value: object) -> Claim | None:
     return None
 
 
+def find_claim(session: Session, event_ref: str, given: ClaimInput) -> Claim | None:
+    """The event's claim that states what `given` states (as `add_claim` would find it), else None; names that
+    resolve to nothing find nothing (an import checks them first)."""
+    event = resolve_event(session, event_ref)
+    kind = _one_value(given)
+    value: object = None
+    try:
+        if kind == "date":
+            value = date_values(given.date or "")["date"]
+        elif kind == "place":
+            place = place_or_new(session, given.place or "", False)
+            value = None if isinstance(place, str) or place is None else place.id
+        elif kind == "participant":
+            name, role = parse_actor_spec(given.actor or "")
+            value = (resolve_actor(session, name).id, role)
+    except UserError:
+        return None
+    return _same_claim(event, kind, value)
+
+
 def _existing_citation(event: Event, citation: Citation) -> Citation:
     """The event's citation with the same source, locator and quotation (stored once), else `citation` added."""
     for old in event.citations:
@@ -248,15 +275,7 @@ def add_claim(session: Session, event_ref: str, given: ClaimInput, *, source: st
         backfill(session)
         session.refresh(event)
     citation = _existing_citation(event, citation)
-    value: object = None
-    if kind == "date":
-        assert values is not None
-        value = values["date"]
-    elif kind == "place":
-        value = create_place(session, place).id  # type: ignore[union-attr]
-    elif kind == "participant":
-        actor, role = create_participants(session, people, None)[0]
-        value = (actor.id, role)
+    value = _value_of(session, kind, values, place, people)
     claim = _same_claim(event, kind, value)
     new = claim is None
     if claim is None:
@@ -270,6 +289,49 @@ def add_claim(session: Session, event_ref: str, given: ClaimInput, *, source: st
     recompute(session, event)
     refresh_search(session, event)
     return AddedClaim(claim, citation, new)
+
+
+def _value_of(session: Session, kind: str, values: object, place: object, people: list[Participant]) -> object:
+    """What a claim of `kind` states, as `_same_claim` compares it (a new place or actor made now)."""
+    if kind == "date":
+        assert isinstance(values, dict)
+        return values["date"]
+    if kind == "place":
+        return create_place(session, place).id  # type: ignore[arg-type,union-attr]
+    if kind == "participant":
+        actor, role = create_participants(session, people, None)[0]
+        return (actor.id, role)
+    return None
+
+
+def own_claim(session: Session, event_ref: str, given: ClaimInput, rank: str | None = None,
+              reason: str | None = None) -> tuple[Claim, bool]:
+    """The event's claim stating `given`, made its own — supported by every citation of the event linked to no
+    claim — and made when missing, with the rank and reason when given; and whether it was made. (A CSV long
+    form's row without a citation: see formats/csv/claims.py.)"""
+    problems = Problems()
+    event = problems.check(resolve_event, session, event_ref)
+    kind = problems.check(_one_value, given)
+    if rank is not None:
+        problems.check(_check_choice, rank, vocab.CLAIM_RANKS, "rank", "rank")
+    values = problems.check(date_values, given.date) if given.date else None
+    place = problems.check(place_or_new, session, given.place, False) if given.place else None
+    people = participants(session, [given.actor], None, problems) if given.actor else []
+    problems.raise_if_any("state the claim")
+    assert event is not None and kind is not None
+    value = _value_of(session, kind, values, place, people)
+    claim = _same_claim(event, kind, value)
+    made = claim is None
+    if claim is None:
+        claim = _new_claim(session, event, kind, value, values)
+    claim.own = True
+    if rank is not None:
+        claim.rank = rank
+    if optional_text(reason):
+        claim.reason = optional_text(reason)
+    recompute(session, event)
+    refresh_search(session, event)
+    return claim, made
 
 
 def _new_claim(session: Session, event: Event, kind: str, value: object, values: object) -> Claim:

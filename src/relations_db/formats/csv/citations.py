@@ -29,8 +29,9 @@ from relations_db.domain.text import control_problem, fold
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
 from relations_db.errors import UserError, ValidationError
 from relations_db.formats.csv.changes import shown
+from relations_db.formats.csv.claims import ClaimCells, check_claim, write_claims
 from relations_db.formats.csv.columns import QUOTED_START, neutralise, unquote, write_row
-from relations_db.formats.csv.header import CITATION_COLUMNS, Layout
+from relations_db.formats.csv.header import CITATION_COLUMNS, CLAIM_COLUMNS, Layout
 from relations_db.formats.csv.report import ImportReport
 from relations_db.formats.csv.stream import FORMULA_AFTER_COMMA
 
@@ -60,40 +61,81 @@ class CitationsExport:
         self.limit = filters.limit
 
     def statement(self) -> Select:
-        """Every citation of the chosen events as text cells, in the events' date order, then citation order."""
+        """Every citation of the chosen events as text cells, a row per claim it is linked to, and the rows of
+        the own claims the chronology CSV does not state (formats/csv/claims.py): in the events' date order, then
+        citation order (the claim rows after), then claim order. While no claim says more than its event's
+        columns (`ClaimJoins.any_marked`, the common case), the claim cells are empty, and the statement is the
+        plain one over the citations, a third faster."""
+        from sqlalchemy import Integer, cast, literal, select, union_all
+
+        from relations_db.formats.csv.claims import ClaimJoins
+        from relations_db.store.schema import citations, events
+
+        chosen = select(events.c.id).where(*self.where)
+        if self.limit is not None:
+            chosen = chosen.order_by(events.c.start_day.nulls_first(), events.c.end_day.nulls_last(),
+                                     events.c.id).limit(self.limit)
+        narrowed = chosen if self.where or self.limit is not None else None
+        joins = ClaimJoins()
+        order = [events.c.start_day.nulls_first(), events.c.end_day.nulls_last(), events.c.id, citations.c.id]
+        self.tail = 0
+        if not joins.any_marked(self.session):
+            self.tail = len(CLAIM_COLUMNS)  # (the empty claim cells, added by `write_lines`)
+            plain = self._cited(joins, claims=False).order_by(*order)
+            return plain.where(citations.c.event_id.in_(narrowed)) if narrowed is not None else plain
+        keys = [events.c.start_day.label("o_start"), events.c.end_day.label("o_end"), events.c.id.label("o_event")]
+        cited = self._cited(joins, claims=True).add_columns(*keys, citations.c.id.label("o_citation"),
+                                                            joins.claims.c.id.label("o_claim"))
+        if narrowed is not None:
+            cited = cited.where(citations.c.event_id.in_(narrowed))
+        unstated = joins.unstated_own(self._event_cells(), 9, narrowed).add_columns(
+            *keys, cast(literal(None), Integer).label("o_citation"), joins.claims.c.id.label("o_claim"))
+        both = union_all(cited, unstated).subquery()
+        width = len(CITATION_COLUMNS)
+        return (select(*list(both.c)[:width])
+                .order_by(both.c.o_start.nulls_first(), both.c.o_end.nulls_last(), both.c.o_event,
+                          both.c.o_citation.nulls_last(), both.c.o_claim.nulls_first()))
+
+    @staticmethod
+    def _event_cells() -> list[Any]:
+        from relations_db.store.schema import events
+
+        return [events.c.slug, events.c.date, events.c.title]
+
+    def _cited(self, joins: Any, claims: bool) -> Select:
+        """The citations with their event's and source's cells, and the cells of the claims each is linked to
+        (`claims`), else none."""
         from sqlalchemy import Text, cast, func, select
 
         from relations_db.store.schema import citations, events, sources
 
         cited_in = sources.alias("cited_in")
-        chosen = select(events.c.id).where(*self.where)
-        if self.limit is not None:
-            chosen = chosen.order_by(events.c.start_day.nulls_first(), events.c.end_day.nulls_last(),
-                                     events.c.id).limit(self.limit)
         text = (lambda column: func.coalesce(column, ""))  # noqa: E731
-        stmt = (select(events.c.slug, events.c.date, events.c.title, sources.c.key, sources.c.short,
-                       text(citations.c.locator), text(citations.c.quote), text(citations.c.cited_as),
-                       text(cited_in.c.key), text(citations.c.cited_in_locator), cast(citations.c.confidence, Text),
-                       text(citations.c.note))
-                .select_from(citations.join(events, events.c.id == citations.c.event_id)
-                             .join(sources, sources.c.id == citations.c.source_id)
-                             .outerjoin(cited_in, cited_in.c.id == citations.c.cited_in_id))
-                .order_by(events.c.start_day.nulls_first(), events.c.end_day.nulls_last(), events.c.id,
-                          citations.c.id))
-        return stmt.where(citations.c.event_id.in_(chosen)) if self.where or self.limit is not None else stmt
+        base = (citations.join(events, events.c.id == citations.c.event_id)
+                .join(sources, sources.c.id == citations.c.source_id)
+                .outerjoin(cited_in, cited_in.c.id == citations.c.cited_in_id))
+        claim_cells = joins.cells(joins.links.c.stance) if claims else []
+        return (select(*self._event_cells(), sources.c.key, sources.c.short, text(citations.c.locator),
+                       text(citations.c.quote), text(citations.c.cited_as), text(cited_in.c.key),
+                       text(citations.c.cited_in_locator), cast(citations.c.confidence, Text),
+                       text(citations.c.note), *claim_cells)
+                .select_from(joins.joined(base, via_links=True) if claims else base))
 
     def write(self, out: TextIO, progress: Progress = None) -> int:
         """The header and a row per citation; returns how many citations."""
         out.write(",".join(CITATION_COLUMNS) + "\n")
         connection = self.session.connection().execution_options(stream_results=True, yield_per=_BATCH)
-        return write_lines(connection.execute(self.statement()).partitions(), out, progress)
+        statement = self.statement()
+        return write_lines(connection.execute(statement).partitions(), out, progress, self.tail)
 
 
-def write_lines(batches: Iterable[Iterable[tuple]], out: TextIO, progress: Progress = None) -> int:
-    """Rows of text cells as CSV lines: joined as they are when csv.writer and `neutralise` would leave them so
-    (no comma, quote or line break inside a cell, no formula character at a cell's start), else the careful way."""
+def write_lines(batches: Iterable[Iterable[tuple]], out: TextIO, progress: Progress = None, tail: int = 0) -> int:
+    """Rows of text cells as CSV lines, `tail` empty cells added to each: joined as they are when csv.writer and
+    `neutralise` would leave them so (no comma, quote or line break inside a cell, no formula character at a
+    cell's start), else the careful way."""
     writer = csv.writer(out, lineterminator="\n")
-    width = len(CITATION_COLUMNS) - 1
+    width = len(CITATION_COLUMNS) - 1 - tail
+    empty, blanks = "," * tail, [""] * tail
     formula_inside = FORMULA_AFTER_COMMA.search
     count = 0
     for rows in batches:
@@ -104,12 +146,12 @@ def write_lines(batches: Iterable[Iterable[tuple]], out: TextIO, progress: Progr
             # the row the careful way)
             if (line.count(",") == width and '"' not in line and "\n" not in line and "\r" not in line
                     and not line.startswith(QUOTED_START) and not formula_inside(line)):
-                lines.append(line)
+                lines.append(line + empty)
                 continue
             if lines:
                 out.write("\n".join(lines) + "\n")
                 lines = []
-            write_row(writer, out, [neutralise(cell) for cell in row])
+            write_row(writer, out, [neutralise(cell) for cell in row] + blanks)
         if lines:
             out.write("\n".join(lines) + "\n")
         count += len(rows)  # type: ignore[arg-type]
@@ -126,9 +168,10 @@ class CitationRow:
     slug: str | None
     date: str | None
     folded_title: str | None
-    source_id: int
+    source_id: int | None  # (None: a row that ranks a claim, with no citation)
     source_ref: str  # (as the row gives it, for the report)
     values: dict[str, Any]  # of _FIELDS, only those the row fills
+    claim: ClaimCells | None  # the claim the row speaks to (formats/csv/claims.py)
 
 
 def _check(line: int, cells: list[str], layout: Layout, names: Names) -> CitationRow | list[str]:
@@ -144,6 +187,10 @@ def _check(line: int, cells: list[str], layout: Layout, names: Names) -> Citatio
     if not slug and not (date and title):
         errors.append("a row needs its event's slug, or its date and title")
     source_ref = cell("source") or cell("short")
+    claim = check_claim(layout, cells, bool(source_ref), names, errors)
+    if not source_ref and claim is not None and claim.stance is None:  # (a row that ranks a claim)
+        return errors or CitationRow(line, slug or None, date or None, fold(title) if title else None, None, "",
+                                     {}, claim)
     source_id = _source(source_ref, names, errors, "the source")
     values: dict[str, Any] = {}
     for name in ("locator", "cited_as", "cited_in_locator"):
@@ -164,7 +211,7 @@ def _check(line: int, cells: list[str], layout: Layout, names: Names) -> Citatio
     if errors or source_id is None:
         return errors
     return CitationRow(line, slug or None, date or None, fold(title) if title else None, source_id, source_ref,
-                       values)
+                       values, claim)
 
 
 def _source(ref: str, names: Names, errors: list[str], what: str) -> int | None:
@@ -207,19 +254,28 @@ def import_citations(session: Session, name: str, layout: Layout, rest: Iterable
                 rows.append(row)
         found = _events(session, rows, problems)
         if problems:
-            listed = [f"line {ln}: {m}" for ln, m in sorted(problems, key=lambda p: p[0])]
-            raise ValidationError(f"{name}: {len(listed)} problem{'s' if len(listed) != 1 else ''}, "
-                                  "nothing was written:", listed)
+            raise _refused(name, problems)
         from sqlalchemy import select
 
         from relations_db.store.schema import sources
 
         shorts = {source_id: short for source_id, short in session.execute(select(sources.c.id, sources.c.short))}
-        for start in range(0, len(rows), CHUNK):
-            _write(session, rows[start:start + CHUNK], found, report, shorts)
+        cited = [row for row in rows if row.source_id is not None]
+        for start in range(0, len(cited), CHUNK):
+            _write(session, cited[start:start + CHUNK], found, report, shorts)
+        keys = dict(session.execute(select(sources.c.id, sources.c.key)).tuples().all())
+        problems = write_claims(session, rows, found, report, keys)
+        if problems:
+            raise _refused(name, problems)
     session.expire_all()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _refused(name: str, problems: list[tuple[int, str]]) -> ValidationError:
+    listed = [f"line {ln}: {m}" for ln, m in sorted(problems, key=lambda p: p[0])]
+    return ValidationError(f"{name}: {len(listed)} problem{'s' if len(listed) != 1 else ''}, nothing was written:",
+                           listed)
 
 
 def _events(session: Session, rows: list[CitationRow], problems: list[tuple[int, str]]) -> dict[int, tuple[int, str]]:

@@ -15,12 +15,15 @@ from relations_db.formats.csv.columns import CSV_COLUMNS, DERIVED_COLUMNS
 
 DELIMITERS = (",", ";", "\t")
 
-# The long form: one row per citation (`export --format csv --per-citation`).
+# The long form: one row per citation (`export --format csv --per-citation`), and per claim it speaks to
+# (formats/csv/claims.py).
+CLAIM_COLUMNS = ("claim_id", "claim_kind", "claim_value", "stance", "rank", "reason", "at_least", "at_most", "own")
 CITATION_COLUMNS = ("slug", "date", "title", "source", "short", "locator", "quote", "cited_as", "cited_in",
-                    "cited_in_locator", "confidence", "note")
-# What the long form's import ignores: the event's date and title only find it when the slug does not, and the
-# short form is the source's own (the key says which source).
-CITATION_DERIVED = ("short",)
+                    "cited_in_locator", "confidence", "note", *CLAIM_COLUMNS)
+# What the long form's import ignores: the event's date and title only find it when the slug does not, the
+# short form is the source's own (the key says which source), and a claim is found by its kind and value (its
+# id is another database's).
+CITATION_DERIVED = ("short", "claim_id")
 
 # The columns each form needs in its header.
 REQUIRED = {"events": ("date", "title"), "citations": ("source",)}

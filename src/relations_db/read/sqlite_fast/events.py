@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from relations_db.domain.text import fold
@@ -118,13 +118,18 @@ def _forms(conn: sqlite3.Connection, actor_ids: list[int], limit: int | None) ->
     return shapes.subset_forms(counts, limit, most)
 
 
-def stream(conn: sqlite3.Connection, name: str, params: dict[str, Any]) -> Iterator[EventRow]:
-    """`read.events.stream` of the compiled statement `name`: the sources are read now, the events when asked."""
+def stream(conn: sqlite3.Connection, name: str, params: dict[str, Any],
+           each: Callable[[EventRow, Any], None] | None = None) -> Iterator[EventRow]:
+    """`read.events.stream` of the compiled statement `name`: the sources are read now, the events when asked;
+    `each`, when given, is called with every event and its row (as there)."""
     sources = {row[0]: (row[1], row[2]) for row in run.rows(conn, "sources")}
 
     def generate() -> Iterator[EventRow]:
         for batch in run.batches(conn, name, BATCH, **params):
             events = [assemble.event_dict(row) for row in batch]
+            if each is not None:
+                for event, row in zip(events, batch, strict=True):
+                    each(event, row)
             by_id = {e["id"]: e for e in events}
             ids = assemble.batch_ids("sqlite", list(by_id))
             assemble.attach_details(by_id, sources, run.rows(conn, "details.actors", ids=ids),
