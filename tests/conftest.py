@@ -183,3 +183,18 @@ def sample_session(sample_url):
     with db.session_scope(engine) as session:
         yield session
     engine.dispose()
+
+
+@pytest.fixture
+def bare_url(seeded_url):
+    """The seed without the claims it records itself (the Vlorë dispute dated against the break and the
+    submarines' leaving, Khrushchev's appointment before June 1954, Kapo's part at Bucharest…): for the tests
+    that state their own."""
+    from write_sample import without_the_seeds_claims
+
+    from relations_db.store import db
+
+    engine = db.make_engine(seeded_url)
+    without_the_seeds_claims(engine)
+    engine.dispose()
+    return seeded_url

@@ -298,3 +298,27 @@ def test_a_y_year_beyond_what_a_javascript_date_holds_filters_too(cli, db_url, e
     assert set(options) == {"", "-43", "0", "1", "1961", "170000002", "100000000"}
     dom, _ = browse(page, "to=1961", tmp=tmp_path)
     assert "far-future" not in Page(dom).shown() and len(Page(dom).shown()) == 4
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_each_span_is_drawn_and_a_disputed_event_marks_both_dates(cli, seeded_url, tmp_path):
+    """Issue 16: every event's earliest–latest span is placed on the page's scale, and an event whose sources
+    disagree shows a mark for each date given (a fixture source dates the break 1959), titled so."""
+    slug = "1961-12-03-soviet-union-breaks-relations"
+    assert cli(seeded_url, "add", "source", "--key", "second-paper-2022", "--kind", "article", "--author",
+               "Fixture, A.", "--year", "2022", "--title", "A second paper").exit_code == 0
+    assert cli(seeded_url, "add", "claim", slug, "--date", "1959", "--source", "second-paper-2022").exit_code == 0
+    page = tmp_path / "chronology.html"
+    assert cli(seeded_url, "export", "--format", "html", "-o", str(page)).exit_code == 0
+    dom, console = browse(page, tmp=tmp_path)
+    assert console == []
+    placed = re.compile(r'style="left: ([0-9.e-]+)%; width: ([0-9.e-]+)%;"')
+    hulls = re.findall(r'<span class="hull"[^>]*>', dom)
+    assert len(hulls) == len(Page(dom).events) and all(placed.search(h) for h in hulls)
+    item = dom[dom.index(f'data-slug="{slug}"'):]
+    item = item[:item.index("</li>")]
+    marks = re.findall(r'<span class="mark"[^>]*>', item)
+    assert len(marks) == 2 and all("sources disagree" in m for m in marks)
+    (late, early) = [tuple(float(x) for x in placed.search(m).groups()) for m in marks]  # (1961-12-03, then 1959)
+    assert early[0] + early[1] < late[0] <= 100  # 1959 ends before 3 December 1961 on the scale
+    assert 'class="legend"' in dom and "a date a source gives where sources disagree" in dom

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from write_sample import counts, without_the_seeds_claims
+from write_sample import counts
 
 from relations_db.domain import relative as rel
 from relations_db.domain.edtf_calendar import day_number
@@ -130,16 +130,6 @@ def _add_fixture_source(cli, url: str) -> None:
 
 def _cite(*args: str) -> list[str]:
     return [*args, "--source", "second-paper-2022", "--locator", "p. 7"]
-
-
-@pytest.fixture
-def bare_url(seeded_url):
-    """The seed without the claims it records itself (the Vlorë dispute dated against the break and the
-    submarines' leaving, Khrushchev's appointment before June 1954): these tests state their own."""
-    engine = db.make_engine(seeded_url)
-    without_the_seeds_claims(engine)
-    engine.dispose()
-    return seeded_url
 
 
 def test_the_seeds_own_relative_claims_are_information_not_an_error(cli, tmp_path):

@@ -22,7 +22,12 @@ from dataclasses import dataclass, replace
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from relations_db.analysis import claims_audit, duplicates, relative_audit  # noqa: F401  (register their rules first)
+from relations_db.analysis import (  # noqa: F401  (register their rules before RULES is built)
+    claim_rules,
+    claims_audit,
+    duplicates,
+    relative_audit,
+)
 from relations_db.analysis.findings import CHECKS, Finding, Rule, rule, rules
 from relations_db.analysis.findings import when as _when
 from relations_db.analysis.in_text import InText, in_text_citations, names_source, source_words

@@ -107,7 +107,7 @@ def check_cmd(ctx: typer.Context, format_: CheckFormat = None, rule: RuleOpt = N
         json.dump([f.as_dict() for f in findings], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        _print_findings(findings)
+        _print_findings(findings, set(rule or ()))
     tally = counts(findings)
     if findings:
         output.message(f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: " +
@@ -118,24 +118,56 @@ def check_cmd(ctx: typer.Context, format_: CheckFormat = None, rule: RuleOpt = N
         raise typer.Exit(1)
 
 
-def _print_findings(findings: "list[Finding]") -> None:
-    import textwrap
+# More information findings of one rule than this print as one block listing their records (the seed has a
+# single-citation finding for half its events), unless the rule is asked for by name (`--rule`).
+INFO_LISTED = 3
+SUMMARY_KEYS = 40  # (the records such a block names; it says how many more)
+
+
+def _print_findings(findings: "list[Finding]", asked: set[str]) -> None:
+    from collections import Counter
 
     from relations_db.cli.output import console
-    from relations_db.domain.text import visible
 
     width = max(60, min(console().width, 120))
+    many = Counter(f.rule for f in findings if f.severity == "info")
+    done: set[str] = set()
     for finding in findings:
-        records = ", ".join(f"{kind} {key}" for kind, key in finding.records)
-        head = f"{finding.severity.upper():<8}{finding.rule}: {records}"
-        lines = [head]
-        for label, text in (("", finding.message), ("fix: ", finding.fix),
-                            ("noted: ", finding.noted or "")):
-            if text:
-                lines.append(textwrap.fill(label + text, width=width, initial_indent=" " * 8,
-                                           subsequent_indent=" " * 8, break_long_words=False,
-                                           break_on_hyphens=False))
-        typer.echo(visible("\n".join(lines)) + "\n")  # (findings quote stored titles and names)
+        if finding.severity != "info" or many[finding.rule] <= INFO_LISTED or finding.rule in asked:
+            _print_block(finding.severity, finding.rule, ", ".join(f"{k} {v}" for k, v in finding.records),
+                         (("", finding.message), ("fix: ", finding.fix), ("noted: ", finding.noted or "")), width)
+        elif finding.rule not in done:
+            done.add(finding.rule)
+            _print_summary([f for f in findings if f.rule == finding.rule], width)
+
+
+def _print_summary(findings: "list[Finding]", width: int) -> None:
+    """One block for many information findings of a rule: how many, the rule's summary and their records."""
+    from relations_db.domain.vocab import AUDIT_RULES
+
+    rule_id = findings[0].rule
+    summary = next(text for rid, _, text in AUDIT_RULES if rid == rule_id)
+    kinds = list(dict.fromkeys(kind for f in findings for kind, _ in f.records[:1]))
+    noun = kinds[0] if len(kinds) == 1 else "record"
+    keys = ", ".join(key for f in findings[:SUMMARY_KEYS] for _, key in f.records[:1])
+    if len(findings) > SUMMARY_KEYS:
+        keys += f" and {len(findings) - SUMMARY_KEYS} more"
+    _print_block("info", rule_id, f"{len(findings)} {noun}s",
+                 ((f"{summary} — ", keys), ("", f"`relations-db check --rule {rule_id}` lists each with what it says "
+                                               "and how to fix it")), width)
+
+
+def _print_block(severity: str, rule_id: str, records: str, parts: tuple[tuple[str, str], ...], width: int) -> None:
+    import textwrap
+
+    from relations_db.domain.text import visible
+
+    lines = [f"{severity.upper():<8}{rule_id}: {records}"]
+    for label, text in parts:
+        if text:
+            lines.append(textwrap.fill(label + text, width=width, initial_indent=" " * 8, subsequent_indent=" " * 8,
+                                       break_long_words=False, break_on_hyphens=False))
+    typer.echo(visible("\n".join(lines)) + "\n")  # (findings quote stored titles and names)
 
 
 TimelineFormat = Annotated[Optional[Literal["table", "csv", "json"]], format_flag(

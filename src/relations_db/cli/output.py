@@ -462,8 +462,10 @@ def claims_section(claims: Sequence[Mapping[str, Any]]) -> list[str]:
         lines += [wrapped(text, "        ", "      ") for text in evidence_lines(claim["evidence"])]
     notes = [c for c in claims if c["kind"] == "date" and not c["shown"]]
     for claim in notes:
-        givers = ", ".join(e["short"] for e in claim["evidence"] if e["stance"] == "supports") or "no source"
-        lines.append(wrapped(f"Note: {givers} gives {claim['value']} ({claim['rank']}).", "  ", ""))
+        from relations_db.read.claim_rows import date_note
+
+        givers = [e["short"] for e in claim["evidence"] if e["stance"] == "supports"]
+        lines.append(wrapped(f"Note: {date_note(givers, claim['date'] or '', claim['rank'])}", "  ", ""))
     return lines
 
 

@@ -151,13 +151,13 @@ def chronology_cmd(
     if format_ != "markdown" and style is None:  # (Markdown names the corpus, a style reads the sources)
         with fast_connection(ctx) as lite:
             rows = fast.event_rows(lite, filters) if lite is not None else None
-            if rows is not None:
-                shown = write_text(rows)
+            if lite is not None and rows is not None:  # (with the notes of the dates an event does not show)
+                shown = write_text(fast.with_date_notes(lite, rows))
     if rows is None:
-        from relations_db.read.events import event_rows
+        from relations_db.read.events import event_rows, with_date_notes
 
         with connection(ctx) as conn:
-            rows = event_rows(conn, filters)
+            rows = with_date_notes(conn, event_rows(conn, filters))
             if style is not None:
                 from relations_db.formats.citations import write_styled_chronology
 

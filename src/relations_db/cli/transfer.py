@@ -158,12 +158,12 @@ def _export_pandoc(ctx: typer.Context, filters, fmt: str, output: str | None) ->
     from relations_db.formats.chronology import document_heading, selection_start
     from relations_db.formats.pandoc import write_bibliography, write_pandoc_markdown
     from relations_db.read.bibliography import source_records
-    from relations_db.read.events import event_rows
+    from relations_db.read.events import event_rows, with_date_notes
 
     bibliography = Path(output).with_suffix(".json")
     started = time.perf_counter()
     with session(ctx) as s:
-        rows = event_rows(s, filters)  # (the filters are checked before any file is touched)
+        rows = with_date_notes(s, event_rows(s, filters))  # (the filters are checked before any file is touched)
         with atomic_output(output) as out:
             count, keys = write_pandoc_markdown(rows, out, bibliography.name,
                                                 title=document_heading(s, filters)[0], since=selection_start(filters))

@@ -95,3 +95,26 @@ def date_outcome(claims: list[DateClaim]) -> DateOutcome | None:
     disputed = bool(disjoint_pairs(best))
     shown = best[0] if disputed else min(best, key=lambda c: (_width(c), c.id))
     return DateOutcome(shown, tuple(best), min(best, key=_earliest_start), max(best, key=_latest_end), disputed)
+
+
+@dataclass(frozen=True)
+class PlaceClaim:
+    """One place claim as the rule needs it: its id, the place it names and its rank."""
+
+    id: int
+    place_id: int | None
+    rank: str
+
+
+# What `shown_place` answers for an event with no place claim: its place is left as it is.
+KEEP = object()
+
+
+def shown_place(claims: list[PlaceClaim]) -> int | None | object:
+    """The place an event shows from its place claims: the lowest-id claim of the best rank present (one place is
+    shown); None when every claim is deprecated; `KEEP` when there is no place claim (the event keeps its place)."""
+    shown = [c for c in claims if c.rank != "deprecated"]
+    if not shown:
+        return None if claims else KEEP
+    top = min(rank_order(c.rank) for c in shown)
+    return min((c for c in shown if rank_order(c.rank) == top), key=lambda c: c.id).place_id

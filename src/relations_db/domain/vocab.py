@@ -256,6 +256,11 @@ AUDIT_RULES = (
                                                       "recorded dates or each other"),
     ("relative-conflict-ranked", RELATIVE_CONFLICT_RANKED_SEVERITY, "relative claims that contradict the dates or "
                                                                     "each other, one of them ranked preferred"),
+    ("claim-disputed", "warning", "a participant or place claim that a citation disputes, with neither side ranked"),
+    ("single-citation", "info", "an event resting on a single citation"),
+    ("second-hand", "info", "an event known only second-hand: every citation is quoted in another work"),
+    ("claims-out-of-step", "error", "an event whose stored date, days, disputed flag or place do not follow from "
+                                    "its claims"),
 )
 PERIODS = ("year", "month")
 

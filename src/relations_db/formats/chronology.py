@@ -140,6 +140,11 @@ class Notes:
                 found.append(number)
         return sorted(found)  # [1][4][13], as an essay orders its note marks
 
+    def date_refs(self, event: Mapping[str, Any]) -> list[int]:
+        """The numbers of the event's date notes ("Fixture 2022 gives 1959 (normal)."), after its sources'."""
+        return [self.numbers.setdefault(text, len(self.numbers) + 1)
+                for text in event.get("date_notes") or ()]
+
     def items(self) -> Iterator[tuple[int, str]]:
         """(number, text) of every note, in the order of their numbers."""
         for text, number in self.numbers.items():
@@ -181,6 +186,8 @@ def write_chronology(events: Iterable[Mapping[str, Any]], out: TextIO, title: st
             out.write(("\n" if count else "") + f"{heading_text(group)}\n")
         refs = "".join(f"[{n}]" for n in notes.refs(event))
         out.write(hanging(f"  {date_text(event)}: {event_line(event)} {refs}".rstrip(), width, 4) + "\n")
+        for note in event.get("date_notes") or ():  # (who gives a date the event does not show)
+            out.write(hanging(f"    Note: {note}", width, 6) + "\n")
         count += 1
     if count and isinstance(notes, Notes) and notes.numbers:
         out.write("\nNotes\n")
@@ -262,7 +269,7 @@ def write_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, title: str 
         if group != year:
             year = group
             out.write(f"\n## {heading_text(group)}\n\n")
-        refs = "".join(f"[^{n}]" for n in notes.refs(event))
+        refs = "".join(f"[^{n}]" for n in notes.refs(event) + notes.date_refs(event))
         out.write(f"- **{md_escape(date_text(event))}**: {md_escape(event_line(event))}"
                   f"{refs}\n")
         count += 1

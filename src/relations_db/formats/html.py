@@ -28,7 +28,9 @@ from relations_db.domain import dates
 from relations_db.domain.citing import note_text
 from relations_db.domain.dates import iso_ymd
 from relations_db.domain.vocab import CONFIDENCE_MAX, TONE_MAX, TONE_MIN, confidence_label, tone_word, type_label
+from relations_db.errors import DateError
 from relations_db.formats.chronology import heading_of, heading_text
+from relations_db.read.claim_rows import date_text
 
 
 def _fill_width(tone: int) -> int:
@@ -78,6 +80,16 @@ ol.citations{margin:.5rem 0 0;padding-left:1.3rem;font-size:.95rem}
 ol.citations li{margin:.4rem 0}
 blockquote{margin:.1rem 0;padding-left:.7rem;border-left:3px solid var(--line);font-style:italic}
 .ref,.note{margin:.1rem 0;font:.85rem system-ui,sans-serif;color:var(--muted)}
+.span{position:relative;height:.5rem;margin:.35rem 0 .2rem;background:#eef0f2;border-radius:.25rem;max-width:40rem}
+.span .hull{position:absolute;top:0;left:0;width:100%;height:100%;min-width:3px;background:var(--muted);
+ border-radius:.25rem}
+li.disputed .span .hull{opacity:.35}
+.span .mark{position:absolute;top:-.2rem;height:.9rem;min-width:4px;background:var(--neg);border-radius:2px}
+li.disputed .when{color:var(--neg)}
+.legend{margin:.3rem 0 0;font:.85rem system-ui,sans-serif;color:var(--muted)}
+.legend .key{display:inline-block;width:1.2rem;height:.5rem;margin:0 .2rem;vertical-align:middle;
+ background:var(--muted);border-radius:.25rem}
+.legend .key.mark{width:.3rem;height:.8rem;background:var(--neg)}
 #empty{font-style:italic}
 """ + _TONE_RULES + "\n"
 
@@ -169,6 +181,24 @@ SCRIPT = """
   document.getElementById("f-reset").addEventListener("click", function () {
     actorSel.selectedIndex = 0; fromSel.selectedIndex = 0; toSel.selectedIndex = 0; changed();
   });
+  // Each event's span (earliest to latest day) and, where sources disagree, each date they give, placed on the
+  // one scale of the page's days (day numbers, never a JS Date; an open end reaches the edge of the scale).
+  var bars = document.querySelectorAll(".span [data-start], .span [data-end]");
+  var lo = Infinity, hi = -Infinity;
+  Array.prototype.forEach.call(bars, function (b) {
+    ["data-start", "data-end"].forEach(function (name) {
+      var v = b.getAttribute(name);
+      if (v) { lo = Math.min(lo, Number(v)); hi = Math.max(hi, Number(v)); }
+    });
+  });
+  Array.prototype.forEach.call(bars, function (b) {
+    if (lo > hi) { return; }
+    var s = b.getAttribute("data-start") ? Number(b.getAttribute("data-start")) : lo;
+    var e = b.getAttribute("data-end") ? Number(b.getAttribute("data-end")) : hi;
+    var whole = hi - lo + 1;
+    b.style.left = ((s - lo) * 100 / whole) + "%";
+    b.style.width = ((e - s + 1) * 100 / whole) + "%";
+  });
   window.addEventListener("hashchange", function () { fromAddress(); apply(); });
   fromAddress();
   apply();
@@ -228,6 +258,46 @@ def _citation(citation: dict) -> str:
     return "".join(parts)
 
 
+def _days(start: str | None, end: str | None) -> tuple[str, str]:
+    """The day numbers of a span's first and last day, as the page's scale reads them ('' for an open or unknown
+    end, or a day this page cannot place)."""
+    found = []
+    for iso, first in ((start, True), (end, False)):
+        try:
+            parsed = dates.parse(iso) if iso else None
+        except DateError:
+            parsed = None
+        day = None if parsed is None else (parsed.start_day if first else parsed.end_day)
+        found.append("" if day is None else str(day))
+    return found[0], found[1]
+
+
+def _day_text(iso: str | None, kind: str | None) -> str:
+    """'3 December 1961' for a bound's day; 'open' or 'unknown' for an end without one."""
+    if iso is None:
+        return kind or "open"
+    try:
+        return dates.display(iso)
+    except DateError:
+        return iso
+
+
+def _span(event: dict) -> str:
+    """The event's span on the page's scale (the hull of its best-ranked dates) and, where its sources disagree,
+    a mark for each date they give; the script places them."""
+    start, end = _days(event["start"], event["end"])
+    what = (f"earliest {_day_text(event['start'], event.get('start_kind'))}, "
+            f"latest {_day_text(event['end'], event.get('end_kind'))}")
+    marks = []
+    for given in event.get("dates") or ():
+        parsed = dates.parse(given)
+        first, last = (str(d) if d is not None else "" for d in (parsed.start_day, parsed.end_day))
+        marks.append(f'<span class="mark" data-start="{first}" data-end="{last}" '
+                     f'title="{_e(dates.display(parsed))} — sources disagree"></span>')
+    return (f'<div class="span"><span class="hull" data-start="{start}" data-end="{end}" title="{_e(what)}">'
+            f'</span>{"".join(marks)}</div>')
+
+
 def _event(event: dict, group: str) -> str:
     first, last = _years(event)
     names = list(dict.fromkeys(a["name"] for a in event["actors"]))
@@ -240,10 +310,12 @@ def _event(event: dict, group: str) -> str:
                 meta.append(f"{_e(key)}: {_e(value)}")
     if event.get("tone") is not None:
         meta.append(_tone(event["tone"]))
-    html = [f'<li class="event" id="{_e("event-" + event["slug"])}" data-slug="{_e(event["slug"])}" '
+    disputed = " disputed" if event.get("dates") else ""
+    html = [f'<li class="event{disputed}" id="{_e("event-" + event["slug"])}" data-slug="{_e(event["slug"])}" '
             f'data-group="{group}" data-from="{first}" data-to="{last}" '
             f'data-actors="{_e(json.dumps(names, ensure_ascii=False))}">',
-            f'<p class="when"><time>{_e(dates.display(event["date"]))}</time></p>',
+            f'<p class="when"><time>{_e(date_text(event))}</time></p>', _span(event),
+            *(f'<p class="note">Note: {_e(note)}</p>' for note in event.get("date_notes") or ()),
             f"<h3>{_e(event['title'])}</h3>",
             f'<p class="meta">{" · ".join(meta)}</p>']
     if event["actors"]:
@@ -284,7 +356,9 @@ def write_html(events: Iterable[dict], out: TextIO, title: str = "Chronology", s
 <style>{STYLE}</style>
 </head>
 <body>
-<header><h1>{_e(title)}</h1>{f'<p class="about">{_e(about)}</p>' if about else ""}</header>
+<header><h1>{_e(title)}</h1>{f'<p class="about">{_e(about)}</p>' if about else ""}
+<p class="legend"><span class="key"></span>an event's span, earliest to latest day, on one scale for the page;
+<span class="key mark"></span>a date a source gives where sources disagree</p></header>
 <main>
 <ol class="timeline">
 """)

@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
-from relations_db.domain import dates
 from relations_db.formats.chronology import NO_GROUP, event_line, heading_of, heading_text, md_escape
+from relations_db.read.claim_rows import date_text
 
 # A locator pandoc reads as one: its label and value ("p. 343", "pp. 340-341"); anything else ("3 gusht 1953,
 # nr. 135") is given after a comma and pandoc keeps it as the citation's suffix.
@@ -55,8 +55,9 @@ def write_pandoc_markdown(events: Iterable[Mapping[str, Any]], out: TextIO, bibl
         # (a space between brackets: "[@a][@b]" would read as a reference link)
         cites = "".join(" " + citation_text(c) for c in event["citations"])
         keys.update(k for c in event["citations"] for k in (c["source"], c.get("cited_in")) if k)
-        out.write(f"- **{md_escape(dates.display(event['date']))}**: {md_escape(event_line(event))}"
-                  f"{cites}\n")
+        # (who gives a date the event does not show: a pandoc inline note, "^[…]")
+        notes = "".join(f"^[{md_escape(note)}]" for note in event.get("date_notes") or ())
+        out.write(f"- **{md_escape(date_text(event))}**: {md_escape(event_line(event))}{cites}{notes}\n")
         count += 1
     if count == 0:
         out.write("\nNo events.\n")

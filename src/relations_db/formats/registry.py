@@ -150,6 +150,9 @@ def prepare_export(name: str, session: Session, filters: Filters) -> Callable[[I
         return lambda out, progress: function(rows, session, out, progress=progress)
     if entry.takes == "document":  # a titled document: its title and first line say what it holds
         from relations_db.formats.chronology import document_heading, selection_start
+        from relations_db.read.events import with_date_notes
+
+        rows = with_date_notes(session, rows)  # (and who gives the dates an event does not show)
 
         title, about = document_heading(session, filters)
         return lambda out, progress: function(_counted(rows, progress), out, title=title, about=about,

@@ -8,7 +8,7 @@ with the event), every citation of the event that links to no claim: those suppo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 from relations_db.domain import claims as rule
@@ -149,3 +149,51 @@ def with_derived(detail: Any, derived: Mapping[str, Any] | None) -> None:
     more than its dates: `derived` (absent otherwise, so that an event without relative claims reads as before)."""
     if derived is not None:
         detail["derived"] = dict(derived)
+
+
+def date_note(givers: Iterable[str], date: str, rank: str) -> str:
+    """'Fixture 2022 gives 1959 (normal).': who gives a date the event does not show — the one wording of `show`,
+    the chronology, Markdown and HTML."""
+    named = list(dict.fromkeys(givers))
+    who = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else (named[0] if named else "no source")
+    return f"{who} give{'s' if len(named) <= 1 else ''} {dates.display(date)} ({rank})."
+
+
+def _notes_of(rows: list[Row], citations: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The notes of one event from its rows of `events.noted_statement`; `citations`: the event's (an own claim is
+    supported by those linked to no claim, as in `claim_rows`)."""
+    linked = {r[6] for r in rows if r[1] is None}
+    unlinked = [c["short"] for c in citations if c["id"] not in linked]
+    claims: dict[int, tuple[str, str, list[str]]] = {}
+    for _, claim_id, date, rank, own, short, _ in (r for r in rows if r[1] is not None):
+        if claim_id not in claims:
+            claims[claim_id] = (date, rank, list(unlinked) if own else [])
+        if short is not None:
+            claims[claim_id][2].append(short)
+    return [date_note(givers, date, rank) for date, rank, givers in claims.values()]
+
+
+def date_notes(events: Iterable[Any], fetch: Callable[[list[int]], Iterable[Row]], batch: int
+               ) -> Iterator[Any]:
+    """`events`, each with `date_notes` (the notes of the date claims it does not show) when it has any; `fetch`
+    runs `events.noted_statement` for a batch of event ids — one query per `batch` events."""
+    pending: list[Any] = []
+    for event in events:
+        pending.append(event)
+        if len(pending) == batch:
+            yield from _noted_batch(pending, fetch)
+            pending = []
+    if pending:
+        yield from _noted_batch(pending, fetch)
+
+
+def _noted_batch(events: list[Any], fetch: Callable[[list[int]], Iterable[Row]]) -> list[Any]:
+    by_event: dict[int, list[Row]] = {}
+    for row in fetch([e["id"] for e in events]):
+        by_event.setdefault(row[0], []).append(row)
+    for event in events:
+        rows = by_event.get(event["id"])
+        notes = _notes_of(rows, event["citations"]) if rows else []
+        if notes:
+            event["date_notes"] = notes
+    return events

@@ -35,6 +35,7 @@ from relations_db.read.events import (
     details_statements,
     invoked_by_statement,
     invoked_statement,
+    noted_statement,
     one_event_statement,
     sources_statement,
 )
@@ -88,7 +89,7 @@ def statements(v: int) -> dict[str, Select[Any]]:
         "sources": sources_statement(),
         "max_id": max_id_statement(),
         "details.actors": actors_, "details.citations": citations_, "details.invokes": invokes_,
-        "details.dated": dated_,
+        "details.dated": dated_, "details.noted": noted_statement("sqlite"),
         "one_event": one_event_statement(50 + v),
         "invoked": invoked_statement("sqlite", [f"slug{v}"]),
         "invoked_by": invoked_by_statement("sqlite", [60 + v]),

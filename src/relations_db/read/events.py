@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from relations_db.read import assemble, names
 from relations_db.read.assemble import attach_details, batch_ids, event_detail, event_dict
-from relations_db.read.claim_rows import with_claims, with_derived
+from relations_db.read.claim_rows import date_notes, with_claims, with_derived
 from relations_db.read.claims import claims_of, disputed_dates
 from relations_db.read.filters import (
     Filters,
@@ -63,6 +63,7 @@ from relations_db.read.tables import (
     one_of,
     param,
 )
+from relations_db.store.schema import claim_citations as CC
 from relations_db.store.schema import claims as CL
 
 if TYPE_CHECKING:
@@ -179,6 +180,54 @@ def details_statements(dialect: str) -> tuple[Select[Any], Select[Any], Select[A
             .join(CL, CL.c.id == DS.c.claim_id).where(of_batch(DS.c.event_id)).order_by(DS.c.event_id, CL.c.id),
         )
     return _DETAILS[dialect]
+
+
+_NOTED: dict[str, Select[Any]] = {}
+
+
+def noted_statement(dialect: str) -> Select[Any]:
+    """The date claims a batch of events (the one parameter `ids`) does not show — deprecated, or outranked by a
+    preferred one — with the sources of their supporting citations: (event id, claim id, date, rank, own, the
+    source's short form), then (event id, NULL…, the id of a citation linked to any claim) for each event with an
+    own claim among them, whose implicit support is the event's unlinked citations (`claim_rows.date_notes`). Few
+    events have any: an undisputed batch costs one probe of the claims per event, in one statement."""
+    if dialect not in _NOTED:
+        ids = _batch_ids(dialect)
+
+        def of_batch(column: ColumnElement[int]) -> ColumnElement[bool]:
+            return column.in_(ids) if isinstance(ids, Select) else column == ids
+
+        def hidden_date(claim: Any) -> ColumnElement[bool]:
+            """A date claim the event does not show: deprecated, or normal with a preferred one beside it."""
+            better = CL.alias("better")
+            outranked = select(better.c.id).where(better.c.event_id == claim.c.event_id, better.c.kind == "date",
+                                                  better.c.rank == "preferred").exists()
+            return (claim.c.kind == "date") & ((claim.c.rank == "deprecated")
+                                               | ((claim.c.rank == "normal") & outranked))
+
+        supports = CC.join(CI, CI.c.id == CC.c.citation_id).join(SO, SO.c.id == CI.c.source_id)
+        claimed = (select(CL.c.event_id, CL.c.id.label("claim_id"), CL.c.date, CL.c.rank, CL.c.own,
+                          SO.c.short, literal_column("NULL").label("linked"))
+                   .select_from(CL.outerjoin(supports, (CC.c.claim_id == CL.c.id) & (CC.c.stance == "supports")))
+                   .where(of_batch(CL.c.event_id), hidden_date(CL)))
+        own = CL.alias("own")
+        has_own = select(own.c.id).where(own.c.event_id == CL.c.event_id, own.c.own.is_(True), hidden_date(own))
+        linked = (select(CL.c.event_id, literal_column("NULL"), literal_column("NULL"), literal_column("NULL"),
+                         literal_column("NULL"), literal_column("NULL"), CC.c.citation_id)
+                  .select_from(CC.join(CL, CL.c.id == CC.c.claim_id))
+                  .where(of_batch(CL.c.event_id), has_own.exists()))
+        union = union_all(claimed, linked).subquery()
+        _NOTED[dialect] = select(*union.c).order_by(union.c.event_id, union.c.claim_id)
+    return _NOTED[dialect]
+
+
+def with_date_notes(db: Database, events: Iterator[EventRow]) -> Iterator[EventRow]:
+    """`events`, each with `date_notes` when it has date claims it does not show ("Fixture 2022 gives 1959
+    (normal)."): for the readable chronologies, one query per batch."""
+    conn = connection(db)
+    stmt = noted_statement(conn.dialect.name)
+    return date_notes(events, lambda ids: conn.execute(stmt, {"ids": batch_ids(conn.dialect.name, ids)}).all(),
+                      BATCH)
 
 
 def _attach_details(conn: Connection, events: list[EventRow], sources: dict[int, tuple[str, str]]) -> None:

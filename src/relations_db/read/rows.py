@@ -106,6 +106,7 @@ class EventRow(_EventFields):
     invoked_by: NotRequired[list[EventRef]]  # `agreements`: the events that invoke it
     disputed: NotRequired[bool]  # when the best-ranked date claims disagree (then `dates` lists them)
     dates: NotRequired[list[str]]
+    date_notes: NotRequired[list[str]]  # the readable chronologies: who gives a date not shown (`with_date_notes`)
 
 
 class EventDetail(_EventFields):

@@ -174,12 +174,9 @@ def recompute(session: Session, event: Event) -> None:
         if outcome.disputed:
             session.add_all(DisputedSpan(claim_id=c.id, event_id=event.id, start_day=c.start_day, end_day=c.end_day)
                             for c in outcome.best)
-    places = [c for c in event.claims if c.kind == "place" and c.rank != "deprecated"]
-    if places:
-        top = min(vocab.rank_order(c.rank) for c in places)
-        event.place_id = min((c for c in places if vocab.rank_order(c.rank) == top), key=lambda c: c.id).place_id
-    elif any(c.kind == "place" for c in event.claims):
-        event.place_id = None
+    place = rule.shown_place([rule.PlaceClaim(c.id, c.place_id, c.rank) for c in event.claims if c.kind == "place"])
+    if place is not rule.KEEP:
+        event.place_id = place  # type: ignore[assignment]  # (KEEP aside, an id or None)
     session.flush()
 
 

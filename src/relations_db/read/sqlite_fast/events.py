@@ -141,6 +141,12 @@ def stream(conn: sqlite3.Connection, name: str, params: dict[str, Any],
     return generate()
 
 
+def with_date_notes(conn: sqlite3.Connection, events: Iterator[EventRow]) -> Iterator[EventRow]:
+    """`read.events.with_date_notes` on the compiled statement: one query per batch."""
+    return claim_rows.date_notes(events, lambda ids: run.rows(conn, "details.noted",
+                                                              ids=assemble.batch_ids("sqlite", ids)), BATCH)
+
+
 def agreement_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[EventRow] | None:
     """`read.events.agreement_rows`: the agreements matching `filters`, each with `invoked_by`; None when this
     shape is not compiled."""
