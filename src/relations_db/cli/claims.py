@@ -214,7 +214,7 @@ def claims_cmd(
 
     Example: relations-db claims 1961-12-03-soviet-union-breaks-relations
     """
-    from relations_db.cli import output
+    from relations_db.cli import claim_text, output
     from relations_db.cli.common import connection
     from relations_db.read import names
     from relations_db.read.claims import claims_of
@@ -225,7 +225,7 @@ def claims_cmd(
         rows = claims_of(conn, names.event_id(conn, event), detail["citations"])
     fmt = format_ or "table"
     records: Sequence[Mapping[str, Any]] = rows if fmt in ("json", "jsonl") else [
-        {**r, "id": f"k{r['id']}", "evidence": " | ".join(output.evidence_lines(r["evidence"]))}
+        {**r, "id": f"k{r['id']}", "evidence": " | ".join(claim_text.evidence_lines(r["evidence"]))}
         for r in rows]
     columns = [output.Column("Claim", width=6), output.Column("Kind", width=11), output.Column("Value", ratio=2),
                output.Column("Rank", width=10), output.Column("Shown", width=5), output.Column("Evidence", ratio=4)]
