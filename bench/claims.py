@@ -88,9 +88,10 @@ def add_date_claims(conn) -> list[int]:
 
 
 def recompute(conn, event_ids: list[int]) -> int:
-    """Each event's hull, `disputed` flag and disputed spans from its date claims, by the domain's rule;
-    returns how many are disputed."""
+    """Each event's date columns, `disputed` flag and disputed spans from its date claims, by the domain's rule
+    (what `write.claims.recompute` sets, without the ORM); returns how many are disputed."""
     from relations_db.domain import claims as rule
+    from relations_db.domain import dates
 
     disputed = 0
     for start in range(0, len(event_ids), _BATCH):
@@ -105,11 +106,17 @@ def recompute(conn, event_ids: list[int]) -> int:
             outcome = rule.date_outcome(claims)
             if outcome is None:
                 continue
-            updates.append({"i": eid, "s": outcome.start_day, "e": outcome.end_day, "d": outcome.disputed})
+            shown, first, last = (dates.parse(c.date) for c in (outcome.shown, outcome.start_from, outcome.end_from))
+            updates.append({"i": eid, "t": shown.text, "p": shown.precision, "a": shown.approximate,
+                            "u": shown.uncertain, "s": first.start_day, "sk": first.start_kind,
+                            "si": first.start_iso, "e": last.end_day, "ek": last.end_kind, "ei": last.end_iso,
+                            "d": outcome.disputed})
             if outcome.disputed:
                 disputed += 1
                 spans += [{"c": c.id, "i": eid, "s": c.start_day, "e": c.end_day} for c in outcome.best]
-        conn.execute(text("UPDATE events SET start_day = :s, end_day = :e, disputed = :d WHERE id = :i"), updates)
+        conn.execute(text("UPDATE events SET date = :t, precision = :p, approximate = :a, uncertain = :u, "
+                          "start_day = :s, start_kind = :sk, start_iso = :si, end_day = :e, end_kind = :ek, "
+                          "end_iso = :ei, disputed = :d WHERE id = :i"), updates)
         if spans:
             conn.execute(text("INSERT INTO disputed_spans (claim_id, event_id, start_day, end_day) "
                               "VALUES (:c, :i, :s, :e)"), spans)
