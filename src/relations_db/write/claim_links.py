@@ -9,6 +9,16 @@ from relations_db.errors import UserError
 from relations_db.store.models import Citation, Claim, ClaimCitation, Event
 
 
+def rank_and_reason(claim: Claim, rank: str | None, reason: str | None) -> None:
+    """Give `claim` the rank and the reason a write states (a checked rank; a blank reason keeps the old one)."""
+    from relations_db.write.checks import optional_text
+
+    if rank is not None:
+        claim.rank = rank
+    if optional_text(reason):
+        claim.reason = optional_text(reason)
+
+
 def check_choice(value: str, choices: tuple[str, ...], what: str, field: str) -> str:
     """`value` when it is one of `choices`; otherwise a message listing them."""
     if value not in choices:

@@ -10,8 +10,8 @@ from relations_db.domain import vocab
 from relations_db.errors import UserError
 from relations_db.store.models import Claim
 from relations_db.write import relative
-from relations_db.write.checks import Problems, date_values, optional_text, parse_actor_spec
-from relations_db.write.claim_links import check_choice
+from relations_db.write.checks import Problems, date_values, parse_actor_spec
+from relations_db.write.claim_links import check_choice, rank_and_reason
 from relations_db.write.claims import ClaimInput, new_claim, one_value, recompute, same_claim, value_of
 from relations_db.write.parts import participants
 from relations_db.write.resolve import place_or_new, resolve_actor, resolve_event
@@ -61,10 +61,7 @@ def own_claim(session: Session, event_ref: str, given: ClaimInput, rank: str | N
     if claim is None:
         claim = new_claim(session, event, kind, value, values)
     claim.own = True
-    if rank is not None:
-        claim.rank = rank
-    if optional_text(reason):
-        claim.reason = optional_text(reason)
+    rank_and_reason(claim, rank, reason)
     recompute(session, event)
     refresh_search(session, event)
     return claim, made

@@ -29,6 +29,7 @@ from relations_db.write.checks import Problems, date_values, optional_text
 from relations_db.write.claim_links import check_choice as _check_choice
 from relations_db.write.claim_links import existing_citation as _existing_citation
 from relations_db.write.claim_links import link as _link
+from relations_db.write.claim_links import rank_and_reason
 from relations_db.write.parts import (
     CitationInput,
     Participant,
@@ -260,10 +261,7 @@ def add_claim(session: Session, event_ref: str, given: ClaimInput, *, source: st
     new = claim is None
     if claim is None:
         claim = new_claim(session, event, kind, value, values)
-    if rank is not None:
-        claim.rank = rank
-    if optional_text(reason):
-        claim.reason = optional_text(reason)
+    rank_and_reason(claim, rank, reason)
     session.flush()
     _link(session, claim, citation, stance)
     recompute(session, event)

@@ -22,8 +22,8 @@ from relations_db.read.relative import derived_of
 from relations_db.read.relative_rows import component
 from relations_db.store.models import Citation, Claim, Event
 from relations_db.store.schema import claims as CL
-from relations_db.write.checks import Problems, optional_text
-from relations_db.write.claim_links import check_choice, existing_citation, link
+from relations_db.write.checks import Problems
+from relations_db.write.claim_links import check_choice, existing_citation, link, rank_and_reason
 from relations_db.write.parts import CitationInput, new_citation
 from relations_db.write.resolve import resolve_event
 
@@ -132,10 +132,7 @@ def add_relative(session: Session, event_ref: str, given: ClaimInput, *, source:
         claim = Claim(kind=kind, own=False, rank=vocab.CLAIM_RANK_DEFAULT, other_event_id=other.id, at_least=least,
                       at_most=most)
         event.claims.append(claim)
-    if rank is not None:
-        claim.rank = rank
-    if optional_text(reason):
-        claim.reason = optional_text(reason)
+    rank_and_reason(claim, rank, reason)
     session.flush()
     link(session, claim, citation, stance)
     apply_derived(session, event.id)
