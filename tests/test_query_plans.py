@@ -261,6 +261,23 @@ def test_a_search_with_too_many_matches_to_rank_lists_them_in_date_order(spans_e
         assert all("[common]" in e["snippet"] for e in found)
 
 
+def test_a_low_estimate_of_the_matches_still_lists_many_in_date_order(spans_engine, monkeypatch):
+    """PostgreSQL decides to rank on the planner's estimate; when it is low, the search reads one candidate more
+    than may be ranked, and lists them in date order as SQLite's exact count would: the same answer on both
+    backends, and never more than RANK_AT_MOST + 1 candidates read."""
+    from relations_db.read import search as searching
+
+    with spans_engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(events.select())]
+    monkeypatch.setattr(shapes, "RANK_AT_MOST", 50)
+    monkeypatch.setattr(searching, "_few_matches", lambda conn, terms: True)  # (an estimate of "few")
+    with db.connection_scope(spans_engine) as conn:
+        found = search_rows(conn, "common", Filters(limit=20))  # in all 400
+        assert not found.ranked and [e["id"] for e in found] == naive(rows, None, None)[:20]
+        rare = search_rows(conn, "rarity")
+        assert rare.ranked and sorted(e["id"] for e in rare) == [150, 300]
+
+
 def test_a_search_decides_to_rank_right_after_a_load(engine, monkeypatch):
     """Before any ANALYZE (a bulk import has just filled the tables), PostgreSQL's estimate of the matches is a
     fixed guess: the matches are counted instead."""

@@ -111,12 +111,18 @@ def search_rows(db: Database, text: str, filters: Filters | None = None) -> Sear
     def with_snippet(event: EventRow, row: Row) -> None:
         event["snippet"] = snippet(row.body, terms)
 
+    dialect = conn.dialect.name
+    if ranked:
+        # PostgreSQL decides on the planner's estimate: one candidate more than may be ranked is read, and when
+        # it comes (the estimate was low) the matches are listed in date order, as SQLite's exact count has them.
+        candidates = conn.execute(candidates_statement(dialect, terms, resolved)
+                                  .limit(shapes.RANK_AT_MOST + 1)).all()
+        ranked = len(candidates) <= shapes.RANK_AT_MOST
     if not ranked:
-        resolved.subsets.append(search_subset(conn.dialect.name, terms))
+        resolved.subsets.append(search_subset(dialect, terms))
         stmt = events_statement(conn, resolved, filters.limit, body=True)
         return SearchResults(stream(conn, stmt, limit=filters.limit, each=with_snippet), ranked)
-    dialect = conn.dialect.name
-    ids = ranked_ids(conn.execute(candidates_statement(dialect, terms, resolved)), terms, filters.limit)
+    ids = ranked_ids(candidates, terms, filters.limit)
     found = stream(conn, by_ids_statement(dialect, ids), limit=len(ids), each=with_snippet)
     return SearchResults(iter(in_order(found, ids)), ranked)
 
