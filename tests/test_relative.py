@@ -299,3 +299,19 @@ def test_merging_an_event_repoints_the_relative_claims_that_name_it(cli, bare_ur
     assert kept["other_event"] == DISPUTE
     kinds = [c["kind"] for c in json.loads(cli(bare_url, "claims", DISPUTE, "-f", "json").stdout)]
     assert "after" not in kinds  # it would have named its own event
+
+
+def test_a_gap_in_weeks_goes_out_in_yaml_and_comes_back(cli, bare_url, tmp_path):
+    """Whatever gap `add claim` accepts, a YAML export writes and an import reads back (the seed format checks
+    durations by the same rule)."""
+    assert cli(bare_url, "add", "claim", DISPUTE, "--after", LEAVE, "--at-least", "2w", "--source", "lala-2014",
+               "--locator", "p. 344", "--quote", "after breaking relations").exit_code == 0
+    exported = tmp_path / "all.yaml"
+    assert cli(bare_url, "export", "--format", "yaml", "-o", str(exported)).exit_code == 0
+    assert "at_least: 2W" in exported.read_text(encoding="utf-8")
+    again = f"sqlite:///{tmp_path / 'again.db'}"
+    assert cli(again, "db", "upgrade").exit_code == 0
+    imported = cli(again, "import", str(exported))
+    assert imported.exit_code == 0, imported.stderr
+    claims = json.loads(cli(again, "claims", DISPUTE, "-f", "json").stdout)
+    assert [(c["other_event"], c["at_least"]) for c in claims if c["kind"] == "after"] == [(LEAVE, "2W")]

@@ -14,7 +14,6 @@ it removes nothing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -33,8 +32,17 @@ from relations_db.write.claims import recompute
 
 # The kinds of own claims whose value is the event's field of that name: an own entry of such a kind gives none.
 OWN_VALUE_FIELDS = ("date", "place")
-# A duration as relative claims bound a gap: a whole number of days, months or years (`10D`, `3M`, `1Y`).
-DURATION = re.compile(r"[0-9]+[DMY]")
+
+def is_duration(value: object) -> bool:
+    """Whether `value` is a gap as the database stores it (`10D`, `2W`, `3M`, `1Y`: `domain.relative`'s rule, so
+    that whatever `add claim` accepts, an export writes and an import reads back)."""
+    from relations_db.domain.relative import normal_duration
+    from relations_db.errors import UserError
+
+    try:
+        return isinstance(value, str) and normal_duration(value) == value
+    except UserError:
+        return False
 _TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
 
 
@@ -239,9 +247,9 @@ def _validate_relative(entry: Mapping, item: Mapping, what: str, slugs: Containe
         problems.add(entry.line_of("event"), f"{what} {kind} claim: an event is not {kind} itself")
     for key in ("at_least", "at_most"):
         value = text_of(entry.get(key))
-        if value is not None and not (isinstance(value, str) and DURATION.fullmatch(value)):
-            problems.add(entry.line_of(key), f"{what} {kind} claim: {key} is a duration such as 10D, 3M or 1Y "
-                                             f"(found {value!r})")
+        if value is not None and not is_duration(value):
+            problems.add(entry.line_of(key), f"{what} {kind} claim: {key} is a duration such as 10D, 2W, 3M or "
+                                             f"1Y (found {value!r})")
 
 
 def _validate_own(entry: Mapping, value: tuple[object, ...], own: set[tuple[object, ...]], what: str,
