@@ -26,7 +26,7 @@ from relations_db.domain.text import control_problem, fold
 from relations_db.domain.vocab import CLAIM_KINDS, CLAIM_RANK_DEFAULT, CLAIM_RANKS, RELATIVE_CLAIMS, STANCES
 from relations_db.errors import DateError
 from relations_db.formats.seed.fields import CLAIM_FIELDS, CLAIM_VALUE_FIELDS, CLAIM_VALUES, OWN_CLAIM_KINDS
-from relations_db.formats.seed.read import Mapping, text_of
+from relations_db.formats.seed.read import Mapping, date_problem, text_of
 from relations_db.store.models import Claim, ClaimCitation, Event, Participation, RetiredSlug
 from relations_db.write.claims import recompute
 
@@ -176,11 +176,9 @@ def _validate_value(entry: Mapping, kind: str, what: str, problems: Problems,
                                               f"leave {kind!r} out of an own: true entry")
     elif kind == "date":
         date = _required(entry, "date", what, problems)
-        if date is not None:
-            try:
-                dates.parse(date)
-            except DateError as exc:
-                problems.add(entry.line_of("date"), f"{what} date claim: {exc}")
+        problem = date_problem(date) if date is not None else None
+        if problem:
+            problems.add(entry.line_of("date"), f"{what} date claim: {problem}")
     elif kind == "place" and _required(entry, "place", what, problems) is not None:
         problem = place(entry["place"])
         if problem:

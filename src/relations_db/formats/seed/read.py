@@ -34,6 +34,19 @@ class Mapping(dict[Any, Any]):
         return self.key_lines.get(key, self.line)
 
 
+def date_problem(text: str) -> str | None:
+    """What is wrong with an EDTF date of a seed file (the parser's message), or None: one check for an event's
+    date and a date claim's."""
+    from relations_db.domain import dates
+    from relations_db.errors import DateError
+
+    try:
+        dates.parse(text)
+    except DateError as exc:
+        return str(exc)
+    return None
+
+
 def text_of(value: _T) -> _T | str:
     """A scalar as text (YAML reads `3` and `434/3` differently; `true` stays 'true'); None, a list or a
     mapping comes back as it is, for the validator to refuse where text is required."""

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from relations_db.domain import dates
 from relations_db.domain.text import control_problem, fold
 from relations_db.domain.vocab import (
     ACTOR_KINDS,
@@ -31,7 +30,7 @@ from relations_db.domain.vocab import (
     valid_key,
     valid_slug,
 )
-from relations_db.errors import DateError, ValidationError
+from relations_db.errors import ValidationError
 from relations_db.formats.seed.claims import validate_claims
 from relations_db.formats.seed.fields import (
     ACTOR_FIELDS,
@@ -45,7 +44,7 @@ from relations_db.formats.seed.fields import (
     SEED_FORMATS,
     TYPE_REQUIRED_IN,
 )
-from relations_db.formats.seed.read import Mapping, text_of
+from relations_db.formats.seed.read import Mapping, date_problem, text_of
 from relations_db.formats.seed.sources import SOURCE_FIELDS_OF, validate_csl_fields
 from relations_db.store.models import Actor, ActorAlias, Event, Place, PlaceAlias, RetiredKey, RetiredSlug, Source
 
@@ -312,11 +311,9 @@ def _event_slug(item: Mapping, seen: set[str], problems: _Problems) -> str:
 def _event_fields(item: Mapping, what: str, problems: _Problems, type_required: bool) -> None:
     """The event's own values: date, title, type (optional from version 3 on), summary, tone."""
     date = _require_text(item, "date", what, problems)
-    if date is not None:
-        try:
-            dates.parse(date)
-        except DateError as exc:
-            problems.add(item.line_of("date"), f"{what}: {exc}")
+    problem = date_problem(date) if date is not None else None
+    if problem:
+        problems.add(item.line_of("date"), f"{what}: {problem}")
     _require_text(item, "title", what, problems)
     if type_required:
         _require_text(item, "type", what, problems)
