@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 import weakref
 
@@ -632,10 +633,16 @@ def test_csv_rows_quote_a_carriage_return_on_every_python():
 @pytest.fixture
 def parallel_from_100(monkeypatch):
     """The parallel ways of the CSV export taken from 100 events on (the sample corpus has 3,000), and a list
-    of the way each export took: "parts" or "single" (SQLite), "halves" or "one copy" (PostgreSQL's COPY)."""
+    of the way each export took: "parts" or "single" (SQLite), "halves" or "one copy" (PostgreSQL's COPY), and
+    "worker" for each worker process started."""
     monkeypatch.setattr(csv_stream, "PARALLEL_AT_LEAST", 100)
     taken: list[str] = []
-    write_in_parts, halves = csv_parts.write_in_parts, csv_copy.date_halves
+    write_in_parts, halves, start = csv_parts.write_in_parts, csv_copy.date_halves, csv_parts.start_worker
+
+    def start_recorded(*args):
+        worker = start(*args)
+        taken.append("worker")
+        return worker
 
     def parts_recorded(*args):
         written = write_in_parts(*args)
@@ -649,6 +656,7 @@ def parallel_from_100(monkeypatch):
 
     monkeypatch.setattr(csv_parts, "write_in_parts", parts_recorded)
     monkeypatch.setattr(csv_copy, "date_halves", halves_recorded)
+    monkeypatch.setattr(csv_parts, "start_worker", start_recorded)
     return taken
 
 
@@ -666,10 +674,14 @@ def test_csv_export_of_everything_in_parallel_writes_the_same_bytes(cli, db_url,
     exported = tmp_path / "everything.csv"
     assert "Exported 3000 events" in _ok(cli(db_url, "export", "-o", str(exported))).stderr
     assert exported.read_text(encoding="utf-8") == general  # (to a file: the parts go in as bytes)
-    assert parallel_from_100 == 2 * (["parts"] if backend == "sqlite" else ["halves"])
+    # (SQLite: a worker per core beyond this one, up to 3; PostgreSQL: one, for the second half)
+    ways = [way for way in parallel_from_100 if way != "worker"]
+    assert ways == 2 * (["parts"] if backend == "sqlite" else ["halves"])
+    assert parallel_from_100.count("worker") == 2 * (min(os.cpu_count() or 1, 4) - 1 if backend == "sqlite" else 1)
+    before = len(parallel_from_100)
     _ok(cli(db_url, "export", "--year", "1960", "-o", str(exported)))  # a selection: one statement, as before
     assert exported.read_text(encoding="utf-8") == _both_csv(db_url, Filters(year=1960))[0]
-    assert len(parallel_from_100) == 2
+    assert len(parallel_from_100) == before
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -695,7 +707,7 @@ def test_parallel_export_keeps_writers_out_until_every_part_has_its_snapshot(cli
 
     monkeypatch.setattr(csv_parts, "start_worker", start_and_try_writing)
     general, fast = _both_csv(db_url, Filters())
-    assert fast == general and parallel_from_100 == ["parts"]
+    assert fast == general and [way for way in parallel_from_100 if way != "worker"] == ["parts"]
     assert blocked and all(blocked)  # a writer waits while the parts start...
     other = sqlite3.connect(path, timeout=0, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # ...and not after
@@ -737,6 +749,52 @@ def test_a_failed_export_part_is_a_message_and_leaves_no_file(cli, db_url, corpu
     assert result.exit_code == 1 and "no such table" in result.stderr and "Traceback" not in result.stderr
     assert ("worker process failed" if failing == "worker" else "could not read the database") in result.stderr
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_postgresql_export_halves_read_one_snapshot(cli, db_url, corpus, monkeypatch, parallel_from_100):
+    """The second half is read by a worker process that starts after the export began: an edit committed just
+    after it started is not in the file, which is the database as it was when the export began."""
+    import psycopg
+
+    _corpus_db(cli, db_url, corpus)
+    before, _ = _both_csv(db_url, Filters())
+    dsn = db_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as connection:  # the latest event: in the worker's half
+        latest = connection.execute("SELECT id, title FROM events ORDER BY start_day DESC, id DESC LIMIT 1").fetchone()
+    start = csv_parts.start_worker
+
+    def start_then_edit(*args):
+        worker = start(*args)
+        with psycopg.connect(dsn, autocommit=True) as other:
+            other.execute("UPDATE events SET title = 'Edited while exported' WHERE id = %s", (latest[0],))
+        return worker
+
+    monkeypatch.setattr(csv_parts, "start_worker", start_then_edit)
+    general, fast = _both_csv(db_url, Filters())  # (the general writer reads before the worker starts)
+    assert parallel_from_100[-2:] == ["halves", "worker"] and fast == general == before and latest[1] in fast
+    assert "Edited while exported" in _both_csv(db_url, Filters())[0]  # (and the edit was made)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_failed_postgresql_export_half_is_a_message_and_leaves_no_file(cli, db_url, corpus, monkeypatch,
+                                                                          tmp_path, parallel_from_100):
+    _corpus_db(cli, db_url, corpus)
+    start = csv_parts.start_worker
+    bad = "COPY (SELECT * FROM no_such_table) TO STDOUT (FORMAT csv)"
+    monkeypatch.setattr(csv_parts, "start_worker", lambda job, module: start({**job, "query": bad}, module))
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    result = cli(db_url, "export", "-o", str(folder / "out.csv"))
+    assert result.exit_code == 1 and "Traceback" not in result.stderr, (parallel_from_100, result.stderr)
+    assert "worker process failed" in result.stderr and "no_such_table" in result.stderr
+    assert list(folder.iterdir()) == []
+
+
+def test_the_postgresql_export_worker_loads_no_sqlalchemy():
+    """The worker of PostgreSQL's export (`copy.main`) needs psycopg, not SQLAlchemy: it starts in tens of ms."""
+    loaded = _loaded_modules("from relations_db.formats.csv.copy import main")
+    assert not {m for m in loaded if m.split(".")[0] in ("sqlalchemy", "yaml", "typer", "rich")}
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])

@@ -3,16 +3,25 @@
 The cells are those of `statement.csv_statement`; this process reads them back (csv.reader, in C) and writes
 the rows with `stream.write_rows`, which makes the sources, the notes and the date as a reader sees it by the
 one Python rule (`domain`), as on SQLite.
+
+Every event is exported in two date halves, on one snapshot: this process reads the first, a worker process
+(`main`, started as SQLite's parts are, `parts.start_worker`) the second into a temporary file, copied in after
+the first. Each server process sorts its half while the other is read, and the Python work on the rows (a few
+microseconds each: reading the CSV, the notes, the date as shown) is done on both cores at once.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 from relations_db.formats.csv import stream
-from relations_db.formats.csv.statement import csv_statement
+from relations_db.formats.csv.statement import SHORTS, csv_statement
 from relations_db.formats.csv.stream import HEADER, Cells, Progress, Selection, write_rows
 
 if TYPE_CHECKING:
@@ -26,60 +35,88 @@ _BLOCKS = 1000  # COPY sends a message per row: they are decoded and written thi
 def copy_csv(export: Selection, out: TextIO, cells: Cells, progress: Progress = None) -> int:
     """The header and every row of `export` (a `writer.CsvExport`); returns how many rows.
 
-    Every event (no filter, no limit) is copied as two date halves on two new connections that import the
-    session's snapshot, so that the halves are one consistent export; anything else is one COPY on the
-    session's own connection. Parallel plans are turned off for the transaction: each of their workers would
+    Every event (no filter, no limit) is copied as two date halves (`in_halves`); anything else is one COPY on
+    the session's own connection. Parallel plans are turned off for the transaction: each of their workers would
     build the whole actors and sources aggregates again.
     """
+    from sqlalchemy import text
+
+    session = export.session
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    halves = date_halves(session) if export.everything else None
+    if halves is not None:
+        written = in_halves(session, halves, out, cells, progress)
+        if written is not None:
+            return written
+    out.write(HEADER)
+    connection = session.connection().connection.dbapi_connection
+    dialect = session.get_bind().dialect
+    copy = _Copy(connection, copy_query(connection, csv_statement("postgresql", export.where, export.limit), dialect))
+    with ExitStack() as stack:
+        # Stopped when anything fails (a full disk, before or while the COPY is read): the connection must be
+        # free again before the transaction ends.
+        stack.callback(copy.close)
+        return write_rows(_records(copy), out, cells, progress)
+
+
+def in_halves(session: Session, halves: list[Any], out: TextIO, cells: Cells,
+              progress: Progress = None) -> int | None:
+    """The header and the rows of two date halves (`date_halves`), read on two new connections that import the
+    session's snapshot, so that the halves are one consistent export: the first here, the second by a worker
+    process, which the session's transaction outlives (a snapshot can be taken up only while it is open).
+    Returns how many rows, or None, having written nothing, when no worker can be started (no interpreter to
+    start, or connection arguments that cannot be sent to one)."""
     import psycopg
     from sqlalchemy import text
 
     from relations_db.errors import DatabaseError
+    from relations_db.formats.csv.parts import copy_parts, start_worker, stop
 
-    session = export.session
-    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    out.write(HEADER)
-    halves = date_halves(session) if export.everything else None
-    dialect = session.get_bind().dialect
-    with ExitStack() as stack:
-        if halves is None:
-            connection = session.connection().connection.dbapi_connection
-            copies = [_Copy(connection, csv_statement("postgresql", export.where, export.limit),
-                            dialect)]
-        else:
-            snapshot = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-            engine = session.get_bind().engine  # (a session bound to a connection: its engine)
-            try:
-                connections = [stack.enter_context(_connection_in_snapshot(engine, snapshot)) for _ in halves]
-            except psycopg.Error as error:  # (the session's own connection worked a moment ago)
-                raise DatabaseError(f"PostgreSQL could not export: {str(error).strip()}") from None
-            # Both COPYs are sent before either is read: the second server process sorts its half meanwhile.
-            copies = [_Copy(connection, csv_statement("postgresql", [half], None), dialect)
-                      for connection, half in zip(connections, halves, strict=True)]
-        done = 0
-        for copy in copies:
-            # Stopped when anything fails (a full disk, before or while the COPY is read): the connection
-            # must be free again before the transaction ends.
-            stack.callback(copy.close)
-        for copy in copies:
-            done = write_rows(_records(copy), out, cells, progress, done) + done
-        return done
+    snapshot = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+    engine = session.get_bind().engine  # (a session bound to a connection: its engine)
+    dialect = engine.dialect
+    own = session.connection().connection.dbapi_connection
+    first, second = (copy_query(own, csv_statement("postgresql", [half], None), dialect) for half in halves)
+    cargs, cparams = dialect.create_connect_args(engine.url)
+    # (SQLAlchemy's type adapters, `context`, stay here: the worker reads text only)
+    cparams = {name: value for name, value in cparams.items() if name != "context"}
+    with tempfile.TemporaryDirectory(prefix="relations-db-export-") as scratch, ExitStack() as stack:
+        target = os.path.join(scratch, "part-1.csv")
+        job = {"connect": [list(cargs), cparams], "snapshot": snapshot, "query": second, "target": target}
+        try:
+            workers = [(start_worker(job, __name__), target)]
+        except (OSError, TypeError):  # (TypeError: an argument JSON cannot carry, given by the URL's query)
+            return None
+        stack.callback(stop, workers)
+        try:
+            connection = stack.enter_context(_connection_in_snapshot(engine, snapshot))
+        except psycopg.Error as error:  # (the session's own connection worked a moment ago)
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            raise DatabaseError(f"PostgreSQL could not export: {first_line}") from None
+        copy = _Copy(connection, first)
+        stack.callback(copy.close)
+        out.write(HEADER)
+        done = write_rows(_records(copy), out, cells, progress)
+        return copy_parts(workers, out, done, progress)
+
+
+def copy_query(connection: Any, statement: Select, dialect: Dialect) -> str:
+    """`COPY (statement) TO STDOUT (FORMAT csv)` with its parameters merged on this side (COPY takes none on
+    the server), as psycopg's client-side cursor merges them."""
+    import psycopg
+
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    return psycopg.ClientCursor(connection).mogrify(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", compiled.params)
 
 
 class _Copy:
     """`COPY (statement) TO STDOUT (FORMAT csv)` on a psycopg connection, spoken through libpq directly.
 
     psycopg's Copy object costs a generator round trip per row (about 6 µs; 2 µs this way), and it waits for
-    the server's first answer when it starts, where sending the query here returns at once: two COPYs on two
-    connections then run at the same time without threads. The parameters are merged on this side (COPY takes
-    none on the server).
+    the server's first answer when it starts, where sending the query (`copy_query`) here returns at once.
     """
 
-    def __init__(self, connection: Any, statement: Select, dialect: Dialect) -> None:
-        import psycopg
-
-        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-        query = psycopg.ClientCursor(connection).mogrify(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", compiled.params)
+    def __init__(self, connection: Any, query: str) -> None:
         self.connection = connection
         self.encoding = connection.info.encoding
         self.rows = 0
@@ -150,7 +187,9 @@ class _Copy:
         while self.connection.pgconn.get_result() is not None:
             pass
         self.finished = True
-        raise DatabaseError(f"PostgreSQL could not export: {message.decode(errors='replace').strip()}")
+        # (the first line: the server's error; the lines after it quote the statement at length)
+        first = (message.decode(errors="replace").strip().splitlines() or ["no answer"])[0]
+        raise DatabaseError(f"PostgreSQL could not export: {first}")
 
 
 def _records(copy: _Copy) -> Iterator[list[list[str]]]:
@@ -167,19 +206,24 @@ def _records(copy: _Copy) -> Iterator[list[list[str]]]:
 @contextmanager
 def _connection_in_snapshot(engine: Engine, snapshot: str) -> Iterator[Any]:
     """A new read-only connection whose transaction sees `snapshot` (exported by the session's transaction)."""
-    import psycopg
-    from psycopg import sql
-
     cargs, cparams = engine.dialect.create_connect_args(engine.url)
     connection = engine.dialect.loaded_dbapi.connect(*cargs, **cparams)
     try:
-        connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        connection.read_only = True
-        connection.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
-        connection.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        _in_snapshot(connection, snapshot)
         yield connection
     finally:
         connection.close()
+
+
+def _in_snapshot(connection: Any, snapshot: str) -> None:
+    """Begin a read-only transaction on the psycopg `connection` that sees `snapshot`, with no parallel plans."""
+    import psycopg
+    from psycopg import sql
+
+    connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    connection.read_only = True
+    connection.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+    connection.execute("SET LOCAL max_parallel_workers_per_gather = 0")
 
 
 def date_halves(session: Session) -> list[Any] | None:
@@ -198,3 +242,27 @@ def date_halves(session: Session) -> list[Any] | None:
         return None
     # (the open or unknown starts, NULL, go with the first half)
     return [or_(events.c.start_day < middle, events.c.start_day.is_(None)), events.c.start_day >= middle]
+
+
+def _work() -> None:
+    """The worker: the second half as CSV lines into its file, then the number of rows on stderr."""
+    import psycopg
+
+    job = json.loads(sys.stdin.readline())
+    cargs, cparams = job["connect"]
+    with psycopg.connect(*cargs, **cparams) as connection:
+        _in_snapshot(connection, job["snapshot"])
+        cells = Cells(dict(connection.execute(SHORTS).fetchall()))
+        with open(job["target"], "w", encoding="utf-8", newline="") as out:
+            count = write_rows(_records(_Copy(connection, job["query"])), out, cells)
+    sys.stderr.write(f"{count}\n")
+
+
+def main() -> None:
+    """The worker's entry point: any error goes to stderr, for the parent to turn into a message."""
+    try:
+        _work()
+    except Exception as error:  # noqa: BLE001 — reported to the parent
+        first = (str(error).strip().splitlines() or [""])[0]  # (the parent reports one line)
+        sys.stderr.write(f"{type(error).__name__}: {first}\n")
+        sys.exit(1)

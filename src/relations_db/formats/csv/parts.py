@@ -21,7 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, TextIO, TypedDict
 
 from relations_db.formats.csv import stream
@@ -86,9 +86,9 @@ def write_in_parts(export: Selection, out: TextIO, progress: Progress = None) ->
                     except OSError:  # no interpreter to start (an embedded Python): one process, then
                         return None
                 done = _write_first(mine, guard, workers, part_statement(dialect, *ranges[0]), out, progress)
-                return _copy_parts(workers, out, done, progress)
+                return copy_parts(workers, out, done, progress)
             finally:
-                _stop(workers)
+                stop(workers)
     finally:
         mine.close()
         guard.close()  # (rolls back, if the lock is still held)
@@ -117,8 +117,8 @@ def _write_first(mine: sqlite3.Connection, guard: sqlite3.Connection, workers: l
     try:
         _begin(mine)
         for worker, _ in workers:
-            if _pipes(worker)[0].readline() != _READY:
-                raise DatabaseError(_failure(worker))
+            if pipes(worker)[0].readline() != _READY:
+                raise DatabaseError(failure(worker))
         guard.execute("ROLLBACK")  # every part holds its snapshot: writers may go on
         cells = _cells(mine)
         out.write(HEADER)
@@ -128,33 +128,33 @@ def _write_first(mine: sqlite3.Connection, guard: sqlite3.Connection, workers: l
         raise DatabaseError(f"The export could not read the database: {error}") from None
 
 
-def _copy_parts(workers: list[Worker], out: TextIO, done: int, progress: Progress) -> int:
+def copy_parts(workers: list[Worker], out: TextIO, done: int, progress: Progress) -> int:
     """Each worker's part, in order, copied in when it is complete; returns `done` plus their rows."""
     from relations_db.errors import DatabaseError
 
     for worker, target in workers:
         if worker.wait() != 0:
-            raise DatabaseError(_failure(worker))
+            raise DatabaseError(failure(worker))
         with open(target, "rb") as part:
-            pump(_blocks(part), out, "utf-8")
+            pump(blocks(part), out, "utf-8")
         os.unlink(target)
-        done += int(_pipes(worker)[1].read().split()[-1])
+        done += int(pipes(worker)[1].read().split()[-1])
         if progress is not None:
             progress(done)
     return done
 
 
-def _blocks(part: IO[bytes]) -> Iterator[bytes]:
+def blocks(part: IO[bytes]) -> Iterator[bytes]:
     return iter(lambda: part.read(1 << 20), b"")
 
 
-def _stop(workers: list[Worker]) -> None:
+def stop(workers: list[Worker]) -> None:
     """Every worker ended (killed if still running: the export failed or stopped half-way) and its pipes closed."""
     for worker, _ in workers:
         if worker.poll() is None:
             worker.kill()
             worker.wait()
-        for pipe in _pipes(worker):
+        for pipe in pipes(worker):
             pipe.close()
 
 
@@ -199,33 +199,35 @@ def part_statement(dialect: Dialect, low: int | None, high: int | None) -> tuple
     return str(compiled), [compiled.params[name] for name in compiled.positiontup or ()]
 
 
-def start_worker(job: Job) -> subprocess.Popen[bytes]:
-    """A worker with its job. Where this process found the package is added at the end of the worker's path: it
+def start_worker(job: Mapping[str, Any], program_module: str = __name__) -> subprocess.Popen[bytes]:
+    """A worker with its job: `program_module`'s `main()` in a new interpreter (this module's, SQLite's; or
+    `copy`'s, PostgreSQL's). Where this process found the package is added at the end of the worker's path: it
     finds the same package, and nothing there can shadow the standard library (as PYTHONPATH could)."""
     import relations_db
 
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(relations_db.__file__)))
     program = (f"import sys; sys.path.append({package_root!r}); "
-               "from relations_db.formats.csv.parts import main; main()")
+               f"from {program_module} import main; main()")
+    line = json.dumps(job).encode() + b"\n"  # (first: a job JSON cannot carry starts no process)
     worker = subprocess.Popen([sys.executable, "-c", program], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE)
     assert worker.stdin is not None  # (a pipe: asked for above)
-    worker.stdin.write(json.dumps(job).encode() + b"\n")
+    worker.stdin.write(line)
     worker.stdin.close()
     return worker
 
 
-def _pipes(worker: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
+def pipes(worker: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
     """The worker's stdout and stderr (pipes, as `start_worker` asks for them)."""
     assert worker.stdout is not None and worker.stderr is not None
     return worker.stdout, worker.stderr
 
 
-def _failure(worker: subprocess.Popen[bytes]) -> str:
+def failure(worker: subprocess.Popen[bytes]) -> str:
     if worker.poll() is None:
         worker.kill()
     worker.wait()
-    lines = _pipes(worker)[1].read().decode(errors="replace").strip().splitlines()
+    lines = pipes(worker)[1].read().decode(errors="replace").strip().splitlines()
     return f"The export's worker process failed: {lines[-1] if lines else f'exit status {worker.returncode}'}"
 
 
