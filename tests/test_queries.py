@@ -16,7 +16,7 @@ from relations_db.errors import Ambiguous, DateError, NotFound, UserError
 from relations_db.formats.chronology import note_text, write_chronology, write_markdown
 from relations_db.formats.csv.columns import CSV_COLUMNS, csv_cells
 from relations_db.formats.csv.writer import write_csv
-from relations_db.formats.json import write_json, write_jsonl
+from relations_db.formats.json import write_indented, write_json, write_jsonl
 from relations_db.read.catalog import actor_profile, actor_rows, source_profile, source_rows
 from relations_db.read.events import agreement_rows, count_events, event_by_ref, event_rows
 from relations_db.read.filters import Filters
@@ -337,6 +337,22 @@ def test_json_and_jsonl_of_nothing(sample_session):
     assert [json.loads(line)["slug"] for line in lines] == ["1959-khrushchev-visits-albania",
                                                             "1959-10-grechko-in-vlora"]
     assert "Vlorë" in out.getvalue()  # not \u00eb: ensure_ascii is off
+
+
+@pytest.mark.parametrize("items", [
+    [],
+    [{}, [], {"records": []}],
+    [{"rule": "date-conflict", "records": [{"type": "event", "key": "1961-12-03-break"}], "noted": None,
+      "message": "Vlorë \"quoted\"\nnext line\u2028", "tone": -1.5, "own": True, "count": 3}],
+    [[1, [2, []], {"x": {"y": [None, (3, 4)]}}], "text", None, 0],
+    [{1: "an int key", True: "a bool key", None: "no key", 2.5: "a float key"}],
+])
+def test_indented_json_is_the_bytes_json_dump_writes(items):
+    """`check --format json` writes with `write_indented`: byte for byte what json.dump(indent=2) wrote."""
+    expected, written = io.StringIO(), io.StringIO()
+    json.dump(items, expected, ensure_ascii=False, indent=2)
+    assert write_indented(iter(items), written) == len(items)
+    assert written.getvalue() == expected.getvalue()
 
 
 def test_note_text_names_the_work_that_reports_a_citation():

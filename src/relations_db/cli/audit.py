@@ -93,18 +93,18 @@ def check_cmd(ctx: typer.Context, format_: CheckFormat = None, rule: RuleOpt = N
 
     Example: relations-db check --format json
     """
-    import json
     import sys
 
     from relations_db.analysis.audit import run_checks
     from relations_db.analysis.findings import counts
     from relations_db.cli import output
     from relations_db.cli.common import session
+    from relations_db.formats.json import write_indented
 
     with session(ctx) as s:
         findings = run_checks(s, rule or None)
     if format_ == "json":
-        json.dump([f.as_dict() for f in findings], sys.stdout, ensure_ascii=False, indent=2)
+        write_indented((f.as_dict() for f in findings), sys.stdout)
         sys.stdout.write("\n")
     else:
         _print_findings(findings, set(rule or ()))

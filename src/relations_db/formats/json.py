@@ -41,3 +41,44 @@ def write_jsonl(events: Iterable[Mapping[str, Any]], out: TextIO) -> int:
     if lines:
         out.write("\n".join(lines) + "\n")
     return count + len(lines)
+
+
+def write_indented(items: Iterable[Any], out: TextIO) -> int:
+    """The bytes of `json.dump(list(items), out, ensure_ascii=False, indent=2)`, faster: each scalar by the C
+    encoder, one write per item. (`json.dump` with an indent encodes in pure Python and writes every token
+    apart: 2.7 million writes for the 66,744 findings of `check` on 100k events.)"""
+    count = 0
+    for item in items:
+        out.write(("[\n  " if count == 0 else ",\n  ") + _indented(item, "\n    "))
+        count += 1
+    out.write("[]" if count == 0 else "\n]")
+    return count
+
+
+# The C encoder of one scalar (a string: the most frequent, at once), made once: `json.dumps` with an argument
+# makes a new encoder at every call.
+_SCALAR = json.JSONEncoder(ensure_ascii=False).encode
+_STRING: Any = json.encoder.encode_basestring
+
+
+def _key(key: Any) -> str:
+    """A member's name as JSON spells it: a string as it is, True as "true", 1 as "1" (json's own rule)."""
+    return _STRING(key) if type(key) is str else json.dumps({key: 0}, ensure_ascii=False)[1:-4]
+
+
+def _indented(value: Any, inner: str) -> str:
+    """`value` as `json.dumps(..., indent=2)` spells it, its members on lines that begin with `inner`."""
+    if type(value) is str:
+        return _STRING(value)
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        deeper = inner + "  "
+        members = (f"{_key(key)}: {_indented(member, deeper)}" for key, member in value.items())
+        return "{" + inner + ("," + inner).join(members) + inner[:-2] + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        deeper = inner + "  "
+        return "[" + inner + ("," + inner).join(_indented(member, deeper) for member in value) + inner[:-2] + "]"
+    return _SCALAR(value)
