@@ -345,7 +345,7 @@ def test_json_and_jsonl_of_nothing(sample_session):
     [{"rule": "date-conflict", "records": [{"type": "event", "key": "1961-12-03-break"}], "noted": None,
       "message": "Vlorë \"quoted\"\nnext line\u2028", "tone": -1.5, "own": True, "count": 3}],
     [[1, [2, []], {"x": {"y": [None, (3, 4)]}}], "text", None, 0],
-    [{1: "an int key", True: "a bool key", None: "no key", 2.5: "a float key"}],
+    [{2: "an int key", True: "a bool key", None: "no key", 2.5: "a float key"}],
 ])
 def test_indented_json_is_the_bytes_json_dump_writes(items):
     """`check --format json` writes with `write_indented`: byte for byte what json.dump(indent=2) wrote."""
