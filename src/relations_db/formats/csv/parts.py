@@ -117,8 +117,8 @@ def _write_first(mine: sqlite3.Connection, guard: sqlite3.Connection, workers: l
     try:
         _begin(mine)
         for worker, _ in workers:
-            if pipes(worker)[0].readline() != _READY:
-                raise DatabaseError(failure(worker))
+            if _pipes(worker)[0].readline() != _READY:
+                raise DatabaseError(_failure(worker))
         guard.execute("ROLLBACK")  # every part holds its snapshot: writers may go on
         cells = _cells(mine)
         out.write(HEADER)
@@ -134,17 +134,17 @@ def copy_parts(workers: list[Worker], out: TextIO, done: int, progress: Progress
 
     for worker, target in workers:
         if worker.wait() != 0:
-            raise DatabaseError(failure(worker))
+            raise DatabaseError(_failure(worker))
         with open(target, "rb") as part:
-            pump(blocks(part), out, "utf-8")
+            pump(_blocks(part), out, "utf-8")
         os.unlink(target)
-        done += int(pipes(worker)[1].read().split()[-1])
+        done += int(_pipes(worker)[1].read().split()[-1])
         if progress is not None:
             progress(done)
     return done
 
 
-def blocks(part: IO[bytes]) -> Iterator[bytes]:
+def _blocks(part: IO[bytes]) -> Iterator[bytes]:
     return iter(lambda: part.read(1 << 20), b"")
 
 
@@ -154,7 +154,7 @@ def stop(workers: list[Worker]) -> None:
         if worker.poll() is None:
             worker.kill()
             worker.wait()
-        for pipe in pipes(worker):
+        for pipe in _pipes(worker):
             pipe.close()
 
 
@@ -217,17 +217,17 @@ def start_worker(job: Mapping[str, Any], program_module: str = __name__) -> subp
     return worker
 
 
-def pipes(worker: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
+def _pipes(worker: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
     """The worker's stdout and stderr (pipes, as `start_worker` asks for them)."""
     assert worker.stdout is not None and worker.stderr is not None
     return worker.stdout, worker.stderr
 
 
-def failure(worker: subprocess.Popen[bytes]) -> str:
+def _failure(worker: subprocess.Popen[bytes]) -> str:
     if worker.poll() is None:
         worker.kill()
     worker.wait()
-    lines = pipes(worker)[1].read().decode(errors="replace").strip().splitlines()
+    lines = _pipes(worker)[1].read().decode(errors="replace").strip().splitlines()
     return f"The export's worker process failed: {lines[-1] if lines else f'exit status {worker.returncode}'}"
 
 
