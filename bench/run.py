@@ -402,6 +402,11 @@ def _bench_export(report: Report, backend: str, url: str, n: int, sqlite_path: s
     os.unlink(out_file)
 
 
+def _dsn(url: str) -> str:
+    """psycopg's connection string of a SQLAlchemy URL of this benchmark's cluster."""
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
 def _settle_postgresql(report: Report, url: str, n: int, export: list[str]) -> None:
     """The first export after the import, then `VACUUM (ANALYZE)`, as a restore ends: the first read of a freshly
     written page sets its tuples' hint bits (a write) and finds no visibility map, which cost the export of 1M
@@ -413,7 +418,7 @@ def _settle_postgresql(report: Report, url: str, n: int, export: list[str]) -> N
     report.add("postgresql", n, "export CSV, first after the import (fresh pages)",
                f"{n / seconds:,.0f}/s ({seconds:.1f} s)")
     started = time.perf_counter()
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
+    with psycopg.connect(_dsn(url), autocommit=True) as connection:
         connection.execute("VACUUM (ANALYZE)")
     report.add("postgresql", n, "  then VACUUM (ANALYZE); the figures below are after it",
                f"{time.perf_counter() - started:.1f} s")
@@ -422,7 +427,7 @@ def _settle_postgresql(report: Report, url: str, n: int, export: list[str]) -> N
 def _busiest_actor_pg(url: str) -> tuple[str, int]:
     import psycopg
 
-    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    dsn = _dsn(url)
     with psycopg.connect(dsn) as conn:
         return conn.execute(
             "SELECT a.name, count(*) c FROM participations p JOIN actors a ON a.id = p.actor_id "

@@ -15,8 +15,9 @@ def rank_and_reason(claim: Claim, rank: str | None, reason: str | None) -> None:
 
     if rank is not None:
         claim.rank = rank
-    if optional_text(reason):
-        claim.reason = optional_text(reason)
+    stated = optional_text(reason)
+    if stated:
+        claim.reason = stated
 
 
 def check_choice(value: str, choices: tuple[str, ...], what: str, field: str) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
-from relations_db.formats.csv import stream
+from relations_db.formats.csv import parts, stream
 from relations_db.formats.csv.statement import SHORTS, csv_statement
 from relations_db.formats.csv.stream import HEADER, Cells, Progress, Selection, write_rows
 
@@ -70,7 +70,6 @@ def in_halves(session: Session, halves: list[Any], out: TextIO, cells: Cells,
     from sqlalchemy import text
 
     from relations_db.errors import DatabaseError
-    from relations_db.formats.csv.parts import copy_parts, start_worker, stop
 
     snapshot = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
     engine = session.get_bind().engine  # (a session bound to a connection: its engine)
@@ -84,20 +83,19 @@ def in_halves(session: Session, halves: list[Any], out: TextIO, cells: Cells,
         target = os.path.join(scratch, "part-1.csv")
         job = {"connect": [list(cargs), cparams], "snapshot": snapshot, "query": second, "target": target}
         try:
-            workers = [(start_worker(job, __name__), target)]
+            workers = [(parts.start_worker(job, __name__), target)]
         except (OSError, TypeError):  # (TypeError: an argument JSON cannot carry, given by the URL's query)
             return None
-        stack.callback(stop, workers)
+        stack.callback(parts.stop, workers)
         try:
             connection = stack.enter_context(_connection_in_snapshot(engine, snapshot))
         except psycopg.Error as error:  # (the session's own connection worked a moment ago)
-            first_line = (str(error).strip().splitlines() or [""])[0]
-            raise DatabaseError(f"PostgreSQL could not export: {first_line}") from None
+            raise DatabaseError(f"PostgreSQL could not export: {parts.first_line(str(error))}") from None
         copy = _Copy(connection, first)
         stack.callback(copy.close)
         out.write(HEADER)
         done = write_rows(_records(copy), out, cells, progress)
-        return copy_parts(workers, out, done, progress)
+        return parts.copy_parts(workers, out, done, progress)
 
 
 def copy_query(connection: Any, statement: Select, dialect: Dialect) -> str:
@@ -187,8 +185,7 @@ class _Copy:
         while self.connection.pgconn.get_result() is not None:
             pass
         self.finished = True
-        # (the first line: the server's error; the lines after it quote the statement at length)
-        first = (message.decode(errors="replace").strip().splitlines() or ["no answer"])[0]
+        first = parts.first_line(message.decode(errors="replace")) or "no answer"
         raise DatabaseError(f"PostgreSQL could not export: {first}")
 
 
@@ -259,10 +256,5 @@ def _work() -> None:
 
 
 def main() -> None:
-    """The worker's entry point: any error goes to stderr, for the parent to turn into a message."""
-    try:
-        _work()
-    except Exception as error:  # noqa: BLE001 — reported to the parent
-        first = (str(error).strip().splitlines() or [""])[0]  # (the parent reports one line)
-        sys.stderr.write(f"{type(error).__name__}: {first}\n")
-        sys.exit(1)
+    """The worker's entry point (`parts.serve`: an error is one line on stderr)."""
+    parts.serve(_work)

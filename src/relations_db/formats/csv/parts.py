@@ -21,7 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, TextIO, TypedDict
 
 from relations_db.formats.csv import stream
@@ -245,13 +245,24 @@ def _work() -> None:
     sys.stderr.write(f"{count}\n")
 
 
-def main() -> None:
-    """The worker's entry point: any error goes to stderr, for the parent to turn into a message."""
+def first_line(message: str) -> str:
+    """The first line of an error's text: a driver's message may go on to quote the whole statement."""
+    return (message.strip().splitlines() or [""])[0]
+
+
+def serve(work: Callable[[], None]) -> None:
+    """A worker's entry point (SQLite's parts here, PostgreSQL's half in `copy`): `work()`, and any error as
+    one line on stderr with exit status 1, for the parent to turn into a message (`_failure`)."""
     try:
-        _work()
+        work()
     except Exception as error:  # noqa: BLE001 — reported to the parent
-        sys.stderr.write(f"{type(error).__name__}: {error}\n")
+        sys.stderr.write(f"{type(error).__name__}: {first_line(str(error))}\n")
         sys.exit(1)
+
+
+def main() -> None:
+    """The worker's entry point."""
+    serve(_work)
 
 
 if __name__ == "__main__":
