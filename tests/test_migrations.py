@@ -225,3 +225,57 @@ def test_0010_keeps_every_link_and_drops_only_the_relative_claims_it_names(seede
         assert conn.execute(text("SELECT count(*) FROM disputed_spans")).scalar() == spans_before
     assert db.downgrade_losses(engine, BEFORE_RELATIVE) == []
     engine.dispose()
+
+
+# --- 0011: partial indexes of the claim columns that are mostly NULL ---------------------------------------------
+
+BEFORE_PARTIAL: str = import_module("relations_db.migrations.versions.0011_partial_claim_indexes").down_revision
+
+
+def _claim_index_sql(conn) -> dict[str, str]:
+    """Each index of `claims` with its definition, as the backend records it."""
+    if conn.dialect.name == "sqlite":
+        rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'claims' "
+                                 "AND sql IS NOT NULL"))
+    else:
+        rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'claims' "
+                                 "AND schemaname = current_schema()"))
+    return {name: sql for name, sql in rows}
+
+
+def _claim_with_participation(conn, participation: int | None) -> None:
+    event = conn.execute(text("SELECT min(id) FROM events")).scalar()
+    conn.execute(text("INSERT INTO claims (event_id, kind, participation_id, rank, own) "
+                      "VALUES (:e, 'participant', :p, 'normal', :f)"), {"e": event, "p": participation, "f": False})
+
+
+def test_0011_makes_the_mostly_null_indexes_partial_and_keeps_every_rule(seeded_url):
+    """The indexes of `place_id` and `other_event_id` hold only non-NULL rows (and, on PostgreSQL, the unique
+    index of `participation_id`); a participation still has one claim at most, NULLs never collide, and the
+    migration goes down and up again without losing or changing a row."""
+    engine = db.make_engine(seeded_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM claims ORDER BY id")).all()
+        indexes = _claim_index_sql(conn)
+    for column in ("place_id", "other_event_id"):
+        assert f"WHERE {column} IS NOT NULL" in indexes[f"ix_claims_{column}"].replace("(", "").replace(")", "")
+    if engine.dialect.name == "postgresql":
+        assert "WHERE (participation_id IS NOT NULL)" in indexes["uq_claims_participation_id"]
+    with engine.begin() as conn:
+        taken = conn.execute(text("SELECT min(participation_id) FROM claims")).scalar()
+        _claim_with_participation(conn, None)
+        _claim_with_participation(conn, None)
+    with pytest.raises(Exception, match="(?i)unique"), engine.begin() as conn:
+        _claim_with_participation(conn, taken)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM claims WHERE participation_id IS NULL AND kind = 'participant'"))
+    assert db.downgrade_losses(engine, BEFORE_PARTIAL) == []
+    db.downgrade(engine, BEFORE_PARTIAL)
+    with engine.connect() as conn:
+        assert all("WHERE" not in sql for name, sql in _claim_index_sql(conn).items() if name != "ix_claims_marked")
+        assert conn.execute(text("SELECT * FROM claims ORDER BY id")).all() == rows
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        assert _claim_index_sql(conn) == indexes
+        assert conn.execute(text("SELECT * FROM claims ORDER BY id")).all() == rows
+    engine.dispose()

@@ -26,7 +26,7 @@ APP_NAME = "relations-db"
 
 # The newest migration. A test checks that it equals Alembic's head, so that commands can compare it with the
 # database without importing Alembic.
-SCHEMA_HEAD = "0010"
+SCHEMA_HEAD = "0011"
 
 SQLITE_BUSY_TIMEOUT_MS = sqlite_setup.BUSY_TIMEOUT_MS
 
@@ -252,7 +252,7 @@ def migrations_path() -> Path:
 # Indexes written by hand in the migrations, with an expression per backend that the schema cannot declare.
 HAND_WRITTEN_INDEXES = ("ix_event_search_fts", "ix_events_span_31", "ix_events_span_366", "ix_events_span_3660",
                         "ix_events_span_long", "ix_events_start_day_end_day_id", "ix_events_no_end",
-                        "ix_events_no_start", "ix_claims_marked")
+                        "ix_events_no_start", "ix_claims_marked", "uq_claims_participation_id")
 
 
 # Columns of one backend only, added by hand: PostgreSQL's stored tsvector (0002_query_indexes.py).
@@ -262,7 +262,8 @@ HAND_WRITTEN_COLUMNS = ("search_vector",)
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Leave what the migrations write by hand out of autogenerate: the FTS5 tables, the GIN index and the
     tsvector column of PostgreSQL's full-text search (0001_initial_schema.py, 0002_query_indexes.py), the
-    indexes over the days, per backend (0004), and the partial index of the claims that say more (0010)."""
+    indexes over the days, per backend (0004), the partial index of the claims that say more (0010), and the rule
+    of one claim per participation, a constraint on SQLite and a partial unique index on PostgreSQL (0011)."""
     if name is None:
         return True
     if type_ == "column":

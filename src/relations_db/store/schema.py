@@ -330,7 +330,7 @@ claims = Table(
     _optional("start_day", BigInteger),
     _optional("end_day", BigInteger),
     _optional("participation_id", Integer, ForeignKey("participations.id", ondelete="CASCADE"), unique=True),
-    _optional("place_id", Integer, ForeignKey("places.id", ondelete="CASCADE"), index=True),
+    _optional("place_id", Integer, ForeignKey("places.id", ondelete="CASCADE")),
     _required("rank", String(12), default="normal", server_default="normal"),
     _optional("reason", Text),
     # The event's own claim (written with the event, by `add event` or the migration): the event's citations
@@ -338,7 +338,7 @@ claims = Table(
     _required("own", Boolean, default=False, server_default=false()),
     # Relative dating (migration 0010): the event a before/after/during claim names; a removed event takes
     # its relative claims with it (write.maintain says so first).
-    _optional("other_event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), index=True),
+    _optional("other_event_id", Integer, ForeignKey("events.id", ondelete="CASCADE")),
     _optional("at_least", String(20)),
     _optional("at_most", String(20)),
     CheckConstraint(any_of("kind", CLAIM_KINDS), name="kind"),
@@ -348,6 +348,11 @@ claims = Table(
     CheckConstraint(f"NOT ({any_of('kind', RELATIVE_CLAIMS)}) OR other_event_id IS NOT NULL",
                     name="relative_names_event"),
 )
+# Most claims leave `place_id` and `other_event_id` NULL (an event's own date and participant claims): their
+# indexes hold the others only, which a bulk import of own claims never touches (migration 0011). The unique
+# rule on `participation_id` is, on PostgreSQL, a partial unique index of the same name for the same reason.
+for _column in (claims.c.place_id, claims.c.other_event_id):
+    Index(f"ix_claims_{_column.name}", _column, sqlite_where=_column.isnot(None), postgresql_where=_column.isnot(None))
 
 # A citation that speaks to one claim: it supports or disputes it. Citations written with their event (`add
 # event`, the migration of older databases) support the event's own claims without a row here, so that a
