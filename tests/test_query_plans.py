@@ -324,3 +324,19 @@ def test_postgresql_plans_streamed_listings_for_every_row(db_url):
             if work_mem:
                 assert conn.exec_driver_sql("SHOW work_mem").scalar() == work_mem
         engine.dispose()
+
+
+@pytest.mark.parametrize("column", ["place_id", "other_event_id", "participation_id"])
+def test_a_claim_is_found_by_what_it_names_through_the_partial_indexes(engine, column):
+    """Migration 0011 made the indexes of the claim columns that are mostly NULL partial (`… IS NOT NULL`): an
+    equality still reaches them, as the look-ups and the cascades of a removed place, event or participation
+    need (SQLite keeps its unique constraint on `participation_id` whole)."""
+    from sqlalchemy import select
+
+    from relations_db.store.schema import claims
+
+    index = f"ix_claims_{column}" if column != "participation_id" else "uq_claims_participation_id"
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite" and column == "participation_id":
+            index = "sqlite_autoindex_claims_1"
+        steps_using(plan(conn, select(claims.c.id).where(claims.c[column] == 7)), index)
