@@ -6,8 +6,8 @@ Create Date: 2026-12-03 08:00:00
 
 An event's own claims are most of the rows of `claims` (about four per event: a date, its participants, its
 place), and each leaves at least two of `place_id`, `participation_id`, `other_event_id` NULL (a relative
-claim alone names another event). Their indexes held every row all the same, NULLs included, and a bulk import paid for
-each entry: on PostgreSQL, whose default import keeps the indexes, the server's time for the claim rows of 1M
+claim alone names another event). Their indexes held every row all the same, NULLs included, and a bulk import
+paid for each entry: on PostgreSQL, whose default import keeps the indexes, the server's time for the claim rows of 1M
 events fell from 70 s to 65 s with these indexes partial (BENCHMARKS.md, tenth session) — a small part of their
 cost, most of which is the rows themselves and their foreign-key checks. The indexes serve `place_id = ?`,
 `other_event_id = ?` and `participation_id = ?` (the look-ups and the cascades of a removed place, event or

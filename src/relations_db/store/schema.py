@@ -349,8 +349,9 @@ claims = Table(
                     name="relative_names_event"),
 )
 # Most claims leave `place_id` and `other_event_id` NULL (an event's own date and participant claims): their
-# indexes hold the others only, which a bulk import of own claims never touches (migration 0011). The unique
-# rule on `participation_id` is, on PostgreSQL, a partial unique index of the same name for the same reason.
+# indexes hold only the rows that name something, so that those claims add no entry an import pays for and no
+# look-up reads (migration 0011). On PostgreSQL the unique rule on `participation_id` is a partial unique index
+# of the same name, for the same reason (db.HAND_WRITTEN_INDEXES).
 for _column in (claims.c.place_id, claims.c.other_event_id):
     Index(f"ix_claims_{_column.name}", _column, sqlite_where=_column.isnot(None), postgresql_where=_column.isnot(None))
 
