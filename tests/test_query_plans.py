@@ -14,7 +14,7 @@ import datetime as dt
 import random
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from relations_db.domain.edtf_calendar import iso_day
 from relations_db.read import shapes
@@ -22,7 +22,7 @@ from relations_db.read.events import count_events, event_rows, events_statement
 from relations_db.read.filters import Filters, resolve
 from relations_db.read.search import search_rows
 from relations_db.store import db
-from relations_db.store.schema import actors, event_search, events, participations
+from relations_db.store.schema import actors, claims, event_search, events, participations
 
 SPAN_INDEXES = ("ix_events_span_31", "ix_events_span_366", "ix_events_span_3660", "ix_events_span_long")
 
@@ -326,17 +326,15 @@ def test_postgresql_plans_streamed_listings_for_every_row(db_url):
         engine.dispose()
 
 
-@pytest.mark.parametrize("column", ["place_id", "other_event_id", "participation_id"])
-def test_a_claim_is_found_by_what_it_names_through_the_partial_indexes(engine, column):
+@pytest.mark.parametrize(("column", "sqlite_index", "postgresql_index"), [
+    ("place_id", "ix_claims_place_id", "ix_claims_place_id"),
+    ("other_event_id", "ix_claims_other_event_id", "ix_claims_other_event_id"),
+    ("participation_id", "sqlite_autoindex_claims_1", "uq_claims_participation_id")])
+def test_a_claim_is_found_by_what_it_names_through_the_partial_indexes(engine, column, sqlite_index,
+                                                                       postgresql_index):
     """Migration 0011 made the indexes of the claim columns that are mostly NULL partial (`… IS NOT NULL`): an
     equality still reaches them, as the look-ups and the cascades of a removed place, event or participation
     need (SQLite keeps its unique constraint on `participation_id` whole)."""
-    from sqlalchemy import select
-
-    from relations_db.store.schema import claims
-
-    index = f"ix_claims_{column}" if column != "participation_id" else "uq_claims_participation_id"
     with engine.connect() as conn:
-        if conn.dialect.name == "sqlite" and column == "participation_id":
-            index = "sqlite_autoindex_claims_1"
+        index = sqlite_index if conn.dialect.name == "sqlite" else postgresql_index
         steps_using(plan(conn, select(claims.c.id).where(claims.c[column] == 7)), index)
