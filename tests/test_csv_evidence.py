@@ -280,24 +280,6 @@ def test_quoted_in_reads_the_same_in_every_output(cli, seeded):
         assert note in csv_notes and note in chronology and note in markdown and note in html
 
 
-def test_a_locator_holding_a_separator_takes_the_general_way_with_the_same_bytes(seeded):
-    """No stored text should hold a control character (store/checked_text.py); one put there behind the tool's
-    back (U+001F, which the fast ways join a citation's fields with) sends the export the general way."""
-    from relations_db.formats.csv import writer as csv_writer
-    from relations_db.read.events import event_rows
-    from relations_db.read.filters import Filters
-
-    url, engine = seeded
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE citations SET locator = :odd WHERE id = (SELECT min(id) FROM citations)"),
-                           {"odd": "p.\x1f340"})
-    with db.session_scope(engine) as s:
-        general, exported = io.StringIO(), io.StringIO()
-        csv_writer.write_csv(event_rows(s, Filters()), general)
-        csv_writer.export_csv(s, Filters(), exported)
-    assert exported.getvalue() == general.getvalue() and "p.\x1f340" in general.getvalue()
-
-
 def test_the_report_keeps_a_thousand_lines_of_each_kind_and_counts_the_rest():
     from relations_db.formats.csv.report import DETAIL_LINES, ImportReport
 

@@ -279,3 +279,32 @@ def test_0011_makes_the_mostly_null_indexes_partial_and_keeps_every_rule(seeded_
         assert _claim_index_sql(conn) == indexes
         assert conn.execute(text("SELECT * FROM claims ORDER BY id")).all() == rows
     engine.dispose()
+
+
+def test_0012_stores_the_csv_cells_and_db_upgrade_makes_them(cli, seeded_url):
+    """The seeded events have their CSV cells; down to 0011 drops the three columns and their index and nothing
+    else (no losses); up again the cells are NULL, the export takes the general way with the same bytes, and
+    `db upgrade` makes them as they were."""
+    engine = db.make_engine(seeded_url)
+    cells = "SELECT id, date_display, sources_cell, notes_cell FROM events ORDER BY id"
+    rest = "SELECT id, slug, date, title, summary FROM events ORDER BY id"
+    with engine.connect() as conn:
+        made, others = conn.execute(text(cells)).all(), conn.execute(text(rest)).all()
+    exported = cli(seeded_url, "export", "--format", "csv").stdout
+    assert made and all(all(row[1:]) for row in made)  # (every seeded event has a date and a source)
+    assert db.downgrade_losses(engine, "0011") == []
+    db.downgrade(engine, "0011")
+    with engine.connect() as conn:
+        inspector = inspect(conn)
+        columns = {c["name"] for c in inspector.get_columns("events")}
+        assert columns.isdisjoint({"date_display", "sources_cell", "notes_cell"})
+        assert "ix_events_cells_missing" not in {i["name"] for i in inspector.get_indexes("events")}
+        assert conn.execute(text(rest)).all() == others
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        assert all(row[1:] == (None, None, None) for row in conn.execute(text(cells)))
+    assert cli(seeded_url, "export", "--format", "csv").stdout == exported
+    assert "Made the CSV cells" in cli(seeded_url, "db", "upgrade").stderr
+    with engine.connect() as conn:
+        assert conn.execute(text(cells)).all() == made
+    engine.dispose()

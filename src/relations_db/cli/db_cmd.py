@@ -29,7 +29,8 @@ def upgrade_cmd(
     revision: Annotated[str, typer.Argument(metavar="REVISION", help="Target revision (default: the newest).")
                         ] = "head",
 ) -> None:
-    """Migrate the database to the newest schema (creates the tables of an empty database, loads no data).
+    """Migrate the database to the newest schema (creates the tables of an empty database, loads no data), then
+    make the stored CSV cells of events that have none (after migration 0012).
 
     Example: relations-db --db sqlite:///team.db db upgrade
     """
@@ -40,6 +41,14 @@ def upgrade_cmd(
     db.upgrade(engine, revision)
     after = db.schema_revision(engine)
     notice(f"Schema at revision {after}" + (" (unchanged)." if before == after else f" (was {before or 'empty'})."))
+    if after == db.SCHEMA_HEAD:
+        from relations_db.cli.common import session
+        from relations_db.write.event_cells import fill_missing_cells
+
+        with session(ctx, write=True) as s:
+            made = fill_missing_cells(s)
+        if made:
+            notice(f"Made the CSV cells (date as shown, sources, notes) of {made:,} events.")
 
 
 @db_app.command("downgrade")

@@ -40,3 +40,16 @@ def note_text(citation: Mapping[str, Any], quote: bool = False) -> str:
 def notes_cell(texts: Iterable[str]) -> str:
     """The notes of one event as one cell: each distinct note once, in citation order, joined by '; '."""
     return NOTES_SEPARATOR.join(dict.fromkeys(texts))
+
+
+Cited = tuple[str, str | None, str | None, str | None]  # (short, locator, cited_in short, cited_in locator)
+
+
+def evidence_cells(citations: Iterable[Cited]) -> tuple[str, str]:
+    """The CSV's `sources` and `notes` cells of an event whose citations are given, in citation order, as
+    (short form, locator, short form of the work it is quoted in, locator there): the short forms once each,
+    and `notes_cell` of their `citation_text`. The database stores both with the event (`events.sources_cell`,
+    `events.notes_cell`), made by this one rule whenever a citation or a source's short form changes."""
+    cited = list(citations)
+    return (NOTES_SEPARATOR.join(dict.fromkeys(short for short, _, _, _ in cited)),
+            notes_cell(citation_text(*citation) for citation in cited))

@@ -10,8 +10,12 @@ are joined-table subclasses of Event (see `schema.py`).
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event as orm_event
 from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
+from relations_db.domain.dates import display
 from relations_db.store import schema
 
 
@@ -169,6 +173,9 @@ class Event(Base):
     tone_note: Mapped[str | None]
     place_id: Mapped[int | None]
     disputed: Mapped[bool]
+    date_display: Mapped[str | None]
+    sources_cell: Mapped[str | None]
+    notes_cell: Mapped[str | None]
 
     place: Mapped[Place | None] = relationship()
     participations: Mapped[list[Participation]] = relationship(
@@ -190,6 +197,13 @@ class Event(Base):
     )
 
     __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "event"}
+
+
+@orm_event.listens_for(Event.date, "set", propagate=True)
+def _show_date(target: Event, value: Any, _old: Any, _initiator: Any) -> None:
+    """Whoever sets an event's date sets the date as a reader sees it (the CSV's stored `date_display`): no
+    write path can leave it behind. (Core statements that write `date` set it themselves.)"""
+    target.date_display = display(value) if isinstance(value, str) else None
 
 
 class Meeting(Event):

@@ -224,6 +224,14 @@ events = Table(
     # Two best-ranked date claims with disjoint spans (write.claims): the days above are then their hull, and
     # `disputed_spans` holds the spans themselves for the date filters.
     _required("disputed", Boolean, default=False, server_default=false()),
+    # The CSV's derived cells, made in Python by the one rule of each — the date as a reader sees it
+    # (domain.dates.display), the sources and the notes (domain.citing.evidence_cells) — whenever the event's
+    # date, a citation of it or a cited source's short form changes (write.search_index), so that an export reads
+    # them as they are instead of making them for every row (migration 0012). NULL: not made yet (a database
+    # just upgraded, until `db upgrade` has filled them); an export then takes its general way.
+    _optional("date_display", Text),
+    _optional("sources_cell", Text),
+    _optional("notes_cell", Text),
     CheckConstraint("start_day <= end_day", name="start_before_end"),
     CheckConstraint(_end_kind("start"), name="start_kind"),
     CheckConstraint(_end_kind("end"), name="end_kind"),
@@ -354,6 +362,11 @@ claims = Table(
 # of the same name, for the same reason (db.HAND_WRITTEN_INDEXES).
 for _column in (claims.c.place_id, claims.c.other_event_id):
     Index(f"ix_claims_{_column.name}", _column, sqlite_where=_column.isnot(None), postgresql_where=_column.isnot(None))
+
+# The events whose CSV cells are not made yet (the three are written together): none, once `db upgrade` has
+# filled them, so that the export's question "are there any?" reads an empty index (migration 0012).
+Index("ix_events_cells_missing", events.c.id, sqlite_where=events.c.notes_cell.is_(None),
+      postgresql_where=events.c.notes_cell.is_(None))
 
 # A citation that speaks to one claim: it supports or disputes it. Citations written with their event (`add
 # event`, the migration of older databases) support the event's own claims without a row here, so that a

@@ -126,12 +126,12 @@ def _refuse_repeat(citation: Citation, values: dict[str, object]) -> None:
 
 
 def apply_citation_edit(session: Session, plan: CitationEdit) -> Citation:
-    """Carry out a plan of `plan_citation_edit` (in the session that made it) and refresh the search text."""
+    """Carry out a plan of `plan_citation_edit` (in the session that made it) and refresh the search text and the
+    event's CSV cells."""
     for name, value in plan.values.items():
         setattr(plan.citation, name, value)
     session.flush()
-    if "quote" in plan.values:
-        refresh_search(session, plan.citation.event)
+    refresh_search(session, plan.citation.event)  # (the search text, and the CSV cells: the locator, the source…)
     return plan.citation
 
 

@@ -36,6 +36,7 @@ from relations_db.store.models import (
     Source,
 )
 from relations_db.write.claims import backfill
+from relations_db.write.event_cells import refresh_cells_citing
 from relations_db.write.records import refresh_short_forms
 from relations_db.write.relative import repoint_merged
 from relations_db.write.resolve import resolve_actor, resolve_event, resolve_place, resolve_source
@@ -176,6 +177,7 @@ def merge_sources(session: Session, keep: str, fold_in: str) -> Merged:
     session.execute(delete(Source.__table__).where(Source.__table__.c.id == b.id))
     session.add(RetiredKey(key=old_key, source_id=a.id))
     refresh_short_forms(session)
+    refresh_cells_citing(session, [a.id])  # (B's citations now name A)
     return merged
 
 

@@ -18,6 +18,7 @@ from relations_db.domain.text import fold, slugify
 from relations_db.store.models import Actor, ActorAlias, RetiredKey, Source
 from relations_db.write import bibliography
 from relations_db.write.checks import Problems, check_actor_kind, check_year, optional_text, required_text, verbatim
+from relations_db.write.event_cells import refresh_cells_citing
 from relations_db.write.resolve import find_actors
 
 # --- short forms ----------------------------------------------------------------------------------------------
@@ -55,10 +56,12 @@ def refresh_short_forms(session: Session) -> None:
     session.flush()
     sources = list(session.scalars(select(Source)))
     forms = short_forms(sources)
+    changed = [source.id for source in sources if source.short != forms[source.id]]
     for source in sources:
         if source.short != forms[source.id]:
             source.short = forms[source.id]
     session.flush()
+    refresh_cells_citing(session, changed)  # (the CSV cells of the events citing them name them)
 
 
 # --- sources --------------------------------------------------------------------------------------------------

@@ -5,6 +5,10 @@ the search form (`domain.words.search_form`: folded, ASCII, stemmed) of each par
 `summary_terms`, `quote_terms` — so that the ranking weighs a word in the title above one in a quotation. On
 SQLite an FTS5 index over the three is fed by triggers on the table; on PostgreSQL a GIN index covers their
 weighted tsvector.
+
+Every refresh here also makes the event's CSV cells again (`event_cells`: the date as shown, the sources and
+the notes), which follow its citations as the search text follows their quotations: each write of an event's
+citations runs one of these.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from relations_db.domain.words import search_form
 from relations_db.store.models import Citation, Event, EventSearch
+from relations_db.write.event_cells import refresh_cells, refresh_cells_for
 
 # Events read or written per statement by the functions for many events.
 _CHUNK = 500
@@ -49,8 +54,10 @@ def search_text(event: Event) -> SearchText:
 
 
 def refresh_search(session: Session, event: Event) -> None:
-    """Keep the event's row in `event_search` (and so the full-text index) in step with the event."""
+    """Keep the event's row in `event_search` (and so the full-text index), and its CSV cells, in step with the
+    event."""
     session.flush()
+    refresh_cells(event)
     text = search_text(event)
     row = session.get(EventSearch, event.id)
     if row is None:
@@ -62,6 +69,10 @@ def refresh_search(session: Session, event: Event) -> None:
 
 def refresh_search_many(session: Session, events: Iterable[Event]) -> None:
     """`refresh_search` for many events at once, for imports: bulk statements, one query per 500 events."""
+    events = list(events)
+    session.flush()
+    for event in events:
+        refresh_cells(event)
     session.flush()
     store_search_texts(session, {event.id: search_text(event) for event in events})
 
@@ -83,6 +94,7 @@ def refresh_search_for(session: Session, event_ids: Iterable[int]) -> None:
                 .where(events_table.c.id.in_(chunk))):
             texts[event_id] = compose_search_text(title, summary, quotes[event_id])
     store_search_texts(session, texts)
+    refresh_cells_for(session, ids)
 
 
 def store_search_texts(session: Session, texts: dict[int, SearchText]) -> None:

@@ -36,6 +36,7 @@ from relations_db.write.bibliography import (
     set_creators,
 )
 from relations_db.write.checks import Problems
+from relations_db.write.event_cells import refresh_cells_citing
 from relations_db.write.records import short_forms
 
 Progress = Callable[[int], None]
@@ -270,6 +271,7 @@ def refresh_short_forms_core(session: Session) -> None:
         conn.execute(update(sources).where(sources.c.id == bindparam("row_id"))
                      .values(short=bindparam("new_short")), changed)
     session.expire_all()
+    refresh_cells_citing(session, [row["row_id"] for row in changed])  # (the events' CSV cells name them)
 
 
 def import_bib_file(session: Session, path: str | Path, progress: Progress | None = None, *, format_: str,

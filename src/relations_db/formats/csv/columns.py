@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TextIO
 
-from relations_db.domain.citing import note_text, notes_cell
+from relations_db.domain.citing import NOTES_SEPARATOR, note_text, notes_cell
 from relations_db.domain.dates import display
 
 CHRONOLOGY_COLUMNS = ("date", "start", "end", "title", "type", "place", "actors", "sources", "summary")
@@ -30,7 +30,7 @@ CSV_COLUMNS = (*CHRONOLOGY_COLUMNS, "id", "slug", "date_display", "notes")
 # What an import ignores: it follows from the date, or from the database (the id), or from the citations.
 DERIVED_COLUMNS = ("start", "end", "id", "date_display", "notes")
 
-LIST_SEPARATOR = "; "
+LIST_SEPARATOR = NOTES_SEPARATOR  # (one separator for every list cell: the stored notes and sources use it)
 LIST_MARK = LIST_SEPARATOR.strip()  # (a reader also takes ";" with no space, or with several)
 ROLE_SEPARATOR = ":"
 

@@ -1,101 +1,88 @@
-"""PostgreSQL's way of the CSV export: the server writes the raw cells as CSV (`COPY (...) TO STDOUT`).
+"""PostgreSQL's way of the CSV export: the server writes the CSV itself (`COPY (...) TO STDOUT`), which this
+process passes on as it comes.
 
-The cells are those of `statement.csv_statement`; this process reads them back (csv.reader, in C) and writes
-the rows with `stream.write_rows`, which makes the sources, the notes and the date as a reader sees it by the
-one Python rule (`domain`), as on SQLite.
+The cells are those of `statement.csv_statement` — the date as shown, the sources and the notes are the
+events' stored cells, made in Python when they were written —, each wrapped as `columns.neutralise` treats a
+cell (the `FORMULA_QUOTE` before a leading `FORMULA_START` character, both from `columns`) and made NULL when
+empty: COPY writes an empty string as `""` and NULL as nothing, which is how csv.writer writes an empty string.
+COPY quotes a cell holding a comma, a quote, a line break or a carriage return, as `columns.write_row` does.
 
-Every event is exported in two date halves, on one snapshot: this process reads the first, a worker process
-(`main`, started as SQLite's parts are, `parts.start_worker`) the second into a temporary file, copied in after
-the first. Each server process sorts its half while the other is read, and the Python work on the rows (a few
-microseconds each: reading the CSV, the notes, the date as shown) is done on both cores at once.
+Every event is exported as two date halves on two new connections that import the session's snapshot, so that
+the halves are one consistent export: both COPYs are sent before either is read, and the second server process
+sorts its half while the first is written out.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 from relations_db.formats.csv import parts, stream
-from relations_db.formats.csv.statement import SHORTS, csv_statement
-from relations_db.formats.csv.stream import HEADER, Cells, Progress, Selection, write_rows
+from relations_db.formats.csv.columns import FORMULA_QUOTE, FORMULA_START, QUOTED_START
+from relations_db.formats.csv.statement import csv_statement
+from relations_db.formats.csv.stream import HEADER, Progress, Selection, pump
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
     from sqlalchemy.engine import Dialect, Engine
     from sqlalchemy.orm import Session
 
-_BLOCKS = 1000  # COPY sends a message per row: they are decoded and written this many at a time
+_BLOCKS = 1000  # COPY sends a message per row: they are passed on this many at a time
 
 
-def copy_csv(export: Selection, out: TextIO, cells: Cells, progress: Progress = None) -> int:
+def copy_csv(export: Selection, out: TextIO, progress: Progress = None) -> int:
     """The header and every row of `export` (a `writer.CsvExport`); returns how many rows.
 
-    Every event (no filter, no limit) is copied as two date halves (`in_halves`); anything else is one COPY on
+    Every event (no filter, no limit) is copied as two date halves (`date_halves`); anything else is one COPY on
     the session's own connection. Parallel plans are turned off for the transaction: each of their workers would
-    build the whole actors and sources aggregates again.
+    build the whole actors aggregate again.
     """
-    from sqlalchemy import text
-
-    session = export.session
-    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    halves = date_halves(session) if export.everything else None
-    if halves is not None:
-        written = in_halves(session, halves, out, cells, progress)
-        if written is not None:
-            return written
-    out.write(HEADER)
-    connection = session.connection().connection.dbapi_connection
-    dialect = session.get_bind().dialect
-    copy = _Copy(connection, copy_query(connection, csv_statement("postgresql", export.where, export.limit), dialect))
-    with ExitStack() as stack:
-        # Stopped when anything fails (a full disk, before or while the COPY is read): the connection must be
-        # free again before the transaction ends.
-        stack.callback(copy.close)
-        return write_rows(_records(copy), out, cells, progress)
-
-
-def in_halves(session: Session, halves: list[Any], out: TextIO, cells: Cells,
-              progress: Progress = None) -> int | None:
-    """The header and the rows of two date halves (`date_halves`), read on two new connections that import the
-    session's snapshot, so that the halves are one consistent export: the first here, the second by a worker
-    process, which the session's transaction outlives (a snapshot can be taken up only while it is open).
-    Returns how many rows, or None, having written nothing, when no worker can be started (no interpreter to
-    start, or connection arguments that cannot be sent to one)."""
     import psycopg
     from sqlalchemy import text
 
     from relations_db.errors import DatabaseError
 
-    snapshot = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-    engine = session.get_bind().engine  # (a session bound to a connection: its engine)
-    dialect = engine.dialect
-    own = session.connection().connection.dbapi_connection
-    first, second = (copy_query(own, csv_statement("postgresql", [half], None), dialect) for half in halves)
-    cargs, cparams = dialect.create_connect_args(engine.url)
-    # (SQLAlchemy's type adapters, `context`, stay here: the worker reads text only)
-    cparams = {name: value for name, value in cparams.items() if name != "context"}
-    with tempfile.TemporaryDirectory(prefix="relations-db-export-") as scratch, ExitStack() as stack:
-        target = os.path.join(scratch, "part-1.csv")
-        job = {"connect": [list(cargs), cparams], "snapshot": snapshot, "query": second, "target": target}
-        try:
-            workers = [(parts.start_worker(job, __name__), target)]
-        except (OSError, TypeError):  # (TypeError: an argument JSON cannot carry, given by the URL's query)
-            return None
-        stack.callback(parts.stop, workers)
-        try:
-            connection = stack.enter_context(_connection_in_snapshot(engine, snapshot))
-        except psycopg.Error as error:  # (the session's own connection worked a moment ago)
-            raise DatabaseError(f"PostgreSQL could not export: {parts.first_line(str(error))}") from None
-        copy = _Copy(connection, first)
-        stack.callback(copy.close)
+    session = export.session
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    halves = date_halves(session) if export.everything else None
+    dialect = session.get_bind().dialect
+    with ExitStack() as stack:
+        if halves is None:
+            connection = session.connection().connection.dbapi_connection
+            statements = [(connection, csv_statement("postgresql", export.where, export.limit, cell=copy_cell))]
+        else:
+            snapshot = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+            engine = session.get_bind().engine  # (a session bound to a connection: its engine)
+            try:
+                connections = [stack.enter_context(_connection_in_snapshot(engine, snapshot)) for _ in halves]
+            except psycopg.Error as error:  # (the session's own connection worked a moment ago)
+                raise DatabaseError(f"PostgreSQL could not export: {parts.first_line(str(error))}") from None
+            statements = [(connection, csv_statement("postgresql", [half], None, cell=copy_cell))
+                          for connection, half in zip(connections, halves, strict=True)]
+        # Both COPYs are sent before either is read: the second server process sorts its half meanwhile.
+        copies = [_Copy(connection, copy_query(connection, statement, dialect)) for connection, statement in statements]
+        for copy in copies:
+            # Stopped when anything fails (a full disk, before or while the COPY is read): the connection must be
+            # free again before the transaction ends.
+            stack.callback(copy.close)
         out.write(HEADER)
-        done = write_rows(_records(copy), out, cells, progress)
-        return parts.copy_parts(workers, out, done, progress)
+        lines = 0
+        for copy in copies:
+            lines = pump(copy.chunks(), out, copy.encoding, progress, lines)
+        return sum(copy.rows for copy in copies)
+
+
+def copy_cell(expression: Any) -> Any:
+    """NULL when empty, a quote before a leading formula character (or a quote and one): `columns.neutralise`
+    done by the server. (The first character is tested by its code: `ascii()` against integers takes a second
+    less per million rows than `left(x, 1)` against strings.)"""
+    from sqlalchemy import Text, and_, case, func, literal, or_
+
+    starts = or_(func.ascii(expression).in_([ord(c) for c in FORMULA_START]),
+                 and_(func.ascii(expression) == ord(FORMULA_QUOTE),
+                      func.ascii(func.substr(expression, 2)).in_([ord(c) for c in QUOTED_START])))
+    return func.nullif(case((starts, literal(FORMULA_QUOTE, Text) + expression), else_=expression), "")
 
 
 def copy_query(connection: Any, statement: Select, dialect: Dialect) -> str:
@@ -189,17 +176,6 @@ class _Copy:
         raise DatabaseError(f"PostgreSQL could not export: {first}")
 
 
-def _records(copy: _Copy) -> Iterator[list[list[str]]]:
-    """The rows of a COPY, block by block (each block holds whole rows: COPY sends one message per row)."""
-    import csv
-    import io
-
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # (a long summary is one cell)
-    for chunk in copy.chunks():
-        if chunk:
-            yield list(csv.reader(io.StringIO(chunk.decode(copy.encoding), newline="")))
-
-
 @contextmanager
 def _connection_in_snapshot(engine: Engine, snapshot: str) -> Iterator[Any]:
     """A new read-only connection whose transaction sees `snapshot` (exported by the session's transaction)."""
@@ -239,22 +215,3 @@ def date_halves(session: Session) -> list[Any] | None:
         return None
     # (the open or unknown starts, NULL, go with the first half)
     return [or_(events.c.start_day < middle, events.c.start_day.is_(None)), events.c.start_day >= middle]
-
-
-def _work() -> None:
-    """The worker: the second half as CSV lines into its file, then the number of rows on stderr."""
-    import psycopg
-
-    job = json.loads(sys.stdin.readline())
-    cargs, cparams = job["connect"]
-    with psycopg.connect(*cargs, **cparams) as connection:
-        _in_snapshot(connection, job["snapshot"])
-        cells = Cells(dict(connection.execute(SHORTS).fetchall()))
-        with open(job["target"], "w", encoding="utf-8", newline="") as out:
-            count = write_rows(_records(_Copy(connection, job["query"])), out, cells)
-    sys.stderr.write(f"{count}\n")
-
-
-def main() -> None:
-    """The worker's entry point (`parts.serve`: an error is one line on stderr)."""
-    parts.serve(_work)

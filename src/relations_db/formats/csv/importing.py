@@ -7,10 +7,9 @@ and accent-insensitively. An import never erases: in a matched row an empty cell
 filled one replaces it (date, title, type, place, summary); the participants and sources it lists are added to
 those the event has, never replacing them (an actor listed without a role whom the event already has is not
 added again). Clearing a field is a deliberate `edit`. Anything else is added as a new event (with the row's
-slug when it gives a free one); it needs a date, a title and a source (an empty type
-leaves it unclassified). A chronology CSV carries no
-quotation or page, so each source it lists that the event does not cite yet becomes a bare citation (the source
-alone, confidence 2); the long form (`citations.py`) brings the quotations and pages.
+slug when it gives a free one); it needs a date, a title and a source (an empty type leaves it unclassified).
+A chronology CSV carries no quotation or page, so each source it lists that the event does not cite yet becomes
+a bare citation (the source alone, confidence 2); the long form (`citations.py`) brings the quotations and pages.
 
 `ImportReport` says what was (or, with a dry run, would be) added, updated — field by field, before → after — and
 left unchanged.
@@ -35,13 +34,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from relations_db.domain.dates import slug_date
+from relations_db.domain.citing import evidence_cells
+from relations_db.domain.dates import display, slug_date
 from relations_db.domain.text import fold, slug_of_folded
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
 from relations_db.domain.words import search_form
 from relations_db.errors import UserError, ValidationError
 from relations_db.formats.csv.changes import SHOWN_FIELDS, UPDATED, Pair, new_participants, shown, updated_values
-from relations_db.formats.csv.matching import event_ids_of_slugs
+from relations_db.formats.csv.matching import GivenSlugs, event_ids_of_slugs
 from relations_db.formats.csv.reader import (
     CHUNK,
     CheckedRow,
@@ -55,7 +55,7 @@ from relations_db.formats.csv.reader import (
 )
 from relations_db.formats.csv.report import ImportReport
 from relations_db.store.bulk import BulkWriter
-from relations_db.store.schema import events
+from relations_db.store.schema import events, sources
 from relations_db.write.claims import OwnClaimRows, follow_import
 from relations_db.write.search_index import SEARCH_COLUMNS, refresh_search_for
 
@@ -111,7 +111,7 @@ def import_csv_text(session: Session, text: str, name: str = "<csv>", progress: 
 
 _EVENT_COLUMNS = ("id", "slug", "kind", "date", "start_day", "end_day", "start_kind", "end_kind", "start_iso",
                   "end_iso", "precision", "approximate", "uncertain",
-                  "title", "summary", "type", "tone", "place_id")
+                  "title", "summary", "type", "tone", "place_id", "date_display", "sources_cell", "notes_cell")
 Keys = dict[bytes, int | list[int]]  # event key → the id of the recorded event, the ids of several, or minus a line
 
 
@@ -163,24 +163,6 @@ class _Matcher:
         return event_ids_of_slugs(BulkWriter(self.session), wanted)
 
 
-class _Given:
-    """A set of strings that may answer "maybe" for one it does not hold (about one in a hundred after a
-    million), in 16 MiB whatever their number: a bit per hash value (a Bloom filter with one hash)."""
-
-    _BITS = 1 << 27
-
-    def __init__(self) -> None:
-        self.bits = bytearray(self._BITS // 8)
-
-    def add(self, text: str) -> None:
-        h = hash(text) & (self._BITS - 1)
-        self.bits[h >> 3] |= 1 << (h & 7)
-
-    def __contains__(self, text: str) -> bool:
-        h = hash(text) & (self._BITS - 1)
-        return bool(self.bits[h >> 3] & (1 << (h & 7)))
-
-
 def slug_base(folded_date: str, folded_title: str) -> str:
     """The slug an event added by the import starts from (before -2, -3… when taken): `write.events.event_slug_base`
     of its date and title, made from their folds, which the import has already (calling `slugify`, which folds
@@ -197,7 +179,8 @@ class _Writer:
         self.report = ImportReport()
         self.had = session.execute(select(func.count()).select_from(events)).scalar_one()
         self.restore: Callable[[], None] | None = None
-        self.given = _Given()  # the slugs this import gave out
+        self.given = GivenSlugs()  # the slugs this import gave out
+        self.shorts = dict(session.execute(select(sources.c.id, sources.c.short)).all())  # (an import adds none)
 
     # new events
 
@@ -214,16 +197,17 @@ class _Writer:
             date = row.date
             assert date is not None and row.title is not None  # (checked by _CsvImport._new)
             self.report.detail(row.line, f"added {slug}: {date.text} {row.title}")
+            # (the CSV cells, as `write.event_cells` makes them: a row's citations are bare)
+            cells = evidence_cells((self.shorts[source_id], None, None, None) for source_id in row.source_ids)
             event_rows.append((event_id, slug, "event", date.text, *date.columns, date.precision,
                                date.approximate, date.uncertain, row.title, row.summary, row.type, None,
-                               row.place_id))
+                               row.place_id, display(date.text), *cells))
             parts = [(next(part_ids), event_id, actor_id, role) for actor_id, role in row.actors]
             part_rows += parts
             # the event's own claims, supported by its citations with no link rows
             claims.add(event_id, date.text, *date.columns[:2], row.place_id, [p[0] for p in parts])
             citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in row.source_ids]
             # The search text is the write side's (a row reads as an event with no quotations).
-            # (the search text of a row: it has no quotations)
             search_rows.append((event_id, row.title if row.summary is None else f"{row.title}\n{row.summary}",
                                 search_form(row.title), search_form(row.summary), ""))
         self.bulk.insert("events", _EVENT_COLUMNS, event_rows)

@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, TextIO, TypedDict
 
 from relations_db.formats.csv import stream
-from relations_db.formats.csv.statement import SHORTS, csv_statement
-from relations_db.formats.csv.stream import HEADER, Cells, Progress, Selection, pump, write_rows
+from relations_db.formats.csv.statement import csv_statement
+from relations_db.formats.csv.stream import HEADER, Progress, Selection, pump, write_rows
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -120,10 +120,9 @@ def _write_first(mine: sqlite3.Connection, guard: sqlite3.Connection, workers: l
             if _pipes(worker)[0].readline() != _READY:
                 raise DatabaseError(_failure(worker))
         guard.execute("ROLLBACK")  # every part holds its snapshot: writers may go on
-        cells = _cells(mine)
         out.write(HEADER)
         cursor = mine.execute(sql, params)
-        return write_rows(iter(lambda: cursor.fetchmany(_FETCH), []), out, cells, progress)
+        return write_rows(iter(lambda: cursor.fetchmany(_FETCH), []), out, progress)
     except sqlite3.Error as error:
         raise DatabaseError(f"The export could not read the database: {error}") from None
 
@@ -156,11 +155,6 @@ def stop(workers: list[Worker]) -> None:
             worker.wait()
         for pipe in _pipes(worker):
             pipe.close()
-
-
-def _cells(connection: sqlite3.Connection) -> Cells:
-    """What makes the rows of a part, with the short forms of the sources its snapshot holds."""
-    return Cells(dict(connection.execute(SHORTS).fetchall()))
 
 
 def _begin(connection: sqlite3.Connection) -> None:
@@ -238,10 +232,9 @@ def _work() -> None:
     _begin(connection)
     sys.stdout.buffer.write(_READY)  # (bytes: no "\r\n" on Windows)
     sys.stdout.buffer.flush()
-    cells = _cells(connection)
     cursor = connection.execute(job["sql"], job["params"])
     with open(job["target"], "w", encoding="utf-8", newline="") as out:
-        count = write_rows(iter(lambda: cursor.fetchmany(_FETCH), []), out, cells)
+        count = write_rows(iter(lambda: cursor.fetchmany(_FETCH), []), out)
     sys.stderr.write(f"{count}\n")
 
 

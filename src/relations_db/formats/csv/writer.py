@@ -1,18 +1,21 @@
 """The CSV writers: `write_csv` over any event dicts, and the export at scale, `export_csv`, which writes
 `write_csv(queries.event_rows(...))` byte for byte without a dict per event.
 
-In the export the database builds the raw cells of each row (`statement.py`), `stream.Cells` makes the row of
-them (the sources, notes and date as a reader sees it, by the one Python rule of `domain`), and the rows stream
-out in date order. Three ways, the fastest that applies:
+In the export the database gives every cell of each row (`statement.py`): the date as a reader sees it, the
+sources and the notes are stored with each event when it is written (`write.event_cells`, by the one Python
+rule of `domain`), and the rows stream out in date order. Three ways, the fastest that applies:
 
-- PostgreSQL: the server writes the raw cells as CSV (`COPY (...) TO STDOUT`, `copy.py`), read back here. An
-  export of every event runs as two COPYs over the two halves of the date range, on two connections that share
-  one snapshot (`pg_export_snapshot`), so that two server processes do the work at once.
+- PostgreSQL: the server writes the CSV (`COPY (...) TO STDOUT`, `copy.py`), passed on as it comes. An export
+  of every event runs as two COPYs over the two halves of the date range, on two connections that share one
+  snapshot (`pg_export_snapshot`), so that two server processes do the work at once.
 - SQLite, every event of a large file, on a machine with two or more cores (`parts.py`): date ranges read at
   once, the first by this process and the others by worker processes, all on one snapshot; the parts are
   written out in order. (Processes, not threads: two threads running the same kind of query were measured 1.3
   times as fast as one, two processes 1.9 times; SQLite's process-wide memory mutex is the likely brake.)
 - Otherwise, one streamed statement, the lines joined here (`stream.write_rows`).
+
+While any event lacks its stored cells (a database just migrated, before `db upgrade` made them) the export
+takes the general way, `write_csv` over the event dicts, which makes every cell as it goes.
 
 Memory does not grow with the number of events in any of them: rows are streamed, and the parts after the
 first go to temporary files (in the system's temporary directory) until their turn comes.
@@ -25,13 +28,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from relations_db.formats.csv.columns import CSV_COLUMNS, csv_cells, neutralise, write_row
-from relations_db.formats.csv.statement import (
-    POSTGRESQL_SEPARATOR_IN_CITATIONS,
-    SHORTS,
-    SQLITE_SEPARATOR_IN_CITATIONS,
-    csv_statement,
-)
-from relations_db.formats.csv.stream import HEADER, Cells, Progress, write_rows
+from relations_db.formats.csv.statement import CELLS_MISSING, csv_statement
+from relations_db.formats.csv.stream import HEADER, Progress, write_rows
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -85,31 +83,29 @@ class CsvExport:
         """The header and every row; returns how many events."""
         from sqlalchemy import text
 
-        guard = SQLITE_SEPARATOR_IN_CITATIONS if self.dialect == "sqlite" else POSTGRESQL_SEPARATOR_IN_CITATIONS
-        if self.session.execute(text(guard)).first() is not None:
+        if self.session.execute(text(CELLS_MISSING)).first() is not None:
             return self.general(out, progress)
-        cells = Cells({key: short for key, short in self.session.execute(text(SHORTS))})
         if self.dialect == "postgresql" and self.session.get_bind().dialect.driver == "psycopg":
             from relations_db.formats.csv.copy import copy_csv
 
-            return copy_csv(self, out, cells, progress)
+            return copy_csv(self, out, progress)
         if self.dialect == "sqlite" and self.everything:
             from relations_db.formats.csv.parts import write_in_parts
 
             written = write_in_parts(self, out, progress)
             if written is not None:
                 return written
-        return self.stream(out, cells, progress)
+        return self.stream(out, progress)
 
-    def stream(self, out: TextIO, cells: Cells, progress: Progress = None) -> int:
+    def stream(self, out: TextIO, progress: Progress = None) -> int:
         """One statement, streamed (a server-side cursor on PostgreSQL)."""
         out.write(HEADER)
         statement = csv_statement(self.dialect, self.where, self.limit)
         connection = self.session.connection().execution_options(stream_results=True, yield_per=_BATCH)
-        return write_rows(connection.execute(statement).partitions(), out, cells, progress)
+        return write_rows(connection.execute(statement).partitions(), out, progress)
 
     def general(self, out: TextIO, progress: Progress = None) -> int:
-        """`write_csv` over the event dicts: the way that needs no separator (taken when a locator holds one)."""
+        """`write_csv` over the event dicts: the way that needs no stored cells (taken while some are missing)."""
         from relations_db.read.events import event_rows
 
         def counted(rows: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
