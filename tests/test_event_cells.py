@@ -115,3 +115,17 @@ def test_an_event_without_its_cells_sends_the_export_the_general_way_and_db_upgr
     assert "Made the CSV cells (date as shown, sources, notes) of 1 events." in result.stderr
     assert _exports(engine) == (made, made)
     assert "Made the CSV cells" not in _ok(cli(url, "db", "upgrade")).stderr  # (none missing: nothing said)
+
+
+def test_a_bibliography_import_that_changes_a_short_form_remakes_the_cells_citing_it(cli, seeded, tmp_path):
+    """`import --update` of a BibTeX entry matching lala-2014 (by DOI) with another year: every event citing
+    Lala, first-hand or as the work a citation was read in, shows the new short form."""
+    url, engine = seeded
+    bib = tmp_path / "lala.bib"
+    bib.write_text("@article{lala2014,\n  title = {Disruption of Albanian-Soviet Relations},\n"
+                   "  author = {Lala, Brisejda},\n  year = {2015},\n  doi = {10.5901/AJIS.2014.v3n3p340}\n}\n",
+                   encoding="utf-8")
+    _ok(cli(url, "import", str(bib), "--update"))
+    general, exported = _exports(engine)
+    assert exported == general
+    assert "quoted in Lala 2015, p. 342" in _cells(engine, BUCHAREST)[2] and "Lala 2014" not in general
