@@ -756,26 +756,25 @@ def test_a_failed_export_part_is_a_message_and_leaves_no_file(cli, db_url, corpu
 
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_postgresql_export_halves_read_one_snapshot(cli, db_url, corpus, monkeypatch, parallel_from_100):
-    """The second half is read by a worker process that starts after the export began: an edit committed just
-    after it started is not in the file, which is the database as it was when the export began."""
+    """The halves are read on two new connections, made after the export began: an edit committed before each
+    is made is not in the file, which is the database as it was when the export began."""
     import psycopg
 
     _corpus_db(cli, db_url, corpus)
     before, _ = _both_csv(db_url, Filters())
     dsn = db_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn) as connection:  # the latest event: in the worker's half
+    with psycopg.connect(dsn) as connection:  # the latest event: in the second half
         latest = connection.execute("SELECT id, title FROM events ORDER BY start_day DESC, id DESC LIMIT 1").fetchone()
-    start = csv_parts.start_worker
+    connect = csv_copy._connection_in_snapshot
 
-    def start_then_edit(*args):
-        worker = start(*args)
+    def edit_then_connect(*args):
         with psycopg.connect(dsn, autocommit=True) as other:
             other.execute("UPDATE events SET title = 'Edited while exported' WHERE id = %s", (latest[0],))
-        return worker
+        return connect(*args)
 
-    monkeypatch.setattr(csv_parts, "start_worker", start_then_edit)
-    general, fast = _both_csv(db_url, Filters())  # (the general writer reads before the worker starts)
-    assert parallel_from_100[-2:] == ["halves", "worker"] and fast == general == before and latest[1] in fast
+    monkeypatch.setattr(csv_copy, "_connection_in_snapshot", edit_then_connect)
+    general, fast = _both_csv(db_url, Filters())  # (the general writer reads before the halves connect)
+    assert parallel_from_100[-1:] == ["halves"] and fast == general == before and latest[1] in fast
     assert "Edited while exported" in _both_csv(db_url, Filters())[0]  # (and the edit was made)
 
 
@@ -783,21 +782,20 @@ def test_postgresql_export_halves_read_one_snapshot(cli, db_url, corpus, monkeyp
 def test_a_failed_postgresql_export_half_is_a_message_and_leaves_no_file(cli, db_url, corpus, monkeypatch,
                                                                           tmp_path, parallel_from_100):
     _corpus_db(cli, db_url, corpus)
-    start = csv_parts.start_worker
-    bad = "COPY (SELECT * FROM no_such_table) TO STDOUT (FORMAT csv)"
-    monkeypatch.setattr(csv_parts, "start_worker", lambda job, module: start({**job, "query": bad}, module))
+    queries = []
+    copy_query = csv_copy.copy_query
+
+    def second_fails(*args):
+        queries.append(copy_query(*args))
+        return queries[-1] if len(queries) == 1 else "COPY (SELECT * FROM no_such_table) TO STDOUT (FORMAT csv)"
+
+    monkeypatch.setattr(csv_copy, "copy_query", second_fails)
     folder = tmp_path / "exports"
     folder.mkdir()
     result = cli(db_url, "export", "-o", str(folder / "out.csv"))
     assert result.exit_code == 1 and "Traceback" not in result.stderr, (parallel_from_100, result.stderr)
-    assert "worker process failed" in result.stderr and "no_such_table" in result.stderr
-    assert list(folder.iterdir()) == []
-
-
-def test_the_postgresql_export_worker_loads_no_sqlalchemy():
-    """The worker of PostgreSQL's export (`copy.main`) needs psycopg, not SQLAlchemy: it starts in tens of ms."""
-    loaded = _loaded_modules("from relations_db.formats.csv.copy import main")
-    assert not {m for m in loaded if m.split(".")[0] in ("sqlalchemy", "yaml", "typer", "rich")}
+    assert "PostgreSQL could not export" in result.stderr and "no_such_table" in result.stderr
+    assert parallel_from_100 == ["halves"] and list(folder.iterdir()) == []
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
@@ -831,7 +829,8 @@ def test_postgresql_copy_failing_is_a_message(cli, url, monkeypatch, tmp_path):
     db_url = url
     # A statement the server refuses half-way: a title that is not a number.
     statement = csv_copy.csv_statement
-    monkeypatch.setattr(csv_copy, "csv_statement", lambda *args: statement(*args, cell=lambda e: cast(e, Integer)))
+    monkeypatch.setattr(csv_copy, "csv_statement",
+                        lambda *args, **_: statement(*args, cell=lambda e: cast(e, Integer)))
     result = cli(db_url, "export", "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == 1 and "PostgreSQL could not export: " in result.stderr
     assert "invalid input syntax for type integer" in result.stderr and "Traceback" not in result.stderr

@@ -309,12 +309,16 @@ def set_up_if_empty(engine: Engine, seed: Callable[[Session], T]) -> T | None:
     A current database costs one query and no lock. Anything else is looked at again under the schema lock:
     another process may be migrating a new database at this moment (each migration commits on its own, so
     its revision is seen passing 0001, 0002…), and it holds the lock until its seed is loaded. A database
-    that is really behind, ahead or foreign raises SchemaOutdated from the second look."""
+    that is really behind, ahead or foreign raises SchemaOutdated from the second look, and one that cannot be
+    opened DatabaseError."""
     try:
         if check_current(engine) == "current":
             return None
-    except SchemaOutdated:
-        pass  # perhaps a migration in progress elsewhere: the look under the lock decides
+    except (SchemaOutdated, DatabaseError):
+        # Perhaps a migration in progress elsewhere: its revision passing 0001, 0002…, or, on a new SQLite file,
+        # "database is locked" (seen once in four simultaneous first uses: a file not yet in WAL mode, whose
+        # writer locks readers out). The look under the lock decides.
+        pass
     with schema_lock(engine):
         if check_current(engine) != "empty":
             return None
