@@ -8,7 +8,8 @@ this one: "no claim rows"); a tree whose commit ships other migrations needs `mi
 into its `src/relations_db`, as the package installs them. `import` times the events CSV into a fresh database
 per run (after the corpus's sources, actors and places, untimed): wall seconds, this process's CPU and, on
 PostgreSQL, the server's (the postmaster's reaped backends). `export` imports once per tree, settles a
-PostgreSQL database with VACUUM (ANALYZE), then times whole exports of every event. Rounds alternate the order
+PostgreSQL database with VACUUM (ANALYZE), then times whole exports of every event (and gives each file's
+SHA-256, to show two trees writing the same bytes). Rounds alternate the order
 of the trees, since this machine's speed drifts within the hour; one JSON line per run on stdout.
 """
 
@@ -97,6 +98,17 @@ def compare_imports(backend: Backend, trees: dict[str, str], corpus: Path, round
                               "server_cpu": round(backend.server_cpu() - server, 2)}), flush=True)
 
 
+def _digest(path: Path) -> str:
+    """The file's SHA-256 (after the timing): two trees that should write the same bytes show the same one."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
 def compare_exports(backend: Backend, trees: dict[str, str], corpus: Path, rounds: int) -> None:
     urls = {}
     for name, tree in trees.items():
@@ -111,7 +123,7 @@ def compare_exports(backend: Backend, trees: dict[str, str], corpus: Path, round
             _cli(trees[name], urls[name], "export", "--format", "csv", "-o", str(out))
             seconds = time.perf_counter() - started
             print(json.dumps({"round": round_, "tree": name, "seconds": round(seconds, 2),
-                              "bytes": out.stat().st_size}), flush=True)
+                              "bytes": out.stat().st_size, "sha256": _digest(out)}), flush=True)
             out.unlink()
 
 

@@ -35,7 +35,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from relations_db.domain.citing import evidence_cells
-from relations_db.domain.dates import display, slug_date
+from relations_db.domain.dates import slug_date
 from relations_db.domain.text import fold, slug_of_folded
 from relations_db.domain.vocab import CONFIDENCE_DEFAULT
 from relations_db.domain.words import search_form
@@ -181,6 +181,7 @@ class _Writer:
         self.restore: Callable[[], None] | None = None
         self.given = GivenSlugs()  # the slugs this import gave out
         self.shorts = dict(session.execute(select(sources.c.id, sources.c.short)).all())  # (an import adds none)
+        self.cited: dict[tuple[int, ...], tuple[str, str]] = {}  # the cells of a row's sources, a few thousand
 
     # new events
 
@@ -197,11 +198,10 @@ class _Writer:
             date = row.date
             assert date is not None and row.title is not None  # (checked by _CsvImport._new)
             self.report.detail(row.line, f"added {slug}: {date.text} {row.title}")
-            # (the CSV cells, as `write.event_cells` makes them: a row's citations are bare)
-            cells = evidence_cells((self.shorts[source_id], None, None, None) for source_id in row.source_ids)
+            cells = self.cited.get(row.source_ids) or self._cells(row.source_ids)
             event_rows.append((event_id, slug, "event", date.text, *date.columns, date.precision,
                                date.approximate, date.uncertain, row.title, row.summary, row.type, None,
-                               row.place_id, display(date.text), *cells))
+                               row.place_id, date.shown, *cells))
             parts = [(next(part_ids), event_id, actor_id, role) for actor_id, role in row.actors]
             part_rows += parts
             # the event's own claims, supported by its citations with no link rows
@@ -216,6 +216,13 @@ class _Writer:
         self.bulk.insert("event_search", SEARCH_COLUMNS, search_rows)
         claims.write(self.bulk)
         self.report.added += len(rows)
+
+    def _cells(self, source_ids: tuple[int, ...]) -> tuple[str, str]:
+        """The sources and notes cells of a new event citing these sources bare (`write.event_cells`' rule)."""
+        if len(self.cited) >= 5_000:  # (rows come in any order: a bounded memory of the recent ones)
+            self.cited.clear()
+        found = self.cited[source_ids] = evidence_cells((self.shorts[i], None, None, None) for i in source_ids)
+        return found
 
     def _slugs(self, rows: list[CheckedRow]) -> list[str]:
         """A new slug per row: its date-and-title slug, or that with -2, -3… when taken (as `unique_slug`)."""

@@ -59,6 +59,7 @@ class ParsedDate:
     approximate: bool
     uncertain: bool
     folded: str  # fold(text), the start of an event's slug
+    shown: str  # the date as a reader sees it (domain.dates.display), the CSV cell stored with the event
 
 
 @dataclass(slots=True)
@@ -204,7 +205,7 @@ class Names:
             columns = (parsed.start_day, parsed.end_day, parsed.start_kind, parsed.end_kind, parsed.start_iso,
                        parsed.end_iso)
             return ParsedDate(parsed.text, columns, parsed.precision, parsed.approximate, parsed.uncertain,
-                              fold(parsed.text))
+                              fold(parsed.text), dates.display(parsed))
         return self.dates.get(text) or self.remembered(self.dates, text, resolve)
 
 
