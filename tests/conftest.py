@@ -143,6 +143,16 @@ def seeded_url(backend, request, tmp_path, _seeded_templates):
         server.drop_database(name)
 
 
+@pytest.fixture
+def seeded(seeded_url):
+    """(URL, engine) of a seeded database on the backend under test: for tests that read its tables directly."""
+    from relations_db.store import db
+
+    engine = db.make_engine(seeded_url)
+    yield seeded_url, engine
+    engine.dispose()
+
+
 # --- the command line ----------------------------------------------------------------------------------------
 
 

@@ -14,18 +14,10 @@ from test_csv_evidence import _everything, _ok, _without_events
 from write_sample import counts, without_the_seeds_claims
 
 from relations_db.formats.csv.header import CITATION_COLUMNS
-from relations_db.store import db
 
 BREAK = "1961-12-03-soviet-union-breaks-relations"
 QUOTE = "Relations ended in 1959."
 SUBMARINES = "1961-06-04-soviet-submarines-leave-vlore"
-
-
-@pytest.fixture
-def seeded(seeded_url):
-    engine = db.make_engine(seeded_url)
-    yield seeded_url, engine
-    engine.dispose()
 
 
 def _disagree(cli, url: str) -> None:

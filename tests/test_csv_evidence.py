@@ -23,13 +23,6 @@ HEADER = "date,start,end,title,type,place,actors,sources,summary\n"
 CITATION_CELLS = CITATION_COLUMNS[:CITATION_COLUMNS.index("claim_id")]
 
 
-@pytest.fixture
-def seeded(seeded_url):
-    engine = db.make_engine(seeded_url)
-    yield seeded_url, engine
-    engine.dispose()
-
-
 def _ok(result):
     assert result.exit_code == 0, result.stderr
     return result

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from sqlalchemy import text
 
 from relations_db.formats.csv import writer as csv_writer
@@ -20,13 +19,6 @@ BUCHAREST = "1960-06-bucharest-meeting-of-communist-parties"
 BELGRADE = "1955-khrushchev-visits-belgrade"
 RESOLUTION = "1955-soviet-resolution-announces-belgrade-visit"
 MISSING = "SELECT count(*) FROM events WHERE notes_cell IS NULL"
-
-
-@pytest.fixture
-def seeded(seeded_url):
-    engine = db.make_engine(seeded_url)
-    yield seeded_url, engine
-    engine.dispose()
 
 
 def _ok(result):
