@@ -226,7 +226,7 @@ events = Table(
     _required("disputed", Boolean, default=False, server_default=false()),
     # The CSV's derived cells, made in Python by the one rule of each — the date as a reader sees it
     # (domain.dates.display), the sources and the notes (domain.citing.evidence_cells) — whenever the event's
-    # date, a citation of it or a cited source's short form changes (write.search_index), so that an export reads
+    # date, a citation of it or a cited source's short form changes (write.event_cells), so that an export reads
     # them as they are instead of making them for every row (migration 0012). NULL: not made yet (a database
     # just upgraded, until `db upgrade` has filled them); an export then takes its general way.
     _optional("date_display", Text),

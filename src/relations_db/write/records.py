@@ -56,12 +56,11 @@ def refresh_short_forms(session: Session) -> None:
     session.flush()
     sources = list(session.scalars(select(Source)))
     forms = short_forms(sources)
-    changed = [source.id for source in sources if source.short != forms[source.id]]
-    for source in sources:
-        if source.short != forms[source.id]:
-            source.short = forms[source.id]
+    changed = [source for source in sources if source.short != forms[source.id]]
+    for source in changed:
+        source.short = forms[source.id]
     session.flush()
-    refresh_cells_citing(session, changed)  # (the CSV cells of the events citing them name them)
+    refresh_cells_citing(session, [source.id for source in changed])  # (the CSV cells of the events citing them)
 
 
 # --- sources --------------------------------------------------------------------------------------------------
