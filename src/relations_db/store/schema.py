@@ -365,8 +365,8 @@ for _column in (claims.c.place_id, claims.c.other_event_id):
 
 # The events whose CSV cells are not made yet (the three are written together): none, once `db upgrade` has
 # filled them, so that the export's question "are there any?" reads an empty index (migration 0012).
-Index("ix_events_cells_missing", events.c.id, sqlite_where=events.c.notes_cell.is_(None),
-      postgresql_where=events.c.notes_cell.is_(None))
+CELLS_MISSING = events.c.notes_cell.is_(None)
+Index("ix_events_cells_missing", events.c.id, sqlite_where=CELLS_MISSING, postgresql_where=CELLS_MISSING)
 
 # A citation that speaks to one claim: it supports or disputes it. Citations written with their event (`add
 # event`, the migration of older databases) support the event's own claims without a row here, so that a

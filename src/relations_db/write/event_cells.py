@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from relations_db.domain.citing import Cited, evidence_cells
 from relations_db.domain.dates import display
 from relations_db.store.models import Event
-from relations_db.store.schema import citations, events, sources
+from relations_db.store.schema import CELLS_MISSING, citations, events, sources
 
 _CHUNK = 500  # events read and written per statement
 CELLS = ("date_display", "sources_cell", "notes_cell")
@@ -76,7 +76,7 @@ def fill_missing_cells(session: Session, progress: Callable[[int], None] | None 
     `progress(events so far)` is called after each chunk."""
     done = 0
     while True:
-        ids = list(session.scalars(select(events.c.id).where(events.c.notes_cell.is_(None))
+        ids = list(session.scalars(select(events.c.id).where(CELLS_MISSING)
                                    .order_by(events.c.id).limit(_CHUNK * 20)))
         if not ids:
             return done

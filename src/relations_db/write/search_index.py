@@ -70,7 +70,6 @@ def refresh_search(session: Session, event: Event) -> None:
 def refresh_search_many(session: Session, events: Iterable[Event]) -> None:
     """`refresh_search` for many events at once, for imports: bulk statements, one query per 500 events."""
     events = list(events)
-    session.flush()
     for event in events:
         refresh_cells(event)
     session.flush()

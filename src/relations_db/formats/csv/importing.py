@@ -55,7 +55,7 @@ from relations_db.formats.csv.reader import (
 )
 from relations_db.formats.csv.report import ImportReport
 from relations_db.store.bulk import BulkWriter
-from relations_db.store.schema import events, sources
+from relations_db.store.schema import events
 from relations_db.write.claims import OwnClaimRows, follow_import
 from relations_db.write.search_index import SEARCH_COLUMNS, refresh_search_for
 
@@ -173,14 +173,14 @@ def slug_base(folded_date: str, folded_title: str) -> str:
 class _Writer:
     """Adds and updates the events of checked chunks with bulk statements."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, shorts: dict[int, str]) -> None:
         self.session = session
         self.bulk = BulkWriter(session)
         self.report = ImportReport()
         self.had = session.execute(select(func.count()).select_from(events)).scalar_one()
         self.restore: Callable[[], None] | None = None
         self.given = GivenSlugs()  # the slugs this import gave out
-        self.shorts = dict(session.execute(select(sources.c.id, sources.c.short)).all())  # (an import adds none)
+        self.shorts = shorts  # (each source's short form: an import adds no source)
         self.cited: dict[tuple[int, ...], tuple[str, str]] = {}  # the cells of a row's sources, a few thousand
 
     # new events
@@ -395,7 +395,7 @@ class _CsvImport:
         with session.begin_nested():
             names = Names(session)
             matcher = _Matcher(session)
-            writer = _Writer(session)
+            writer = _Writer(session, names.short_of)
             done = 0
             with writer.bulk.large_cache():
                 for number, chunk in enumerate(rows_of(layout, rest, first_line, names)):

@@ -124,7 +124,9 @@ class Names:
         self.source_keys: dict[str, int] = {}
         self.source_shorts: dict[str, set[int]] = defaultdict(set)
         self.source_names: list[str] = []
+        self.short_of: dict[int, str] = {}  # (what the import's new events' CSV cells name)
         for source_id, key, short in session.execute(select(sources.c.id, sources.c.key, sources.c.short)):
+            self.short_of[source_id] = short
             self.source_keys[key] = source_id
             self.source_shorts[fold(short)].add(source_id)
             self.source_names += [short, key]

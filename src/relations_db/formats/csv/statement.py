@@ -23,9 +23,6 @@ def _sql(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-# Is any event without its stored cells (`ix_events_cells_missing`)? The export then takes the general way.
-CELLS_MISSING = "SELECT 1 FROM events WHERE notes_cell IS NULL LIMIT 1"
-
 # SQLite: the `place` and `actors` cells of one event (the outer query's `events` row). SQLite before 3.44 has
 # no ORDER BY inside group_concat: it concatenates in the order the ordered subquery delivers its rows.
 _PLACE = "(SELECT places.name FROM places WHERE places.id = events.place_id)"
@@ -41,7 +38,7 @@ def csv_statement(dialect: str, where: list[Any], limit: int | None,
                   cell: Callable[[Any], Any] | None = None) -> Select:
     """The cells (`CSV_COLUMNS`) of the events matching `where`, as text, in date order (start, end, id).
     `cell` wraps each cell's expression (PostgreSQL's COPY writes the CSV with it, `copy.copy_cell`)."""
-    from sqlalchemy import Text, cast, func, literal_column, select
+    from sqlalchemy import Text, func, literal_column, select
 
     from relations_db.store.schema import events
 
@@ -54,21 +51,31 @@ def csv_statement(dialect: str, where: list[Any], limit: int | None,
     # The first sort key is written `+start_day`, which keeps SQLite from reading the events in date order
     # through the index: that visits the table (and each event's participations) in random order. Read in
     # storage order and sorted once at the end, a million events take half the time.
-    stmt = (select(events.c.date, func.coalesce(events.c.start_iso, ""), func.coalesce(events.c.end_iso, ""),
-                   events.c.title, func.coalesce(events.c.type, ""), text(_PLACE), text(_SQLITE_ACTORS),
-                   func.coalesce(events.c.sources_cell, ""), func.coalesce(events.c.summary, ""),
-                   cast(events.c.id, Text), events.c.slug, func.coalesce(events.c.date_display, ""),
-                   func.coalesce(events.c.notes_cell, ""))
+    stmt = (select(*_cells(text(_PLACE), text(_SQLITE_ACTORS)))
             .where(*where)
             .order_by(literal_column("+events.start_day"), events.c.end_day.nulls_last(), events.c.id))
     return stmt if limit is None else stmt.limit(limit)
+
+
+def _cells(place: Any, actors: Any) -> tuple[Any, ...]:
+    """The `CSV_COLUMNS` cells, as text (never NULL), with the place and actors cells as each backend makes them."""
+    from sqlalchemy import Text, cast, func
+
+    from relations_db.store.schema import events
+
+    def text(column: Any) -> Any:
+        return func.coalesce(column, "")
+
+    return (events.c.date, text(events.c.start_iso), text(events.c.end_iso), events.c.title, text(events.c.type),
+            place, actors, text(events.c.sources_cell), text(events.c.summary), cast(events.c.id, Text),
+            events.c.slug, text(events.c.date_display), text(events.c.notes_cell))
 
 
 def _grouped_statement(where: list[Any], limit: int | None, cell: Callable[[Any], Any]) -> Select:
     """PostgreSQL: the actors cells aggregated per event by GROUP BY and joined, which its planner turns into a
     hash join over one pass of the participations; with filters, only over the chosen events. (A correlated
     subquery per event, as on SQLite, runs five times slower there.)"""
-    from sqlalchemy import Text, and_, case, cast, func, literal, literal_column, select
+    from sqlalchemy import Text, and_, case, func, literal, literal_column, select
 
     from relations_db.store.schema import actors, events, participations, places
 
@@ -84,12 +91,7 @@ def _grouped_statement(where: list[Any], limit: int | None, cell: Callable[[Any]
                           func.string_agg(actor_text, separator).aggregate_order_by(participations.c.id)
                           .label("cell"))
                    .select_from(parts).group_by(participations.c.event_id).subquery("actor_cells"))
-    cells = (events.c.date, func.coalesce(events.c.start_iso, ""), func.coalesce(events.c.end_iso, ""),
-             events.c.title, func.coalesce(events.c.type, ""),
-             func.coalesce(places.c.name, ""), func.coalesce(actor_cells.c.cell, ""),
-             func.coalesce(events.c.sources_cell, ""), func.coalesce(events.c.summary, ""),
-             cast(events.c.id, Text), events.c.slug, func.coalesce(events.c.date_display, ""),
-             func.coalesce(events.c.notes_cell, ""))
+    cells = _cells(func.coalesce(places.c.name, ""), func.coalesce(actor_cells.c.cell, ""))
     stmt = (select(*(cell(c) for c in cells))
             .select_from(events.outerjoin(places, places.c.id == events.c.place_id)
                          .outerjoin(actor_cells, actor_cells.c.event_id == events.c.id))

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from relations_db.formats.csv.columns import CSV_COLUMNS, csv_cells, neutralise, write_row
-from relations_db.formats.csv.statement import CELLS_MISSING, csv_statement
+from relations_db.formats.csv.statement import csv_statement
 from relations_db.formats.csv.stream import HEADER, Progress, write_rows
 
 if TYPE_CHECKING:
@@ -81,9 +81,12 @@ class CsvExport:
 
     def write(self, out: TextIO, progress: Progress = None) -> int:
         """The header and every row; returns how many events."""
-        from sqlalchemy import text
+        from sqlalchemy import select
 
-        if self.session.execute(text(CELLS_MISSING)).first() is not None:
+        from relations_db.store.schema import CELLS_MISSING, events
+
+        # (an event without its stored cells, `ix_events_cells_missing`: the general way makes every cell)
+        if self.session.execute(select(events.c.id).where(CELLS_MISSING).limit(1)).first() is not None:
             return self.general(out, progress)
         if self.dialect == "postgresql" and self.session.get_bind().dialect.driver == "psycopg":
             from relations_db.formats.csv.copy import copy_csv
