@@ -22,6 +22,7 @@ from relations_db.domain import dates, relative, vocab
 from relations_db.errors import DateError
 from relations_db.read.claim_rows import relative_value
 from relations_db.read.relative_rows import bounds, relatives
+from relations_db.store.own_claims import all_claims
 from relations_db.store.schema import citations as CI
 from relations_db.store.schema import claim_citations as CC
 from relations_db.store.schema import claims as CL
@@ -39,8 +40,10 @@ def _load(session: Session) -> tuple[list[relative.Relative], dict[int, relative
     if not claims:
         return [], {}
     involved = union(select(CL.c.event_id).where(*_RELATIVE), select(CL.c.other_event_id).where(*_RELATIVE))
-    dated = session.execute(select(CL.c.event_id, CL.c.id, CL.c.date, CL.c.start_day, CL.c.end_day, CL.c.rank)
-                            .where(CL.c.kind == "date", CL.c.event_id.in_(involved)).order_by(CL.c.id))
+    every = all_claims(of_events=lambda column: column.in_(involved))  # (an own date claim may have no row)
+    dated = session.execute(select(every.c.event_id, every.c.id, every.c.date, every.c.start_day,
+                                   every.c.end_day, every.c.rank)
+                            .where(every.c.kind == "date").order_by(every.c.id))
     return relatives(claims), bounds(dated)
 
 
@@ -67,11 +70,13 @@ def _citations(session: Session, event_ids: list[int]) -> dict[int, list[dict[st
 def _claims(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
     """The claims `ids` as a finding quotes them: slug of their event, value as it reads, rank, supporting
     citations (linked ones, and for an own claim its event's unlinked ones)."""
-    other = EV.alias("other_event")
+    # (an own date claim may have no row: its id names its event)
+    owners = sorted({owner for kind, owner in filter(None, map(vocab.own_claim_owner, ids)) if kind == "date"})
+    other, every = EV.alias("other_event"), all_claims(of_events=lambda column: column.in_(owners), rows_too=False)
     rows = session.execute(
-        select(CL.c.id, CL.c.event_id, EV.c.slug, CL.c.kind, CL.c.date, CL.c.rank, CL.c.own, other.c.slug,
-               CL.c.at_least, CL.c.at_most).join(EV, EV.c.id == CL.c.event_id)
-        .outerjoin(other, other.c.id == CL.c.other_event_id).where(CL.c.id.in_(ids))).all()
+        select(every.c.id, every.c.event_id, EV.c.slug, every.c.kind, every.c.date, every.c.rank, every.c.own,
+               other.c.slug, every.c.at_least, every.c.at_most).join(EV, EV.c.id == every.c.event_id)
+        .outerjoin(other, other.c.id == every.c.other_event_id).where(every.c.id.in_(ids))).all()
     links = session.execute(select(CC.c.claim_id, CC.c.citation_id).where(CC.c.claim_id.in_(ids),
                                                                          CC.c.stance == "supports")).all()
     cited = _citations(session, sorted({r[1] for r in rows}))

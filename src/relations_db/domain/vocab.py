@@ -284,3 +284,33 @@ STANCE_DEFAULT = "supports"
 def rank_order(rank: str) -> int:
     """The position of a rank, best first (preferred 0, normal 1, deprecated 2)."""
     return CLAIM_RANKS.index(rank)
+
+
+# An event's own claims (its date, its place, one per participant) have no row while they say nothing its columns
+# and participations do not (migration 0013): no rank, reason or link of their own, the only claim of their kind.
+# Such a claim still has an id, made from what it belongs to, and keeps it when a command writes its row: the
+# date claim of event 41 is -164 (k-164), its place claim -165, the claim of participation 187 -750. Claims
+# that have rows from before (positive ids) keep theirs; a claim `add claim` makes gets the next positive id.
+OWN_CLAIM_SLOTS = {"date": 0, "place": 1, "participant": 2}
+
+
+def own_claim_id(kind: str, owner_id: int) -> int:
+    """The id of an own claim: `owner_id` is the event's (date, place) or the participation's (participant)."""
+    return -(4 * owner_id + OWN_CLAIM_SLOTS[kind])
+
+
+def own_claim_owner(claim_id: int) -> tuple[str, int] | None:
+    """(kind, owner id) of an own claim's id (`own_claim_id`), None for an id a row was numbered with."""
+    if claim_id >= 0:
+        return None
+    owner, slot = divmod(-claim_id, 4)
+    kinds = {v: k for k, v in OWN_CLAIM_SLOTS.items()}
+    return (kinds[slot], owner) if slot in kinds and owner > 0 else None
+
+
+def claim_order(own: bool, kind: str, claim_id: int) -> tuple[int, int, int]:
+    """How an event's claims are listed: its own date, place and participants (made with the event, in that
+    order), then every other claim in the order it was numbered."""
+    if own:
+        return (0, OWN_CLAIM_SLOTS.get(kind, len(OWN_CLAIM_SLOTS)), abs(claim_id))
+    return (1, 0, claim_id)

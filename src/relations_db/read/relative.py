@@ -11,6 +11,7 @@ from sqlalchemy import Select, or_, select
 
 from relations_db.read.relative_rows import DerivedBounds, component, derived_bounds
 from relations_db.read.tables import connection, one_of
+from relations_db.store.own_claims import all_claims
 from relations_db.store.schema import claims as CL
 
 if TYPE_CHECKING:
@@ -39,9 +40,11 @@ def relatives_statement(dialect: str, ids: list[int]) -> Select[Any]:
 
 
 def dates_statement(dialect: str, ids: list[int]) -> Select[Any]:
-    """(event id, id, date, start_day, end_day, rank) of the date claims of the events `ids`."""
-    return (select(CL.c.event_id, CL.c.id, CL.c.date, CL.c.start_day, CL.c.end_day, CL.c.rank)
-            .where(CL.c.kind == "date", one_of(dialect, CL.c.event_id, "ids", ids)).order_by(CL.c.id))
+    """(event id, id, date, start_day, end_day, rank) of the date claims of the events `ids` (those without a
+    row too)."""
+    dated = all_claims(of_events=lambda column: one_of(dialect, column, "ids", ids))
+    return (select(dated.c.event_id, dated.c.id, dated.c.date, dated.c.start_day, dated.c.end_day, dated.c.rank)
+            .where(dated.c.kind == "date").order_by(dated.c.id))
 
 
 def derived_of(db: Database, event_id: int) -> DerivedBounds | None:

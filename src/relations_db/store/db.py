@@ -26,7 +26,7 @@ APP_NAME = "relations-db"
 
 # The newest migration. A test checks that it equals Alembic's head, so that commands can compare it with the
 # database without importing Alembic.
-SCHEMA_HEAD = "0012"
+SCHEMA_HEAD = "0013"
 
 SQLITE_BUSY_TIMEOUT_MS = sqlite_setup.BUSY_TIMEOUT_MS
 

@@ -345,6 +345,19 @@ class Claim(Base):
     )
 
 
+@orm_event.listens_for(Claim, "before_insert")
+def _numbered_above_own(_mapper: Any, connection: Any, target: Claim) -> None:
+    """A new claim is numbered after every claim there is, from 1 up. SQLite numbers a row one above the largest
+    id in the table, which may be an own claim's negative id (`vocab.own_claim_id`) — and so another own
+    claim's; PostgreSQL's sequence is not affected. (Claims are written one command at a time: `BEGIN
+    IMMEDIATE` keeps two SQLite writers from numbering at once; `floor` covers several in one flush.)"""
+    if target.id is not None or connection.dialect.name != "sqlite":
+        return
+    largest = connection.exec_driver_sql("SELECT max(id) FROM claims").scalar() or 0
+    target.id = max(largest, connection.info.get("claims_numbered", 0), 0) + 1
+    connection.info["claims_numbered"] = target.id
+
+
 class ClaimCitation(Base):
     """A citation that supports or disputes one claim (the event's own citations support its claims unlinked)."""
 

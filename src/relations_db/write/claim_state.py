@@ -12,7 +12,15 @@ from relations_db.store.models import Claim
 from relations_db.write import relative
 from relations_db.write.checks import Problems, date_values, parse_actor_spec
 from relations_db.write.claim_links import check_choice, rank_and_reason
-from relations_db.write.claims import ClaimInput, new_claim, one_value, recompute, same_claim, value_of
+from relations_db.write.claims import (
+    ClaimInput,
+    new_claim,
+    one_value,
+    recompute,
+    same_claim,
+    value_of,
+    write_own_rows,
+)
 from relations_db.write.parts import participants
 from relations_db.write.resolve import place_or_new, resolve_actor, resolve_event
 from relations_db.write.search_index import refresh_search
@@ -22,6 +30,7 @@ def find_claim(session: Session, event_ref: str, given: ClaimInput) -> Claim | N
     """The event's claim that states what `given` states (as `add_claim` would find it), else None; names that
     resolve to nothing find nothing (an import checks them first)."""
     event = resolve_event(session, event_ref)
+    write_own_rows(session, [event.id])  # (the claim found is then written on: every claim a row)
     if relative.states_relative(given):
         return relative.find_relative(session, event, given)
     kind = one_value(given)
@@ -55,6 +64,7 @@ def own_claim(session: Session, event_ref: str, given: ClaimInput, rank: str | N
     people = participants(session, [given.actor], None, problems) if given.actor else []
     problems.raise_if_any("state the claim")
     assert event is not None and kind is not None
+    write_own_rows(session, [event.id])
     value = value_of(session, kind, values, place, people)
     claim = same_claim(event, kind, value)
     made = claim is None

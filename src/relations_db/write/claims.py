@@ -12,18 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, exists, func, insert, literal, select, update
+from sqlalchemy import and_, delete, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
 
 from relations_db.domain import claims as rule
 from relations_db.domain import dates, vocab
 from relations_db.errors import NotFound, UserError
 from relations_db.read.claim_rows import relative_value
-from relations_db.store.bulk import BulkWriter
+from relations_db.store import own_claims
 from relations_db.store.models import Citation, Claim, DisputedSpan, Event, Participation
 from relations_db.store.schema import claims as claims_table
 from relations_db.store.schema import events as events_table
-from relations_db.store.schema import participations as participations_table
 from relations_db.write import relative
 from relations_db.write.checks import Problems, date_values, optional_text
 from relations_db.write.claim_links import check_choice as _check_choice
@@ -41,63 +40,37 @@ from relations_db.write.parts import (
 from relations_db.write.resolve import place_or_new, resolve_event
 from relations_db.write.search_index import refresh_search
 
-_ID = re.compile(r"[kK]?([0-9]+)")
+_ID = re.compile(r"[kK]?(-?[0-9]+)")
 
 
 # --- the event's own claims -------------------------------------------------------------------------------------
 
 
-def own_claims(event: Event) -> list[Claim]:
-    """The claims an event states by its own columns: its date, its place, each participant (not yet added)."""
-    made = [Claim(kind="date", date=event.date, start_day=event.start_day, end_day=event.end_day, own=True)]
-    if event.place is not None:
-        made.append(Claim(kind="place", place=event.place, own=True))
-    made += [Claim(kind="participant", participation=p, own=True) for p in event.participations]
-    return made
-
-
-class OwnClaimRows:
-    """The own claims of new events as plain rows, for a bulk insert (`store.bulk.BulkWriter`): what `own_claims`
-    makes, without the ORM. One statement per kind, each with only the columns its kind fills (the rank is the
-    default, normal): at a claim row per date, place and participant, narrow rows halve the cost of the insert."""
-
-    _COLUMNS = {"date": ("event_id", "kind", "date", "start_day", "end_day", "own"),
-                "place": ("event_id", "kind", "place_id", "own"),
-                "participant": ("event_id", "kind", "participation_id", "own")}
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[tuple[object, ...]]] = {kind: [] for kind in self._COLUMNS}
-
-    def add(self, event_id: int, date: str, start_day: int | None, end_day: int | None, place_id: int | None,
-            participation_ids: list[int]) -> None:
-        """The own claims of one new event: its date, its place (when it has one), one per participation."""
-        self.rows["date"].append((event_id, "date", date, start_day, end_day, True))
-        if place_id is not None:
-            self.rows["place"].append((event_id, "place", place_id, True))
-        self.rows["participant"] += [(event_id, "participant", p, True) for p in participation_ids]
-
-    def write(self, bulk: BulkWriter) -> None:
-        for kind, columns in self._COLUMNS.items():
-            bulk.insert("claims", columns, self.rows[kind])
-            self.rows[kind] = []
-
-
-def backfill(session: Session, event_ids: list[int] | None = None) -> None:
-    """Give every event written without claims (by a bulk import or the seed loader) its own claims, and every
-    participation its claim: three set-based statements, the migration's, for the rows that lack them — of the
-    events `event_ids` only, when given (500 at a time)."""
-    if event_ids is None:
-        _backfill(session, None)
-    else:
-        for i in range(0, len(event_ids), 500):
-            _backfill(session, event_ids[i:i + 500])
+def write_own_rows(session: Session, event_ids: list[int]) -> None:
+    """Write the rows of the own claims of these events that have none (`store.own_claims`), each with the id it
+    is known by, before a command ranks, links, edits or removes one of them or adds a claim beside them: then
+    every claim of the event is a row, and the ORM's `Event.claims` has them all."""
     session.flush()
+    for i in range(0, len(event_ids), 500):
+        chunk = event_ids[i:i + 500]
+        session.execute(insert(claims_table).from_select(list(own_claims.COLUMNS),
+                                                          union_all(*own_claims.missing(_among(chunk)))))
+    for event in (session.get(Event, i) for i in event_ids):
+        if event is not None:
+            session.expire(event, ["claims"])
+
+
+def _among(ids: list[int]) -> own_claims.OfEvents:
+    return lambda column: column.in_(ids)
 
 
 def follow_import(session: Session, event_ids: list[int]) -> None:
-    """After an import changed the events `event_ids`: the claims of participations it added, and the one own
-    date (place) claim of an event whose date (place) it rewrote."""
-    backfill(session, sorted(set(event_ids)))
+    """After an import (or the seed loader) rewrote the date or place of the events `event_ids`: an event's one own
+    date (place) claim that has a row takes the new value. (Its claims without rows follow its columns.)"""
+    ids = sorted(set(event_ids))
+    for i in range(0, len(ids), 500):
+        _follow_columns(session, ids[i:i + 500])
+    session.flush()
 
 
 # The columns of an event that its date claims decide (`recompute`).
@@ -110,28 +83,6 @@ def several_dates(session: Session) -> set[int]:
     c = claims_table
     return set(session.scalars(select(c.c.event_id).where(c.c.kind == "date").group_by(c.c.event_id)
                                .having(func.count() > 1)))
-
-
-def _backfill(session: Session, ids: list[int] | None) -> None:
-    c, e, p = claims_table, events_table, participations_table
-    normal, own_ = literal(vocab.CLAIM_RANK_DEFAULT), literal(True)
-    of_events = [e.c.id.in_(ids)] if ids is not None else []
-    has_date = exists().where(c.c.event_id == e.c.id, c.c.kind == "date")
-    session.execute(insert(c).from_select(
-        ["event_id", "kind", "date", "start_day", "end_day", "rank", "own"],
-        select(e.c.id, literal("date"), e.c.date, e.c.start_day, e.c.end_day, normal, own_)
-        .where(~has_date, *of_events).order_by(e.c.id)))
-    has_place = exists().where(c.c.event_id == e.c.id, c.c.kind == "place")
-    session.execute(insert(c).from_select(
-        ["event_id", "kind", "place_id", "rank", "own"],
-        select(e.c.id, literal("place"), e.c.place_id, normal, own_)
-        .where(e.c.place_id.is_not(None), ~has_place, *of_events).order_by(e.c.id)))
-    has_claim = exists().where(c.c.participation_id == p.c.id)
-    session.execute(insert(c).from_select(
-        ["event_id", "kind", "participation_id", "rank", "own"],
-        select(p.c.event_id, literal("participant"), p.c.id, normal, own_)
-        .where(~has_claim, *([p.c.event_id.in_(ids)] if ids is not None else [])).order_by(p.c.id)))
-    _follow_columns(session, ids)
 
 
 def _follow_columns(session: Session, ids: list[int] | None) -> None:
@@ -252,9 +203,7 @@ def add_claim(session: Session, event_ref: str, given: ClaimInput, *, source: st
     citation = new_citation(session, source, evidence, problems)
     problems.raise_if_any("add the claim")
     assert event is not None and kind is not None and citation is not None
-    if not any(c.kind == "date" for c in event.claims):  # written by a bulk import: its own claims first
-        backfill(session)
-        session.refresh(event)
+    write_own_rows(session, [event.id])
     citation = _existing_citation(event, citation)
     value = value_of(session, kind, values, place, people)
     claim = same_claim(event, kind, value)
@@ -314,9 +263,26 @@ def claim_id(ref: str | int) -> int:
     return int(match.group(1))
 
 
+def _owner_event(session: Session, number: int) -> int | None:
+    """The event of an own claim that has no row yet (`vocab.own_claim_id`), None when there is none such."""
+    owner = vocab.own_claim_owner(number)
+    if owner is None:
+        return None
+    kind, owner_id = owner
+    if kind != "participant":
+        return owner_id
+    return session.scalar(select(Participation.event_id).where(Participation.id == owner_id))
+
+
 def resolve_claim(session: Session, ref: str | int) -> Claim:
-    """The claim with this id; NotFound says where ids are shown."""
-    found = session.get(Claim, claim_id(ref))
+    """The claim with this id, with every claim of its event written as a row (`write_own_rows`: an own claim
+    that has none gets it now, with this id); NotFound says where ids are shown."""
+    number = claim_id(ref)
+    found = session.get(Claim, number)
+    event_id = found.event_id if found is not None else _owner_event(session, number)
+    if event_id is not None:
+        write_own_rows(session, [event_id])
+        found = session.get(Claim, number)
     if found is None:
         raise NotFound(f"no claim k{claim_id(ref)}: `relations-db claims EVENT` prints each claim's id, e.g. k12",
                        field="claim")
@@ -353,23 +319,14 @@ def follow_edit(session: Session, event: Event, changed: set[str]) -> None:
     refused an edit of an event with more than one), and each new participation gets its own claim."""
     session.flush()
     session.refresh(event, ["claims"])
-    if "date" in changed:
-        claim = single_claim(event, "date")
-        if claim is None:
-            event.claims.append(Claim(kind="date", own=True, date=event.date))
-            claim = event.claims[-1]
+    claim = single_claim(event, "date") if "date" in changed else None
+    if claim is not None:
         claim.date, claim.start_day, claim.end_day = event.date, event.start_day, event.end_day
-    if "place" in changed:
-        claim = single_claim(event, "place")
-        if claim is not None and event.place_id is None:
-            event.claims.remove(claim)
-        elif claim is not None:
-            claim.place_id = event.place_id
-        elif event.place_id is not None:
-            event.claims.append(Claim(kind="place", own=True, place_id=event.place_id))
-    claimed = {c.participation_id for c in event.claims if c.kind == "participant"}
-    event.claims.extend(Claim(kind="participant", own=True, participation_id=p.id)
-                        for p in event.participations if p.id not in claimed)
+    claim = single_claim(event, "place") if "place" in changed else None
+    if claim is not None and event.place_id is None:
+        event.claims.remove(claim)
+    elif claim is not None:
+        claim.place_id = event.place_id
     recompute(session, event)
 
 

@@ -41,7 +41,6 @@ from relations_db.write.checks import (
     required_text,
     verbatim,
 )
-from relations_db.write.claims import own_claims
 from relations_db.write.parts import (
     ActorSpec,
     CitationInput,
@@ -191,7 +190,6 @@ def add_event(
     event.participations = [Participation(actor=a, role=r) for a, r in people]
     event.citations = [citation]
     event.invokes = invoked
-    event.claims = own_claims(event)  # supported by its citation, with no link rows
     session.add(event)
     require_citation(event)
     refresh_search(session, event)

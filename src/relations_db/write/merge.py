@@ -35,7 +35,6 @@ from relations_db.store.models import (
     RetiredSlug,
     Source,
 )
-from relations_db.write.claims import backfill
 from relations_db.write.event_cells import refresh_cells_citing
 from relations_db.write.records import refresh_short_forms
 from relations_db.write.relative import repoint_merged
@@ -267,7 +266,6 @@ def merge_events(session: Session, keep: str, fold_in: str) -> Merged:
     session.delete(session.get(Event, b_id))
     session.flush()
     session.add(RetiredSlug(slug=old_slug, event_id=a.id))
-    backfill(session, [a.id])  # B's participations came with their claims' event gone: they become A's own
     kept = session.get(Event, a.id)
     assert kept is not None
     refresh_search(session, kept)

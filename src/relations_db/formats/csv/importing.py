@@ -56,7 +56,7 @@ from relations_db.formats.csv.reader import (
 from relations_db.formats.csv.report import ImportReport
 from relations_db.store.bulk import BulkWriter
 from relations_db.store.schema import events
-from relations_db.write.claims import OwnClaimRows, follow_import
+from relations_db.write.claims import follow_import
 from relations_db.write.search_index import SEARCH_COLUMNS, refresh_search_for
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ Progress = Callable[[int], None]
 # a reader in WAL mode never waits for a writer, so the drop is always made.
 DEFER_INDEXES_AFTER = CHUNK
 LOCK_TABLES = "relations_db_lock_tables"
-_BULK_TABLES = ("events", "participations", "citations", "event_search", "claims")
+_BULK_TABLES = ("events", "participations", "citations", "event_search")
 
 
 def import_csv_file(session: Session, path: str | Path, progress: Progress | None = None) -> ImportReport:
@@ -193,7 +193,7 @@ class _Writer:
         slugs = self._slugs(rows)
         ids = self.bulk.next_ids("events", len(rows))
         part_ids = iter(self.bulk.next_ids("participations", sum(len(row.actors) for row in rows)))
-        event_rows, part_rows, citation_rows, search_rows, claims = [], [], [], [], OwnClaimRows()
+        event_rows, part_rows, citation_rows, search_rows = [], [], [], []
         for event_id, slug, row in zip(ids, slugs, rows, strict=True):
             date = row.date
             assert date is not None and row.title is not None  # (checked by _CsvImport._new)
@@ -204,8 +204,6 @@ class _Writer:
                                row.place_id, date.shown, *cells))
             parts = [(next(part_ids), event_id, actor_id, role) for actor_id, role in row.actors]
             part_rows += parts
-            # the event's own claims, supported by its citations with no link rows
-            claims.add(event_id, date.text, *date.columns[:2], row.place_id, [p[0] for p in parts])
             citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in row.source_ids]
             # The search text is the write side's (a row reads as an event with no quotations).
             search_rows.append((event_id, row.title if row.summary is None else f"{row.title}\n{row.summary}",
@@ -214,7 +212,6 @@ class _Writer:
         self.bulk.insert("participations", ("id", "event_id", "actor_id", "role"), part_rows)
         self.bulk.insert("citations", ("event_id", "source_id", "confidence"), citation_rows)
         self.bulk.insert("event_search", SEARCH_COLUMNS, search_rows)
-        claims.write(self.bulk)
         self.report.added += len(rows)
 
     def _cells(self, source_ids: tuple[int, ...]) -> tuple[str, str]:
@@ -324,7 +321,7 @@ class _Writer:
         self.report.citations_added += len(citation_rows)
         if touched:
             refresh_search_for(self.session, touched)
-            follow_import(self.session, touched)  # the added participants' claims, the one date claim followed
+            follow_import(self.session, touched)  # the one date (place) claim with a row follows
         self.report.updated += len(touched)
         self.report.unchanged += len(matched) - len(touched)
 

@@ -45,8 +45,7 @@ from relations_db.store.models import (
 )
 from relations_db.write.bibliography import creators_of, set_creators
 from relations_db.write.checks import check_all_cited
-from relations_db.write.claims import DATE_FIELDS, several_dates
-from relations_db.write.claims import backfill as backfill_claims
+from relations_db.write.claims import DATE_FIELDS, follow_import, several_dates
 from relations_db.write.records import refresh_short_forms
 from relations_db.write.search_index import refresh_search_many
 
@@ -390,7 +389,7 @@ def load_seed(session: Session, data: Any, name: str = "<seed>", progress: Progr
     _apply_named(session, data.get("actors") or [], report, "actors", Actor, _actor_fields)
     _apply_named(session, data.get("places") or [], report, "places", Place, _place_fields)
     changed, written = _apply_events(session, data.get("events") or [], sources, report, progress, name)
-    backfill_claims(session, changed)  # each new event's own claims (and a changed date's or place's)
+    follow_import(session, changed)  # a changed date or place: the one own claim of it that has a row
     # Then the claims the file states beyond those (version 5): every event is written, so relative claims resolve.
     newly_changed = len(apply_claims(session, written.events, written.names) - set(changed))
     report.counts["events"]["unchanged"] -= newly_changed

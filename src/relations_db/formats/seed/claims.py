@@ -28,7 +28,7 @@ from relations_db.errors import DateError
 from relations_db.formats.seed.fields import CLAIM_FIELDS, CLAIM_VALUE_FIELDS, CLAIM_VALUES, OWN_CLAIM_KINDS
 from relations_db.formats.seed.read import Mapping, date_problem, text_of
 from relations_db.store.models import Claim, ClaimCitation, Event, Participation, RetiredSlug
-from relations_db.write.claims import recompute
+from relations_db.write.claims import recompute, write_own_rows
 
 # The kinds of own claims whose value is the event's field of that name: an own entry of such a kind gives none.
 OWN_VALUE_FIELDS = ("date", "place")
@@ -313,6 +313,7 @@ def apply_claims(session: Session, touched: list[tuple[Mapping, Event]], names: 
         return set()
     names.events = _other_events(session, [item for item, _ in with_claims])
     changed: set[int] = set()
+    write_own_rows(session, [event.id for _, event in with_claims])
     for item, event in with_claims:
         session.refresh(event, ["claims", "participations", "citations"])
         if any([_apply_entry(session, event, item, entry, names) for entry in item["claims"]]):

@@ -49,6 +49,11 @@ class EventClaims:
     not_participants: list[tuple[str, str | None]] = field(default_factory=list)
     claims: list[_Claim] = field(default_factory=list)
 
+    def place_of(self, shown: str | None) -> str | None:
+        """The event's `place`: its own place claim's; the place it shows while it has no place claim row (its own
+        place claim has none: `store.own_claims`)."""
+        return self.place if any(c.kind == "place" for c in self.claims) else shown
+
     def own_date(self, shown: str) -> str:
         """The event's `date`: its own date claim's; when it has none (removed), the claim of the date it shows
         stands for it, written as its own."""

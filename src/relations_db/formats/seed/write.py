@@ -87,7 +87,7 @@ def _event_entry(row: Mapping[str, Any], claims: EventClaims | None = None) -> S
         entry["kind"] = kind
     entry["date"] = row["date"] if claims is None else claims.own_date(row["date"])
     entry["title"] = row["title"]
-    own = {**row, "place": claims.place} if claims is not None else row
+    own = {**row, "place": claims.place_of(row["place"])} if claims is not None else row
     entry.update(_present(own, ("summary", "type", "tone", "tone_note", "place")))
     details = DETAILS.get(kind)
     if details and _present(row.get(kind) or {}, details):
