@@ -77,14 +77,36 @@ def add_date_claims(conn) -> list[int]:
             parsed = dates.parse(value)
             claims.append({"e": event_id, "d": parsed.text, "s": parsed.start_day, "x": parsed.end_day})
         touched.append(event_id)
+    write_own_rows(conn, touched)  # (the claims beside which a second date is added: as `add claim` does)
     for start in range(0, len(claims), _BATCH):
         part = claims[start:start + _BATCH]
-        conn.execute(text("INSERT INTO claims (event_id, kind, date, start_day, end_day, rank, own) "
-                          "VALUES (:e, 'date', :d, :s, :x, 'normal', false)"), part)
+        conn.execute(text("INSERT INTO claims (id, event_id, kind, date, start_day, end_day, rank, own) "
+                          f"VALUES ({_next_id(conn)}, :e, 'date', :d, :s, :x, 'normal', false)"), part)
     conn.execute(text("INSERT INTO claim_citations (claim_id, citation_id, stance) "
                       "SELECT cl.id, (SELECT min(c.id) FROM citations c WHERE c.event_id = cl.event_id), 'supports' "
                       "FROM claims cl WHERE cl.kind = 'date' AND NOT cl.own"))
     return touched
+
+
+def _next_id(conn) -> str:
+    """A new claim's id, as SQL: above every claim on SQLite (whose own numbering follows the largest id, which may
+    be an own claim's negative one: `store.models`), the sequence's on PostgreSQL."""
+    if conn.dialect.name == "sqlite":
+        return "(SELECT coalesce(max(id), 0) + 1 FROM claims WHERE id > 0)"
+    return "nextval(pg_get_serial_sequence('claims', 'id'))"
+
+
+def write_own_rows(conn, event_ids: list[int]) -> None:
+    """The rows of these events' own claims that have none (`write.claims.write_own_rows`, without the ORM)."""
+    from sqlalchemy import insert, union_all
+
+    from relations_db.store import own_claims
+    from relations_db.store.schema import claims
+
+    for start in range(0, len(event_ids), _BATCH):
+        part = event_ids[start:start + _BATCH]
+        conn.execute(insert(claims).from_select(list(own_claims.COLUMNS), union_all(
+            *own_claims.missing(lambda column, part=part: column.in_(part)))))
 
 
 def recompute(conn, event_ids: list[int]) -> int:
@@ -145,8 +167,8 @@ def add_relative_claims(conn, rng: random.Random, count: int) -> int:
         claims.append({"e": a, "k": kind, "o": b})
         made += 1
     for start in range(0, len(claims), _BATCH):
-        conn.execute(text("INSERT INTO claims (event_id, kind, other_event_id, rank, own) "
-                          "VALUES (:e, :k, :o, 'normal', false)"), claims[start:start + _BATCH])
+        conn.execute(text("INSERT INTO claims (id, event_id, kind, other_event_id, rank, own) "
+                          f"VALUES ({_next_id(conn)}, :e, :k, :o, 'normal', false)"), claims[start:start + _BATCH])
     conn.execute(text("INSERT INTO claim_citations (claim_id, citation_id, stance) "
                       "SELECT cl.id, (SELECT min(c.id) FROM citations c WHERE c.event_id = cl.event_id), 'supports' "
                       "FROM claims cl WHERE cl.other_event_id IS NOT NULL"))

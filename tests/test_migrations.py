@@ -8,6 +8,7 @@ from importlib import import_module
 import pytest
 from sqlalchemy import inspect, text
 
+from relations_db.domain.vocab import own_claim_id
 from relations_db.store import db
 from relations_db.store.models import Base
 
@@ -195,7 +196,11 @@ def test_0010_keeps_every_link_and_drops_only_the_relative_claims_it_names(seede
     with engine.begin() as conn:
         event, other = conn.execute(text("SELECT id FROM events ORDER BY id LIMIT 2")).scalars().all()
         citation = conn.execute(text("SELECT id FROM citations WHERE event_id = :e"), {"e": event}).scalars().first()
-        dated = conn.execute(text("SELECT id FROM claims WHERE event_id = :e AND kind = 'date'"), {"e": event}).scalar()
+        # (the event's own date claim, written as a row: a command linking a citation to it would write it)
+        dated = own_claim_id("date", event)
+        conn.execute(text("INSERT INTO claims (id, event_id, kind, date, start_day, end_day, rank, own) SELECT :c, "
+                          "id, 'date', date, start_day, end_day, 'normal', :t FROM events WHERE id = :e"),
+                     {"c": dated, "e": event, "t": True})
         conn.execute(text("INSERT INTO claim_citations (claim_id, citation_id, stance) VALUES (:c, :i, 'supports')"),
                      {"c": dated, "i": citation})
         conn.execute(text("INSERT INTO claims (event_id, kind, other_event_id, at_least, rank, own) "
@@ -208,7 +213,7 @@ def test_0010_keeps_every_link_and_drops_only_the_relative_claims_it_names(seede
                      {"e": event, "f": False})
     relative_kinds = "kind IN ('before', 'after', 'during')"
     with engine.connect() as conn:
-        claims_before = conn.execute(text("SELECT count(*) FROM claims")).scalar()
+        claims_before = [c for c in _every_claim(conn) if c.kind not in ("before", "after", "during")]
         spans_before = conn.execute(text("SELECT count(*) FROM disputed_spans")).scalar()
         # (the seed's own relative claims, and the links of its other claims, are there too)
         relatives = conn.execute(text(f"SELECT count(*) FROM claims WHERE {relative_kinds}")).scalar()
@@ -221,7 +226,7 @@ def test_0010_keeps_every_link_and_drops_only_the_relative_claims_it_names(seede
     db.upgrade(engine)
     with engine.connect() as conn:
         assert sorted(conn.execute(text("SELECT claim_id FROM claim_citations")).scalars()) == kept
-        assert conn.execute(text("SELECT count(*) FROM claims")).scalar() == claims_before - relatives
+        assert _what_they_say(_every_claim(conn)) == _what_they_say(claims_before)
         assert conn.execute(text("SELECT count(*) FROM disputed_spans")).scalar() == spans_before
     assert db.downgrade_losses(engine, BEFORE_RELATIVE) == []
     engine.dispose()
@@ -307,4 +312,56 @@ def test_0012_stores_the_csv_cells_and_db_upgrade_makes_them(cli, seeded_url):
     assert "Made the CSV cells" in cli(seeded_url, "db", "upgrade").stderr
     with engine.connect() as conn:
         assert conn.execute(text(cells)).all() == made
+    engine.dispose()
+
+
+def _what_they_say(rows) -> list[tuple]:
+    return sorted((r.event_id, r.kind, r.date or "", r.start_day or 0, r.end_day or 0, r.participation_id or 0,
+                   r.place_id or 0, r.rank, r.reason or "", bool(r.own)) for r in rows)
+
+
+def _every_claim(conn) -> list[tuple]:
+    from relations_db.store.own_claims import all_claims
+
+    every = all_claims()
+    return sorted(conn.execute(every.select()).all(), key=lambda r: (r.event_id, r.kind, r.id))
+
+
+def test_0013_reads_plain_own_claims_from_their_event_and_comes_back(cli, seeded_url):
+    """Down to 0012 writes a row for every own claim that had none (no losses), each as it read; up again deletes
+    the rows of the plain ones — not a row that says more than its event (here: an own date no longer the
+    event's) — and every claim reads as before, under the same ids."""
+    engine = db.make_engine(seeded_url)
+    with engine.connect() as conn:
+        before, rows = _every_claim(conn), conn.execute(text("SELECT count(*) FROM claims")).scalar_one()
+    listed = cli(seeded_url, "claims", "1961-06-04-soviet-submarines-leave-vlore", "-f", "json").stdout
+    exported = cli(seeded_url, "export", "--format", "yaml").stdout
+    assert rows < len(before)  # (most own claims have no row)
+    assert db.downgrade_losses(engine, "0012") == []
+    db.downgrade(engine, "0012")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM claims")).scalar_one() == len(before)
+        assert conn.execute(text("SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE "
+                                 "c.event_id = e.id AND c.kind = 'date')")).scalar_one() == 0
+        said = ("event_id", "kind", "date", "start_day", "end_day", "participation_id", "place_id", "rank",
+                "reason", "own")
+        written = conn.execute(text(f"SELECT {', '.join(said)} FROM claims")).all()
+        assert _what_they_say(written) == _what_they_say(before)  # (ids aside: the rows written get new ones)
+        # an own date claim that is not its event's date says something: the upgrade keeps its row
+        kept = conn.execute(text("SELECT c.id FROM claims c JOIN events e ON e.id = c.event_id WHERE c.own AND "
+                                 "c.kind = 'date' AND c.rank = 'normal' AND c.reason IS NULL AND e.slug = "
+                                 "'1948-soviet-yugoslav-split'")).scalar_one()
+        conn.execute(text("UPDATE claims SET date = '1948-06' WHERE id = :id"), {"id": kept})
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT date FROM claims WHERE id = :id"), {"id": kept}).scalar_one() == "1948-06"
+        # (no plain participant claim keeps a row: the downgrade wrote one for each)
+        assert conn.execute(text("SELECT count(*) FROM claims c WHERE own AND kind = 'participant' AND rank = "
+                                 "'normal' AND reason IS NULL AND NOT EXISTS (SELECT 1 FROM claim_citations l "
+                                 "WHERE l.claim_id = c.id)")).scalar_one() == 0
+        conn.execute(text("DELETE FROM claims WHERE id = :id"), {"id": kept})
+        conn.commit()
+        assert _every_claim(conn) == before
+    assert cli(seeded_url, "claims", "1961-06-04-soviet-submarines-leave-vlore", "-f", "json").stdout == listed
+    assert cli(seeded_url, "export", "--format", "yaml").stdout == exported
     engine.dispose()

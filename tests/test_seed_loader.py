@@ -294,11 +294,13 @@ CLAIMED = (GOOD.replace("format: relations-db/seed 1", "format: relations-db/see
 
 def _claims_of(session, slug):
     from relations_db.store.models import Claim, ClaimCitation
+    from relations_db.store.own_claims import listing_order
 
     event = session.scalar(select(Event).where(Event.slug == slug))
     position = {c.id: i + 1 for i, c in enumerate(sorted(event.citations, key=lambda c: c.id))}
     found = []
-    for claim in session.scalars(select(Claim).where(Claim.event_id == event.id).order_by(Claim.id)):
+    listed = listing_order(Claim.__table__)  # (as `claims EVENT` lists them)
+    for claim in session.scalars(select(Claim).where(Claim.event_id == event.id).order_by(*listed)):
         links = sorted((position[link.citation_id], link.stance)
                        for link in session.scalars(select(ClaimCitation).where(ClaimCitation.claim_id == claim.id)))
         part = claim.participation

@@ -87,7 +87,8 @@ def _claims(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
         support += [by_id[c] for k, c in links if k == id_ and c in by_id]
         value = relative_value(kind, other_slug, least, most) if kind in vocab.RELATIVE_CLAIMS else \
             _date(date) if kind == "date" else kind
-        found[id_] = {"id": id_, "slug": slug, "kind": kind, "value": value, "rank": rank, "support": support}
+        found[id_] = {"id": id_, "slug": slug, "kind": kind, "value": value, "rank": rank, "support": support,
+                      "own": bool(own)}
     return found
 
 
@@ -116,7 +117,8 @@ def _side(claim: Mapping[str, Any]) -> str:
 def _finding(claims: Mapping[int, Mapping[str, Any]], ids: list[int]) -> Finding:
     # the relative claims first (what a historian added last, and may be mistaken), then the dates they contradict
     sides = sorted((claims[i] for i in ids if i in claims),
-                   key=lambda c: (c["kind"] not in vocab.RELATIVE_CLAIMS, c["id"]))
+                   key=lambda c: (c["kind"] not in vocab.RELATIVE_CLAIMS,
+                                  vocab.claim_order(c["own"], c["kind"], c["id"])))
     slugs = list(dict.fromkeys(c["slug"] for c in sides))
     ranked = any(c["rank"] == "preferred" for c in sides)
     first = sides[0]["id"] if sides else ids[0]
