@@ -188,6 +188,21 @@ def test_0004_downgrade_counts_the_dates_the_old_columns_cannot_hold(cli, seeded
 BEFORE_RELATIVE: str = import_module("relations_db.migrations.versions.0010_relative_claims").down_revision
 
 
+_SAID = ("event_id", "kind", "date", "start_day", "end_day", "participation_id", "place_id", "rank", "reason", "own")
+
+
+def _what_they_say(rows) -> list[tuple]:
+    return sorted((r.event_id, r.kind, r.date or "", r.start_day or 0, r.end_day or 0, r.participation_id or 0,
+                   r.place_id or 0, r.rank, r.reason or "", bool(r.own)) for r in rows)
+
+
+def _every_claim(conn) -> list[tuple]:
+    from relations_db.store.own_claims import all_claims
+
+    every = all_claims()
+    return sorted(conn.execute(every.select()).all(), key=lambda r: (r.event_id, r.kind, r.id))
+
+
 def test_0010_keeps_every_link_and_drops_only_the_relative_claims_it_names(seeded_url):
     """0010 adds the event a relative claim names. Neither way may cascade into other rows (a copy of `claims` on
     SQLite would have emptied `claim_citations`); the downgrade names the relative claims it drops, and drops
@@ -260,7 +275,7 @@ def test_0011_makes_the_mostly_null_indexes_partial_and_keeps_every_rule(seeded_
     migration goes down and up again without losing or changing a row."""
     engine = db.make_engine(seeded_url)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT * FROM claims ORDER BY id")).all()
+        rows = _every_claim(conn)  # (down past 0013, every own claim has a row: what they say is compared there)
         indexes = _claim_index_sql(conn)
     for column in ("place_id", "other_event_id"):
         assert f"WHERE {column} IS NOT NULL" in indexes[f"ix_claims_{column}"].replace("(", "").replace(")", "")
@@ -278,11 +293,11 @@ def test_0011_makes_the_mostly_null_indexes_partial_and_keeps_every_rule(seeded_
     db.downgrade(engine, BEFORE_PARTIAL)
     with engine.connect() as conn:
         assert all("WHERE" not in sql for name, sql in _claim_index_sql(conn).items() if name != "ix_claims_marked")
-        assert conn.execute(text("SELECT * FROM claims ORDER BY id")).all() == rows
+        assert _what_they_say(conn.execute(text(f"SELECT {', '.join(_SAID)} FROM claims"))) == _what_they_say(rows)
     db.upgrade(engine)
     with engine.connect() as conn:
         assert _claim_index_sql(conn) == indexes
-        assert conn.execute(text("SELECT * FROM claims ORDER BY id")).all() == rows
+        assert _every_claim(conn) == rows
     engine.dispose()
 
 
@@ -315,18 +330,6 @@ def test_0012_stores_the_csv_cells_and_db_upgrade_makes_them(cli, seeded_url):
     engine.dispose()
 
 
-def _what_they_say(rows) -> list[tuple]:
-    return sorted((r.event_id, r.kind, r.date or "", r.start_day or 0, r.end_day or 0, r.participation_id or 0,
-                   r.place_id or 0, r.rank, r.reason or "", bool(r.own)) for r in rows)
-
-
-def _every_claim(conn) -> list[tuple]:
-    from relations_db.store.own_claims import all_claims
-
-    every = all_claims()
-    return sorted(conn.execute(every.select()).all(), key=lambda r: (r.event_id, r.kind, r.id))
-
-
 def test_0013_reads_plain_own_claims_from_their_event_and_comes_back(cli, seeded_url):
     """Down to 0012 writes a row for every own claim that had none (no losses), each as it read; up again deletes
     the rows of the plain ones — not a row that says more than its event (here: an own date no longer the
@@ -343,9 +346,7 @@ def test_0013_reads_plain_own_claims_from_their_event_and_comes_back(cli, seeded
         assert conn.execute(text("SELECT count(*) FROM claims")).scalar_one() == len(before)
         assert conn.execute(text("SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE "
                                  "c.event_id = e.id AND c.kind = 'date')")).scalar_one() == 0
-        said = ("event_id", "kind", "date", "start_day", "end_day", "participation_id", "place_id", "rank",
-                "reason", "own")
-        written = conn.execute(text(f"SELECT {', '.join(said)} FROM claims")).all()
+        written = conn.execute(text(f"SELECT {', '.join(_SAID)} FROM claims")).all()
         assert _what_they_say(written) == _what_they_say(before)  # (ids aside: the rows written get new ones)
         # an own date claim that is not its event's date says something: the upgrade keeps its row
         kept = conn.execute(text("SELECT c.id FROM claims c JOIN events e ON e.id = c.event_id WHERE c.own AND "

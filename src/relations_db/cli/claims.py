@@ -122,7 +122,8 @@ def add_claim(
            + (": the sources now disagree on its date (rank one with `relations-db rank`)." if disputed else "."))
 
 
-ClaimArg = Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's id, as `claims EVENT` prints it: k12.")]
+ClaimArg = Annotated[str, typer.Argument(metavar="CLAIM",
+                                         help="The claim's id, as `claims EVENT` prints it: k12, k-164.")]
 
 
 @edit_app.command("claim")

@@ -341,8 +341,9 @@ claims = Table(
     _optional("place_id", Integer, ForeignKey("places.id", ondelete="CASCADE")),
     _required("rank", String(12), default="normal", server_default="normal"),
     _optional("reason", Text),
-    # The event's own claim (written with the event, by `add event` or the migration): the event's citations
-    # that link to no claim support it. A claim made by `add claim` has its evidence in `claim_citations`.
+    # The event's own claim (its date, place or a participant): the event's citations that link to no claim
+    # support it. While it says no more than the event, it has no row (`store.own_claims`, migration 0013). A
+    # claim made by `add claim` has its evidence in `claim_citations`.
     _required("own", Boolean, default=False, server_default=false()),
     # Relative dating (migration 0010): the event a before/after/during claim names; a removed event takes
     # its relative claims with it (write.maintain says so first).

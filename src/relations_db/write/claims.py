@@ -1,10 +1,11 @@
 """Claims: statements about an event, each with its evidence and rank; the event shows what they decide.
 
-`add event` writes the event's own claims (its date, place and participants), supported by its citation with
-no link rows; `add_claim` records what another citation says — the same value adds the citation to the claim
-that has it, a new one makes a new claim — and `rank_claim` ranks a claim. After each, `recompute` sets the
-event's date columns, place and `disputed` flag from its claims (`domain.claims`), and the spans of a disputed
-event in `disputed_spans`, which the date filters read.
+An event's own claims (its date, place and participants), supported by its citations with no link rows, are read
+from the event until a command here touches one of the event's claims: then `write_own_rows` writes them
+(`store.own_claims`; an import of a million events writes no claim row). `add_claim` records what another citation
+says — the same value adds the citation to the claim that has it, a new one makes a new claim — and `rank_claim`
+ranks a claim. After each, `recompute` sets the event's date columns, place and `disputed` flag from its claims
+(`domain.claims`), and the spans of a disputed event in `disputed_spans`, which the date filters read.
 """
 
 from __future__ import annotations
@@ -253,12 +254,13 @@ def new_claim(session: Session, event: Event, kind: str, value: object, values: 
 
 
 def claim_id(ref: str | int) -> int:
-    """The number of a claim as a user gives it: 'k12', '12' or 12 (`claims EVENT` prints k12)."""
+    """The number of a claim as a user gives it: 'k12', 'k-164' (an event's own claim), '12' or 12 (`claims EVENT`
+    prints k12)."""
     if isinstance(ref, int):
         return ref
     match = _ID.fullmatch(ref.strip())
     if match is None:
-        raise UserError(f"{ref!r} is not a claim id: give it as `claims EVENT` prints it, e.g. k12 (or 12)",
+        raise UserError(f"{ref!r} is not a claim id: give it as `claims EVENT` prints it, e.g. k12 or k-164",
                         field="claim")
     return int(match.group(1))
 

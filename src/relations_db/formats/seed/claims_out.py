@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from relations_db.domain.vocab import CLAIM_RANK_DEFAULT, RELATIVE_CLAIMS, STANCES
 from relations_db.formats.seed.fields import SeedClaim
+from relations_db.store.own_claims import listing_order
 from relations_db.store.schema import actors as AC
 from relations_db.store.schema import claim_citations as CC
 from relations_db.store.schema import claims as CL
@@ -127,7 +128,7 @@ def _read(session: Session, ids: list[int]) -> dict[int, EventClaims]:
                PA.c.role, other.c.slug, CL.c.at_least, CL.c.at_most)
         .outerjoin(PL, PL.c.id == CL.c.place_id).outerjoin(PA, PA.c.id == CL.c.participation_id)
         .outerjoin(AC, AC.c.id == PA.c.actor_id).outerjoin(other, other.c.id == CL.c.other_event_id)
-        .where(CL.c.event_id.in_(ids)).order_by(CL.c.event_id, CL.c.id)).all()
+        .where(CL.c.event_id.in_(ids)).order_by(CL.c.event_id, *listing_order(CL))).all()
     claims: dict[int, _Claim] = {}
     found: dict[int, EventClaims] = {}
     for event_id, id_, kind, own, rank, reason, *value in rows:
