@@ -338,3 +338,20 @@ def test_a_claim_is_found_by_what_it_names_through_the_partial_indexes(engine, c
     with engine.connect() as conn:
         index = sqlite_index if conn.dialect.name == "sqlite" else postgresql_index
         steps_using(plan(conn, select(claims.c.id).where(claims.c[column] == 7)), index)
+
+
+@pytest.mark.parametrize("statement_of", ["one event's claims", "the date claims of a component"])
+def test_own_claims_without_rows_are_read_by_event_through_indexes(engine, statement_of):
+    """An event's plain own claims have no row and are read from the event (`store.own_claims`): each arm of the
+    union is reached by event through an index — `show` of one event and the dates of a component of relative
+    claims never read every event, participation or claim of a million."""
+    from relations_db.read.claims import claims_statement
+    from relations_db.read.relative import dates_statement
+
+    with engine.connect() as conn:
+        stmt = (claims_statement(7) if statement_of == "one event's claims"
+                else dates_statement(conn.dialect.name, [7, 8]))
+        steps = plan(conn, stmt)
+    whole = [s[2] for s in steps if s[2].startswith(("SCAN events", "SCAN participations", "Seq Scan"))]
+    assert not whole, "\n".join(s[2] for s in steps)
+    steps_using(steps, "ix_claims_event_id")
