@@ -3,9 +3,10 @@
 An event's own claims — its date, its place, one per participant — are stated by its columns and participations
 already; while one says nothing more (no rank, reason or link of its own, the only claim of its kind), it has no
 row (migration 0013), so that an import of a million events writes no four million claim rows. Such a claim
-still has an id, `vocab.own_claim_id`, and keeps it when a command writes its row (`rows_of`): then the row is
-read instead. An event has its date claim without a row while it has no date claim row at all, its place claim
-while it has a place and no place claim row, and a participation its claim while no claim row names it.
+still has an id, `vocab.own_claim_id`, and keeps it when a command writes its row (`write.claims.write_own_rows`):
+then the row is read instead. An event has its date claim without a row while it has no date claim row at all,
+its place claim while it has a place and no place claim row, and a participation its claim while no claim row
+names it.
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ def _arm(id_: ColumnElement[Any], event_id: ColumnElement[Any], kind: str, **giv
     """One kind of claim without a row, in the columns of `claims` (None where the kind says nothing)."""
     types: dict[str, TypeEngine[Any]] = {
         "date": String(60), "start_day": BigInteger(), "end_day": BigInteger(), "participation_id": Integer(),
-             "place_id": Integer(), "reason": Text(), "other_event_id": Integer(), "at_least": String(20),
-             "at_most": String(20)}
+        "place_id": Integer(), "reason": Text(), "other_event_id": Integer(), "at_least": String(20),
+        "at_most": String(20)}
     values = {"id": id_, "event_id": event_id, "kind": literal(kind, String(20)),
               "rank": literal(vocab.CLAIM_RANK_DEFAULT, String(12)), "own": cast(true(), Boolean)}
     values |= {name: given.get(name, cast(null(), kind_of)) for name, kind_of in types.items()}
