@@ -350,7 +350,8 @@ def _numbered_above_own(_mapper: Any, connection: Any, target: Claim) -> None:
     """A new claim is numbered after every claim there is, from 1 up. SQLite numbers a row one above the largest
     id in the table, which may be an own claim's negative id (`vocab.own_claim_id`) — and so another own
     claim's; PostgreSQL's sequence is not affected. (Claims are written one command at a time: `BEGIN
-    IMMEDIATE` keeps two SQLite writers from numbering at once; `floor` covers several in one flush.)"""
+    IMMEDIATE` keeps two SQLite writers from numbering at once; the connection's `claims_numbered` covers several
+    claims in one flush, which are numbered before any is inserted.)"""
     if target.id is not None or connection.dialect.name != "sqlite":
         return
     largest = connection.exec_driver_sql("SELECT max(id) FROM claims").scalar() or 0
