@@ -405,3 +405,36 @@ def test_a_csv_import_does_not_change_a_disputed_date(cli, seeded_url, tmp_path)
     assert BREAK in refused.stderr and "edit claim" in refused.stderr
     shown = json.loads(cli(seeded_url, "show", BREAK, "-f", "json").stdout)
     assert shown["dates"] == ["1961-12-03", "1959"] and shown["date"] == "1961-12-03"
+
+
+def test_own_claims_have_no_rows_until_touched_and_new_claims_are_numbered_above_them(cli, seeded_url):
+    """`add event` writes no claim row; its claims carry the ids made from it (date k-4·id), which `rank` takes,
+    writing the rows of all its own claims under those ids. A claim added then is numbered from 1 up even where
+    every row has a negative id (SQLite would number it one above the largest), also several in one flush."""
+    from relations_db.domain.vocab import own_claim_id
+    from relations_db.store.models import Claim, Event
+
+    engine = db.make_engine(seeded_url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM claims"))  # (the seed's rows: every claim reads from its event now)
+    added = cli(seeded_url, "add", "event", "--date", "1962-01", "--title", "A test event of claims", "--type",
+                "note", "--actor", "Albania:sender", "--place", "Tirana", "--source", "lala-2014", "--quote", "a")
+    slug = added.stdout.strip()
+    with engine.connect() as conn:
+        event_id = conn.execute(text("SELECT id FROM events WHERE slug = :s"), {"s": slug}).scalar_one()
+        assert conn.execute(text("SELECT count(*) FROM claims")).scalar_one() == 0
+    date_id = own_claim_id("date", event_id)
+    assert json.loads(cli(seeded_url, "claims", slug, "-f", "json").stdout)[0]["id"] == date_id
+    assert cli(seeded_url, "rank", f"k{date_id}", "preferred").exit_code == 0
+    with engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT id < 0, kind FROM claims")).all()) == [
+            (True, "date"), (True, "participant"), (True, "place")]
+    with db.session_scope(engine, write=True) as session:
+        event = session.get(Event, event_id)
+        event.claims += [Claim(kind="occurred", own=False, rank="normal"),
+                         Claim(kind="date", own=False, rank="normal", date="1962")]
+        session.flush()
+        first, second = sorted(c.id for c in event.claims if not c.own)
+    assert 0 < first and second == first + 1  # (SQLite: 1 and 2; PostgreSQL: its sequence's next two)
+    assert cli(seeded_url, "rank", f"k{second}", "deprecated").exit_code == 0
+    engine.dispose()
