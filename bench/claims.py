@@ -64,6 +64,7 @@ def add_date_claims(conn) -> list[int]:
     """Second (and third) date claims on every tenth event, each linked to a citation of its event; returns the
     events touched."""
     from relations_db.domain import dates
+    from relations_db.store import own_claims
 
     rows = conn.execute(text("SELECT e.id, e.start_day FROM events e WHERE e.id % 10 = 0 AND e.start_day IS NOT "
                              "NULL AND EXISTS (SELECT 1 FROM citations c WHERE c.event_id = e.id)")).all()
@@ -77,7 +78,7 @@ def add_date_claims(conn) -> list[int]:
             parsed = dates.parse(value)
             claims.append({"e": event_id, "d": parsed.text, "s": parsed.start_day, "x": parsed.end_day})
         touched.append(event_id)
-    write_own_rows(conn, touched)  # (the claims beside which a second date is added: as `add claim` does)
+    own_claims.write_rows(conn, touched)  # (the claims beside which a second date is added: as `add claim` does)
     for start in range(0, len(claims), _BATCH):
         part = claims[start:start + _BATCH]
         conn.execute(text("INSERT INTO claims (id, event_id, kind, date, start_day, end_day, rank, own) "
@@ -94,19 +95,6 @@ def _next_id(conn) -> str:
     if conn.dialect.name == "sqlite":
         return "(SELECT coalesce(max(id), 0) + 1 FROM claims WHERE id > 0)"
     return "nextval(pg_get_serial_sequence('claims', 'id'))"
-
-
-def write_own_rows(conn, event_ids: list[int]) -> None:
-    """The rows of these events' own claims that have none (`write.claims.write_own_rows`, without the ORM)."""
-    from sqlalchemy import insert, union_all
-
-    from relations_db.store import own_claims
-    from relations_db.store.schema import claims
-
-    for start in range(0, len(event_ids), _BATCH):
-        part = event_ids[start:start + _BATCH]
-        conn.execute(insert(claims).from_select(list(own_claims.COLUMNS), union_all(
-            *own_claims.missing(lambda column, part=part: column.in_(part)))))
 
 
 def recompute(conn, event_ids: list[int]) -> int:

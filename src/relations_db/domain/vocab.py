@@ -292,18 +292,20 @@ def rank_order(rank: str) -> int:
 # date claim of event 41 is -164 (k-164), its place claim -165, the claim of participation 187 -750. Claims
 # that have rows from before (positive ids) keep theirs; a claim `add claim` makes gets the next positive id.
 OWN_CLAIM_SLOTS = {"date": 0, "place": 1, "participant": 2}
+OWN_CLAIM_STRIDE = 4  # (ids per owner: room for one more kind)
 
 
 def own_claim_id(kind: str, owner_id: int) -> int:
-    """The id of an own claim: `owner_id` is the event's (date, place) or the participation's (participant)."""
-    return -(4 * owner_id + OWN_CLAIM_SLOTS[kind])
+    """The id of an own claim: `owner_id` is the event's (date, place) or the participation's (participant).
+    (`store.own_claims` writes the same in SQL.)"""
+    return -(OWN_CLAIM_STRIDE * owner_id + OWN_CLAIM_SLOTS[kind])
 
 
 def own_claim_owner(claim_id: int) -> tuple[str, int] | None:
     """(kind, owner id) of an own claim's id (`own_claim_id`), None for an id a row was numbered with."""
     if claim_id >= 0:
         return None
-    owner, slot = divmod(-claim_id, 4)
+    owner, slot = divmod(-claim_id, OWN_CLAIM_STRIDE)
     kinds = {v: k for k, v in OWN_CLAIM_SLOTS.items()}
     return (kinds[slot], owner) if slot in kinds and owner > 0 else None
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, func, insert, select, union_all, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from relations_db.domain import claims as rule
 from relations_db.domain import dates, vocab
@@ -52,17 +53,11 @@ def write_own_rows(session: Session, event_ids: list[int]) -> None:
     is known by, before a command ranks, links, edits or removes one of them or adds a claim beside them: then
     every claim of the event is a row, and the ORM's `Event.claims` has them all."""
     session.flush()
-    for i in range(0, len(event_ids), 500):
-        chunk = event_ids[i:i + 500]
-        session.execute(insert(claims_table).from_select(list(own_claims.COLUMNS),
-                                                          union_all(*own_claims.missing(_among(chunk)))))
-    for event in (session.get(Event, i) for i in event_ids):
+    own_claims.write_rows(session, event_ids)
+    for event_id in event_ids:  # (only the events the session holds: their claims are read again when used)
+        event = session.identity_map.get(identity_key(Event, event_id))
         if event is not None:
             session.expire(event, ["claims"])
-
-
-def _among(ids: list[int]) -> own_claims.OfEvents:
-    return lambda column: column.in_(ids)
 
 
 def follow_import(session: Session, event_ids: list[int]) -> None:

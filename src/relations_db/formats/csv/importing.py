@@ -192,7 +192,6 @@ class _Writer:
         self._maybe_defer_indexes(len(rows))
         slugs = self._slugs(rows)
         ids = self.bulk.next_ids("events", len(rows))
-        part_ids = iter(self.bulk.next_ids("participations", sum(len(row.actors) for row in rows)))
         event_rows, part_rows, citation_rows, search_rows = [], [], [], []
         for event_id, slug, row in zip(ids, slugs, rows, strict=True):
             date = row.date
@@ -202,14 +201,13 @@ class _Writer:
             event_rows.append((event_id, slug, "event", date.text, *date.columns, date.precision,
                                date.approximate, date.uncertain, row.title, row.summary, row.type, None,
                                row.place_id, date.shown, *cells))
-            parts = [(next(part_ids), event_id, actor_id, role) for actor_id, role in row.actors]
-            part_rows += parts
+            part_rows += [(event_id, actor_id, role) for actor_id, role in row.actors]
             citation_rows += [(event_id, source_id, CONFIDENCE_DEFAULT) for source_id in row.source_ids]
             # The search text is the write side's (a row reads as an event with no quotations).
             search_rows.append((event_id, row.title if row.summary is None else f"{row.title}\n{row.summary}",
                                 search_form(row.title), search_form(row.summary), ""))
         self.bulk.insert("events", _EVENT_COLUMNS, event_rows)
-        self.bulk.insert("participations", ("id", "event_id", "actor_id", "role"), part_rows)
+        self.bulk.insert("participations", ("event_id", "actor_id", "role"), part_rows)
         self.bulk.insert("citations", ("event_id", "source_id", "confidence"), citation_rows)
         self.bulk.insert("event_search", SEARCH_COLUMNS, search_rows)
         self.report.added += len(rows)
