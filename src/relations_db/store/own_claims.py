@@ -12,7 +12,7 @@ names it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -34,12 +34,14 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 from relations_db.domain import vocab
 from relations_db.store.schema import claims, events, participations
+
+if TYPE_CHECKING:  # (the read path imports this module: it never loads the ORM)
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.orm import Session
 
 COLUMNS = ("id", "event_id", "kind", "date", "start_day", "end_day", "participation_id", "place_id", "rank",
            "reason", "own", "other_event_id", "at_least", "at_most")
